@@ -1,0 +1,52 @@
+"""The ``pyqio`` command line: a dispatcher over one module per sub-command.
+
+Each sub-command lives in its own module exposing ``configure(parser)`` and
+``run(args) -> int``, imported only when that sub-command runs, so that
+``pyqio decode`` never pays for asyncio or the simulator.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+# name -> (module, one-line help)
+SUBCOMMANDS = {
+    "decode": ("pyqio._cli_decode", "decode a capture of module (or host) output to JSON lines"),
+    "sim": ("pyqio.sim._cli", "serve a simulated BC660K-GL on a PTY or a TCP port"),
+    "demo": ("pyqio._cli_modem", "run a whole session against the simulator (or a device)"),
+    "forward": ("pyqio._cli_modem", "forward a local port through a module socket"),
+    "at": ("pyqio._cli_modem", "raw AT passthrough with decoded events"),
+    "bench": ("pyqio._cli_bench", "print the benchmark table"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pyqio", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (modname, help_) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=help_)
+        mod = importlib.import_module(modname)
+        configure = getattr(mod, f"configure_{name}", None) or mod.configure
+        configure(p)
+        p.set_defaults(_module=modname, _name=name)
+    return parser
+
+
+def main(argv: "Sequence[str] | None" = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    mod = importlib.import_module(args._module)
+    run = getattr(mod, f"run_{args._name}", None) or mod.run
+    try:
+        return int(run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

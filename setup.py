@@ -1,0 +1,29 @@
+"""Build pyqio with its C tokenizer (cffi, out-of-line API mode).
+
+cffi has no optional-build switch, so, as markupsafe does, a failed compile is
+caught and the package is installed again without the extension: pyqio then
+runs on its pure-Python twin and says so with a warning at import.
+"""
+import os
+import sys
+
+from setuptools import setup
+
+CFFI = ["csrc/build_tokenizer.py:ffi"]
+
+
+def run(with_c: bool) -> None:
+    setup(cffi_modules=CFFI if with_c else [])
+
+
+if os.environ.get("PYQIO_NO_C") == "1":
+    run(False)
+else:
+    try:
+        run(True)
+    except (SystemExit, Exception) as exc:  # compiler missing or failing
+        if os.environ.get("PYQIO_REQUIRE_C") == "1":
+            raise
+        print(f"pyqio: building the C tokenizer failed ({exc!r}); "
+              "installing the pure-Python backend only", file=sys.stderr)
+        run(False)
