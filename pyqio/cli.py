@@ -1,8 +1,10 @@
 """The ``pyqio`` command line: a dispatcher over one module per sub-command.
 
-Each sub-command lives in its own module exposing ``configure(parser)`` and
-``run(args) -> int``, imported only when that sub-command runs, so that
-``pyqio decode`` never pays for asyncio or the simulator.
+Each sub-command lives in its own module exposing ``configure(parser)`` (or
+``configure_<name>``) and ``run(args) -> int`` (or ``run_<name>``). Those
+modules keep their top-level imports light (argparse and the standard library)
+and import the heavy parts inside ``run``, so ``pyqio decode`` never pays for
+asyncio or the simulator.
 """
 from __future__ import annotations
 
