@@ -1,0 +1,32 @@
+"""Command builders and their inverse (application note chapter 2).
+
+Every command form of the note is a frozen, slotted dataclass subclass of
+:class:`Command`; the class is its own builder and validates its arguments
+(``connect_id=7 is out of range 0–4`` raises :class:`pyqio.errors.InvalidArgument`,
+a ``ValueError``). ``cmd.to_bytes()`` is the exact line, ending in CR, and
+:func:`parse` turns such a line back into the command: ``parse(cmd.to_bytes()) == cmd``.
+
+Data-mode payloads: after ``>`` send :func:`ctrl_z_payload` for :class:`QISendData`,
+:func:`fixed_payload` for :class:`QISendFixed`, or :data:`ESC` to cancel.
+"""
+from __future__ import annotations
+
+from ._commands import (
+    SERVICE_TYPES, TEST_COMMANDS, At, Command, Echo, Identify, QICfgDataFormat, QICfgShowRA,
+    QIClose, QIDnsCfg, QIDnsCfgQuery, QIDnsGip, QIOpen, QIState, QIStateAll, QNtp, QPing,
+    TestCommand,
+)
+from ._commands_check import CommandSyntaxError
+from ._commands_send import (
+    CTRL_Z, ESC, MAX_HEX_LENGTH, MAX_TEXT_LENGTH, QISend, QISendData, QISendFixed, QISendStats,
+    ctrl_z_payload, fixed_payload,
+)
+
+__all__ = [
+    "Command", "At", "Echo", "Identify", "TestCommand",
+    "QIOpen", "QIClose", "QIStateAll", "QIState",
+    "QISend", "QISendData", "QISendFixed", "QISendStats",
+    "ctrl_z_payload", "fixed_payload", "CTRL_Z", "ESC", "MAX_TEXT_LENGTH", "MAX_HEX_LENGTH",
+    "QPing", "QNtp", "QIDnsGip", "QIDnsCfg", "QIDnsCfgQuery", "QICfgDataFormat", "QICfgShowRA",
+    "TEST_COMMANDS", "SERVICE_TYPES", "CommandSyntaxError",
+]
