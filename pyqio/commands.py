@@ -17,6 +17,7 @@ from ._commands import (
     TestCommand,
 )
 from ._commands_check import CommandSyntaxError
+from ._commands_parse import parse
 from ._commands_send import (
     CTRL_Z, ESC, MAX_HEX_LENGTH, MAX_TEXT_LENGTH, QISend, QISendData, QISendFixed, QISendStats,
     ctrl_z_payload, fixed_payload,
@@ -28,5 +29,5 @@ __all__ = [
     "QISend", "QISendData", "QISendFixed", "QISendStats",
     "ctrl_z_payload", "fixed_payload", "CTRL_Z", "ESC", "MAX_TEXT_LENGTH", "MAX_HEX_LENGTH",
     "QPing", "QNtp", "QIDnsGip", "QIDnsCfg", "QIDnsCfgQuery", "QICfgDataFormat", "QICfgShowRA",
-    "TEST_COMMANDS", "SERVICE_TYPES", "CommandSyntaxError",
+    "TEST_COMMANDS", "SERVICE_TYPES", "CommandSyntaxError", "parse",
 ]
