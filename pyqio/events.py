@@ -11,10 +11,12 @@ Every event can be written back as the module sends it with ``to_bytes()``
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
-from typing import Union
+import enum as _enum
+from dataclasses import dataclass, fields
+from typing import Any, Union
 
 from ._result import ResultCode
+from .errors import InvalidArgument
 
 Result = Union[ResultCode, int]
 
@@ -29,19 +31,48 @@ _frozen = dataclass(frozen=True, slots=True)
 
 
 class Event:
-    """Base class of every event."""
+    """Base class of every event.
+
+    ``to_bytes()`` gives the module's bytes for the event; ``to_dict()`` a
+    JSON-ready dict ``{"event": <class name>, <field>: <value>, ...}``.
+    """
 
     __slots__ = ()
+
+    def _body(self) -> bytes:
+        raise NotImplementedError
+
+    def to_bytes(self, recv_format: str = "text") -> bytes:
+        """``<CR><LF><response><CR><LF>`` as the module sends it (note 2.1.2).
+
+        *recv_format* (``"text"``/``"hex"``) matters only to :class:`Recv`; every
+        event takes it so that a writer can pass it to all of them.
+        """
+        return b"\r\n" + self._body() + b"\r\n"
+
+    def to_dict(self) -> "dict[str, Any]":
+        """JSON-ready: bytes as ``{"hex": ..., "text": ...}`` ("text" only when valid
+        UTF-8), datetimes ISO 8601, result codes as numbers, ranges as ``{"range": [a, b]}``."""
+        out: "dict[str, Any]" = {"event": type(self).__name__}
+        for f in fields(self):  # type: ignore[arg-type]
+            out[f.name] = _jsonable(getattr(self, f.name))
+        return out
 
 
 @_frozen
 class Ok(Event):
     """``OK``: the command was accepted (a deferred result may follow)."""
 
+    def _body(self) -> bytes:
+        return b"OK"
+
 
 @_frozen
 class Error(Event):
     """``ERROR``: the command was refused."""
+
+    def _body(self) -> bytes:
+        return b"ERROR"
 
 
 @_frozen
@@ -50,25 +81,41 @@ class CmeError(Event):
 
     code: Union[int, str]
 
+    def _body(self) -> bytes:
+        return b"+CME ERROR: " + _b(str(self.code))
+
 
 @_frozen
 class SendOk(Event):
     """``SEND OK``: the data reached the module's protocol stack (AT+QISEND, note 2.3.4)."""
+
+    def _body(self) -> bytes:
+        return b"SEND OK"
 
 
 @_frozen
 class SendFail(Event):
     """``SEND FAIL``: the command was accepted but sending failed (AT+QISEND, 2.3.4)."""
 
+    def _body(self) -> bytes:
+        return b"SEND FAIL"
+
 
 @_frozen
 class CloseOk(Event):
     """``CLOSE OK``: follows ``OK`` of ``AT+QICLOSE`` (2.3.2)."""
 
+    def _body(self) -> bytes:
+        return b"CLOSE OK"
+
 
 @_frozen
 class Prompt(Event):
     """The ``>`` prompt of ``AT+QISEND`` data mode (``>``, ``> ``, ``\\r\\n>`` ...)."""
+
+    def to_bytes(self, recv_format: str = "text") -> bytes:
+        """``<CR><LF>> `` : the form the note shows (2.3.4); the decoder takes every variant."""
+        return b"\r\n> "
 
 
 @_frozen
@@ -89,12 +136,36 @@ class Recv(Event):
     remote_port: "int | None" = None
     framed: bool = True
 
+    def to_bytes(self, recv_format: str = "text") -> bytes:
+        """The URC (2.4.2): the length field unless ``length`` is None, the address form when
+        ``remote_ip`` is set, ``data`` in quotes, as text or upper-case hex per *recv_format*.
+
+        Without a length the payload is framed by ``"`` + line end, so such data must not
+        hold that sequence, and the address must be present (note 2.4.2's forms).
+        """
+        parts = [b'+QIURC: "recv",%d' % self.connect_id]
+        if self.length is not None:
+            parts.append(b"%d" % self.length)
+        if self.remote_ip is not None:
+            parts += [_q(self.remote_ip), b"%d" % (self.remote_port or 0)]
+        if recv_format == "hex":
+            data = self.data.hex().upper().encode("ascii")
+        elif recv_format == "text":
+            data = self.data
+        else:
+            raise InvalidArgument(
+                f"recv_format={recv_format!r}: allowed values are 'text' and 'hex'")
+        return b"\r\n" + b",".join(parts) + b',"' + data + b'"\r\n'
+
 
 @_frozen
 class Closed(Event):
     """``+QIURC: "closed",<connectID>``: the peer or the network closed the socket (2.4.1)."""
 
     connect_id: int
+
+    def _body(self) -> bytes:
+        return b'+QIURC: "closed",%d' % self.connect_id
 
 
 @_frozen
@@ -106,6 +177,10 @@ class Incoming(Event):
     remote_ip: str
     remote_port: int
 
+    def _body(self) -> bytes:
+        return b'+QIURC: "incoming",%d,%d,%s,%d' % (
+            self.connect_id, self.server_id, _q(self.remote_ip), self.remote_port)
+
 
 @_frozen
 class OpenResult(Event):
@@ -113,6 +188,9 @@ class OpenResult(Event):
 
     connect_id: int
     result: Result
+
+    def _body(self) -> bytes:
+        return b"+QIOPEN: %d,%d" % (self.connect_id, self.result)
 
 
 @_frozen
@@ -128,6 +206,11 @@ class SocketStatus(Event):
     context_id: int
     access_mode: int
 
+    def _body(self) -> bytes:
+        return b"+QISTATE: %d,%s,%s,%d,%d,%d,%d,%d" % (
+            self.connect_id, _q(self.service_type), _q(self.host), self.remote_port,
+            self.local_port, self.socket_state, self.context_id, self.access_mode)
+
 
 @_frozen
 class SendStats(Event):
@@ -136,6 +219,9 @@ class SendStats(Event):
     sent: int
     acked: int
     nacked: int
+
+    def _body(self) -> bytes:
+        return b"+QISEND: %d,%d,%d" % (self.sent, self.acked, self.nacked)
 
 
 @_frozen
@@ -153,6 +239,12 @@ class PingReply(Event):
     time_ms: "int | None" = None
     ttl: "int | None" = None
 
+    def _body(self) -> bytes:
+        if self.ip is None:
+            return b"+QPING: %d" % self.result
+        return b"+QPING: %d,%s,%d,%d,%d" % (
+            self.result, _q(self.ip), self.size or 0, self.time_ms or 0, self.ttl or 0)
+
 
 @_frozen
 class PingSummary(Event):
@@ -166,6 +258,14 @@ class PingSummary(Event):
     max_ms: "int | None" = None
     avg_ms: "int | None" = None
 
+    def _body(self) -> bytes:
+        """A summary without counts is written as the lone result (it then decodes as a
+        :class:`PingReply`, which the session turns back into a summary)."""
+        if self.sent is None:
+            return b"+QPING: %d" % self.result
+        counts = (self.sent, self.received, self.lost, self.min_ms, self.max_ms, self.avg_ms)
+        return b"+QPING: %d," % self.result + b",".join(b"%d" % (c or 0) for c in counts)
+
 
 @_frozen
 class NtpResult(Event):
@@ -178,6 +278,14 @@ class NtpResult(Event):
     result: Result
     time: "_dt.datetime | None" = None
 
+    def _body(self) -> bytes:
+        """The time as the note shows it (4.5): ``"YYYY/MM/DD,hh:mm:ss"`` in UTC."""
+        if self.time is None:
+            return b"+QNTP: %d" % self.result
+        t = self.time
+        t = t.replace(tzinfo=_dt.timezone.utc) if t.tzinfo is None else t.astimezone(_dt.timezone.utc)
+        return b'+QNTP: %d,"%s"' % (self.result, t.strftime("%Y/%m/%d,%H:%M:%S").encode())
+
 
 @_frozen
 class DnsResult(Event):
@@ -187,12 +295,19 @@ class DnsResult(Event):
     ip_count: int
     ttl: int
 
+    def _body(self) -> bytes:
+        return b"+QIDNSGIP: %d,%d,%d" % (self.result, self.ip_count, self.ttl)
+
 
 @_frozen
 class DnsAddress(Event):
     """``+QIDNSGIP: <hostIPaddr>``: one address line of a DNS answer, quoted or bare (2.3.7)."""
 
     ip: str
+
+    def _body(self) -> bytes:
+        """Bare, as shown in 4.7."""
+        return b"+QIDNSGIP: " + _b(self.ip)
 
 
 @_frozen
@@ -202,6 +317,9 @@ class DnsServers(Event):
     context_id: int
     addresses: "tuple[str, ...]"
 
+    def _body(self) -> bytes:
+        return b"+QIDNSCFG: %d," % self.context_id + b",".join(_q(a) for a in self.addresses)
+
 
 @_frozen
 class DataFormat(Event):
@@ -210,6 +328,9 @@ class DataFormat(Event):
     send_hex: bool
     recv_hex: bool
 
+    def _body(self) -> bytes:
+        return b'+QICFG: "dataformat",%d,%d' % (self.send_hex, self.recv_hex)
+
 
 @_frozen
 class ShowRA(Event):
@@ -217,12 +338,19 @@ class ShowRA(Event):
 
     enabled: bool
 
+    def _body(self) -> bytes:
+        return b'+QICFG: "showRA",%d' % self.enabled
+
 
 @_frozen
 class IpAddress(Event):
     """``+IP: <ip>``: the module has an IP address (registered to the network)."""
 
     ip: str
+
+    def _body(self) -> bytes:
+        """Bare, as note 2.3.1 shows it (``+IP: 10.18.237.42``)."""
+        return b"+IP: " + _b(self.ip)
 
 
 @_frozen
@@ -236,6 +364,9 @@ class TestResponse(Event):
     name: str
     params: tuple
 
+    def _body(self) -> bytes:
+        return _params_line(self.name, self.params)
+
 
 @_frozen
 class Info(Event):
@@ -244,12 +375,18 @@ class Info(Event):
     name: str
     params: tuple
 
+    def _body(self) -> bytes:
+        return _params_line(self.name, self.params)
+
 
 @_frozen
 class Text(Event):
     """Any other line, the module's echo of a command included."""
 
     line: bytes
+
+    def _body(self) -> bytes:
+        return self.line
 
 
 @_frozen
@@ -258,3 +395,57 @@ class ProtocolError(Event):
 
     reason: str
     raw: bytes
+
+    def _body(self) -> bytes:
+        """The offending bytes again (a simulator injecting faults writes them)."""
+        return self.raw
+
+
+def _b(s: str) -> bytes:
+    return s.encode("utf-8", "surrogateescape")
+
+
+def _q(s: str) -> bytes:
+    return b'"' + _b(s) + b'"'
+
+
+def _param(p: object) -> bytes:
+    """A parameter written back: ints bare, ``<placeholder>`` bare, other text quoted,
+    ``range`` as ``(a-b)`` and tuples as ``(x,y)`` (test-command answers, note 2.1.2)."""
+    if isinstance(p, bool):
+        return b"%d" % p
+    if isinstance(p, int):
+        return b"%d" % p
+    if isinstance(p, range):
+        return b"(%d-%d)" % (p.start, p.stop - 1)
+    if isinstance(p, tuple):
+        return b"(" + b",".join(_param(x) for x in p) + b")"
+    text = str(p)
+    if text.startswith("<") and text.endswith(">"):
+        return _b(text)
+    return _q(text)
+
+
+def _params_line(name: str, params: tuple) -> bytes:
+    if not params:
+        return b"+" + _b(name) + b":"
+    return b"+" + _b(name) + b": " + b",".join(_param(p) for p in params)
+
+
+def _jsonable(v: object) -> Any:
+    if isinstance(v, (bytes, bytearray)):
+        out = {"hex": bytes(v).hex()}
+        try:
+            out["text"] = bytes(v).decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        return out
+    if isinstance(v, _enum.Enum):
+        return v.value
+    if isinstance(v, _dt.datetime):
+        return v.isoformat()
+    if isinstance(v, range):
+        return {"range": [v.start, v.stop - 1]}
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    return v
