@@ -1,0 +1,77 @@
+"""Byte transports between the host and the module: one URL names each.
+
+``await open_transport(url, protocol_factory)`` opens the link and returns
+``(transport, protocol)``, as ``loop.create_connection`` does:
+
+==============================  ==============================================
+``/dev/ttyUSB0``, ``/dev/pts/3``  a serial port, by path; line settings in the
+                                query: ``/dev/ttyUSB0?baudrate=9600&rtscts=1``
+                                (default 115200 8N1), read through
+                                ``loop.add_reader`` on its descriptor
+``socket://HOST:PORT``          a raw TCP serial server (ser2net,
+                                ``pyqio sim --listen``), over asyncio's TCP
+                                transport
+``rfc2217://``, ``loop://``,    pyserial's URL handlers, same query settings;
+``spy://``, ``alt://`` ...      those without a descriptor are read by one
+                                thread (:mod:`._thread`)
+``sim://[?options]``            the built-in simulator, in process, joined by
+                                an in-memory pair (:mod:`.memory`)
+==============================  ==============================================
+
+The interface (:class:`Transport` plus ``asyncio.Protocol`` callbacks) and the
+conventions every transport here keeps are in :mod:`pyqio.transports._base`:
+``connection_lost(None)`` only after your own ``close()``; a port that goes
+away gives ``connection_lost(OSError)`` once; writes after close are dropped.
+
+Helpers for serving the module's side: :func:`open_pty`, :func:`serve_pty`,
+:func:`serve_fd`, :func:`serve_tcp`; and :func:`connect_protocols` for an
+in-memory pair.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from ..errors import InvalidArgument
+from ._base import BaseTransport, Transport
+from ._fd import FdTransport
+from ._serial import open_serial, serial_settings
+from ._tcp import open_socket, parse_host_port, serve_tcp
+from .memory import MemoryTransport, connect_protocols, open_pipe
+from .pty import open_pty, serve_fd, serve_pty
+
+__all__ = [
+    "Transport", "BaseTransport", "FdTransport", "MemoryTransport",
+    "open_transport", "open_serial", "serial_settings", "open_socket", "open_sim",
+    "connect_protocols", "open_pty", "serve_fd", "serve_pty", "serve_tcp",
+    "parse_host_port",
+]
+
+
+async def open_sim(url: str, protocol_factory: Callable[[], Any], *,
+                   loop: "asyncio.AbstractEventLoop | None" = None) -> "tuple[Any, Any]":
+    """Start ``pyqio.sim.Simulator.from_url(url)`` and join a new protocol to it."""
+    from ..sim import Simulator  # the simulator is heavy: only for sim://
+
+    module_side = Simulator.from_url(url)
+    return await open_pipe(protocol_factory, module_side)
+
+
+async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
+                         loop: "asyncio.AbstractEventLoop | None" = None) -> "tuple[Any, Any]":
+    """Open the link ``url`` names; return ``(transport, protocol)``.
+
+    Returns once ``protocol.connection_made`` has run. Raises
+    :class:`~pyqio.errors.InvalidArgument` for a malformed URL or setting,
+    ``OSError`` (``serial.SerialException`` is one) when the port cannot be
+    opened.
+    """
+    if not isinstance(url, str) or not url:
+        raise InvalidArgument(f"device {url!r}: expected a path or a URL such as "
+                              "/dev/ttyUSB0, socket://HOST:PORT or sim://")
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme == "sim":
+        return await open_sim(url, protocol_factory, loop=loop)
+    if scheme == "socket":
+        return await open_socket(url, protocol_factory, loop=loop)
+    return await open_serial(url, protocol_factory, loop=loop)

@@ -1,0 +1,182 @@
+"""An asyncio transport over a file descriptor: serial ports, PTY ends.
+
+The event loop watches the descriptor (``loop.add_reader``); each readiness
+callback does one non-blocking read and hands the bytes straight to
+``protocol.data_received``: no thread, no per-line await, no copy in between.
+Writes go out at once when the descriptor takes them, the rest waits in a
+buffer drained by ``loop.add_writer``.
+"""
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+from collections import deque
+from typing import Any, Callable
+
+from ._base import BaseTransport
+
+__all__ = ["FdTransport"]
+
+#: Bytes asked for per read. A tty hands over what its line discipline holds
+#: (a few KiB), so this only bounds the allocation; a bigger read means fewer
+#: calls into the tokenizer when data piles up.
+READ_SIZE = 65536
+
+
+def _vanished(what: str) -> OSError:
+    # A tty read returns b"" once the other side hung up (PTY master closed,
+    # USB serial unplugged on some drivers): for a serial line that is no EOF
+    # the host asked for, it is the port going away.
+    return OSError(errno.EIO, f"{what}: end of file, the port went away")
+
+
+class FdTransport(BaseTransport):
+    """Non-blocking transport over ``fd``.
+
+    ``read``/``write`` default to ``os.read``/``os.write`` on the descriptor;
+    pass the serial object's own methods for pyserial URL handlers that must
+    see the bytes (``spy://``). ``on_release`` frees what owns the descriptor
+    (``serial.close`` or ``os.close``).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: asyncio.BaseProtocol,
+                 fd: int, *, on_release: Callable[[], Any],
+                 read: "Callable[[int], bytes] | None" = None,
+                 write: "Callable[[bytes], int | None] | None" = None,
+                 extra: "dict[str, Any] | None" = None,
+                 waiter: "asyncio.Future[None] | None" = None) -> None:
+        super().__init__(loop, protocol, {"fd": fd, **(extra or {})})
+        self._fd = fd
+        self._read = read or (lambda n: os.read(fd, n))
+        self._write = write or (lambda data: os.write(fd, data))
+        self._on_release = on_release
+        self._buffer: deque[bytes] = deque()
+        self._buffered = 0
+        self._reading = False
+        self._reading_paused = False
+        self._failed = False
+        os.set_blocking(fd, False)
+        loop.call_soon(self._start, waiter)
+
+    def _start(self, waiter: "asyncio.Future[None] | None") -> None:
+        self._protocol.connection_made(self)
+        if not self._closing:
+            self._add_reader()
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # reading ---------------------------------------------------------------
+
+    def _add_reader(self) -> None:
+        if not self._reading and not self._reading_paused and not self._closing:
+            self._loop.add_reader(self._fd, self._read_ready)
+            self._reading = True
+
+    def _remove_reader(self) -> None:
+        if self._reading:
+            self._loop.remove_reader(self._fd)
+            self._reading = False
+
+    def _read_ready(self) -> None:
+        try:
+            data = self._read(READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:  # EIO / ENXIO: the port vanished
+            self._fail(exc)
+            return
+        if not data:
+            self._fail(_vanished(str(self._extra.get("url", self._fd))))
+            return
+        self._protocol.data_received(data)
+
+    def pause_reading(self) -> None:
+        self._reading_paused = True
+        self._remove_reader()
+
+    def resume_reading(self) -> None:
+        self._reading_paused = False
+        self._add_reader()
+
+    def is_reading(self) -> bool:
+        return self._reading
+
+    # writing ---------------------------------------------------------------
+
+    def get_write_buffer_size(self) -> int:
+        return self._buffered
+
+    def write(self, data: "bytes | bytearray | memoryview") -> None:
+        if self._closing or not data:
+            return  # asyncio convention: writes after close are dropped
+        if not self._buffer:
+            try:
+                n = self._write(data) or 0
+            except (BlockingIOError, InterruptedError):
+                n = 0
+            except OSError as exc:
+                self._fail(exc)
+                return
+            if n == len(data):
+                return
+            data = data[n:]
+            self._loop.add_writer(self._fd, self._write_ready)
+        chunk = bytes(data)  # the caller may reuse its buffer
+        self._buffer.append(chunk)
+        self._buffered += len(chunk)
+        self._maybe_pause_protocol()
+
+    def _write_ready(self) -> None:
+        while self._buffer:
+            chunk = self._buffer[0]
+            try:
+                n = self._write(chunk) or 0
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self._fail(exc)
+                return
+            self._buffered -= n
+            if n < len(chunk):
+                self._buffer[0] = chunk[n:]
+                return
+            self._buffer.popleft()
+        self._loop.remove_writer(self._fd)
+        self._maybe_resume_protocol()
+        if self._closing:
+            self._loop.call_soon(self._connection_lost, None)
+
+    # closing ---------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop reading, flush queued writes, then ``connection_lost(None)``."""
+        if self._closing:
+            return
+        self._closing = True
+        self._remove_reader()
+        if not self._buffer:
+            self._loop.call_soon(self._connection_lost, None)
+
+    def abort(self) -> None:
+        """Drop queued writes and end the link now; ``connection_lost(None)``."""
+        self._fail(None)
+
+    def _fail(self, exc: "BaseException | None") -> None:
+        # connection_lost runs from the loop, never inside the caller's write()
+        if self._failed or self._lost:
+            return
+        self._failed = self._closing = True
+        self._remove_reader()
+        self._buffer.clear()
+        self._buffered = 0
+        self._loop.remove_writer(self._fd)
+        self._loop.call_soon(self._connection_lost, exc)
+
+    def _release(self) -> None:
+        self._remove_reader()
+        self._loop.remove_writer(self._fd)
+        try:
+            self._on_release()
+        except OSError:
+            pass  # the port is already gone; nothing left to free
