@@ -1,0 +1,73 @@
+"""cffi build script for pyqio's C tokenizer (out-of-line API mode).
+
+As bcrypt's ``src/build_bcrypt.py`` and argon2-cffi-bindings' ``_ffi_build.py``
+do, this declares the C API with ``cdef`` and names the C source with
+``set_source``; in API mode the compiler checks the declarations against
+``tokenizer.h``. ``setup.py`` passes it on with
+``cffi_modules=["csrc/build_tokenizer.py:ffi"]``; run directly
+(``python csrc/build_tokenizer.py``) it builds ``pyqio/_tokenizer_c*.so`` in place.
+"""
+from __future__ import annotations
+
+import os
+
+from cffi import FFI
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+CDEF = """
+typedef struct {
+    int32_t kind;
+    int32_t off, len;
+    int32_t reason;
+    int32_t connect_id, length, port;
+    int32_t ip_off, ip_len;
+} qio_token;
+
+typedef struct {
+    int hex;
+    int show_ra;
+    uint32_t udp_service;
+    size_t ntok, arena_used, nseg, dmx_used;
+    const unsigned char *demux;
+    size_t demux_n;
+    ...;
+} qio_parser;
+
+size_t qio_buf_size(size_t max_line);
+size_t qio_token_room(size_t max_line);
+void qio_init(qio_parser *p, unsigned char *buf, size_t buf_cap, size_t max_line);
+void qio_set_output(qio_parser *p, qio_token *tok, size_t tok_cap,
+                    unsigned char *arena, size_t arena_cap,
+                    int32_t *seg, size_t seg_cap,
+                    unsigned char *dmx, size_t dmx_cap);
+size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n);
+void qio_finish(qio_parser *p);
+void qio_reset(qio_parser *p);
+size_t qio_demux_group(const qio_parser *p, unsigned char *out, int32_t *groups);
+const char *qio_reason_string(int reason);
+"""
+
+ROOT = os.path.dirname(HERE)
+
+
+def make_ffi() -> FFI:
+    """The FFI, with source paths relative to the working directory (setup.py's)."""
+    ffi = FFI()
+    ffi.cdef(CDEF)
+    ffi.set_source(
+        "pyqio._tokenizer_c",
+        '#include "tokenizer.h"',
+        sources=[os.path.relpath(os.path.join(HERE, "tokenizer.c"))],
+        include_dirs=[os.path.relpath(HERE)],
+        extra_compile_args=["-O2", "-Wall", "-Wextra"],
+    )
+    return ffi
+
+
+ffi = make_ffi()
+
+if __name__ == "__main__":
+    # python csrc/build_tokenizer.py: compile into pyqio/ of the source tree
+    os.chdir(ROOT)
+    make_ffi().compile(tmpdir=".", verbose=True)

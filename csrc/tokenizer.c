@@ -1,0 +1,586 @@
+/*
+ * pyqio C tokenizer: see tokenizer.h and csrc/TOKENS.md (the contract, rule by rule).
+ *
+ * The parser is one state machine over bytes. Every state decides from the byte
+ * in hand (the one look-ahead, a '"' in an unframed quoted payload, is a state of
+ * its own), so how the input is cut into qio_feed() calls never changes the
+ * tokens. The hot spots, plain lines and length-framed payloads, are consumed by
+ * tight loops and memcpy rather than one dispatch per byte.
+ */
+#include "tokenizer.h"
+
+#include <string.h>
+
+enum {
+    S_START,        /* line start */
+    S_PROMPT,       /* just after '>': one space may follow */
+    S_LINE,         /* accumulating a plain line */
+    S_DISCARD,      /* dropping bytes up to the next CR or LF */
+    R_ID_SP,        /* after +QIURC: "recv",  spaces, then the connect id */
+    R_ID,           /* connect id digits */
+    R_AFTER_ID,     /* after "<id>,": spaces, then '"' (address form) or the length */
+    R_LEN,          /* length digits */
+    R_ADDR_SP,      /* after "<len>," with an address expected: spaces, then the IP */
+    R_IPQ,          /* inside a quoted IP */
+    R_IPQ_END,      /* after the closing quote of the IP: ',' */
+    R_IPB,          /* inside a bare IP */
+    R_PORT_SP,      /* after "<ip>,": spaces, then the port */
+    R_PORT,         /* port digits */
+    R_DATA,         /* the first byte of DATA: '"' or payload */
+    R_FRAMED,       /* counting a length-framed payload */
+    R_FRAMED_END,   /* after a framed payload: the closing '"' if opened */
+    R_FRAMED_EOL,   /* after a framed payload (and quote): CR or LF */
+    R_UNF,          /* unframed payload */
+    R_UNF_Q         /* unframed quoted payload: a '"' held, is it the end? */
+};
+
+static const char PREFIX[] = "+QIURC: \"recv\",";
+#define PREFIX_LEN (sizeof(PREFIX) - 1)
+#define NUM_MAX_DIGITS 5
+#define NUM_MAX 65535u
+#define IP_MAX 45
+
+static const char *const REASONS[QIO_E_COUNT] = {
+    "line too long", "bad recv header", "recv length too large",
+    "recv data not terminated", "bad hex digit", "odd hex length", "truncated recv",
+};
+
+/* hex digit value, or -1: decoding is strict (no 0xFF for bad digits, no skipping) */
+static const int8_t HEXVAL[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+    ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+    ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+    ['F'] = 16,
+};  /* stored +1 so that the zero-initialised rest means "not a digit" */
+
+const char *qio_reason_string(int reason)
+{
+    return (reason >= 0 && reason < QIO_E_COUNT) ? REASONS[reason] : "unknown";
+}
+
+size_t qio_buf_size(size_t max_line)
+{
+    /* a URC header shorter than max_line, a payload of at most max_line, a quote
+     * and the byte after it (error raw) */
+    return 2 * max_line + 8;
+}
+
+size_t qio_token_room(size_t max_line)
+{
+    return qio_buf_size(max_line);
+}
+
+void qio_reset(qio_parser *p)
+{
+    p->state = S_START;
+    p->len = 0;
+}
+
+void qio_init(qio_parser *p, unsigned char *buf, size_t buf_cap, size_t max_line)
+{
+    memset(p, 0, sizeof(*p));
+    p->buf = buf;
+    p->buf_cap = buf_cap;
+    p->max_line = max_line;
+    qio_reset(p);
+}
+
+void qio_set_output(qio_parser *p, qio_token *tok, size_t tok_cap,
+                    unsigned char *arena, size_t arena_cap,
+                    int32_t *seg, size_t seg_cap,
+                    unsigned char *dmx, size_t dmx_cap)
+{
+    p->tok = tok;
+    p->tok_cap = tok_cap;
+    p->arena = arena;
+    p->arena_cap = arena_cap;
+    p->seg = seg;
+    p->seg_cap = seg_cap;
+    p->dmx = dmx;
+    p->dmx_cap = dmx_cap;
+}
+
+/* ---- emitting tokens (the caller checked there is room for one) ---- */
+
+static qio_token *new_token(qio_parser *p, int kind, const unsigned char *bytes, size_t n)
+{
+    qio_token *t = &p->tok[p->ntok++];
+    t->kind = kind;
+    t->off = (int32_t)p->arena_used;
+    t->len = (int32_t)n;
+    memcpy(p->arena + p->arena_used, bytes, n);
+    p->arena_used += n;
+    return t;
+}
+
+static void emit_error(qio_parser *p, int reason, size_t rawlen)
+{
+    new_token(p, QIO_T_ERROR, p->buf, rawlen)->reason = reason;
+    p->len = 0;
+}
+
+/* An error found on byte c: the raw bytes include c unless it ends the line;
+ * after it the parser is at line start (CR, LF) or discards to the line end. */
+static void fail(qio_parser *p, int reason, unsigned char c)
+{
+    if (c == '\r' || c == '\n') {
+        p->state = S_START;
+    } else {
+        p->buf[p->len++] = c;
+        p->state = S_DISCARD;
+    }
+    emit_error(p, reason, p->len);
+}
+
+static void too_long(qio_parser *p)
+{
+    emit_error(p, QIO_E_LINE_TOO_LONG, p->len < p->max_line ? p->len : p->max_line);
+    p->state = S_DISCARD;
+}
+
+/* Strict hex decoding: returns 0 when every byte is a hex digit. */
+static int unhex(unsigned char *dst, const unsigned char *src, size_t n)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = HEXVAL[src[i]], lo = HEXVAL[src[i + 1]];
+        bad |= (hi == 0) | (lo == 0);
+        dst[i / 2] = (unsigned char)((((hi - 1) & 15) << 4) | ((lo - 1) & 15));
+    }
+    return bad;
+}
+
+/* The payload is buf[pay_off..pay_end); the line end has been read. */
+static void emit_recv(qio_parser *p, size_t pay_end)
+{
+    const unsigned char *pay = p->buf + p->pay_off;
+    size_t n = pay_end - p->pay_off;
+    int demuxed = (size_t)p->id < p->demux_n && p->demux[p->id];
+    unsigned char *dst = demuxed ? p->dmx + p->dmx_used : p->arena + p->arena_used;
+
+    p->state = S_START;
+    if (p->uhex) {
+        if (n & 1) {
+            emit_error(p, QIO_E_ODD_HEX, p->len);
+            return;
+        }
+        if (unhex(dst, pay, n)) {
+            emit_error(p, QIO_E_BAD_HEX, p->len);
+            return;
+        }
+        n /= 2;
+    } else {
+        memcpy(dst, pay, n);
+    }
+    if (demuxed) {
+        p->seg[2 * p->nseg] = p->id;
+        p->seg[2 * p->nseg + 1] = (int32_t)n;
+        p->nseg++;
+        p->dmx_used += n;
+    } else {
+        qio_token *t = &p->tok[p->ntok++];
+        t->kind = QIO_T_RECV;
+        t->off = (int32_t)p->arena_used;
+        t->len = (int32_t)n;
+        p->arena_used += n;
+        t->reason = p->framed;
+        t->connect_id = p->id;
+        t->length = p->length;
+        t->port = p->port;
+        t->ip_len = p->ip_len;
+        t->ip_off = (int32_t)p->arena_used;
+        if (p->ip_len > 0) {
+            memcpy(p->arena + p->arena_used, p->buf + p->ip_off, (size_t)p->ip_len);
+            p->arena_used += (size_t)p->ip_len;
+        }
+    }
+    p->len = 0;
+}
+
+/* ---- the recv header ---- */
+
+static void start_urc(qio_parser *p)
+{
+    p->state = R_ID_SP;
+    p->uhex = p->hex;   /* one URC, one data format, even if fed across a change */
+    p->length = p->port = -1;
+    p->ip_len = -1;
+    p->has_len = p->framed = p->quoted = 0;
+}
+
+/* Appends a header byte; a header may not reach max_line (spaces are unbounded). */
+static int hdr_push(qio_parser *p, unsigned char c)
+{
+    p->buf[p->len++] = c;
+    if (p->len >= p->max_line) {
+        too_long(p);
+        return -1;
+    }
+    return 0;
+}
+
+static void num_start(qio_parser *p, unsigned char c, int state)
+{
+    p->num = (uint32_t)(c - '0');
+    p->nd = 1;
+    p->state = state;
+}
+
+/* One more digit of a NUM: 1 to 5 digits, at most 65535. */
+static int num_digit(qio_parser *p, unsigned char c)
+{
+    if (p->nd == NUM_MAX_DIGITS)
+        return -1;
+    p->num = p->num * 10 + (uint32_t)(c - '0');
+    p->nd++;
+    return p->num > NUM_MAX ? -1 : 0;
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_ipch(unsigned char c)
+{
+    return HEXVAL[c] != 0 || c == '.' || c == ':';
+}
+
+static int address_expected(const qio_parser *p)
+{
+    return p->show_ra || (p->id < 32 && (p->udp_service >> p->id) & 1u);
+}
+
+static void begin_ip(qio_parser *p, int state, size_t off, uint32_t n)
+{
+    p->ip_off = (int32_t)off;
+    p->ip_n = n;
+    p->state = state;
+}
+
+static void begin_data(qio_parser *p)
+{
+    p->framed = p->has_len;
+    if (p->framed)
+        p->remaining = (size_t)p->length * (p->uhex ? 2u : 1u);
+    p->state = R_DATA;
+}
+
+/* A header byte c (not NUL) in state R_*, before DATA. */
+static void header_byte(qio_parser *p, unsigned char c)
+{
+    int ok = 1;
+    switch (p->state) {
+    case R_ID_SP:
+    case R_AFTER_ID:
+    case R_ADDR_SP:
+    case R_PORT_SP:
+        if (c == ' ')
+            break;
+        if (is_digit(c) && p->state != R_ADDR_SP)
+            num_start(p, c, p->state == R_ID_SP ? R_ID : p->state == R_PORT_SP ? R_PORT : R_LEN);
+        else if (c == '"' && (p->state == R_AFTER_ID || p->state == R_ADDR_SP))
+            begin_ip(p, R_IPQ, p->len + 1, 0);    /* the IP starts after the quote */
+        else if (p->state == R_ADDR_SP && is_ipch(c))
+            begin_ip(p, R_IPB, p->len, 1);
+        else
+            ok = 0;
+        break;
+    case R_ID:
+    case R_LEN:
+    case R_PORT:
+        if (is_digit(c)) {
+            ok = num_digit(p, c) == 0;
+        } else if (c != ',') {
+            ok = 0;
+        } else if (p->state == R_ID) {
+            p->id = (int32_t)p->num;
+            p->state = R_AFTER_ID;
+        } else if (p->state == R_PORT) {
+            p->port = (int32_t)p->num;
+            begin_data(p);
+        } else {
+            p->length = (int32_t)p->num;
+            p->has_len = 1;
+            if (p->num * (p->uhex ? 2u : 1u) > p->max_line) {
+                fail(p, QIO_E_LENGTH_TOO_LARGE, c);
+                return;
+            }
+            if (address_expected(p))
+                p->state = R_ADDR_SP;
+            else
+                begin_data(p);
+        }
+        break;
+    case R_IPQ:
+        if (c == '"' && p->ip_n > 0) {
+            p->ip_len = (int32_t)p->ip_n;
+            p->state = R_IPQ_END;
+        } else {
+            ok = is_ipch(c) && ++p->ip_n <= IP_MAX;
+        }
+        break;
+    case R_IPQ_END:
+        ok = c == ',';
+        p->state = R_PORT_SP;
+        break;
+    default: /* R_IPB */
+        if (c == ',') {
+            p->ip_len = (int32_t)p->ip_n;
+            p->state = R_PORT_SP;
+        } else {
+            ok = is_ipch(c) && ++p->ip_n <= IP_MAX;
+        }
+        break;
+    }
+    if (!ok)
+        fail(p, QIO_E_BAD_HEADER, c);
+    else
+        hdr_push(p, c);
+}
+
+/* ---- the main loop ---- */
+
+static int out_full(const qio_parser *p)
+{
+    return p->ntok >= p->tok_cap || p->nseg >= p->seg_cap
+        || p->arena_cap - p->arena_used < p->buf_cap
+        || p->dmx_cap - p->dmx_used < p->buf_cap;
+}
+
+static int is_eol(unsigned char c)
+{
+    return c == '\r' || c == '\n';
+}
+
+/* Plain line bytes until a line end, the recv prefix or the cap. */
+static const unsigned char *line_bytes(qio_parser *p, const unsigned char *s,
+                                       const unsigned char *e)
+{
+    while (s < e) {
+        unsigned char c = *s++;
+        if (c <= '\r' && (c == '\r' || c == '\n' || c == 0)) {
+            if (c == 0)
+                continue;
+            new_token(p, QIO_T_LINE, p->buf, p->len);
+            p->len = 0;
+            p->state = S_START;
+            return s;
+        }
+        p->buf[p->len++] = c;
+        if (p->len == PREFIX_LEN && c == ',' && memcmp(p->buf, PREFIX, PREFIX_LEN) == 0) {
+            start_urc(p);
+            return s;
+        }
+        if (p->len == p->max_line) {
+            too_long(p);
+            return s;
+        }
+    }
+    return s;
+}
+
+static const unsigned char *discard(qio_parser *p, const unsigned char *s,
+                                    const unsigned char *e)
+{
+    while (s < e) {
+        if (is_eol(*s++)) {
+            p->state = S_START;
+            break;
+        }
+    }
+    return s;
+}
+
+static const unsigned char *framed_bytes(qio_parser *p, const unsigned char *s,
+                                         const unsigned char *e)
+{
+    size_t n = (size_t)(e - s) < p->remaining ? (size_t)(e - s) : p->remaining;
+    memcpy(p->buf + p->len, s, n);
+    p->len += n;
+    p->remaining -= n;
+    if (p->remaining == 0)
+        p->state = R_FRAMED_END;
+    return s + n;
+}
+
+/* Unframed payload bytes: to the first CR/LF (bare) or '"' (quoted). */
+static const unsigned char *unframed_bytes(qio_parser *p, const unsigned char *s,
+                                           const unsigned char *e)
+{
+    while (s < e) {
+        unsigned char c = *s++;
+        if (p->quoted ? c == '"' : is_eol(c)) {
+            if (p->quoted) {
+                p->buf[p->len++] = c;
+                p->state = R_UNF_Q;
+            } else {
+                emit_recv(p, p->len);
+            }
+            return s;
+        }
+        p->buf[p->len++] = c;
+        if (p->len - p->pay_off >= p->max_line) {
+            too_long(p);
+            return s;
+        }
+    }
+    return s;
+}
+
+/* The byte after a '"' in an unframed quoted payload. */
+static void unframed_quote(qio_parser *p, unsigned char c)
+{
+    if (is_eol(c)) {
+        emit_recv(p, p->len - 1);
+        return;
+    }
+    /* the held '"' was payload */
+    if (p->len - p->pay_off >= p->max_line) {
+        too_long(p);
+        return;
+    }
+    if (c == '"') {
+        p->buf[p->len++] = c;
+        return;
+    }
+    p->state = R_UNF;
+    p->buf[p->len++] = c;
+    if (p->len - p->pay_off >= p->max_line)
+        too_long(p);
+}
+
+static void data_first(qio_parser *p, unsigned char c, const unsigned char **s)
+{
+    if (c == '"') {
+        p->quoted = 1;
+        p->buf[p->len++] = c;
+        ++*s;
+    }
+    p->pay_off = p->len;
+    if (!p->framed)
+        p->state = R_UNF;
+    else
+        p->state = p->remaining ? R_FRAMED : R_FRAMED_END;
+}
+
+static void after_framed(qio_parser *p, unsigned char c)
+{
+    if (p->state == R_FRAMED_END && p->quoted) {
+        if (c != '"') {
+            fail(p, QIO_E_NOT_TERMINATED, c);
+            return;
+        }
+        p->buf[p->len++] = c;
+        p->state = R_FRAMED_EOL;
+        return;
+    }
+    if (is_eol(c))
+        emit_recv(p, p->quoted ? p->len - 1 : p->len);
+    else
+        fail(p, QIO_E_NOT_TERMINATED, c);
+}
+
+static const unsigned char *step(qio_parser *p, const unsigned char *s,
+                                 const unsigned char *e)
+{
+    unsigned char c = *s;
+    switch (p->state) {
+    case S_LINE:
+        return line_bytes(p, s, e);
+    case S_DISCARD:
+        return discard(p, s, e);
+    case R_FRAMED:
+        return framed_bytes(p, s, e);
+    case R_UNF:
+        return unframed_bytes(p, s, e);
+    case R_UNF_Q:
+        unframed_quote(p, c);
+        return s + 1;
+    case R_DATA:
+        data_first(p, c, &s);
+        return s;
+    case S_PROMPT:
+        if (c == ' ') {
+            p->state = S_START;
+            return s + 1;
+        }
+        if (c == 0)
+            return s + 1;
+        p->state = S_START;     /* the byte starts the next line */
+        /* fall through */
+    case S_START:
+        if (c == '>') {
+            new_token(p, QIO_T_PROMPT, p->buf, 0);
+            p->state = S_PROMPT;
+        } else if (c != 0 && !is_eol(c)) {
+            p->buf[p->len++] = c;
+            p->state = S_LINE;
+        }
+        return s + 1;
+    default:
+        break;
+    }
+    if (c == 0)     /* NULs outside a payload are dropped */
+        return s + 1;
+    if (p->state == R_FRAMED_END || p->state == R_FRAMED_EOL)
+        after_framed(p, c);
+    else
+        header_byte(p, c);
+    return s + 1;
+}
+
+size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n)
+{
+    const unsigned char *s = data, *e = data + n;
+    p->ntok = p->arena_used = p->nseg = p->dmx_used = 0;
+    while (s < e && !out_full(p))
+        s = step(p, s, e);
+    return (size_t)(s - data);
+}
+
+void qio_finish(qio_parser *p)
+{
+    p->ntok = p->arena_used = p->nseg = p->dmx_used = 0;
+    if (p->state == S_LINE)
+        new_token(p, QIO_T_LINE, p->buf, p->len);
+    else if (p->state >= R_ID_SP)
+        emit_error(p, QIO_E_TRUNCATED, p->len);
+    qio_reset(p);
+}
+
+size_t qio_demux_group(const qio_parser *p, unsigned char *out, int32_t *groups)
+{
+    size_t ng = 0, off = 0, src = 0;
+    /* pass 1: one group per id, in order of first appearance, with its total */
+    for (size_t i = 0; i < p->nseg; i++) {
+        size_t g = 0;
+        while (g < ng && groups[3 * g] != p->seg[2 * i])
+            g++;
+        if (g == ng) {
+            groups[3 * ng] = p->seg[2 * i];
+            groups[3 * ng + 2] = 0;
+            ng++;
+        }
+        groups[3 * g + 2] += p->seg[2 * i + 1];
+    }
+    for (size_t g = 0; g < ng; g++) {
+        groups[3 * g + 1] = (int32_t)off;
+        off += (size_t)groups[3 * g + 2];
+        groups[3 * g + 2] = 0;  /* refilled as the fill cursor below */
+    }
+    if (ng == 1) {  /* the common case: dmx is already the one id's stream */
+        groups[2] = (int32_t)off;
+        return 1;
+    }
+    /* pass 2: copy each payload behind the earlier ones of its id */
+    for (size_t i = 0; i < p->nseg; i++) {
+        size_t g = 0, n = (size_t)p->seg[2 * i + 1];
+        while (groups[3 * g] != p->seg[2 * i])
+            g++;
+        memcpy(out + groups[3 * g + 1] + groups[3 * g + 2], p->dmx + src, n);
+        groups[3 * g + 2] += (int32_t)n;
+        src += n;
+    }
+    return ng;
+}

@@ -1,0 +1,93 @@
+/*
+ * pyqio C tokenizer: frames the output of a Quectel BC660K-GL AT port into
+ * tokens (lines, the '>' prompt, +QIURC: "recv" URCs framed by their length
+ * field, protocol errors), exactly as csrc/TOKENS.md defines them.
+ *
+ * picohttpparser style: one struct of state, every buffer owned by the caller
+ * and handed over once, no allocation, no I/O. qio_feed() consumes input until
+ * it ends or the caller's output space runs short, and says how much it took.
+ */
+#ifndef PYQIO_TOKENIZER_H
+#define PYQIO_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { QIO_T_LINE = 0, QIO_T_PROMPT = 1, QIO_T_RECV = 2, QIO_T_ERROR = 3 };
+
+/* error reasons; qio_reason_string() gives TOKENS.md's exact text */
+enum {
+    QIO_E_LINE_TOO_LONG = 0,
+    QIO_E_BAD_HEADER,
+    QIO_E_LENGTH_TOO_LARGE,
+    QIO_E_NOT_TERMINATED,
+    QIO_E_BAD_HEX,
+    QIO_E_ODD_HEX,
+    QIO_E_TRUNCATED,
+    QIO_E_COUNT
+};
+
+/* One token. Byte fields are offsets into the caller's arena. */
+typedef struct {
+    int32_t kind;       /* QIO_T_* */
+    int32_t off, len;   /* LINE: the line; RECV: the data; ERROR: the raw bytes */
+    int32_t reason;     /* ERROR: QIO_E_*; RECV: 1 when length-framed */
+    int32_t connect_id, length, port;   /* RECV; length/port -1 when absent */
+    int32_t ip_off, ip_len;             /* RECV; ip_len -1 when absent */
+} qio_token;
+
+typedef struct {
+    /* settings, read by qio_feed(); change them only between calls */
+    int hex;                /* recv data is hex (AT+QICFG="dataformat",x,1) */
+    int show_ra;            /* every recv URC carries the sender's address */
+    uint32_t udp_service;   /* bit i set: connect id i is a UDP SERVICE socket */
+
+    /* output of the last call, reset by each qio_feed()/qio_finish() */
+    size_t ntok, arena_used, nseg, dmx_used;
+
+    /* caller-owned output space, see qio_set_output() */
+    qio_token *tok;
+    size_t tok_cap;
+    unsigned char *arena;
+    size_t arena_cap;
+    int32_t *seg;           /* demuxed URCs: (connect_id, length) pairs */
+    size_t seg_cap;         /* in pairs */
+    unsigned char *dmx;     /* demuxed payloads, back to back */
+    size_t dmx_cap;
+    const unsigned char *demux;     /* demux[id] != 0: route id to dmx */
+    size_t demux_n;
+
+    /* private state */
+    unsigned char *buf;     /* the line (or URC line) accumulated so far */
+    size_t buf_cap, len, max_line;
+    size_t pay_off;         /* where the payload starts in buf */
+    size_t remaining;       /* framed payload bytes still to come */
+    int state, quoted, framed, has_len, uhex, nd;
+    uint32_t num, ip_n;
+    int32_t id, length, port, ip_off, ip_len;
+} qio_parser;
+
+/* Bytes the state buffer needs for this max_line (the line cap, >= 256). */
+size_t qio_buf_size(size_t max_line);
+/* Output space each of arena and dmx must keep free for one more token. */
+size_t qio_token_room(size_t max_line);
+
+void qio_init(qio_parser *p, unsigned char *buf, size_t buf_cap, size_t max_line);
+void qio_set_output(qio_parser *p, qio_token *tok, size_t tok_cap,
+                    unsigned char *arena, size_t arena_cap,
+                    int32_t *seg, size_t seg_cap,
+                    unsigned char *dmx, size_t dmx_cap);
+/* Tokenize data[0..n); returns the bytes consumed (< n only when the output is full). */
+size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n);
+/* End of stream: emit what is pending (TOKENS.md "End of stream") and reset. */
+void qio_finish(qio_parser *p);
+/* Forget partial input, keep settings. */
+void qio_reset(qio_parser *p);
+/* Regroup the demuxed payloads of the last call by connect id into out
+ * (dmx_used bytes): groups gets (connect_id, offset, length) triples in order of
+ * first appearance; returns the number of groups (at most nseg). With one group
+ * nothing is copied: its bytes are dmx[0..dmx_used). */
+size_t qio_demux_group(const qio_parser *p, unsigned char *out, int32_t *groups);
+const char *qio_reason_string(int reason);
+
+#endif
