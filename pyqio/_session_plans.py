@@ -15,16 +15,35 @@ on cannot end the next command before that one's own ``OK``.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ._result import ResultCode, result_code
 from .events import (
-    CloseOk, CmeError, DnsAddress, DnsResult, DnsServers, DataFormat, Error, Event,
-    Info, NtpResult, Ok, OpenResult, PingReply, PingSummary, Prompt, SendFail, SendOk,
-    SendStats, ShowRA, SocketStatus, TestResponse, Text,
+    CloseOk,
+    CmeError,
+    DataFormat,
+    DnsAddress,
+    DnsResult,
+    DnsServers,
+    Error,
+    Event,
+    Info,
+    NtpResult,
+    Ok,
+    OpenResult,
+    PingReply,
+    PingSummary,
+    Prompt,
+    SendFail,
+    SendOk,
+    SendStats,
+    ShowRA,
+    SocketStatus,
+    TestResponse,
+    Text,
 )
 
-__all__ = ["NOT_MINE", "MORE", "Plan", "plan_for", "prefix_of"]
+__all__ = ["MORE", "NOT_MINE", "Plan", "plan_for", "prefix_of"]
 
 NOT_MINE = None
 MORE = object()
@@ -37,7 +56,7 @@ _PREFIX_BY_TYPE = {
 }
 
 
-def prefix_of(ev: Event) -> Optional[str]:
+def prefix_of(ev: Event) -> str | None:
     """The ``+NAME`` an information line came with ("QIOPEN"), or None for other events."""
     name = _PREFIX_BY_TYPE.get(type(ev))
     if name is not None:
@@ -47,7 +66,7 @@ def prefix_of(ev: Event) -> Optional[str]:
     return None
 
 
-def _lone_int(ev: Event, name: str) -> "int | None":
+def _lone_int(ev: Event, name: str) -> int | None:
     """A ``+NAME: <int>`` line the decoder could only read as Info (a bare result code)."""
     if isinstance(ev, Info) and ev.name.lstrip("+").upper() == name \
             and len(ev.params) == 1 and isinstance(ev.params[0], int):
@@ -65,7 +84,7 @@ class Plan:
     deferred = False
     needs_prompt = False
 
-    def __init__(self, names: "frozenset[str]" = frozenset(), text: bool = False) -> None:
+    def __init__(self, names: frozenset[str] = frozenset(), text: bool = False) -> None:
         self.names = names
         self.text = text
 
@@ -219,7 +238,7 @@ class DnsPlan(Plan):
 
     def __init__(self) -> None:
         super().__init__()
-        self.header: "DnsResult | None" = None
+        self.header: DnsResult | None = None
 
     def on_ok(self, ev: Ok) -> Any:
         return self._defer("+QIDNSGIP")
@@ -237,7 +256,7 @@ class DnsPlan(Plan):
         return MORE
 
     @staticmethod
-    def _lone_header(ev: Event) -> "DnsResult | None":
+    def _lone_header(ev: Event) -> DnsResult | None:
         lone = _lone_int(ev, "QIDNSGIP")
         if lone is None and isinstance(ev, DnsAddress) and ev.ip.isdigit():
             lone = int(ev.ip)  # "+QIDNSGIP: 565" read as a bare address by the decoder
@@ -252,7 +271,7 @@ class StatePlan(Plan):
         self.full = full
 
 
-def plan_for(cmd: Any, payload: "bytes | None") -> Plan:
+def plan_for(cmd: Any, payload: bytes | None) -> Plan:
     """The plan of *cmd* (a :mod:`pyqio.commands` command), found by its class name.
 
     Dispatch is by class name along the MRO so that this module needs no import of
@@ -266,11 +285,11 @@ def plan_for(cmd: Any, payload: "bytes | None") -> Plan:
     return Plan(frozenset({str(getattr(cmd, "name", "")).upper()}))
 
 
-def _send(cmd: Any, payload: "bytes | None") -> Plan:
+def _send(cmd: Any, payload: bytes | None) -> Plan:
     return SendPlan(data_mode=False)
 
 
-def _send_data(cmd: Any, payload: "bytes | None") -> Plan:
+def _send_data(cmd: Any, payload: bytes | None) -> Plan:
     return SendPlan(data_mode=True, cancel=bool(payload) and payload.endswith(b"\x1b"))
 
 

@@ -25,8 +25,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "OPENING", "OPEN", "FAILED", "CLOSING", "CLOSED", "TRANSITIONS",
-    "SocketInfo", "SocketTable",
+    "CLOSED",
+    "CLOSING",
+    "FAILED",
+    "OPEN",
+    "OPENING",
+    "TRANSITIONS",
+    "SocketInfo",
+    "SocketTable",
 ]
 
 OPENING = "opening"   # OK came, +QIOPEN not yet
@@ -36,7 +42,7 @@ CLOSING = "closing"   # closed by the peer or the network: still needs AT+QICLOS
 CLOSED = "closed"     # CLOSE OK, or never opened
 
 #: state -> {trigger: next state}.  Anything missing is not allowed.
-TRANSITIONS: "dict[str, dict[str, str]]" = {
+TRANSITIONS: dict[str, dict[str, str]] = {
     CLOSED: {"open_ok": OPENING, "incoming": OPEN},
     OPENING: {"opened": OPEN, "open_failed": FAILED, "remote_closed": CLOSING,
               "close_ok": CLOSED},
@@ -63,18 +69,18 @@ class SocketInfo:
     connect_id: int
     service_type: str
     state: str = CLOSED
-    server_id: "int | None" = None
-    remote_ip: "str | None" = None
-    remote_port: "int | None" = None
-    local_port: "int | None" = None
-    result: "int | None" = None
+    server_id: int | None = None
+    remote_ip: str | None = None
+    remote_port: int | None = None
+    local_port: int | None = None
+    result: int | None = None
 
 
 class SocketTable:
     """The sockets the session tracks, by connect id, and the moves between states."""
 
     def __init__(self) -> None:
-        self.sockets: "dict[int, SocketInfo]" = {}
+        self.sockets: dict[int, SocketInfo] = {}
         self.ignored = 0
 
     def fire(self, connect_id: int, trigger: str) -> bool:
@@ -89,7 +95,7 @@ class SocketTable:
         return True
 
     def open_ok(self, connect_id: int, service_type: str, host: str,
-                remote_port: int, local_port: "int | None") -> None:
+                remote_port: int, local_port: int | None) -> None:
         """``OK`` to ``AT+QIOPEN``: a fresh record in state "opening"."""
         old = self.sockets.get(connect_id)
         if old is not None and old.state != CLOSED:
@@ -132,14 +138,14 @@ class SocketTable:
             remote_ip=host, remote_port=remote_port, local_port=local_port,
             result=old.result if old is not None else None)
 
-    def sync_absent(self, connect_ids: "set[int]") -> None:
+    def sync_absent(self, connect_ids: set[int]) -> None:
         """A full ``AT+QISTATE?`` listed none of *connect_ids*: they are closed (2.3.3 note 2)."""
         for cid in connect_ids:
             info = self.sockets.get(cid)
             if info is not None:
                 info.state = CLOSED
 
-    def udp_service_ids(self) -> "set[int]":
+    def udp_service_ids(self) -> set[int]:
         """Connect ids whose recv URCs carry the sender's address (2.4.2)."""
         return {cid for cid, info in self.sockets.items()
                 if info.service_type == "UDP SERVICE" and info.state != CLOSED}

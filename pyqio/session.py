@@ -26,18 +26,34 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from . import _session_plans as _plans
 from ._result import result_code
 from ._sockets import SocketInfo, SocketTable
 from .errors import InvalidArgument
 from .events import (
-    CloseOk, Closed, CmeError, DataFormat, Event, Incoming, Info, IpAddress, Ok,
-    OpenResult, Prompt, ProtocolError, Recv, SendOk, ShowRA, SocketStatus, Text,
+    Closed,
+    CloseOk,
+    CmeError,
+    DataFormat,
+    Error,
+    Event,
+    Incoming,
+    Info,
+    IpAddress,
+    Ok,
+    OpenResult,
+    Prompt,
+    ProtocolError,
+    Recv,
+    SendOk,
+    ShowRA,
+    SocketStatus,
+    Text,
 )
 
-__all__ = ["Session", "Request", "Response", "TimedOut", "LinkReset", "SocketInfo"]
+__all__ = ["LinkReset", "Request", "Response", "Session", "SocketInfo", "TimedOut"]
 
 _ESC = b"\x1b"
 _EOL = re.compile(rb"[\r\n]")
@@ -59,15 +75,15 @@ class LinkReset(Event):
 class Request:
     """One command the caller asked for: queued, then in flight, then done."""
 
-    __slots__ = ("command", "payload", "response", "line", "_plan", "_events")
+    __slots__ = ("_events", "_plan", "command", "line", "payload", "response")
 
-    def __init__(self, command: Any, payload: "bytes | None", plan: _plans.Plan) -> None:
+    def __init__(self, command: Any, payload: bytes | None, plan: _plans.Plan) -> None:
         self.command = command
         self.payload = payload
-        self.response: Optional[Response] = None
+        self.response: Response | None = None
         self.line: bytes = command.to_bytes()
         self._plan = plan
-        self._events: "list[Event]" = []
+        self._events: list[Event] = []
 
     @property
     def done(self) -> bool:
@@ -100,7 +116,7 @@ class Response:
 
     request: Request
     final: Event
-    events: "tuple[Event, ...]"
+    events: tuple[Event, ...]
 
     @property
     def ok(self) -> bool:
@@ -111,7 +127,7 @@ class Response:
         return result is not None and result == 0
 
     @property
-    def result(self) -> "int | None":
+    def result(self) -> int | None:
         """The result code of a deferred result or ``+CME ERROR`` (a ResultCode where known), else None."""
         if isinstance(self.final, CmeError):
             code = self.final.code
@@ -132,32 +148,31 @@ class Session:
     def __init__(self, recv_format: str = "text", show_ra: bool = False) -> None:
         from .decode import Decoder  # imported here: the decoder picks its backend on import
 
-        self._decoder_class = Decoder
         self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra)
         #: the data format the module reads AT+QISEND data in ("text" or "hex")
         self.send_format = "text"
         self._table = SocketTable()
-        self._queue: "deque[Request]" = deque()
-        self._pending: Optional[Request] = None
-        self._abandoned: Optional[Request] = None
+        self._queue: deque[Request] = deque()
+        self._pending: Request | None = None
+        self._abandoned: Request | None = None
         self._escape_prompt = False
         self._out = bytearray()
-        self._events: "deque[Event | Response]" = deque()
+        self._events: deque[Event | Response] = deque()
 
     # -- the caller's side -------------------------------------------------
 
     @property
-    def pending(self) -> Optional[Request]:
+    def pending(self) -> Request | None:
         """The command in flight, or None."""
         return self._pending
 
     @property
-    def queued(self) -> "tuple[Request, ...]":
+    def queued(self) -> tuple[Request, ...]:
         """Commands waiting for the one in flight to complete, first first."""
         return tuple(self._queue)
 
     @property
-    def sockets(self) -> "dict[int, SocketInfo]":
+    def sockets(self) -> dict[int, SocketInfo]:
         """What the session knows of each connect id (see :mod:`pyqio._sockets`)."""
         return self._table.sockets
 
@@ -171,7 +186,7 @@ class Session:
         """Whether recv URCs carry the sender's address (``AT+QICFG="showRA"``)."""
         return self.decoder.show_ra
 
-    def send_command(self, cmd: Any, payload: "bytes | None" = None) -> Request:
+    def send_command(self, cmd: Any, payload: bytes | None = None) -> Request:
         """Queue *cmd*; its line goes out once every command before it completed.
 
         *payload* is the data-mode payload of ``QISendData``/``QISendFixed`` (from
@@ -212,17 +227,17 @@ class Session:
                 self._handle_event(ev)
             view = view[cut:]
 
-    def next_event(self) -> "Event | Response | None":
+    def next_event(self) -> Event | Response | None:
         """The next output event, or None when there is none."""
         return self._events.popleft() if self._events else None
 
-    def events(self) -> "list[Event | Response]":
+    def events(self) -> list[Event | Response]:
         """Drain every pending output event."""
         out = list(self._events)
         self._events.clear()
         return out
 
-    def fail_pending(self, reason: str) -> Optional[Request]:
+    def fail_pending(self, reason: str) -> Request | None:
         """The caller's deadline passed: complete the pending request with ``TimedOut(reason)``.
 
         Returns it (None when nothing was pending: the answer won the race).  Late
@@ -258,7 +273,8 @@ class Session:
         self._escape_prompt = False
         self._out.clear()
         self._table.clear()
-        self.decoder = self._decoder_class(recv_format=self.recv_format, show_ra=self.show_ra)
+        self.decoder.reset()
+        self.decoder.udp_service = ()
 
     # -- the module's side -------------------------------------------------
 
@@ -323,7 +339,7 @@ class Session:
             self._out += _ESC  # a late '>' of a send the caller gave up on: cancel it
             return
         old = self._abandoned
-        if old is not None and not isinstance(ev, Text) \
+        if old is not None and not isinstance(ev, (Text, Ok, Error, CmeError)) \
                 and old._plan.step(ev) is not _plans.NOT_MINE:
             self._apply(old, ev)  # a late answer still tells us about the socket
 
@@ -359,7 +375,7 @@ class Session:
             self._table.sync_absent(set(self._table.sockets) - listed)
             self._sync_udp_service()
 
-    def _set_formats(self, send_hex: "bool | None", recv_hex: "bool | None") -> None:
+    def _set_formats(self, send_hex: bool | None, recv_hex: bool | None) -> None:
         if send_hex is not None:
             self.send_format = "hex" if send_hex else "text"
         if recv_hex is not None:
