@@ -1,0 +1,66 @@
+"""``pyqio sim``: serve a simulated BC660K-GL on a PTY or a TCP port.
+
+``pyqio sim --pty`` prints the PTY's slave path, ``pyqio sim --listen HOST:PORT``
+the bound ``HOST:PORT`` (port 0 picks a free one), alone on the first line of
+standard output, then serves until stopped (Ctrl-C or SIGTERM). Every fault knob
+of :class:`pyqio.sim.SimConfig` is a flag (``--send-fail-rate 0.1 --seed 7``).
+Top-level imports stay light (see :mod:`pyqio.cli`).
+"""
+from __future__ import annotations
+
+import argparse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    from ._config import SimConfig  # argparse and dataclasses only
+
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal")
+    where.add_argument("--listen", metavar="HOST:PORT",
+                       help="serve over TCP, one simulated module per connection")
+    SimConfig.add_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ._config import SimConfig
+
+    config = SimConfig.from_args(args)
+    return asyncio.run(_serve(args, config))
+
+
+def _split_host_port(text: str) -> "tuple[str, int]":
+    from ..errors import InvalidArgument
+
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise InvalidArgument(f"--listen {text!r}: expected HOST:PORT with PORT in 0-65535")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+async def _serve(args: argparse.Namespace, config: object) -> int:
+    import asyncio
+    import signal
+
+    from ..transports import serve_pty, serve_tcp
+    from ._simulator import Simulator
+
+    stop = asyncio.get_running_loop().create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, lambda: stop.done() or stop.set_result(0))
+    factory = lambda: Simulator(config)  # noqa: E731  # type: ignore[arg-type]
+    if args.pty:
+        transport, path = await serve_pty(factory)
+        print(path, flush=True)
+        await stop
+        transport.close()
+    else:
+        host, port = _split_host_port(args.listen)
+        server = await serve_tcp(host, port, factory)
+        bound = server.sockets[0].getsockname()
+        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        print(f"{shown}:{bound[1]}", flush=True)
+        await stop
+        server.close()
+    return 0

@@ -1,0 +1,137 @@
+"""SimConfig: every knob of the simulator, read from Python, a ``sim://`` URL or the CLI.
+
+One table (the dataclass fields and their ``help`` metadata) drives all three, so a
+fault that can be set from Python can be set from the command line and the URL too.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import random
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, urlsplit
+
+from ..errors import InvalidArgument
+
+__all__ = ["SimConfig"]
+
+
+def _knob(default: Any, help: str, **kw: Any) -> Any:
+    return field(default=default, metadata={"help": help, **kw})
+
+
+@dataclass
+class SimConfig:
+    """The simulated module's settings and fault knobs.
+
+    Rates are probabilities in [0, 1]; times are seconds. ``seed`` makes every random
+    fault replayable: the same seed and the same host input give the same output.
+    """
+
+    echo: bool = _knob(True, "echo command lines (ATE1), as the module does after boot")
+    ip: str = _knob("10.18.237.42", "address announced with +IP: once attached")
+    attach_delay: float = _knob(0.0, "seconds from link start (or restart) to +IP:")
+    dns_servers: tuple = _knob((), "DNS servers the network hands out (AT+QIDNSCFG=0 shows them)")
+    dns_port: int = _knob(53, "UDP port used for every DNS query (tests use a loopback port)")
+    ntp_port: "int | None" = _knob(None, "UDP port used for every NTP query, overriding AT+QNTP's")
+    listen_host: str = _knob("127.0.0.1", "host address TCP LISTENER / UDP SERVICE sockets bind")
+    connect_timeout: float = _knob(10.0, "seconds before AT+QIOPEN gives up (result 569)")
+    seed: "int | None" = _knob(None, "seed of every random fault, for replay")
+    latency: float = _knob(0.0, "delay before each URC is written")
+    urc_drop_rate: float = _knob(0.0, "probability that a URC is never written")
+    urc_delay_rate: float = _knob(0.0, "probability that a URC is held back by urc_delay")
+    urc_delay: float = _knob(1.0, "extra delay of a held-back URC")
+    send_fail_rate: float = _knob(0.0, "probability that AT+QISEND answers SEND FAIL")
+    peer_close_rate: float = _knob(0.0, "probability that the peer closes the socket mid-send")
+    garbage_rate: float = _knob(0.0, "probability of garbage bytes before each output line")
+    pdp_breakdown_after: "float | None" = _knob(None, "seconds until the PDP context breaks down")
+    reattach_after: "float | None" = _knob(None, "seconds after a breakdown until +IP: again")
+    restart_after: "float | None" = _knob(None, "seconds until the module restarts mid-session")
+    state_file: "str | None" = _knob(None, "JSON file keeping AT+QICFG settings (NVRAM)")
+
+    def __post_init__(self) -> None:
+        if isinstance(self.dns_servers, str):
+            self.dns_servers = tuple(s for s in self.dns_servers.split(",") if s)
+        self.dns_servers = tuple(self.dns_servers)
+        for f in dataclasses.fields(self):
+            if f.name.endswith("_rate"):
+                _check_range(f.name, getattr(self, f.name), 0.0, 1.0)
+        for name in ("dns_port", "ntp_port"):
+            if getattr(self, name) is not None:
+                _check_range(name, getattr(self, name), 1, 65535)
+
+    def rng(self) -> random.Random:
+        """A fresh random generator seeded with ``seed`` (None: from the OS)."""
+        return random.Random(self.seed)
+
+    @classmethod
+    def from_query(cls, query: "str | Mapping[str, str]") -> "SimConfig":
+        """Build from a URL query (``seed=1&latency=0.01&echo=0``); unknown keys raise."""
+        pairs = dict(parse_qsl(query, keep_blank_values=True)) if isinstance(query, str) else dict(query)
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, text in pairs.items():
+            f = known.get(key)
+            if f is None:
+                raise InvalidArgument(
+                    f"sim option {key!r} is unknown; allowed: {', '.join(sorted(known))}")
+            kwargs[key] = _convert(key, f, text)
+        return cls(**kwargs)
+
+    @classmethod
+    def from_url(cls, url: str) -> "SimConfig":
+        """Build from ``sim://?key=value&...``."""
+        parts = urlsplit(url)
+        if parts.scheme != "sim":
+            raise InvalidArgument(f"url {url!r} must start with 'sim://'")
+        return cls.from_query(parts.query)
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """Add one ``--flag`` per field (``--send-fail-rate 0.1``, ``--no-echo`` ...)."""
+        group = parser.add_argument_group("simulated module")
+        for f in dataclasses.fields(cls):
+            flag = "--" + f.name.replace("_", "-")
+            if f.name == "echo":
+                group.add_argument("--no-echo", dest="echo", action="store_false",
+                                   default=True, help="start with echo off (ATE0)")
+                continue
+            group.add_argument(flag, dest=f.name, default=None, metavar=f.name.upper(),
+                               help=f.metadata["help"])
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "SimConfig":
+        """Build from the namespace filled by :meth:`add_arguments`."""
+        kwargs: dict[str, Any] = {"echo": args.echo}
+        for f in dataclasses.fields(cls):
+            text = getattr(args, f.name, None)
+            if f.name != "echo" and text is not None:
+                kwargs[f.name] = _convert(f.name, f, text)
+        return cls(**kwargs)
+
+
+def _check_range(name: str, value: Any, lo: float, hi: float) -> None:
+    if not lo <= value <= hi:
+        raise InvalidArgument(f"sim option {name}={value!r} is out of range {lo}-{hi}")
+
+
+def _convert(name: str, f: "dataclasses.Field[Any]", text: str) -> Any:
+    kind = str(f.type).strip("'\"")
+    try:
+        if kind.startswith("bool"):
+            if text.lower() not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+                raise ValueError(text)
+            return text.lower() in ("1", "true", "yes", "on")
+        if kind == "tuple":
+            return tuple(s for s in text.split(",") if s)
+        if "None" in kind and text.lower() in ("", "none"):
+            return None
+        if kind.startswith("int"):
+            return int(text)
+        if kind.startswith("float"):
+            return float(text)
+        return text
+    except ValueError:
+        raise InvalidArgument(
+            f"sim option {name}={text!r} is not a valid {kind}") from None

@@ -1,0 +1,334 @@
+"""What the simulated module does for each command (note 2.3), and for its sockets (2.4).
+
+A mixin of :class:`pyqio.sim.Simulator`: ``self.reply()`` writes a response now,
+``self.urc()`` writes unsolicited output (with its faults), ``self.start()`` runs
+deferred work whose result comes after ``OK`` (``+QIOPEN``, ``+QPING``, ``+QNTP``,
+``+QIDNSGIP``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import events as ev
+from .._result import ResultCode as RC
+from . import _netsvc, _wire
+from ._datamode import DataMode
+from ._sockets import CONNECTED, CONNECTING, INITIAL, REMOTE_CLOSING, Conn, open_socket
+
+__all__ = ["Handlers"]
+
+CONNECT_IDS = range(5)
+
+
+class Handlers:
+    """Command and socket handlers; see the module docstring."""
+
+    # provided by Simulator
+    config: Any
+    rng: Any
+    conns: "dict[int, Conn]"
+    nvram: "dict[str, bool]"
+    dns: "list[str]"
+    attached: bool
+    detach_code: int
+    echo: bool
+
+    def command_line(self, line: bytes) -> None:
+        """Parse and carry out one command line (without its CR); ERROR if malformed."""
+        from ..commands import parse
+
+        try:
+            cmd = parse(line + b"\r", send_format="hex" if self.nvram["send_hex"] else "text")
+        except ValueError:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+            return
+        handler = getattr(self, "_do_" + type(cmd).__name__, None)
+        if handler is None:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+        else:
+            handler(cmd)
+
+    # basic commands -------------------------------------------------------------
+
+    def _do_At(self, cmd: Any) -> None:
+        self.reply(ev.Ok())  # type: ignore[attr-defined]
+
+    def _do_Echo(self, cmd: Any) -> None:
+        self.echo = cmd.enabled
+        self.reply(ev.Ok())  # type: ignore[attr-defined]
+
+    def _do_Identify(self, cmd: Any) -> None:
+        # one block of lines, as the module prints it, then the final result
+        self.write(_wire.line(b"\r\n".join(_wire.IDENTITY))  # type: ignore[attr-defined]
+                   + _wire.encode(ev.Ok()))
+
+    def _do_TestCommand(self, cmd: Any) -> None:
+        answer = _wire.TEST_ANSWERS.get(cmd.name)
+        if answer is None:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+            return
+        self.write(b"".join(_wire.line(t) for t in answer)  # type: ignore[attr-defined]
+                   + _wire.encode(ev.Ok()))
+
+    # AT+QICFG (2.3.9), kept in NVRAM ----------------------------------------------
+
+    def _do_QICfgDataFormat(self, cmd: Any) -> None:
+        if cmd.send_hex is None and cmd.recv_hex is None:
+            self.reply(ev.DataFormat(self.nvram["send_hex"], self.nvram["recv_hex"]),  # type: ignore[attr-defined]
+                       ev.Ok())
+            return
+        if cmd.send_hex is not None:
+            self.nvram["send_hex"] = bool(cmd.send_hex)
+        if cmd.recv_hex is not None:
+            self.nvram["recv_hex"] = bool(cmd.recv_hex)
+        self.save_nvram()  # type: ignore[attr-defined]
+        self.reply(ev.Ok())  # type: ignore[attr-defined]
+
+    def _do_QICfgShowRA(self, cmd: Any) -> None:
+        if cmd.enabled is None:
+            self.reply(ev.ShowRA(self.nvram["show_ra"]), ev.Ok())  # type: ignore[attr-defined]
+            return
+        self.nvram["show_ra"] = bool(cmd.enabled)
+        self.save_nvram()  # type: ignore[attr-defined]
+        self.reply(ev.Ok())  # type: ignore[attr-defined]
+
+    # DNS (2.3.7, 2.3.8) -------------------------------------------------------------
+
+    def _do_QIDnsCfg(self, cmd: Any) -> None:
+        if cmd.context_id != 0:  # "Currently, only <contextID>=0 is supported."
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+            return
+        self.dns = [a for a in (cmd.primary, cmd.secondary) if a]
+        self.reply(ev.Ok())  # type: ignore[attr-defined]
+
+    def _do_QIDnsCfgQuery(self, cmd: Any) -> None:
+        if cmd.context_id != 0:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+            return
+        shown = (self.dns + ["0.0.0.0", "0.0.0.0"])[:2]  # two addresses, as example 4.6 shows
+        self.reply(ev.DnsServers(0, tuple(shown)), ev.Ok())  # type: ignore[attr-defined]
+
+    def _do_QIDnsGip(self, cmd: Any) -> None:
+        fail = _wire.encode(ev.DnsResult(self.detach_code, 0, 0))
+        if not self._deferred_ok(cmd.context_id, fail):
+            return
+        self.start(self._dns_gip(cmd.hostname), fail)  # type: ignore[attr-defined]
+
+    async def _dns_gip(self, hostname: str) -> None:
+        ans = await _netsvc.resolve(hostname, tuple(self.dns), self.config.dns_port)
+        if ans.result != RC.OK:
+            self.urc(_wire.encode(ev.DnsResult(ans.result, 0, 0)))  # type: ignore[attr-defined]
+            return
+        # "Currently, only the first IP address returned by the DNS server is displayed."
+        self.urc(_wire.encode(ev.DnsResult(RC.OK, len(ans.addresses), ans.ttl))  # type: ignore[attr-defined]
+                 + _wire.encode(ev.DnsAddress(ans.addresses[0])))
+
+    def _deferred_ok(self, context_id: int, fail: bytes) -> bool:
+        """OK for a command with a deferred result; False (after writing it) if it fails now."""
+        if context_id != 0:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+            return False
+        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        if not self.attached:
+            self.urc(fail)  # type: ignore[attr-defined]
+            return False
+        return True
+
+    # NTP (2.3.6) and ping (2.3.5) ---------------------------------------------------
+
+    def _do_QNtp(self, cmd: Any) -> None:
+        fail = _wire.encode(ev.NtpResult(self.detach_code))
+        if self._deferred_ok(cmd.context_id, fail):
+            self.start(self._ntp(cmd), fail)  # type: ignore[attr-defined]
+
+    async def _ntp(self, cmd: Any) -> None:
+        ans = await _netsvc.resolve(cmd.server, tuple(self.dns), self.config.dns_port)
+        if ans.result != RC.OK:
+            self.urc(_wire.encode(ev.NtpResult(ans.result)))  # type: ignore[attr-defined]
+            return
+        port = self.config.ntp_port or cmd.port or 123
+        result, when = await _netsvc.sntp(ans.addresses[0], port)
+        self.urc(_wire.encode(ev.NtpResult(result, when)))  # type: ignore[attr-defined]
+
+    def _do_QPing(self, cmd: Any) -> None:
+        fail = _wire.encode(ev.PingSummary(self.detach_code))
+        if self._deferred_ok(cmd.context_id, fail):
+            self.start(self._ping(cmd), fail)  # type: ignore[attr-defined]
+
+    async def _ping(self, cmd: Any) -> None:
+        ans = await _netsvc.resolve(cmd.host, tuple(self.dns), self.config.dns_port)
+        if ans.result != RC.OK:
+            self.urc(_wire.encode(ev.PingSummary(ans.result)))  # type: ignore[attr-defined]
+            return
+        ip, size = ans.addresses[0], cmd.size or 32
+        times: list[int] = []
+        count = cmd.count or 4
+        for seq in range(count):
+            r = await _netsvc.ping_once(ip, seq + 1, size, cmd.timeout or 4)
+            if r.result == RC.CREATE_SOCKET_FAILED:  # this host allows no ICMP socket
+                self.urc(_wire.encode(ev.PingSummary(r.result)))  # type: ignore[attr-defined]
+                return
+            if r.result == RC.OK:
+                times.append(r.time_ms)
+                self.urc(_wire.encode(ev.PingReply(RC.OK, ip, size, r.time_ms, r.ttl)))  # type: ignore[attr-defined]
+            else:
+                self.urc(_wire.encode(ev.PingReply(r.result)))  # type: ignore[attr-defined]
+        # example 4.4 counts requests here ("0,4,4,0,..."), not bytes as the table says
+        self.urc(_wire.encode(ev.PingSummary(  # type: ignore[attr-defined]
+            RC.OK, count, len(times), count - len(times), min(times, default=0),
+            max(times, default=0), sum(times) // len(times) if times else 0)))
+
+    # sockets: open, close, state (2.3.1-2.3.3) --------------------------------------
+
+    def _do_QIOpen(self, cmd: Any) -> None:
+        cid = cmd.connect_id
+        if cmd.context_id != 0:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+            return
+        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        if cid in self.conns:
+            self.urc(_wire.encode(ev.OpenResult(cid, RC.SOCKET_IDENTITY_USED)))  # type: ignore[attr-defined]
+            return
+        conn = Conn(cid, cmd.service_type, cmd.host, cmd.remote_port, cmd.local_port or 0,
+                    CONNECTING)
+        self.conns[cid] = conn
+        if not self.attached:
+            conn.state = INITIAL
+            self.urc(_wire.encode(ev.OpenResult(cid, self.detach_code)))  # type: ignore[attr-defined]
+            return
+        conn.task = self.start(self._open(conn),  # type: ignore[attr-defined]
+                               _wire.encode(ev.OpenResult(cid, RC.PDP_CONTEXT_BROKE_DOWN)))
+
+    async def _open(self, conn: Conn) -> None:
+        result: int = RC.OK
+        ip = conn.host
+        if conn.service_type in ("TCP", "UDP"):
+            ans = await _netsvc.resolve(conn.host, tuple(self.dns), self.config.dns_port)
+            result, ip = ans.result, (ans.addresses or ("",))[0]
+        if result == RC.OK:
+            result = await open_socket(conn, self, ip, self.config.listen_host,
+                                       self.config.connect_timeout)
+        conn.task = None
+        if result != RC.OK:
+            conn.state = INITIAL  # the host must still AT+QICLOSE it (2.3.1, NOTE 3)
+        if self.conns.get(conn.connect_id) is conn:
+            self.urc(_wire.encode(ev.OpenResult(conn.connect_id, result)))  # type: ignore[attr-defined]
+        else:
+            conn.close()  # closed by AT+QICLOSE while connecting
+
+    def _do_QIClose(self, cmd: Any) -> None:
+        conn = self.conns.pop(cmd.connect_id, None)
+        if conn is None:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+            return
+        for child in conn.children:  # a listener takes its accepted connections along
+            if self.conns.get(child.connect_id) is child:
+                del self.conns[child.connect_id]
+                child.close()
+        conn.close()
+        self.reply(ev.Ok(), ev.CloseOk())  # type: ignore[attr-defined]
+
+    def _rows(self, ids: "list[int]") -> None:
+        rows = [self.conns[i].status() for i in sorted(ids) if i in self.conns]
+        self.reply(*rows, ev.Ok())  # type: ignore[attr-defined]
+
+    def _do_QIStateAll(self, cmd: Any) -> None:
+        self._rows(list(self.conns))
+
+    def _do_QIState(self, cmd: Any) -> None:
+        if cmd.query_type == 0:
+            self._rows(list(self.conns) if cmd.id == 0 else [])
+        else:
+            self._rows([cmd.id])
+
+    # AT+QISEND (2.3.4) ------------------------------------------------------------
+
+    def _send_target(self, cmd: Any) -> "tuple[Conn, tuple[str, int] | None] | None":
+        """The socket and address a send goes to, or None (ERROR) when it cannot."""
+        conn = self.conns.get(cmd.connect_id)
+        if conn is None or conn.service_type == "TCP LISTENER":
+            return None
+        service = conn.service_type == "UDP SERVICE"
+        if service != (cmd.remote_ip is not None) or (service and not _netsvc.is_ip(cmd.remote_ip)):
+            return None
+        return conn, ((cmd.remote_ip, cmd.remote_port) if service else None)
+
+    def _do_QISend(self, cmd: Any) -> None:
+        target = self._send_target(cmd)
+        if target is None:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+        else:
+            self.send(target[0], cmd.data, target[1])
+
+    def _do_QISendData(self, cmd: Any) -> None:
+        self._prompt(cmd, None)
+
+    def _do_QISendFixed(self, cmd: Any) -> None:
+        hex_ = self.nvram["send_hex"]
+        if hex_ and cmd.length > 512:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+            return
+        self._prompt(cmd, cmd.length * 2 if hex_ else cmd.length)
+
+    def _prompt(self, cmd: Any, fixed: "int | None") -> None:
+        target = self._send_target(cmd)
+        if target is None:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+            return
+        self.enter_datamode(DataMode(target[0], target[1], fixed,  # type: ignore[attr-defined]
+                                     self.nvram["send_hex"]))
+
+    def _do_QISendStats(self, cmd: Any) -> None:
+        conn = self.conns.get(cmd.connect_id)
+        if conn is None:
+            self.reply(ev.Error())  # type: ignore[attr-defined]
+        else:
+            self.reply(conn.stats(), ev.Ok())  # type: ignore[attr-defined]
+
+    def send(self, conn: Conn, data: bytes, addr: "tuple[str, int] | None") -> None:
+        """``OK`` then ``SEND OK`` once the host socket took the data, else ``SEND FAIL``."""
+        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        cfg = self.config
+        if cfg.peer_close_rate and conn.state == CONNECTED and self.rng.random() < cfg.peer_close_rate:
+            self.socket_closed(conn, force=True)  # the peer went away under this send
+        failed = cfg.send_fail_rate and self.rng.random() < cfg.send_fail_rate
+        ok = not failed and self.attached and conn.write(data, addr)
+        self.urc(_wire.encode(ev.SendOk() if ok else ev.SendFail()))  # type: ignore[attr-defined]
+
+    # host socket events (2.4) --------------------------------------------------------
+
+    def socket_data(self, conn: Conn, data: bytes, addr: "tuple[str, int]") -> None:
+        """``+QIURC: "recv"`` per piece of at most 1024 bytes (2.4, NOTE 5), 512 in hex."""
+        hex_ = self.nvram["recv_hex"]
+        show = self.nvram["show_ra"] or conn.service_type == "UDP SERVICE"
+        step = 512 if hex_ else 1024  # keeps a hex URC under the 1400-byte maximum
+        for i in range(0, len(data), step):
+            piece = data[i:i + step]
+            event = ev.Recv(conn.connect_id, piece, len(piece),
+                            addr[0] if show else None, addr[1] if show else None)
+            self.urc(_wire.encode_recv(event, recv_hex=hex_), droppable=True)  # type: ignore[attr-defined]
+
+    def socket_closed(self, conn: Conn, force: bool = False) -> None:
+        """The peer (or the network) closed *conn*: ``+QIURC: "closed"`` (2.4.1)."""
+        if conn.state != CONNECTED or self.conns.get(conn.connect_id) is not conn:
+            return
+        transport, conn.transport = conn.transport, None
+        conn.state = REMOTE_CLOSING
+        if force and transport is not None:
+            transport.abort() if hasattr(transport, "abort") else transport.close()
+        if conn.service_type in ("TCP", "TCP INCOMING") or force:
+            self.urc(_wire.encode(ev.Closed(conn.connect_id)), droppable=True)  # type: ignore[attr-defined]
+
+    def socket_accepted(self, server: Conn, proto: Any) -> "Conn | None":
+        """A TCP LISTENER accepted a client: it takes the lowest free connect id (2.4.3)."""
+        free = [i for i in CONNECT_IDS if i not in self.conns]
+        if not free or server.state != CONNECTED or self.conns.get(server.connect_id) is not server:
+            return None
+        ip, port = proto.transport.get_extra_info("peername")[:2]
+        conn = Conn(free[0], "TCP INCOMING", ip, port, server.local_port, CONNECTED,
+                    server_id=server.connect_id, transport=proto.transport, peer=(ip, port))
+        self.conns[conn.connect_id] = conn
+        server.children.append(conn)
+        self.urc(_wire.encode(ev.Incoming(conn.connect_id, server.connect_id, ip, port)),  # type: ignore[attr-defined]
+                 droppable=True)
+        return conn

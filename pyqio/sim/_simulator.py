@@ -1,0 +1,277 @@
+"""Simulator: the module's side of one host link, as an ``asyncio.Protocol``.
+
+It reads command lines (ending in CR, note 2.1.2) and ``>`` data-mode bytes from
+the host, answers byte for byte as the application note writes, and does the work
+behind each command with real host sockets (see :mod:`._handlers`). This module
+holds the link: input framing, echo, output with its faults, attach/detach,
+restart, and the NVRAM settings.
+"""
+from __future__ import annotations
+
+import asyncio
+import heapq
+import json
+import os
+from typing import Any, Awaitable, Callable
+
+from .. import events as ev
+from . import _wire
+from ._config import SimConfig
+from ._datamode import CANCEL, DataMode
+from ._handlers import Handlers
+from ._sockets import CONNECTED, Conn
+
+__all__ = ["Simulator"]
+
+MAX_LINE = 4096  # longest command line kept; longer ones are dropped whole (ERROR)
+MAX_QUEUED = 1 << 20  # URC bytes held for the host at most: past this, URCs are lost
+BOOT_BANNER = b"\x00\x00\x00\x00\r\nRDY\r\n"
+_NVRAM_KEYS = ("send_hex", "recv_hex", "show_ra")
+
+
+class Simulator(Handlers, asyncio.Protocol):
+    """A simulated BC660K-GL on the other end of *transport* (one host link).
+
+    Faults on demand from Python: :meth:`break_pdp`, :meth:`reattach`, :meth:`restart`.
+    """
+
+    def __init__(self, config: "SimConfig | None" = None) -> None:
+        self.config = config or SimConfig()
+        self.rng = self.config.rng()
+        self.transport: Any = None
+        self.loop: "asyncio.AbstractEventLoop | None" = None
+        self._timers: list[asyncio.TimerHandle] = []
+        self._reset_state()
+
+    @classmethod
+    def from_url(cls, url: str) -> "Simulator":
+        """A simulator configured by ``sim://?seed=1&latency=0.01&...`` (see SimConfig)."""
+        return cls(SimConfig.from_url(url))
+
+    # the state a restart wipes ---------------------------------------------------
+
+    def _reset_state(self) -> None:
+        self.echo = self.config.echo
+        self.attached = False
+        self.detach_code = 561  # before attach: "Open PDP context failed"
+        self.dns = list(self.config.dns_servers)
+        self.conns: dict[int, Conn] = {}
+        self.ops: dict[asyncio.Task[Any], bytes] = {}  # deferred work -> its output if aborted
+        self._rx = bytearray()
+        self._discarding = False
+        self._datamode: "DataMode | None" = None
+        self._held: list[bytes] = []  # URCs written while in data mode
+        self._queue: list[tuple[float, int, bytes]] = []  # (due, seq, bytes) heap of URCs
+        self._queued = 0
+        self._seq = 0
+        self._last_due = 0.0
+        self._drain: "asyncio.TimerHandle | None" = None
+        self.nvram = self._load_nvram()
+
+    def _load_nvram(self) -> dict[str, bool]:
+        saved: dict[str, Any] = {}
+        path = self.config.state_file
+        if path and os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                saved = json.load(f)
+        return {k: bool(saved.get(k, False)) for k in _NVRAM_KEYS}
+
+    def save_nvram(self) -> None:
+        """AT+QICFG settings are "saved to NVRAM automatically" (2.3.9)."""
+        path = self.config.state_file
+        if path:
+            tmp = path + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(self.nvram, f)
+            os.replace(tmp, path)
+
+    # asyncio.Protocol ------------------------------------------------------------
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        self.loop = asyncio.get_running_loop()
+        self._attach_later()
+        self._schedule(self.config.pdp_breakdown_after, self.break_pdp)
+        self._schedule(self.config.restart_after, self.restart)
+
+    def connection_lost(self, exc: "Exception | None") -> None:
+        for timer in self._timers:
+            timer.cancel()
+        self._shutdown()
+        self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self._rx += data
+        while self._rx and self.transport is not None:
+            if self._datamode is not None:
+                self._feed_datamode()
+            elif not self._take_line():
+                break
+
+    # input -----------------------------------------------------------------------
+
+    def _take_line(self) -> bool:
+        end = self._rx.find(b"\r")
+        if end < 0:
+            if len(self._rx) > MAX_LINE:  # bounded memory: drop it, answer ERROR at its end
+                self._discarding = True
+                del self._rx[:]
+            return False
+        raw = bytes(self._rx[:end])
+        del self._rx[:end + 1]
+        if self._discarding:
+            self._discarding = False
+            self.reply(ev.Error())
+            return True
+        text = raw.lstrip(b"\n\x00 ")
+        if text:
+            if self.echo:
+                self.write(text + b"\r")
+            self.command_line(text)
+        return True
+
+    def _feed_datamode(self) -> None:
+        mode = self._datamode
+        assert mode is not None
+        used, outcome = mode.feed(self._rx)
+        del self._rx[:used]
+        if outcome is None:
+            return
+        self._datamode = None
+        if outcome == CANCEL:
+            self.reply(ev.Ok())  # nothing sent, so no SEND OK (the note: "canceled")
+        else:
+            data = mode.payload()
+            if data is None:
+                self.reply(ev.Error())
+            else:
+                self.send(mode.conn, data, mode.addr)
+        held, self._held = self._held, []
+        for chunk in held:
+            self.write(chunk)
+
+    def enter_datamode(self, mode: DataMode) -> None:
+        self._datamode = mode
+        self.write(_wire.PROMPT)
+
+    # output ----------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Bytes to the host now; a seeded fault may put a garbage line before them."""
+        if self.transport is None:
+            return
+        if self.config.garbage_rate and self.rng.random() < self.config.garbage_rate:
+            junk = bytes(self.rng.choice(b"#$%&'()*-./0123456789:;<=?@ABCXYZ[]^_`{|}~\xff\x80")
+                         for _ in range(self.rng.randint(1, 12)))
+            self.transport.write(b"\r\n" + junk + b"\r\n")
+        self.transport.write(data)
+
+    def reply(self, *events: ev.Event) -> None:
+        """Response lines of the command being handled, written now."""
+        self.write(b"".join(_wire.encode(e) for e in events))
+
+    def urc(self, data: bytes, *, droppable: bool = False) -> None:
+        """Unsolicited output: after ``latency``; a ``+QIURC`` may be dropped or held back."""
+        cfg = self.config
+        if droppable and cfg.urc_drop_rate and self.rng.random() < cfg.urc_drop_rate:
+            return
+        if self._queued + len(data) > MAX_QUEUED or self.transport is None:
+            return  # the host is not reading: the module loses the data too
+        assert self.loop is not None
+        due = max(self.loop.time() + cfg.latency, self._last_due)
+        self._last_due = due
+        if droppable and cfg.urc_delay_rate and self.rng.random() < cfg.urc_delay_rate:
+            due += cfg.urc_delay  # out of order on purpose
+        if due <= self.loop.time() and not self._queue and self._datamode is None:
+            self.write(data)  # no latency asked: in order with the replies around it
+            return
+        self._seq += 1
+        heapq.heappush(self._queue, (due, self._seq, data))
+        self._queued += len(data)
+        self._arm_drain()
+
+    def _arm_drain(self) -> None:
+        if self._drain is not None or not self._queue or self.loop is None:
+            return
+        self._drain = self.loop.call_at(self._queue[0][0], self._drain_queue)
+
+    def _drain_queue(self) -> None:
+        self._drain = None
+        assert self.loop is not None
+        now = self.loop.time()
+        while self._queue and self._queue[0][0] <= now:
+            _, _, data = heapq.heappop(self._queue)
+            self._queued -= len(data)
+            if self._datamode is not None:
+                self._held.append(data)  # never inside the host's data-mode input
+            else:
+                self.write(data)
+        self._arm_drain()
+
+    # deferred work ---------------------------------------------------------------
+
+    def start(self, work: Awaitable[Any], on_abort: bytes) -> "asyncio.Task[Any]":
+        """Run *work* in the background; *on_abort* is written if the PDP context breaks."""
+        task = asyncio.ensure_future(work)
+        self.ops[task] = on_abort
+        task.add_done_callback(self._op_done)
+        return task
+
+    def _op_done(self, task: "asyncio.Task[Any]") -> None:
+        self.ops.pop(task, None)
+        if not task.cancelled() and task.exception() is not None:
+            self.loop.call_exception_handler({"message": "simulator task failed",  # type: ignore
+                                              "exception": task.exception()})
+
+    # faults and life cycle ---------------------------------------------------------
+
+    def _schedule(self, delay: "float | None", action: Callable[[], None]) -> None:
+        if delay is not None and self.loop is not None:
+            self._timers.append(self.loop.call_later(delay, action))
+
+    def _attach_later(self) -> None:
+        if self.config.attach_delay:
+            self._schedule(self.config.attach_delay, self.attach)
+        else:
+            self.attach()  # at once, so +IP: leads the stream
+
+    def attach(self) -> None:
+        """Registered to the network: ``+IP: <ip>`` (note 2.3.1, NOTE 4)."""
+        if not self.attached and self.transport is not None:
+            self.attached = True
+            self.urc(_wire.encode(ev.IpAddress(self.config.ip)))
+
+    def break_pdp(self) -> None:
+        """The PDP context breaks down: pending work ends with 570, sockets close."""
+        self.attached = False
+        self.detach_code = 570
+        for task, on_abort in list(self.ops.items()):
+            task.cancel()
+            self.urc(on_abort)
+        self.ops.clear()
+        for conn in list(self.conns.values()):
+            if conn.state == CONNECTED:
+                self.socket_closed(conn, force=True)
+        self._schedule(self.config.reattach_after, self.attach)
+
+    def reattach(self) -> None:
+        """Attach again after :meth:`break_pdp` (``+IP:`` once more)."""
+        self.attach()
+
+    def restart(self) -> None:
+        """The module restarts: NULs and a boot banner, every socket gone, NVRAM kept."""
+        self._shutdown()
+        self._reset_state()
+        self.write(BOOT_BANNER)
+        self._attach_later()
+
+    def _shutdown(self) -> None:
+        for task in list(self.ops):
+            task.cancel()
+        self.ops.clear()
+        for conn in self.conns.values():
+            conn.close()
+        self.conns.clear()
+        if self._drain is not None:
+            self._drain.cancel()
+            self._drain = None
