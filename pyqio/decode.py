@@ -1,0 +1,143 @@
+"""Decode the module's output into typed events: :class:`Decoder` and :func:`decode`.
+
+Sans-I/O (as h11): feed bytes in, get :mod:`pyqio.events` out. The tokenizer
+(C core or its Python twin, ``csrc/TOKENS.md``) frames the stream; this module
+turns each token into an event: ``+QIURC: "recv"`` URCs into :class:`Recv`,
+the ``>`` prompt into :class:`Prompt`, framing faults into
+:class:`ProtocolError`, and every other line through the line classifier
+(:func:`pyqio._lines.classify_line`).
+
+The decoder knows nothing about which command is pending; the session pairs
+answers with commands.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, MutableSequence
+from typing import Literal
+
+from ._lines import classify_line
+from .errors import InvalidArgument
+from .events import Event, Prompt, ProtocolError, Recv
+from .tokenizer import T_ERROR, T_LINE, T_PROMPT, T_RECV, Tokenizer
+
+__all__ = ["Decoder", "decode", "classify_line"]
+
+RecvFormat = Literal["text", "hex"]
+_PROMPT = Prompt()
+MAX_CONNECT_ID = 31  # TOKENS.md: udp_service holds connect ids 0-31
+
+
+def _check_format(value: object) -> bool:
+    if value not in ("text", "hex"):
+        raise InvalidArgument(f"recv_format={value!r}: allowed values are 'text' and 'hex'")
+    return value == "hex"
+
+
+def _check_ids(value: Iterable[int]) -> frozenset[int]:
+    try:
+        ids = frozenset(value)
+    except TypeError:
+        raise InvalidArgument(
+            f"udp_service={value!r}: must be an iterable of connect ids 0-{MAX_CONNECT_ID}"
+        ) from None
+    for cid in ids:
+        if isinstance(cid, bool) or not isinstance(cid, int) or not 0 <= cid <= MAX_CONNECT_ID:
+            raise InvalidArgument(
+                f"udp_service contains {cid!r}: connect ids are integers 0-{MAX_CONNECT_ID}")
+    return ids
+
+
+class Decoder:
+    """Streaming decoder of module output (h11 style: ``feed()`` bytes, get events).
+
+    *recv_format* is the ``<recv_data_format>`` of ``AT+QICFG="dataformat"`` (2.3.9):
+    ``"hex"`` payloads are hex-decoded. *show_ra* is ``AT+QICFG="showRA"``; the
+    connect ids in *udp_service* are UDP SERVICE sockets (2.3.1), whose recv URCs
+    carry the sender's address (2.4.2) too. All three can change between feeds, as
+    the session learns of ``AT+QICFG`` or a UDP SERVICE opening.
+    """
+
+    def __init__(self, recv_format: RecvFormat = "text", show_ra: bool = False,
+                 udp_service: Iterable[int] = (), *, max_line: int = 4096) -> None:
+        self._tok = Tokenizer(hex=_check_format(recv_format), show_ra=bool(show_ra),
+                              udp_service=_check_ids(udp_service), max_line=max_line)
+        self._recv_format: RecvFormat = recv_format
+        self._show_ra = bool(show_ra)
+        self._udp_service = _check_ids(udp_service)
+
+    @property
+    def recv_format(self) -> RecvFormat:
+        """``"text"`` or ``"hex"``: how recv payloads are written (AT+QICFG, 2.3.9)."""
+        return self._recv_format
+
+    @recv_format.setter
+    def recv_format(self, value: RecvFormat) -> None:
+        self._tok.hex = _check_format(value)
+        self._recv_format = value
+
+    @property
+    def show_ra(self) -> bool:
+        """Whether every recv URC carries the sender's address (``showRA``, 2.3.9)."""
+        return self._show_ra
+
+    @show_ra.setter
+    def show_ra(self, value: bool) -> None:
+        self._show_ra = bool(value)
+        self._tok.show_ra = self._show_ra
+
+    @property
+    def udp_service(self) -> frozenset[int]:
+        """Connect ids of UDP SERVICE sockets, whose recv URCs carry the address (2.4.2)."""
+        return self._udp_service
+
+    @udp_service.setter
+    def udp_service(self, value: Iterable[int]) -> None:
+        self._udp_service = _check_ids(value)
+        self._tok.udp_service = set(self._udp_service)
+
+    def feed(self, chunk: "bytes | bytearray | memoryview") -> list[Event]:
+        """Decode *chunk*; returns the events completed by it (maybe none)."""
+        return _events(self._tok.feed(chunk))
+
+    def feed_demux(self, chunk: "bytes | bytearray | memoryview",
+                   buffers: "MutableSequence[bytearray | None]") -> list[Event]:
+        """As :meth:`feed`, but recv payloads of a connect id whose ``buffers[id]`` is a
+        bytearray are appended to it instead of becoming :class:`Recv` events (the
+        per-connection fast path of TOKENS.md; address and length are dropped)."""
+        return _events(self._tok.feed_demux(chunk, buffers))
+
+    def finish(self) -> list[Event]:
+        """End of stream: a partial line becomes its event, a partial recv URC a
+        ``ProtocolError("truncated recv", ...)``; the decoder is then reset."""
+        return _events(self._tok.finish())
+
+    def reset(self) -> None:
+        """Forget partial input (the module restarted), keeping the settings."""
+        self._tok.reset()
+
+
+def _events(tokens: list) -> list[Event]:
+    out: list[Event] = []
+    append = out.append
+    for tok in tokens:
+        kind = tok[0]
+        if kind == T_LINE:
+            append(classify_line(tok[1]))
+        elif kind == T_RECV:
+            _, cid, length, ip, port, data, framed = tok
+            append(Recv(cid, data, None if length < 0 else length, ip,
+                        None if port < 0 else port, framed))
+        elif kind == T_PROMPT:
+            append(_PROMPT)
+        elif kind == T_ERROR:
+            append(ProtocolError(tok[1], tok[2]))
+        else:  # pragma: no cover - the token contract has four kinds
+            append(ProtocolError(f"unknown token kind {kind!r}", b""))
+    return out
+
+
+def decode(data: "bytes | bytearray | memoryview", *, recv_format: RecvFormat = "text",
+           show_ra: bool = False, udp_service: Iterable[int] = ()) -> list[Event]:
+    """Decode a whole capture of module output, end of stream included."""
+    dec = Decoder(recv_format, show_ra, udp_service)
+    return dec.feed(data) + dec.finish()
