@@ -1,0 +1,380 @@
+"""``pyqio.Modem``: the asyncio modem users program against.
+
+One :class:`Modem` drives one module over one transport (``sim://``, a device
+path, ``socket://host:port`` ...): it brings the module up, hands out socket
+objects (:mod:`pyqio._sock`), and offers ping, NTP, DNS and raw commands
+(:mod:`pyqio._modem_ops`).  Bytes are never parsed here: the session does that.
+
+Typical use::
+
+    async with Modem("sim://") as modem:
+        sock = await modem.connect("127.0.0.1", 7, "tcp")
+        await sock.send(b"hello")
+        print(await sock.recv())
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Any, Optional
+
+from . import commands as C
+from . import events as E
+from ._modem_link import CommandTimeout, Link, Timeouts, Trace
+from ._modem_ops import OpsMixin, PingResult
+from ._modem_streams import open_stream
+from ._result import ResultCode, result_code
+from ._sock import (
+    DEFAULT_BUFFER_LIMIT, Listener, ModemSocket, OpenFailed, SendFailed, SocketClosedError,
+    SocketError, UdpService, _check_address,
+)
+from .errors import CommandError, InvalidArgument, LinkError
+
+__all__ = [
+    "Modem", "ModemSocket", "Listener", "UdpService", "Timeouts", "ReconnectPolicy",
+    "PingResult", "SocketError", "OpenFailed", "SendFailed", "SocketClosedError",
+    "CommandTimeout",
+]
+
+log = logging.getLogger("pyqio.modem")
+
+CONNECT_IDS = range(0, 5)  # <connectID> 0-4 (note 2.3.1)
+TEXT_CHUNK = 1024          # <send_length> maximum in text mode (note 2.3.4)
+HEX_CHUNK = 512            # ... and in hex mode
+
+
+@dataclasses.dataclass
+class ReconnectPolicy:
+    """Reopen the transport after it vanished, with exponential backoff.
+
+    After each reopen the module is brought up again (``AT`` sync, ``ATE0``, the
+    data format and show-RA the modem had).  Sockets open at the loss are *not*
+    reopened: they stay dead and raise :class:`LinkError`, since their peers
+    saw the connection go.  ``max_attempts=None`` retries forever.
+    """
+
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+    factor: float = 2.0
+    max_attempts: Optional[int] = None
+
+
+class Modem(OpsMixin):
+    """An asyncio driver for one BC660K-GL over one transport URL."""
+
+    def __init__(self, url: str = "sim://", *, timeouts: Optional[Timeouts] = None,
+                 reconnect: Optional[ReconnectPolicy] = None, wait_ip: float = 5.0,
+                 sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+                 trace: Optional[Trace] = None) -> None:
+        if not isinstance(url, str) or not url:
+            raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
+        if sync_attempts < 1:
+            raise InvalidArgument(f"sync_attempts must be >= 1, got {sync_attempts!r}")
+        self.url = url
+        self.timeouts = timeouts or Timeouts()
+        self.reconnect = reconnect
+        self.wait_ip = wait_ip
+        self.sync_attempts = sync_attempts
+        self.buffer_limit = buffer_limit
+        self.trace = trace
+        self.ip: Optional[str] = None
+        self.send_hex = False
+        self.recv_hex = False
+        self.show_ra = False
+        self.protocol_errors = 0
+        self.unattached: list[Any] = []  # last few events nobody claimed, for inspection
+        self._sockets: dict[int, Any] = {}
+        self._link: Optional[Link] = None
+        self._ip_event = asyncio.Event()
+        self._closing = False
+        self._reconnect_task: Optional[asyncio.Task] = None
+        self._up = asyncio.Event()
+
+    # -- life cycle ----------------------------------------------------------
+    @classmethod
+    async def open(cls, url: str = "sim://", **kwargs: Any) -> "Modem":
+        """Open *url* and bring the module up; the caller closes it with :meth:`close`."""
+        modem = cls(url, **kwargs)
+        await modem.start()
+        return modem
+
+    async def __aenter__(self) -> "Modem":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Open the transport and bring the module up (see :meth:`_bring_up`)."""
+        await self._open_link()
+        try:
+            await self._bring_up()
+        except BaseException:
+            self._link.close() if self._link else None
+            raise
+        self._up.set()
+
+    async def _open_link(self) -> None:
+        from .session import Session
+        from .transports import open_transport
+
+        session = Session(recv_format="text", show_ra=False)
+        link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
+                    on_lost=self._on_lost, trace=self.trace)
+        self._ip_event.clear()
+        await open_transport(self.url, lambda: link)
+        self._link = link
+        log.info("opened %s", self.url)
+
+    async def _bring_up(self) -> None:
+        """``AT`` until answered (retried with backoff: the first ``AT`` after a
+        deep-sleep wake is swallowed), ``ATE0``, read ``dataformat`` and ``showRA``
+        (note 2.3.9) so decoding matches the module, then wait for ``+IP:`` (note 2.3.1,
+        NOTE 4: sockets only after the IP address URC)."""
+        await self._sync()
+        await self.request(C.Echo(False))
+        fmt = await self.request(C.QICfgDataFormat())
+        for ev in fmt.events:
+            if isinstance(ev, E.DataFormat):
+                self.send_hex, self.recv_hex = ev.send_hex, ev.recv_hex
+        ra = await self.request(C.QICfgShowRA())
+        for ev in ra.events:
+            if isinstance(ev, E.ShowRA):
+                self.show_ra = ev.enabled
+        self._sync_decoder()
+        if self.ip is None and self.wait_ip:
+            try:
+                await asyncio.wait_for(self._ip_event.wait(), self.wait_ip)
+            except asyncio.TimeoutError:
+                log.warning("no +IP: within %.1f s; going on (sockets may fail)", self.wait_ip)
+        log.info("module up: ip=%s send_hex=%s recv_hex=%s showRA=%s",
+                 self.ip, self.send_hex, self.recv_hex, self.show_ra)
+
+    async def _sync(self) -> None:
+        delay = self.timeouts.sync
+        for attempt in range(1, self.sync_attempts + 1):
+            try:
+                await self.request(C.At(), timeout=delay)
+                return
+            except CommandTimeout:
+                log.info("AT not answered (attempt %d/%d, waited %.2f s)",
+                         attempt, self.sync_attempts, delay)
+                delay = min(delay * 2, self.timeouts.response)
+        raise CommandTimeout(f"module did not answer AT after {self.sync_attempts} attempts",
+                             command=b"AT\r")
+
+    def _sync_decoder(self) -> None:
+        # the session follows AT+QICFG it sees succeed; a query's answer is made sure of here
+        dec = getattr(self._link.session, "decoder", None) if self._link else None
+        if dec is None:
+            return
+        for attr, value in (("recv_format", "hex" if self.recv_hex else "text"),
+                            ("show_ra", self.show_ra)):
+            try:
+                setattr(dec, attr, value)
+            except AttributeError:  # pragma: no cover - depends on the decoder
+                pass
+
+    async def close(self) -> None:
+        """Close every socket (``AT+QICLOSE``), then the transport."""
+        self._closing = True
+        if self._reconnect_task is not None:
+            self._reconnect_task.cancel()
+        for sock in list(self._sockets.values()):
+            try:
+                await asyncio.wait_for(sock.close(), self.timeouts.response * 2)
+            except (CommandError, LinkError, asyncio.TimeoutError, TimeoutError):
+                pass
+        if self._link is not None:
+            self._link.close()
+
+    # -- requests --------------------------------------------------------------
+    async def request(self, cmd: Any, payload: Optional[bytes] = None, *,
+                      timeout: Optional[float] = None) -> Any:
+        """Send one :mod:`pyqio.commands` command; the session's Response."""
+        if self._link is None:
+            raise LinkError("the modem is not open")
+        if self._link.lost is not None:
+            if self.reconnect is None or self._closing:
+                raise self._link.lost
+            await self._up.wait()
+        return await self._link.request(cmd, payload, timeout)
+
+    # -- events from the module --------------------------------------------------
+    def _on_event(self, ev: Any) -> None:
+        if isinstance(ev, E.Recv):
+            sock = self._sockets.get(ev.connect_id)
+            if isinstance(sock, UdpService):
+                sock._on_data(ev.data, (ev.remote_ip or "", ev.remote_port or 0))
+            elif isinstance(sock, ModemSocket):
+                sock._on_data(ev.data)
+            else:
+                log.warning("data for unknown socket %d dropped (%d bytes)",
+                            ev.connect_id, len(ev.data))
+        elif isinstance(ev, E.Closed):
+            sock = self._sockets.get(ev.connect_id)
+            if sock is not None:
+                sock._on_closed()
+        elif isinstance(ev, E.Incoming):
+            self._on_incoming(ev)
+        elif isinstance(ev, E.IpAddress):
+            self.ip = ev.ip
+            self._ip_event.set()
+        elif isinstance(ev, E.ProtocolError):
+            self.protocol_errors += 1
+            log.warning("protocol error from the module: %s %r", ev.reason, ev.raw)
+        else:
+            log.debug("unattached event %r", ev)
+            self.unattached = (self.unattached + [ev])[-32:]
+
+    def _on_incoming(self, ev: Any) -> None:
+        listener = self._sockets.get(ev.server_id)
+        sock = ModemSocket(self, ev.connect_id, "TCP INCOMING", (ev.remote_ip, ev.remote_port),
+                           buffer_limit=self.buffer_limit)
+        self._sockets[ev.connect_id] = sock
+        if not isinstance(listener, Listener) or not listener._on_incoming(
+                sock, (ev.remote_ip, ev.remote_port)):
+            log.warning("incoming connection %d refused (no listener %d or backlog full)",
+                        ev.connect_id, ev.server_id)
+            asyncio.get_running_loop().create_task(sock.close())
+
+    def _on_lost(self, err: LinkError) -> None:
+        self._up.clear()
+        for sock in list(self._sockets.values()):
+            sock._fail(err)
+        self._sockets.clear()
+        if self.reconnect is not None and not self._closing:
+            self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        policy = self.reconnect
+        assert policy is not None
+        delay, attempt = policy.initial_delay, 0
+        while policy.max_attempts is None or attempt < policy.max_attempts:
+            attempt += 1
+            await asyncio.sleep(delay)
+            try:
+                await self._open_link()
+                want = (self.send_hex, self.recv_hex, self.show_ra)
+                await self._bring_up()
+                await self._restore(*want)
+                self._up.set()
+                log.info("reconnected to %s after %d attempt(s)", self.url, attempt)
+                return
+            except (OSError, CommandError, LinkError, CommandTimeout) as exc:
+                log.warning("reconnect attempt %d failed: %s", attempt, exc)
+                delay = min(delay * policy.factor, policy.max_delay)
+        log.error("gave up reconnecting to %s", self.url)
+
+    async def _restore(self, send_hex: bool, recv_hex: bool, show_ra: bool) -> None:
+        if (send_hex, recv_hex) != (self.send_hex, self.recv_hex):
+            await self.set_data_format(send_hex, recv_hex)
+        if show_ra != self.show_ra:
+            await self.set_show_ra(show_ra)
+
+    # -- sockets ------------------------------------------------------------------
+    def _free_id(self) -> int:
+        for cid in CONNECT_IDS:
+            if cid not in self._sockets:
+                return cid
+        raise SocketError("no free <connectID> (0-4) on the module",
+                          result=ResultCode.SOCKET_IDENTITY_USED)
+
+    async def _open(self, sock: Any, cmd_args: tuple, timeout: Optional[float]) -> Any:
+        self._sockets[sock.connect_id] = sock  # early data for it must find it
+        try:
+            resp = await self.request(C.QIOpen(0, sock.connect_id, *cmd_args), timeout=timeout)
+        except BaseException:
+            self._sockets.pop(sock.connect_id, None)
+            raise
+        code = resp.result if resp.result is not None else getattr(resp.final, "result", 0)
+        if code != 0:
+            await self._quiet_close(sock.connect_id)  # note 3 of 2.3.1
+            self._sockets.pop(sock.connect_id, None)
+            raise OpenFailed(f"AT+QIOPEN {cmd_args[0]} {cmd_args[1]}:{cmd_args[2]} failed: "
+                             f"{_describe(code)}", result=result_code(int(code)))
+        return sock
+
+    async def connect(self, host: str, port: int, proto: str = "tcp", *,
+                      timeout: Optional[float] = None) -> ModemSocket:
+        """Open a TCP or UDP client socket to *host*:*port* (``AT+QIOPEN``, note 2.3.1)."""
+        kind = {"tcp": "TCP", "udp": "UDP"}.get(str(proto).lower())
+        if kind is None:
+            raise InvalidArgument(f"proto must be 'tcp' or 'udp', got {proto!r}")
+        _check_address((host, port))
+        sock = ModemSocket(self, self._free_id(), kind, (host, port),
+                           buffer_limit=self.buffer_limit)
+        return await self._open(sock, (kind, host, port, 0, 1), timeout)
+
+    async def listen(self, port: int, *, backlog: int = 8) -> Listener:
+        """Open a ``TCP LISTENER`` on local *port* (note 2.3.1, example 4.3.1)."""
+        _check_address(("0.0.0.0", port))
+        sock = Listener(self, self._free_id(), port, backlog=backlog)
+        return await self._open(sock, ("TCP LISTENER", "127.0.0.1", 0, port, 1), None)
+
+    async def udp_service(self, port: int) -> UdpService:
+        """Open a ``UDP SERVICE`` on local *port* (note 2.3.1, example 4.2.1)."""
+        _check_address(("0.0.0.0", port))
+        sock = UdpService(self, self._free_id(), port, buffer_limit=self.buffer_limit)
+        return await self._open(sock, ("UDP SERVICE", "127.0.0.1", 1, port, 1), None)
+
+    async def open_connection(self, host: str, port: int, *, limit: int = 2 ** 16
+                              ) -> "tuple[asyncio.StreamReader, asyncio.StreamWriter]":
+        """Like :func:`asyncio.open_connection`: asyncio's own reader and writer over a
+        module TCP socket, so stream-based libraries run unchanged."""
+        sock = await self.connect(host, port, "tcp")
+        return open_stream(sock, limit=limit)
+
+    async def _send_data(self, sock: Any, data: bytes,
+                         remote: "Optional[tuple[str, int]]" = None) -> None:
+        """Send in chunks of at most 1024 (text) / 512 (hex) bytes, each after the
+        previous one's ``SEND OK`` (note 2.3.4, NOTE 4).  Text mode uses fixed-length
+        data mode, which carries any byte (Ctrl-Z framing could not carry 0x1A);
+        hex mode sends the hex string inline, which any byte survives too."""
+        size = HEX_CHUNK if self.send_hex else TEXT_CHUNK
+        ip, port = remote if remote else (None, None)
+        for off in range(0, len(data), size):
+            chunk = data[off:off + size]
+            if self.send_hex:
+                cmd, payload = C.QISend(sock.connect_id, chunk, hex=True,
+                                        remote_ip=ip, remote_port=port), None
+            else:
+                cmd = C.QISendFixed(sock.connect_id, len(chunk), remote_ip=ip, remote_port=port)
+                payload = C.fixed_payload(chunk, len(chunk))
+            try:
+                resp = await self.request(cmd, payload)
+            except CommandError as exc:
+                if sock._peer_closed:
+                    raise SocketClosedError(f"socket {sock.connect_id} was closed by the peer",
+                                            result=ResultCode.SOCKET_CLOSED) from exc
+                raise
+            if isinstance(resp.final, E.SendFail):
+                raise SendFailed(f"socket {sock.connect_id}: SEND FAIL",
+                                 result=ResultCode.SOCKET_WRITE_FAILED)
+            sock.bytes_sent += len(chunk)
+
+    async def _close_socket(self, sock: Any) -> None:
+        if self._sockets.get(sock.connect_id) is sock:
+            try:
+                await self._quiet_close(sock.connect_id)
+            finally:
+                self._sockets.pop(sock.connect_id, None)
+
+    async def _quiet_close(self, connect_id: int) -> None:
+        """``AT+QICLOSE``; an ERROR means the id is already free, which is what we want."""
+        try:
+            await self.request(C.QIClose(connect_id))
+        except CommandError as exc:
+            log.debug("AT+QICLOSE=%d: %s", connect_id, exc)
+
+    @property
+    def sockets(self) -> "dict[int, Any]":
+        """Open socket objects by connect id (a copy)."""
+        return dict(self._sockets)
+
+
+def _describe(code: Any) -> str:
+    rc = result_code(int(code))
+    return f"{int(rc)} {rc.description}" if isinstance(rc, ResultCode) else str(code)
