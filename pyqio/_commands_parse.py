@@ -52,14 +52,14 @@ class _Args:
     def peek(self) -> str:
         return self.text[self.pos:self.pos + 1]
 
-    def more(self) -> bool:
-        """Consume ``,`` and any spaces after it: True; at the end: False."""
+    def more(self, spaces: bool = True) -> bool:
+        """Consume ``,`` (and any spaces after it, if *spaces*): True; at the end: False."""
         if self.pos == len(self.text):
             return False
         if self.peek() != ",":
             raise self.error(f"expected ',' or the end of the line, not {self.peek()!r}")
         self.pos += 1
-        while self.peek() == " ":
+        while spaces and self.peek() == " ":
             self.pos += 1
         return True
 
@@ -107,7 +107,10 @@ class _Args:
         quote (or the line end) frames it and the length check reports the mismatch.
         """
         want = 2 * length if self.hex else length
-        quoted = self.peek() == '"'
+        after_spaces = len(self.text) - len(self.text[self.pos:].lstrip(" "))
+        quoted = self.text[after_spaces:after_spaces + 1] == '"'
+        if quoted:  # spaces before a quote are the usual ones after a comma, not data
+            self.pos = after_spaces
         start = self.pos + quoted
         stop = start + max(want, 0)
         tail = stop + quoted
@@ -167,7 +170,7 @@ def _qisend(p: _Args) -> Command:
         if not p.more():
             return QISendData(cid, ip, port)
     length = p.int("send_length")
-    if not p.more():
+    if not p.more(spaces=False):  # unquoted data may begin with spaces
         if length == 0 and ip is None:
             return QISendStats(cid)
         return QISendFixed(cid, length, ip, port, hex=p.hex)
