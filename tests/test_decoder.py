@@ -294,17 +294,12 @@ def test_bad_setting_between_feeds_raises_and_keeps_the_old_value(decoder_factor
     assert dec.recv_format == "text"
 
 
+
 # ---- backends ----
 
-_BACKENDS = {"python": "pyqio._tokenizer", "c": "pyqio._ctokenizer"}
-
-
-@pytest.fixture(params=sorted(_BACKENDS))
-def decoder_factory(request, monkeypatch):
-    """Build Decoders on one real tokenizer backend (each test runs on both)."""
-    import importlib
-
+@pytest.fixture
+def decoder_factory(Tokenizer, monkeypatch):  # noqa: N803 - conftest's fixture is a class
+    """Build Decoders on one real tokenizer backend (conftest's ``Tokenizer``: both run)."""
     import pyqio.decode
-    module = importlib.import_module(_BACKENDS[request.param])
-    monkeypatch.setattr(pyqio.decode, "Tokenizer", module.Tokenizer)
+    monkeypatch.setattr(pyqio.decode, "Tokenizer", Tokenizer)
     return pyqio.decode.Decoder

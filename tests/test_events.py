@@ -8,7 +8,6 @@ Needs: pytest, hypothesis (pip).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 
 import pytest
@@ -21,17 +20,16 @@ from pyqio._lines import _HANDLERS
 from pyqio.errors import InvalidArgument
 
 UTC = dt.timezone.utc
-_BACKENDS = {"python": "pyqio._tokenizer", "c": "pyqio._ctokenizer"}
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.fixture(params=sorted(_BACKENDS))
-def backend(request, monkeypatch):
-    """Run the test with ``pyqio.decode`` on one real tokenizer backend."""
-    module = importlib.import_module(_BACKENDS[request.param])
-    monkeypatch.setattr(pyqio.decode, "Tokenizer", module.Tokenizer)
-    return request.param
+@pytest.fixture
+def backend(Tokenizer, monkeypatch):  # noqa: N803 - conftest's fixture is a class
+    """Run the test with ``pyqio.decode`` on one real tokenizer backend (conftest's
+    ``Tokenizer`` fixture: every test runs on both)."""
+    monkeypatch.setattr(pyqio.decode, "Tokenizer", Tokenizer)
+    return Tokenizer
 
 
 # ---- strategies: events the module can send, in forms that decode back ----

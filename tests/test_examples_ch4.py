@@ -15,7 +15,6 @@ Needs: pytest (pip).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pytest
 
@@ -26,15 +25,14 @@ from pyqio.events import (
     SocketStatus, Text,
 )
 
-_BACKENDS = {"python": "pyqio._tokenizer", "c": "pyqio._ctokenizer"}
 
 
-@pytest.fixture(params=sorted(_BACKENDS))
-def backend(request, monkeypatch):
-    """Run the test with ``pyqio.decode`` on one real tokenizer backend."""
-    module = importlib.import_module(_BACKENDS[request.param])
-    monkeypatch.setattr(pyqio.decode, "Tokenizer", module.Tokenizer)
-    return request.param
+@pytest.fixture
+def backend(Tokenizer, monkeypatch):  # noqa: N803 - conftest's fixture is a class
+    """Run the test with ``pyqio.decode`` on one real tokenizer backend (conftest's
+    ``Tokenizer`` fixture: every test runs on both)."""
+    monkeypatch.setattr(pyqio.decode, "Tokenizer", Tokenizer)
+    return Tokenizer
 
 
 def r(*lines: bytes) -> bytes:
