@@ -18,20 +18,39 @@ Metadata for the session, as class attributes:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Optional
+from typing import ClassVar
 
 from ._commands_check import (
-    check_flag, check_int, check_ip, check_nesting, check_opt_int, check_quoted,
+    check_flag,
+    check_int,
+    check_ip,
+    check_nesting,
+    check_opt_int,
+    check_quoted,
 )
 from .errors import InvalidArgument
 
 __all__ = [
-    "Command", "At", "Echo", "Identify", "TestCommand", "QIOpen", "QIClose",
-    "QIStateAll", "QIState", "QPing", "QNtp", "QIDnsGip", "QIDnsCfg", "QIDnsCfgQuery",
-    "QICfgDataFormat", "QICfgShowRA", "TEST_COMMANDS", "SERVICE_TYPES",
+    "SERVICE_TYPES",
+    "TEST_COMMANDS",
+    "At",
+    "Command",
+    "Echo",
+    "Identify",
+    "QICfgDataFormat",
+    "QICfgShowRA",
+    "QIClose",
+    "QIDnsCfg",
+    "QIDnsCfgQuery",
+    "QIDnsGip",
+    "QIOpen",
+    "QIState",
+    "QIStateAll",
+    "QNtp",
+    "QPing",
+    "TestCommand",
 ]
 
-_frozen = dataclass(frozen=True, slots=True)
 
 #: Commands with a test form ``AT+<NAME>=?`` (the note's tables).
 TEST_COMMANDS = ("QIOPEN", "QICLOSE", "QISTATE", "QISEND", "QPING", "QNTP",
@@ -45,8 +64,8 @@ class Command:
 
     __slots__ = ()
     name: ClassVar[str] = ""
-    info_prefix: ClassVar[Optional[str]] = None
-    deferred: ClassVar[Optional[str]] = None
+    info_prefix: ClassVar[str | None] = None
+    deferred: ClassVar[str | None] = None
     data_mode: ClassVar[bool] = False
 
     def to_bytes(self) -> bytes:
@@ -72,7 +91,8 @@ def _q(text: str) -> bytes:
     return b'"' + text.encode("ascii") + b'"'
 
 
-def _join(*parts: object) -> bytes:
+def _join(*parts: bytes | int) -> bytes:
+    # bools (the 0/1 flags) print as 0 or 1
     return b",".join(p if isinstance(p, bytes) else str(int(p)).encode() for p in parts)
 
 
@@ -80,7 +100,7 @@ def _set(obj: object, field: str, value: object) -> None:
     object.__setattr__(obj, field, value)  # normalising a field of a frozen instance
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class At(Command):
     """``AT``: is the module there (not in the note; every session starts with it)."""
 
@@ -90,7 +110,7 @@ class At(Command):
         return b"AT"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Echo(Command):
     """``ATE0``/``ATE1``: command echo off or on (V.25ter)."""
 
@@ -104,7 +124,7 @@ class Echo(Command):
         return b"ATE1" if self.enabled else b"ATE0"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Identify(Command):
     """``ATI``: product identification (V.25ter)."""
 
@@ -114,7 +134,7 @@ class Identify(Command):
         return b"ATI"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class TestCommand(Command):
     """``AT+<NAME>=?``: the test form of a command of the note (table 1, 2.1.2)."""
 
@@ -134,7 +154,7 @@ class TestCommand(Command):
         return b"AT+" + self.name.encode() + b"=?"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QIOpen(Command):
     """``AT+QIOPEN=<contextID>,<connectID>,<service_type>,<host>,<remote_port>[,<local_port>[,<access_mode>]]`` (2.3.1).
 
@@ -148,10 +168,10 @@ class QIOpen(Command):
     service_type: str
     host: str
     remote_port: int
-    local_port: Optional[int] = None
-    access_mode: Optional[int] = None
+    local_port: int | None = None
+    access_mode: int | None = None
     name: ClassVar[str] = "QIOPEN"
-    deferred: ClassVar[Optional[str]] = "+QIOPEN"
+    deferred: ClassVar[str | None] = "+QIOPEN"
 
     def __post_init__(self) -> None:
         _ctx(self.context_id)
@@ -177,13 +197,13 @@ class QIOpen(Command):
                                      _q(self.host), self.remote_port, *opt)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QIClose(Command):
     """``AT+QICLOSE=<connectID>``: answered ``OK`` then ``CLOSE OK`` (2.3.2)."""
 
     connect_id: int
     name: ClassVar[str] = "QICLOSE"
-    deferred: ClassVar[Optional[str]] = "CLOSE OK"
+    deferred: ClassVar[str | None] = "CLOSE OK"
 
     def __post_init__(self) -> None:
         _cid(self.connect_id)
@@ -192,18 +212,18 @@ class QIClose(Command):
         return b"AT+QICLOSE=" + _join(self.connect_id)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QIStateAll(Command):
     """``AT+QISTATE?``: the status of every socket (2.3.3)."""
 
     name: ClassVar[str] = "QISTATE"
-    info_prefix: ClassVar[Optional[str]] = "+QISTATE"
+    info_prefix: ClassVar[str | None] = "+QISTATE"
 
     def _body(self) -> bytes:
         return b"AT+QISTATE?"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QIState(Command):
     """``AT+QISTATE=<query_type>,<contextID|connectID>`` (2.3.3).
 
@@ -213,7 +233,7 @@ class QIState(Command):
     query_type: int
     id: int
     name: ClassVar[str] = "QISTATE"
-    info_prefix: ClassVar[Optional[str]] = "+QISTATE"
+    info_prefix: ClassVar[str | None] = "+QISTATE"
 
     def __post_init__(self) -> None:
         check_int("query_type", self.query_type, 0, 1)
@@ -226,7 +246,7 @@ class QIState(Command):
         return b"AT+QISTATE=" + _join(self.query_type, self.id)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QPing(Command):
     """``AT+QPING=<contextID>,<host>[,<time_out>[,<ping_num>[,<ping_size>[,<rai_enable>]]]]`` (2.3.5).
 
@@ -235,12 +255,12 @@ class QPing(Command):
 
     context_id: int
     host: str
-    timeout: Optional[int] = None
-    count: Optional[int] = None
-    size: Optional[int] = None
-    rai: Optional[int] = None
+    timeout: int | None = None
+    count: int | None = None
+    size: int | None = None
+    rai: int | None = None
     name: ClassVar[str] = "QPING"
-    deferred: ClassVar[Optional[str]] = "+QPING"
+    deferred: ClassVar[str | None] = "+QPING"
 
     def __post_init__(self) -> None:
         _ctx(self.context_id)
@@ -257,16 +277,16 @@ class QPing(Command):
         return b"AT+QPING=" + _join(self.context_id, _q(self.host), *opt)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QNtp(Command):
     """``AT+QNTP=<contextID>,<server>[,<port>[,<auto_set_time>]]`` (2.3.6)."""
 
     context_id: int
     server: str
-    port: Optional[int] = None
-    auto_set_time: Optional[int] = None
+    port: int | None = None
+    auto_set_time: int | None = None
     name: ClassVar[str] = "QNTP"
-    deferred: ClassVar[Optional[str]] = "+QNTP"
+    deferred: ClassVar[str | None] = "+QNTP"
 
     def __post_init__(self) -> None:
         _ctx(self.context_id)
@@ -280,14 +300,14 @@ class QNtp(Command):
         return b"AT+QNTP=" + _join(self.context_id, _q(self.server), *opt)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QIDnsGip(Command):
     """``AT+QIDNSGIP=<contextID>,<hostname>`` (2.3.7)."""
 
     context_id: int
     hostname: str
     name: ClassVar[str] = "QIDNSGIP"
-    deferred: ClassVar[Optional[str]] = "+QIDNSGIP"
+    deferred: ClassVar[str | None] = "+QIDNSGIP"
 
     def __post_init__(self) -> None:
         _ctx(self.context_id)
@@ -297,13 +317,13 @@ class QIDnsGip(Command):
         return b"AT+QIDNSGIP=" + _join(self.context_id, _q(self.hostname))
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QIDnsCfg(Command):
     """``AT+QIDNSCFG=<contextID>,<pridnsaddr>[,<secdnsaddr>]`` (2.3.8): IP addresses, ≤ 64 bytes."""
 
     context_id: int
     primary: str
-    secondary: Optional[str] = None
+    secondary: str | None = None
     name: ClassVar[str] = "QIDNSCFG"
 
     def __post_init__(self) -> None:
@@ -317,13 +337,13 @@ class QIDnsCfg(Command):
         return b"AT+QIDNSCFG=" + _join(self.context_id, _q(self.primary), *opt)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QIDnsCfgQuery(Command):
     """``AT+QIDNSCFG=<contextID>``: the configured DNS servers (2.3.8)."""
 
     context_id: int
     name: ClassVar[str] = "QIDNSCFG"
-    info_prefix: ClassVar[Optional[str]] = "+QIDNSCFG"
+    info_prefix: ClassVar[str | None] = "+QIDNSCFG"
 
     def __post_init__(self) -> None:
         _ctx(self.context_id)
@@ -332,17 +352,17 @@ class QIDnsCfgQuery(Command):
         return b"AT+QIDNSCFG=" + _join(self.context_id)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QICfgDataFormat(Command):
     """``AT+QICFG="dataformat"[,<send_data_format>,<recv_data_format>]`` (2.3.9); True is hex.
 
     Both None is the query; the note gives the two formats together or neither.
     """
 
-    send_hex: Optional[bool] = None
-    recv_hex: Optional[bool] = None
+    send_hex: bool | None = None
+    recv_hex: bool | None = None
     name: ClassVar[str] = "QICFG"
-    info_prefix: ClassVar[Optional[str]] = "+QICFG"
+    info_prefix: ClassVar[str | None] = "+QICFG"
 
     def __post_init__(self) -> None:
         if (self.send_hex is None) != (self.recv_hex is None):
@@ -361,16 +381,16 @@ class QICfgDataFormat(Command):
     def _body(self) -> bytes:
         if self.send_hex is None:
             return b'AT+QICFG="dataformat"'
-        return b'AT+QICFG="dataformat",' + _join(self.send_hex, self.recv_hex)
+        return b'AT+QICFG="dataformat",' + _join(self.send_hex, bool(self.recv_hex))
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QICfgShowRA(Command):
     """``AT+QICFG="showRA"[,<showRA_mode>]`` (2.3.9); None is the query."""
 
-    enabled: Optional[bool] = None
+    enabled: bool | None = None
     name: ClassVar[str] = "QICFG"
-    info_prefix: ClassVar[Optional[str]] = "+QICFG"
+    info_prefix: ClassVar[str | None] = "+QICFG"
 
     def __post_init__(self) -> None:
         if self.enabled is not None:

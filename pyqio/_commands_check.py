@@ -7,13 +7,19 @@ parameter, the value and what is allowed (``connect_id=7 is out of range 0–4``
 from __future__ import annotations
 
 import ipaddress
-from typing import Optional
 
 from .errors import InvalidArgument
 
 __all__ = [
-    "CommandSyntaxError", "check_int", "check_opt_int", "check_flag", "check_quoted",
-    "check_ip", "check_nesting", "hex_to_bytes", "text_data_refusal",
+    "CommandSyntaxError",
+    "check_flag",
+    "check_int",
+    "check_ip",
+    "check_nesting",
+    "check_opt_int",
+    "check_quoted",
+    "hex_to_bytes",
+    "text_data_refusal",
 ]
 
 
@@ -31,7 +37,7 @@ def check_int(name: str, value: object, lo: int, hi: int, allowed: str = "") -> 
     return value
 
 
-def check_opt_int(name: str, value: object, lo: int, hi: int) -> Optional[int]:
+def check_opt_int(name: str, value: object, lo: int, hi: int) -> int | None:
     """Like :func:`check_int`, None passing through (an omitted optional parameter)."""
     return None if value is None else check_int(name, value, lo, hi)
 
@@ -82,7 +88,7 @@ def check_ip(name: str, value: object, max_len: int = 64) -> str:
     return text
 
 
-def check_nesting(names: "tuple[str, ...]", values: tuple) -> int:
+def check_nesting(names: tuple[str, ...], values: tuple) -> int:
     """Refuse an optional parameter given while one before it is omitted.
 
     The note nests optionals (``[,<a>[,<b>]]``, 2.1.1) and an omitted one keeps its
@@ -118,7 +124,7 @@ def hex_to_bytes(name: str, text: str) -> bytes:
     return bytes.fromhex(text)
 
 
-def text_data_refusal(data: bytes, forbidden: bytes, remedy: str) -> Optional[str]:
+def text_data_refusal(data: bytes, forbidden: bytes, remedy: str) -> str | None:
     """The reason *data* cannot travel in a form that forbids the bytes *forbidden*."""
     for i, byte in enumerate(data):
         if byte in forbidden:

@@ -14,11 +14,27 @@ framed by ``<send_length>``. The builders' spelling comes back from ``to_bytes()
 from __future__ import annotations
 
 import re
-from typing import Callable, Optional, Union
+from collections.abc import Callable
+from typing import cast
 
 from ._commands import (
-    TEST_COMMANDS, At, Command, Echo, Identify, QICfgDataFormat, QICfgShowRA, QIClose,
-    QIDnsCfg, QIDnsCfgQuery, QIDnsGip, QIOpen, QIState, QIStateAll, QNtp, QPing, TestCommand,
+    TEST_COMMANDS,
+    At,
+    Command,
+    Echo,
+    Identify,
+    QICfgDataFormat,
+    QICfgShowRA,
+    QIClose,
+    QIDnsCfg,
+    QIDnsCfgQuery,
+    QIDnsGip,
+    QIOpen,
+    QIState,
+    QIStateAll,
+    QNtp,
+    QPing,
+    TestCommand,
 )
 from ._commands_check import CommandSyntaxError, hex_to_bytes
 from ._commands_send import QISend, QISendData, QISendFixed, QISendStats, _check_length
@@ -40,7 +56,7 @@ def _show(line: str) -> str:
 class _Args:
     """A cursor over the parameters after ``=``."""
 
-    __slots__ = ("text", "pos", "line", "hex")
+    __slots__ = ("hex", "line", "pos", "text")
 
     def __init__(self, text: str, line: str, hex: bool) -> None:
         self.text, self.pos, self.line, self.hex = text, 0, line, hex
@@ -71,7 +87,7 @@ class _Args:
         if self.pos != len(self.text):
             raise self.error(f"unexpected {self.text[self.pos:self.pos + 20]!r}")
 
-    def int(self, name: str) -> int:
+    def integer(self, name: str) -> int:
         m = _INT.match(self.text, self.pos)
         if not m:
             raise self.error(f"<{name}> must be an integer")
@@ -89,13 +105,13 @@ class _Args:
         value, self.pos = self.text[self.pos + 1:close], close + 1
         return value
 
-    def opt_ints(self, *names: str) -> "list[int]":
+    def opt_ints(self, *names: str) -> list[int]:
         """Nested optional integers (``[,<a>[,<b>]]``), then the end of the line."""
-        values = []
+        values: list[int] = []
         for name in names:
             if not self.more():
                 return values
-            values.append(self.int(name))
+            values.append(self.integer(name))
         self.end()
         return values
 
@@ -131,45 +147,45 @@ class _Args:
 
 
 def _qiopen(p: _Args) -> Command:
-    ctx = p.int("contextID")
+    ctx = p.integer("contextID")
     p.need("connectID")
-    cid = p.int("connectID")
+    cid = p.integer("connectID")
     p.need("service_type")
     service = p.quoted("service_type")
     p.need("host")
     host = p.quoted("host")
     p.need("remote_port")
-    port = p.int("remote_port")
+    port = p.integer("remote_port")
     return QIOpen(ctx, cid, service, host, port, *p.opt_ints("local_port", "access_mode"))
 
 
 def _qiclose(p: _Args) -> Command:
-    cid = p.int("connectID")
+    cid = p.integer("connectID")
     p.end()
     return QIClose(cid)
 
 
 def _qistate(p: _Args) -> Command:
-    query_type = p.int("query_type")
+    query_type = p.integer("query_type")
     p.need("contextID or connectID")
-    ident = p.int("contextID or connectID")
+    ident = p.integer("contextID or connectID")
     p.end()
     return QIState(query_type, ident)
 
 
 def _qisend(p: _Args) -> Command:
-    cid = p.int("connectID")
+    cid = p.integer("connectID")
     if not p.more():
         return QISendData(cid)
-    ip: Optional[str] = None
-    port: Optional[int] = None
+    ip: str | None = None
+    port: int | None = None
     if p.peek() == '"':
         ip = p.quoted("remote_ip")
         p.need("remote_port")
-        port = p.int("remote_port")
+        port = p.integer("remote_port")
         if not p.more():
             return QISendData(cid, ip, port)
-    length = p.int("send_length")
+    length = p.integer("send_length")
     if not p.more(spaces=False):  # unquoted data may begin with spaces
         if length == 0 and ip is None:
             return QISendStats(cid)
@@ -177,8 +193,8 @@ def _qisend(p: _Args) -> Command:
     return _qisend_inline(p, cid, length, ip, port)
 
 
-def _qisend_inline(p: _Args, cid: int, length: int, ip: Optional[str],
-                   port: Optional[int]) -> Command:
+def _qisend_inline(p: _Args, cid: int, length: int, ip: str | None,
+                   port: int | None) -> Command:
     text = p.data(length)
     rai = p.opt_ints("rai_mode")
     _check_length("send_length", length, p.hex)
@@ -191,21 +207,21 @@ def _qisend_inline(p: _Args, cid: int, length: int, ip: Optional[str],
 
 
 def _qping(p: _Args) -> Command:
-    ctx = p.int("contextID")
+    ctx = p.integer("contextID")
     p.need("host")
     host = p.quoted("host")
     return QPing(ctx, host, *p.opt_ints("time_out", "ping_num", "ping_size", "rai_enable"))
 
 
 def _qntp(p: _Args) -> Command:
-    ctx = p.int("contextID")
+    ctx = p.integer("contextID")
     p.need("server")
     server = p.quoted("server")
     return QNtp(ctx, server, *p.opt_ints("port", "auto_set_time"))
 
 
 def _qidnsgip(p: _Args) -> Command:
-    ctx = p.int("contextID")
+    ctx = p.integer("contextID")
     p.need("hostname")
     host = p.quoted("hostname")
     p.end()
@@ -213,7 +229,7 @@ def _qidnsgip(p: _Args) -> Command:
 
 
 def _qidnscfg(p: _Args) -> Command:
-    ctx = p.int("contextID")
+    ctx = p.integer("contextID")
     if not p.more():
         return QIDnsCfgQuery(ctx)
     primary = p.quoted("pridnsaddr")
@@ -227,15 +243,16 @@ def _qidnscfg(p: _Args) -> Command:
 def _qicfg(p: _Args) -> Command:
     setting = p.quoted("setting")
     if setting.lower() == "dataformat":
-        values = p.opt_ints("send_data_format", "recv_data_format")
+        # ints, not bools: check_flag refuses a 2 with the builder's own message
+        values = cast("list[bool]", p.opt_ints("send_data_format", "recv_data_format"))
         return QICfgDataFormat(*values)
     if setting.lower() == "showra":
-        values = p.opt_ints("showRA_mode")
+        values = cast("list[bool]", p.opt_ints("showRA_mode"))
         return QICfgShowRA(*values)
     raise p.error(f'unknown AT+QICFG setting {setting[:40]!r}: "dataformat" or "showRA"')
 
 
-_WRITE: "dict[str, Callable[[_Args], Command]]" = {
+_WRITE: dict[str, Callable[[_Args], Command]] = {
     "QIOPEN": _qiopen, "QICLOSE": _qiclose, "QISTATE": _qistate, "QISEND": _qisend,
     "QPING": _qping, "QNTP": _qntp, "QIDNSGIP": _qidnsgip, "QIDNSCFG": _qidnscfg,
     "QICFG": _qicfg,
@@ -243,7 +260,7 @@ _WRITE: "dict[str, Callable[[_Args], Command]]" = {
 assert set(_WRITE) == set(TEST_COMMANDS)
 
 
-def parse(line: Union[bytes, bytearray, memoryview, str], *, send_format: str = "text") -> Command:
+def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "text") -> Command:
     """Parse one host command line (with or without its CR) into a :class:`Command`.
 
     ``send_format="hex"`` reads ``AT+QISEND`` data as hex, as the module does after

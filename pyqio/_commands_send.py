@@ -12,17 +12,25 @@ the hex string's length (2.3.4 note 2).
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass
-from typing import ClassVar, Optional, Union
+from typing import ClassVar
 
 from ._commands import Command, _cid, _join, _q, _set
 from ._commands_check import check_int, check_ip, hex_to_bytes, text_data_refusal
 from .errors import InvalidArgument
 
-__all__ = ["QISend", "QISendData", "QISendFixed", "QISendStats",
-           "ctrl_z_payload", "fixed_payload", "CTRL_Z", "ESC",
-           "MAX_TEXT_LENGTH", "MAX_HEX_LENGTH"]
+__all__ = [
+    "CTRL_Z",
+    "ESC",
+    "MAX_HEX_LENGTH",
+    "MAX_TEXT_LENGTH",
+    "QISend",
+    "QISendData",
+    "QISendFixed",
+    "QISendStats",
+    "ctrl_z_payload",
+    "fixed_payload",
+]
 
-_frozen = dataclass(frozen=True, slots=True)
 
 #: Ends a variable-length data-mode payload (2.3.4).
 CTRL_Z = b"\x1a"
@@ -32,7 +40,7 @@ ESC = b"\x1b"
 MAX_TEXT_LENGTH = 1024
 MAX_HEX_LENGTH = 512
 
-Data = Union[bytes, bytearray, memoryview, str]
+Data = bytes | bytearray | memoryview | str
 
 # Inline data sits between quotes on the command line: '"' would end it, CR/LF
 # the command, and other control bytes are mangled or act (Ctrl-Z, Esc).
@@ -68,11 +76,11 @@ def _check_remote(ip: object, port: object) -> None:
         check_int("remote_port", port, 1, 65535)
 
 
-def _remote(ip: Optional[str], port: Optional[int]) -> list:
+def _remote(ip: str | None, port: int | None) -> list:
     return [] if ip is None else [_q(ip), port]
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QISend(Command):
     """Inline data: ``AT+QISEND=<connectID>[,<remote_ip>,<remote_port>],<send_length>,<data>[,<rai_mode>]``.
 
@@ -84,11 +92,11 @@ class QISend(Command):
     data: bytes
     _: KW_ONLY
     hex: bool = False
-    rai_mode: Optional[int] = None
-    remote_ip: Optional[str] = None
-    remote_port: Optional[int] = None
+    rai_mode: int | None = None
+    remote_ip: str | None = None
+    remote_port: int | None = None
     name: ClassVar[str] = "QISEND"
-    deferred: ClassVar[Optional[str]] = "SEND OK"
+    deferred: ClassVar[str | None] = "SEND OK"
 
     def __post_init__(self) -> None:
         _cid(self.connect_id)
@@ -117,7 +125,7 @@ class QISend(Command):
                                      len(self.data), b'"' + payload + b'"', *rai)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QISendData(Command):
     """Variable-length data mode: ``AT+QISEND=<connectID>[,<remote_ip>,<remote_port>]``.
 
@@ -125,10 +133,10 @@ class QISendData(Command):
     """
 
     connect_id: int
-    remote_ip: Optional[str] = None
-    remote_port: Optional[int] = None
+    remote_ip: str | None = None
+    remote_port: int | None = None
     name: ClassVar[str] = "QISEND"
-    deferred: ClassVar[Optional[str]] = "SEND OK"
+    deferred: ClassVar[str | None] = "SEND OK"
     data_mode: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
@@ -139,7 +147,7 @@ class QISendData(Command):
         return b"AT+QISEND=" + _join(self.connect_id, *_remote(self.remote_ip, self.remote_port))
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QISendFixed(Command):
     """Fixed-length data mode: ``AT+QISEND=<connectID>[,<remote_ip>,<remote_port>],<send_length>``.
 
@@ -150,12 +158,12 @@ class QISendFixed(Command):
 
     connect_id: int
     length: int
-    remote_ip: Optional[str] = None
-    remote_port: Optional[int] = None
+    remote_ip: str | None = None
+    remote_port: int | None = None
     _: KW_ONLY
     hex: bool = False
     name: ClassVar[str] = "QISEND"
-    deferred: ClassVar[Optional[str]] = "SEND OK"
+    deferred: ClassVar[str | None] = "SEND OK"
     data_mode: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
@@ -170,13 +178,13 @@ class QISendFixed(Command):
                                      self.length)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class QISendStats(Command):
     """``AT+QISEND=<connectID>,0``: answered ``+QISEND: <sent>,<acked>,<nAcked>`` (2.3.4)."""
 
     connect_id: int
     name: ClassVar[str] = "QISEND"
-    info_prefix: ClassVar[Optional[str]] = "+QISEND"
+    info_prefix: ClassVar[str | None] = "+QISEND"
 
     def __post_init__(self) -> None:
         _cid(self.connect_id)

@@ -7,9 +7,30 @@ from __future__ import annotations
 import pytest
 
 from pyqio.commands import (
-    CTRL_Z, ESC, At, Echo, Identify, QICfgDataFormat, QICfgShowRA, QIClose, QIDnsCfg,
-    QIDnsCfgQuery, QIDnsGip, QIOpen, QISend, QISendData, QISendFixed, QISendStats, QIState,
-    QIStateAll, QNtp, QPing, TestCommand, ctrl_z_payload, fixed_payload, parse,
+    CTRL_Z,
+    ESC,
+    At,
+    Echo,
+    Identify,
+    QICfgDataFormat,
+    QICfgShowRA,
+    QIClose,
+    QIDnsCfg,
+    QIDnsCfgQuery,
+    QIDnsGip,
+    QIOpen,
+    QISend,
+    QISendData,
+    QISendFixed,
+    QISendStats,
+    QIState,
+    QIStateAll,
+    QNtp,
+    QPing,
+    TestCommand,
+    ctrl_z_payload,
+    fixed_payload,
+    parse,
 )
 
 # (section, line as printed in the note, send data format in force, expected command)

@@ -11,9 +11,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyqio.commands import (
-    SERVICE_TYPES, TEST_COMMANDS, At, Command, CommandSyntaxError, Echo, Identify,
-    QICfgDataFormat, QICfgShowRA, QIClose, QIDnsCfg, QIDnsCfgQuery, QIDnsGip, QIOpen, QISend,
-    QISendData, QISendFixed, QISendStats, QIState, QIStateAll, QNtp, QPing, TestCommand, parse,
+    SERVICE_TYPES,
+    TEST_COMMANDS,
+    At,
+    Command,
+    CommandSyntaxError,
+    Echo,
+    Identify,
+    QICfgDataFormat,
+    QICfgShowRA,
+    QIClose,
+    QIDnsCfg,
+    QIDnsCfgQuery,
+    QIDnsGip,
+    QIOpen,
+    QISend,
+    QISendData,
+    QISendFixed,
+    QISendStats,
+    QIState,
+    QIStateAll,
+    QNtp,
+    QPing,
+    TestCommand,
+    parse,
 )
 from pyqio.errors import InvalidArgument
 

@@ -7,9 +7,24 @@ from __future__ import annotations
 import pytest
 
 from pyqio.commands import (
-    Echo, QICfgDataFormat, QICfgShowRA, QIClose, QIDnsCfg, QIDnsCfgQuery, QIDnsGip, QIOpen,
-    QISend, QISendData, QISendFixed, QISendStats, QIState, QNtp, QPing, TestCommand,
-    ctrl_z_payload, fixed_payload,
+    Echo,
+    QICfgDataFormat,
+    QICfgShowRA,
+    QIClose,
+    QIDnsCfg,
+    QIDnsCfgQuery,
+    QIDnsGip,
+    QIOpen,
+    QISend,
+    QISendData,
+    QISendFixed,
+    QISendStats,
+    QIState,
+    QNtp,
+    QPing,
+    TestCommand,
+    ctrl_z_payload,
+    fixed_payload,
 )
 from pyqio.errors import InvalidArgument, PyqioError
 
