@@ -37,15 +37,22 @@ async def serve_fd(fd: int, protocol_factory: Callable[[], Any], *,
                    loop: "asyncio.AbstractEventLoop | None" = None,
                    extra: "dict[str, Any] | None" = None,
                    on_release: "Callable[[], Any] | None" = None) -> "tuple[FdTransport, Any]":
-    """Run a new protocol on descriptor ``fd`` (taken over: closed with the transport)."""
+    """Run a new protocol on descriptor ``fd`` (taken over: closed with the transport).
+
+    A PTY master given here reads EIO, which loses the link, whenever no slave
+    descriptor is open (before a client opens the path, after it closes it):
+    serve a PTY with :func:`serve_pty`, which keeps one open.
+    """
     loop = loop or asyncio.get_running_loop()
     protocol = protocol_factory()
     waiter: asyncio.Future[None] = loop.create_future()
 
     def release() -> None:
-        os.close(fd)
-        if on_release is not None:
-            on_release()
+        try:
+            os.close(fd)
+        finally:
+            if on_release is not None:
+                on_release()
 
     transport = FdTransport(loop, protocol, fd, on_release=release, extra=extra, waiter=waiter)
     await waiter
