@@ -14,7 +14,7 @@ import socket
 import sys
 import time
 from typing import Any, Callable, TextIO
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import _modem_servers as servers
 
@@ -50,6 +50,10 @@ class Narrator:
             return
         if kind == "tx":
             self._p(f"-> {_show(data)}")
+        elif kind == "rx" and b'+QIURC: "recv"' in data:
+            # a payload may hold line ends: show the chunk whole rather than cut it up
+            self._p(f"<- {_show(bytes(self._rx) + data.strip(b'\r\n'))}")
+            self._rx.clear()
         elif kind == "rx":
             self._rx += data
             *lines, rest = self._rx.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
@@ -82,7 +86,8 @@ def _sim_url(device: str, dns_port: int) -> str:
         return device
     query = dict(parse_qsl(parts.query))
     query.setdefault("dns_port", str(dns_port))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    # urlunsplit would drop the "//" of an empty authority: "sim:?..." is not a device
+    return f"sim://{parts.netloc}{parts.path}?{urlencode(query)}"
 
 
 def _free_port() -> int:
@@ -141,52 +146,47 @@ async def run_demo(device: str, out: TextIO = sys.stdout, verbose: bool = True) 
 
 
 async def _tcp_text(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> None:
-    sock = await modem.connect(*tcp, "tcp")
-    msg = b'hello, "module", over TCP\r\nOK\r\n'
-    await sock.send(msg)
-    got = await _recv_exactly(sock, len(msg))
-    n.check("TCP echo (text)", got == msg, repr(got))
-    await sock.close()
+    async with await modem.connect(*tcp, "tcp") as sock:
+        msg = b'hello, "module", over TCP\r\nOK\r\n'  # a fake final result inside the data
+        await sock.send(msg)
+        got = await _recv_exactly(sock, len(msg))
+        n.check("TCP echo (text)", got == msg, repr(got))
 
 
 async def _tcp_hex(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> None:
     await modem.set_data_format(True, True)
     try:
-        sock = await modem.connect(*tcp, "tcp")
-        msg = bytes(range(256)) * 3  # every byte value, 0x1A and 0x1B included; two chunks
-        await sock.send(msg)
-        got = await _recv_exactly(sock, len(msg))
-        n.check("TCP echo (hex, 768 binary bytes)", got == msg, f"{len(got)} bytes back")
-        await sock.close()
+        async with await modem.connect(*tcp, "tcp") as sock:
+            msg = bytes(range(256)) * 3  # every byte value, 0x1A and 0x1B included; two chunks
+            await sock.send(msg)
+            got = await _recv_exactly(sock, len(msg))
+            n.check("TCP echo (hex, 768 binary bytes)", got == msg, f"{len(got)} bytes back")
     finally:
         await modem.set_data_format(False, False)
 
 
 async def _udp(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> None:
-    sock = await modem.connect(*udp, "udp")
-    sock.settimeout(10)
-    await sock.send(b"datagram \x00\x1a\xff")
-    got = await sock.recv()
-    n.check("UDP echo", got == b"datagram \x00\x1a\xff", repr(got))
-    await sock.close()
+    async with await modem.connect(*udp, "udp") as sock:
+        sock.settimeout(10)
+        await sock.send(b"datagram \x00\x1a\xff")
+        got = await sock.recv()
+        n.check("UDP echo", got == b"datagram \x00\x1a\xff", repr(got))
 
 
 async def _listener(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> None:
-    port = _free_port()
-    listener = await modem.listen(port)
-    listener.settimeout(10)
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    sock, peer = await listener.accept()
-    n.note(f"accepted connection {sock.connect_id} from {peer[0]}:{peer[1]}")
-    writer.write(b"ping from a host client")
-    got = await _recv_exactly(sock, 23)
-    await sock.send(b"pong from the module")
-    back = await asyncio.wait_for(reader.readexactly(20), 10)
-    n.check("TCP listener exchange", got == b"ping from a host client"
-            and back == b"pong from the module", f"{got!r} / {back!r}")
-    await sock.close()
-    writer.close()
-    await listener.close()
+    async with await modem.listen(_free_port()) as listener:
+        listener.settimeout(10)
+        reader, writer = await asyncio.open_connection("127.0.0.1", listener.local_port)
+        sock, peer = await listener.accept()
+        n.note(f"accepted connection {sock.connect_id} from {peer[0]}:{peer[1]}")
+        async with sock:
+            writer.write(b"ping from a host client")
+            got = await _recv_exactly(sock, 23)
+            await sock.send(b"pong from the module")
+            back = await asyncio.wait_for(reader.readexactly(20), 10)
+        n.check("TCP listener exchange", got == b"ping from a host client"
+                and back == b"pong from the module", f"{got!r} / {back!r}")
+        writer.close()
 
 
 async def _dns(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> None:
