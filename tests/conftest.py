@@ -1,0 +1,74 @@
+"""Shared fixtures: every tokenizer test runs on both backends (msgpack / PEP 399 style).
+
+The ``Tokenizer`` fixture yields the class of one backend: ``"python"``
+(``pyqio._tokenizer``, the twin) and ``"c"`` (``pyqio._ctokenizer``). A missing C
+module FAILS the ``"c"`` case, so a silently unbuilt extension cannot pass CI;
+set ``PYQIO_ALLOW_NO_C=1`` to skip it instead (with the reason shown).
+
+Helpers for chunking (h11 / picohttpparser style): :func:`feed_all` feeds a byte
+string cut at given offsets and returns every token, ``finish()`` included;
+:func:`tokens_every_way` feeds it whole, byte by byte and at random cuts and
+checks all agree.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import random
+from typing import Iterable, Optional
+
+import pytest
+
+BACKENDS = {"python": "pyqio._tokenizer", "c": "pyqio._ctokenizer"}
+
+
+def load_backend(name: str) -> type:
+    """The ``Tokenizer`` class of backend *name*; fails (or skips, if allowed) when missing."""
+    try:
+        return importlib.import_module(BACKENDS[name]).Tokenizer
+    except ImportError as exc:
+        if name == "c" and os.environ.get("PYQIO_ALLOW_NO_C") == "1":
+            pytest.skip(f"C tokenizer not built ({exc}); PYQIO_ALLOW_NO_C=1 allows that")
+        pytest.fail(f"the {name!r} tokenizer backend cannot be imported: {exc} "
+                    "(build it with `python csrc/build_tokenizer.py`, or set PYQIO_ALLOW_NO_C=1)")
+
+
+@pytest.fixture(params=sorted(BACKENDS), scope="session")
+def Tokenizer(request: pytest.FixtureRequest) -> type:  # noqa: N802 - it is a class
+    """The Tokenizer class of one backend; every test using it runs on both."""
+    return load_backend(request.param)
+
+
+def feed_all(tok_cls: type, data: bytes, splits: Optional[Iterable[int]] = None,
+             **settings) -> list:
+    """Feed *data* to a new ``tok_cls(**settings)`` cut at the offsets *splits*
+    (None: whole) and return every token, those of ``finish()`` included."""
+    tok = tok_cls(**settings)
+    out: list = []
+    start = 0
+    for cut in sorted(set(splits or ())):
+        if 0 < cut < len(data):
+            out += tok.feed(data[start:cut])
+            start = cut
+    out += tok.feed(data[start:])
+    return out + tok.finish()
+
+
+def random_cuts(n: int, rng: random.Random, count: int = 8) -> list[int]:
+    """*count* random cut offsets into a string of length *n*."""
+    return [rng.randrange(1, n) for _ in range(count)] if n > 1 else []
+
+
+def tokens_every_way(tok_cls: type, data: bytes, *, seed: int = 0, **settings) -> list:
+    """The tokens of *data*, checked to be the same fed whole, byte by byte and at
+    random cuts (also as bytearray and memoryview chunks)."""
+    whole = feed_all(tok_cls, data, None, **settings)
+    assert feed_all(tok_cls, data, range(1, len(data)), **settings) == whole, "byte by byte"
+    rng = random.Random(seed)
+    for _ in range(5):
+        cuts = random_cuts(len(data), rng)
+        assert feed_all(tok_cls, data, cuts, **settings) == whole, f"cut at {sorted(cuts)}"
+    tok = tok_cls(**settings)
+    mixed = tok.feed(bytearray(data[: len(data) // 2])) + tok.feed(memoryview(data)[len(data) // 2:])
+    assert mixed + tok.finish() == whole, "bytearray/memoryview input"
+    return whole
