@@ -211,10 +211,15 @@ class Handlers:
         conn.task = None
         if result != RC.OK:
             conn.state = INITIAL  # the host must still AT+QICLOSE it (2.3.1, NOTE 3)
-        if self.conns.get(conn.connect_id) is conn:
-            self.urc(_wire.encode(ev.OpenResult(conn.connect_id, result)))  # type: ignore[attr-defined]
-        else:
+        if self.conns.get(conn.connect_id) is not conn:
             conn.close()  # closed by AT+QICLOSE while connecting
+            return
+        self.urc(_wire.encode(ev.OpenResult(conn.connect_id, result)))  # type: ignore[attr-defined]
+        early, conn.early = conn.early, []
+        for data, addr in early:
+            self.socket_data(conn, data, addr)
+        if conn.early_closed:
+            self.socket_closed(conn)
 
     def _do_QIClose(self, cmd: Any) -> None:
         conn = self.conns.pop(cmd.connect_id, None)

@@ -46,6 +46,9 @@ class Conn:
     sent: int = 0
     task: "asyncio.Task[Any] | None" = None
     children: list = field(default_factory=list)
+    # what the host socket got before +QIOPEN was reported, reported right after it
+    early: list = field(default_factory=list)
+    early_closed: bool = False
 
     @property
     def is_udp(self) -> bool:
@@ -112,14 +115,19 @@ class _Stream(asyncio.Protocol):
                 transport.close()
 
     def data_received(self, data: bytes) -> None:
-        if self.conn is not None and self.conn.state == CONNECTED:
-            self.sink.socket_data(self.conn, data, self.transport.get_extra_info("peername")[:2])
+        addr = self.transport.get_extra_info("peername")[:2]
+        if self.conn is not None and self.conn.state == CONNECTING:
+            self.conn.early.append((data, addr))
+        elif self.conn is not None and self.conn.state == CONNECTED:
+            self.sink.socket_data(self.conn, data, addr)
 
     def eof_received(self) -> bool:
         return False  # close our side too, as the module does on a peer FIN
 
     def connection_lost(self, exc: "Exception | None") -> None:
-        if self.conn is not None and self.conn.transport is self.transport:
+        if self.conn is not None and self.conn.state == CONNECTING:
+            self.conn.early_closed = True
+        elif self.conn is not None and self.conn.transport is self.transport:
             self.sink.socket_closed(self.conn)
 
 
@@ -128,7 +136,9 @@ class _Datagram(asyncio.DatagramProtocol):
         self.sink, self.conn = sink, conn
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
-        if self.conn.state == CONNECTED:
+        if self.conn.state == CONNECTING:
+            self.conn.early.append((data, addr[:2]))
+        elif self.conn.state == CONNECTED:
             self.sink.socket_data(self.conn, data, addr[:2])
 
     def error_received(self, exc: Exception) -> None:
