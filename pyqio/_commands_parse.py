@@ -23,21 +23,23 @@ from ._commands import (
     Command,
     Echo,
     Identify,
-    QICfgDataFormat,
-    QICfgShowRA,
     QIClose,
-    QIDnsCfg,
-    QIDnsCfgQuery,
-    QIDnsGip,
     QIOpen,
     QIState,
     QIStateAll,
-    QNtp,
-    QPing,
     TestCommand,
 )
 from ._commands_check import CommandSyntaxError, hex_to_bytes
 from ._commands_send import QISend, QISendData, QISendFixed, QISendStats, _check_length
+from ._commands_services import (
+    QICfgDataFormat,
+    QICfgShowRA,
+    QIDnsCfg,
+    QIDnsCfgQuery,
+    QIDnsGip,
+    QNtp,
+    QPing,
+)
 from .errors import InvalidArgument
 
 __all__ = ["parse"]

@@ -18,17 +18,10 @@ from ._commands import (
     Command,
     Echo,
     Identify,
-    QICfgDataFormat,
-    QICfgShowRA,
     QIClose,
-    QIDnsCfg,
-    QIDnsCfgQuery,
-    QIDnsGip,
     QIOpen,
     QIState,
     QIStateAll,
-    QNtp,
-    QPing,
     TestCommand,
 )
 from ._commands_check import CommandSyntaxError
@@ -44,6 +37,15 @@ from ._commands_send import (
     QISendStats,
     ctrl_z_payload,
     fixed_payload,
+)
+from ._commands_services import (
+    QICfgDataFormat,
+    QICfgShowRA,
+    QIDnsCfg,
+    QIDnsCfgQuery,
+    QIDnsGip,
+    QNtp,
+    QPing,
 )
 
 __all__ = [
