@@ -100,6 +100,11 @@ void qio_set_output(qio_parser *p, qio_token *tok, size_t tok_cap,
     p->dmx_cap = dmx_cap;
 }
 
+static int is_eol(unsigned char c)
+{
+    return c == '\r' || c == '\n';
+}
+
 /* ---- emitting tokens (the caller checked there is room for one) ---- */
 
 static qio_token *new_token(qio_parser *p, int kind, const unsigned char *bytes, size_t n)
@@ -132,10 +137,12 @@ static void fail(qio_parser *p, int reason, unsigned char c)
     emit_error(p, reason, p->len);
 }
 
-static void too_long(qio_parser *p)
+/* The cap reached on byte c (stored): a CR or LF there (payload of a quoted
+ * unframed URC) leaves the parser at line start, as any error found on one. */
+static void too_long(qio_parser *p, unsigned char c)
 {
     emit_error(p, QIO_E_LINE_TOO_LONG, p->len < p->max_line ? p->len : p->max_line);
-    p->state = S_DISCARD;
+    p->state = is_eol(c) ? S_START : S_DISCARD;
 }
 
 /* Strict hex decoding: returns 0 when every byte is a hex digit. */
@@ -213,7 +220,7 @@ static int hdr_push(qio_parser *p, unsigned char c)
 {
     p->buf[p->len++] = c;
     if (p->len >= p->max_line) {
-        too_long(p);
+        too_long(p, c);
         return -1;
     }
     return 0;
@@ -348,11 +355,6 @@ static int out_full(const qio_parser *p)
         || p->dmx_cap - p->dmx_used < p->buf_cap;
 }
 
-static int is_eol(unsigned char c)
-{
-    return c == '\r' || c == '\n';
-}
-
 /* Plain line bytes until a line end, the recv prefix or the cap. */
 static const unsigned char *line_bytes(qio_parser *p, const unsigned char *s,
                                        const unsigned char *e)
@@ -373,7 +375,7 @@ static const unsigned char *line_bytes(qio_parser *p, const unsigned char *s,
             return s;
         }
         if (p->len == p->max_line) {
-            too_long(p);
+            too_long(p, c);
             return s;
         }
     }
@@ -421,7 +423,7 @@ static const unsigned char *unframed_bytes(qio_parser *p, const unsigned char *s
         }
         p->buf[p->len++] = c;
         if (p->len - p->pay_off >= p->max_line) {
-            too_long(p);
+            too_long(p, c);
             return s;
         }
     }
@@ -437,7 +439,7 @@ static void unframed_quote(qio_parser *p, unsigned char c)
     }
     /* the held '"' was payload */
     if (p->len - p->pay_off >= p->max_line) {
-        too_long(p);
+        too_long(p, c);
         return;
     }
     if (c == '"') {
@@ -447,7 +449,7 @@ static void unframed_quote(qio_parser *p, unsigned char c)
     p->state = R_UNF;
     p->buf[p->len++] = c;
     if (p->len - p->pay_off >= p->max_line)
-        too_long(p);
+        too_long(p, c);
 }
 
 static void data_first(qio_parser *p, unsigned char c, const unsigned char **s)

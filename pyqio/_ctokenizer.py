@@ -28,6 +28,7 @@ _ARENA = 64 * 1024          # token bytes per C call (plus one token's room)
 _DMX = 256 * 1024           # demuxed payload bytes per C call (plus one token's room)
 _MAX_LINE_RANGE = (256, 1 << 20)
 _UDP_IDS = range(32)
+_MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
 
 
 def _check_max_line(max_line: int) -> int:
@@ -45,6 +46,18 @@ def _udp_mask(ids: Iterable[int]) -> tuple[frozenset[int], int]:
             raise InvalidArgument(f"udp_service: connect id {i!r} is not an int from 0 to 31")
         mask |= 1 << i
     return ids, mask
+
+
+def _demux_mask(buffers: Sequence[bytearray | None]) -> bytes:
+    """One byte per connect id: 1 where its payloads go to a bytearray."""
+    if len(buffers) < 5:
+        raise InvalidArgument(
+            f"buffers has {len(buffers)} entries: at least 5 (connect ids 0-4) are required")
+    for i, b in enumerate(buffers):
+        if b is not None and not isinstance(b, bytearray):
+            raise InvalidArgument(
+                f"buffers[{i}] is a {type(b).__name__}: a bytearray or None is required")
+    return bytes([b is not None for b in buffers[:_MAX_ID + 1]])
 
 
 class Tokenizer:
@@ -123,7 +136,7 @@ class Tokenizer:
                    buffers: Sequence[bytearray | None]) -> list[tuple]:
         """Like :meth:`feed`, but the data of a recv URC whose connect id has a
         ``bytearray`` in ``buffers`` is appended there instead of returned."""
-        mask = ffi.from_buffer(bytes([type(b) is bytearray for b in buffers[:65536]]))
+        mask = ffi.from_buffer(_demux_mask(buffers))
         p = self._p
         p.demux, p.demux_n = mask, len(mask)
         try:

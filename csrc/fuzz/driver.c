@@ -1,0 +1,163 @@
+/*
+ * Standalone test driver for csrc/tokenizer.c (run under ASan+UBSan by
+ * tests/test_c_core.py, and under gcov by tools/coverage_c.sh).
+ *
+ *   driver [FILE...]   runs the built-in cases, then every FILE (fuzz corpus
+ *                      format, see README.md) under a sweep of settings and splits,
+ *                      comparing with the reference each time; exit 1 on a mismatch
+ *   driver -p FILE     prints the tokens of FILE's body (default settings)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "ref.h"
+
+static const size_t BYTEWISE[] = {1};
+static const size_t FIB[] = {1, 2, 3, 5, 8, 13, 21};
+static const struct split SPLITS[] = {
+    {NULL, 0, 1024, 1 << 16},   /* whole */
+    {BYTEWISE, 1, 1024, 1 << 16},
+    {FIB, 7, 1, 0},             /* one token per call, minimal arena */
+    {FIB + 2, 3, 3, 100},
+};
+#define NSPLITS (sizeof SPLITS / sizeof SPLITS[0])
+
+/* Golden cases: the expected dump is written by hand from TOKENS.md. */
+struct golden {
+    const char *in;
+    size_t len;     /* 0: strlen(in) */
+    struct cfg cfg;
+    const char *want;
+};
+
+#define TEXT {0, 0, 0, 0, 4096}
+#define SHOWRA {0, 1, 0, 0, 4096}
+#define HEX {1, 0, 0, 0, 4096}
+#define SMALL {0, 0, 0, 0, 256}
+
+static const struct golden GOLDEN[] = {
+    {"AT+QISEND=0,5\r\r\n> 12345\x1a\r\nOK\r\n\r\nSEND OK\r\n", 0, TEXT,
+     "LINE AT+QISEND=0,5\nPROMPT\nLINE 12345\\x1a\nLINE OK\nLINE SEND OK\n"},
+    {">\r\n>", 0, TEXT, "PROMPT\nPROMPT\n"},
+    {"\r\n+QIURC: \"recv\",1,10,\"1234567890\"\r\n", 0, TEXT,
+     "RECV 1 10 - -1 1 1234567890\n"},
+    {"+QIURC: \"recv\",0,12,\"\r\nOK\r\n\"\r\nxyz\"\r\n", 0, TEXT,
+     "RECV 0 12 - -1 1 \\x0d\\x0aOK\\x0d\\x0a\"\\x0d\\x0axyz\n"},
+    {"+QIURC: \"recv\",0,12, \"220.180.239.212\",8062,\"012345678901\"\r\n", 0, SHOWRA,
+     "RECV 0 12 220.180.239.212 8062 1 012345678901\n"},
+    {"+QIURC: \"recv\",0,\"1.2.3.4\",5,\"a\"\"\r\n", 0, TEXT,
+     "RECV 0 -1 1.2.3.4 5 0 a\"\n"},
+    {"+QIURC: \"recv\",0,3,\"4142x3\"\r\n", 0, HEX,
+     "ERROR bad hex digit +QIURC: \"recv\",0,3,\"4142x3\"\n"},
+    {"+QIURC: \"recv\",0,2,\"4142\"\r\n", 0, HEX, "RECV 0 2 - -1 1 AB\n"},
+    {"+QIURC: \"recv\",0,3,\"abcd\"\r\nOK\r\n", 0, TEXT,
+     "ERROR recv data not terminated +QIURC: \"recv\",0,3,\"abcd\nLINE OK\n"},
+    {"+QIURC: \"recv\",0,300,\"x\"\r\nOK\r\n", 0, SMALL,
+     "ERROR recv length too large +QIURC: \"recv\",0,300,\nLINE OK\n"},
+    {"+QIURC: \"recv\",x\r\nOK\r\n+QIURC: \"recv\",0,5,\"12", 0, TEXT,
+     "ERROR bad recv header +QIURC: \"recv\",x\nLINE OK\n"
+     "ERROR truncated recv +QIURC: \"recv\",0,5,\"12\n"},
+    {"O\0K\r\n\0\0+QIURC: \"recv\",\0""0,1,\"\0\"\r\n", 31, TEXT,
+     "LINE OK\nRECV 0 1 - -1 1 \\x00\n"},
+};
+
+static int run_golden(void)
+{
+    int bad = 0;
+    for (size_t i = 0; i < sizeof GOLDEN / sizeof GOLDEN[0]; i++) {
+        const struct golden *g = &GOLDEN[i];
+        size_t n = g->len ? g->len : strlen(g->in);
+        for (size_t s = 0; s < NSPLITS; s++) {
+            struct sink got;
+            sink_init(&got);
+            qio_dump((const unsigned char *)g->in, n, &g->cfg, &SPLITS[s], &got);
+            if (got.n != strlen(g->want) || memcmp(got.p, g->want, got.n) != 0) {
+                fprintf(stderr, "golden case %zu split %zu:\n--- want\n%s--- got\n%.*s---\n",
+                        i, s, g->want, (int)got.n, got.p);
+                bad = 1;
+            }
+            sink_free(&got);
+            bad |= check_split((const unsigned char *)g->in, n, &g->cfg, &SPLITS[s]);
+        }
+    }
+    return bad;
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *d = NULL;
+    size_t cap = 0;
+    *n = 0;
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    for (;;) {
+        if (*n == cap && !(d = realloc(d, cap = cap * 2 + 4096)))
+            abort();
+        size_t got = fread(d + *n, 1, cap - *n, f);
+        if (got == 0)
+            break;
+        *n += got;
+    }
+    fclose(f);
+    return d;
+}
+
+static const size_t SWEEP_MAX_LINES[] = {256, 1024, 4096};
+
+/* The file's own settings and split, then every setting under every split. */
+static int run_file(const unsigned char *d, size_t n)
+{
+    struct cfg cfg;
+    struct split split;
+    size_t chunks[8], off = cfg_from_bytes(d, n, &cfg, &split, chunks);
+    int bad = 0;
+    if (off == 0)
+        return 0;
+    bad |= check_split(d + off, n - off, &cfg, &split);
+    for (unsigned bits = 0; bits < 32; bits++) {
+        for (size_t m = 0; m < 3; m++) {
+            struct cfg c = {bits & 1, (bits >> 1) & 1, (bits & 4) ? 0x3u : 0,
+                            (bits & 8) ? 0x1u : (bits & 16) ? 0x6u : 0, SWEEP_MAX_LINES[m]};
+            for (size_t s = 0; s < NSPLITS; s++)
+                bad |= check_split(d + off, n - off, &c, &SPLITS[s]);
+        }
+    }
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    int bad = 0, files = 0;
+    if (argc == 3 && strcmp(argv[1], "-p") == 0) {
+        size_t n;
+        unsigned char *d = slurp(argv[2], &n);
+        struct cfg cfg = TEXT;
+        struct sink out;
+        sink_init(&out);
+        if (n >= FUZZ_HEADER)
+            qio_dump(d + FUZZ_HEADER, n - FUZZ_HEADER, &cfg, &SPLITS[0], &out);
+        fwrite(out.p, 1, out.n, stdout);
+        sink_free(&out);
+        free(d);
+        return 0;
+    }
+    bad |= run_golden();
+    for (int i = 1; i < argc; i++) {
+        size_t n;
+        unsigned char *d = slurp(argv[i], &n);
+        if (run_file(d, n)) {
+            fprintf(stderr, "in %s\n", argv[i]);
+            bad = 1;
+        }
+        free(d);
+        files++;
+    }
+    printf("%s: %zu golden cases, %d files\n", bad ? "FAIL" : "ok",
+           sizeof GOLDEN / sizeof GOLDEN[0], files);
+    return bad;
+}

@@ -1,0 +1,94 @@
+"""Write the seed corpus: the module's output in chapter 4 of the application note
+(BC660K-GL TCP/IP Application Note V1.1), plus the edge cases of TOKENS.md.
+
+Each seed is FUZZ_HEADER (4) bytes of settings (see check.c cfg_from_bytes) and
+then the module's bytes. Run from anywhere: python csrc/fuzz/make_corpus.py
+"""
+from __future__ import annotations
+
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# header byte 0: bit0 hex, bit1 show_ra, bit2 udp_service {0,1}, bits3-4 demux set,
+# bits5-7 max_line index (256, 257, 300, 384, 512, 1024, 1500, 4096)
+TEXT, HEX, SHOW_RA, UDP, DEMUX0, DEMUX012 = 0, 1, 2, 4, 8, 24
+ML256, ML300, ML4096 = 0 << 5, 2 << 5, 7 << 5
+
+
+def seed(flags: int, body: bytes, split: bytes = b"\x13\x2a\x07") -> bytes:
+    return bytes([flags]) + split + body
+
+
+R = b"\r\n"
+EXAMPLES = {
+    # 4.1.1 set up a TCP client connection
+    "tcp_open": b'AT+QIOPEN=0,0,"TCP","220.180.239.212",8062,0,1\r\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n'
+                b'AT+QISTATE=1,0\r\r\n+QISTATE: 0,"TCP","220.180.239.212",8062,0,2,0,1\r\n\r\nOK\r\n',
+    # 4.1.2 send data, text and hex, data mode with the prompt
+    "tcp_send": b'AT+QICFG="dataformat",0,0\r\r\nOK\r\nAT+QICFG="dataformat"\r\r\n'
+                b'+QICFG: "dataformat",0,0\r\n\r\nOK\r\nAT+QISEND=0,5,"12345"\r\r\nOK\r\n\r\nSEND OK\r\n'
+                b'AT+QISEND=0\r\r\n> 12345\x1a\r\nOK\r\n\r\nSEND OK\r\n'
+                b'AT+QISEND=0,5\r\r\n>\r\n12345\r\nOK\r\n\r\nSEND OK\r\n',
+    # 4.1.3 receive data, showRA on
+    "tcp_recv_showra": b'AT+QICFG="showRA",1\r\r\nOK\r\n\r\n'
+                       b'+QIURC: "recv",0,5,"220.180.239.212",8062,"12345"\r\n'
+                       b'AT+QISEND=0,12,"012345678901"\r\r\nOK\r\n\r\nSEND OK\r\n\r\n'
+                       b'+QIURC: "recv",0,12, "220.180.239.212",8062,"012345678901"\r\n',
+    # 4.1.4 / 4.2.4 close
+    "close": b"AT+QICLOSE=0\r\r\nOK\r\n\r\nCLOSE OK\r\n",
+    # 4.2 UDP SERVICE
+    "udp_service": b'AT+QIOPEN=0,0,"UDP SERVICE","127.0.0.1",1,1234,1\r\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n'
+                   b'\r\n+QIURC: "recv",0,5,"220.180.239.212",8196,"12345"\r\n'
+                   b'\r\n+QIURC: "recv",0,12, "220.180.239.212",8196,"012345678901"\r\n',
+    # 4.3 TCP server: incoming and recv on connect id 1
+    "tcp_server": b'+QIOPEN: 0,0\r\n\r\n+QIURC: "incoming",1,0,"192.168.4.30",34835\r\n'
+                  b'+QISTATE: 1,"TCP INCOMING","192.168.4.30",34835,5000,2,0,1\r\n\r\nOK\r\n'
+                  b'\r\n+QIURC: "recv",1,10,"1234567890"\r\n\r\n+QIURC: "closed",1\r\n',
+    # 4.4 - 4.7 ping, NTP, DNS
+    "ping_ntp_dns": b'+QIDNSCFG: 0,"218.2.2.2","8.8.8.8"\r\n\r\nOK\r\n'
+                    b'\r\n+QPING: 0,"47.100.63.174",32,560,88\r\n\r\n+QPING: 0,4,4,0,220,560,322\r\n'
+                    b'\r\n+QNTP: 0,"2019/06/11,11:08:20"\r\n\r\n+QIDNSGIP: 0,1,0\r\n'
+                    b'\r\n+QIDNSGIP: 14.215.177.39\r\n\r\n+IP: 10.0.0.1\r\n',
+}
+
+EDGES = {
+    "payload_fake_lines": (TEXT, b'+QIURC: "recv",0,26,"\r\nOK\r\n\r\n+QIURC: "closed",0\r\n"\r\n'),
+    "hex_recv": (HEX, b'+QIURC: "recv",0,5,"3132333435"\r\n+QIURC: "recv",0,2,"4g41"\r\n'
+                      b'+QIURC: "recv",0,"1.2.3.4",5,"414"\r\n+QIURC: "recv",0,"::1",5,"4a4B"\r\n'),
+    "unframed": (TEXT, b'+QIURC: "recv",2,"10.0.0.1",7,"a""b"x"\r\n+QIURC: "recv",3,"::1",9,bare\r\n'
+                       b'+QIURC: "recv",0,"1.2.3.4",5,\r\n'),
+    "bare_ip": (SHOW_RA, b'+QIURC: "recv",0,3,10.1.2.3, 99,abc\r\n+QIURC: "recv",1,0,"1.1.1.1",1,""\r\n'),
+    "udp_ids": (UDP | DEMUX012, b'+QIURC: "recv",1,2,"1.2.3.4",5,"hi"\r\n+QIURC: "recv",2,2,"yo"\r\n'
+                                b'+QIURC: "recv",0,1,"::1",65535,"!"\r\n'),
+    "bad_headers": (TEXT, b'+QIURC: "recv",65536,1,"x"\r\n+QIURC: "recv",000001,1,"x"\r\n'
+                          b'+QIURC: "recv",0,,"x"\r\n+QIURC: "recv",0,"",1,"x"\r\n'
+                          b'+QIURC: "recv",0,"1.2.3.4"x\r\n+QIURC: "recv",0,"1.2.3.4",,1\r\n'
+                          b'+QIURC: "recv",0,"' + b"1" * 46 + b'",1,"x"\r\nOK\r\n'),
+    "not_terminated": (TEXT, b'+QIURC: "recv",0,1,"ab"\r\n+QIURC: "recv",0,1,"a\r\n'
+                             b'+QIURC: "recv",0,1,ab\r\n+QIURC: "recv",0,0,x\r\n+QIURC: "recv",0,0,\r\n'),
+    "too_large": (ML256 | HEX, b'+QIURC: "recv",0,129,"' + b"00" * 129 + b'"\r\nOK\r\n'),
+    "long_line": (ML256, b"A" * 300 + b"\r\nOK\r\n+QIURC: \"recv\",0,\"1.1.1.1\",1,\"" + b"x" * 300
+                         + b'"\r\n+QIURC: "recv",' + b" " * 300 + b"\r\nOK\r\n"),
+    "prompts": (TEXT, b">\r\n> \r\n>>\x00 x\r\n\r>\r\n\x00>\x00 OK\r\n"),
+    "nul_and_banner": (TEXT, b"\x00\x00\x00\r\nRDY\r\n\x00+QIURC: \"re\x00cv\",0,2,\x00\"a\x00\"\x00\r\n"),
+    "truncated": (TEXT, b'OK\r\n+QIURC: "recv",0,5,"12'),
+    "demux_mix": (DEMUX0, b'+QIURC: "recv",0,3,"abc"\r\nOK\r\n+QIURC: "recv",1,3,"def"\r\n'
+                          b'+QIURC: "recv",0,3,"ghi"\r\n+QIURC: "recv",0,2,"zz\r\n'),
+}
+
+
+def main() -> None:
+    out = os.path.join(HERE, "corpus")
+    os.makedirs(out, exist_ok=True)
+    for name, body in EXAMPLES.items():
+        for tag, flags in (("text", TEXT | ML4096), ("showra", SHOW_RA | UDP | ML300)):
+            with open(os.path.join(out, f"note_{name}_{tag}"), "wb") as f:
+                f.write(seed(flags, body))
+    for name, (flags, body) in EDGES.items():
+        with open(os.path.join(out, f"edge_{name}"), "wb") as f:
+            f.write(seed(flags, body, b"\x00\x3f\x00" if "nul" in name else b"\x13\x2a\x07"))
+
+
+if __name__ == "__main__":
+    main()
