@@ -28,6 +28,7 @@ from ._commands_check import (
     check_nesting,
     check_opt_int,
     check_quoted,
+    show,
 )
 from .errors import InvalidArgument
 
@@ -137,7 +138,7 @@ class TestCommand(Command):
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or self.name.upper() not in TEST_COMMANDS:
-            raise InvalidArgument(f"name={self.name!r} is not one of {', '.join(TEST_COMMANDS)}")
+            raise InvalidArgument(f"name={show(self.name)} is not one of {', '.join(TEST_COMMANDS)}")
         _set(self, "name", self.name.upper())
 
     @property
@@ -171,7 +172,7 @@ class QIOpen(Command):
         _ctx(self.context_id)
         _cid(self.connect_id)
         if self.service_type not in SERVICE_TYPES:
-            raise InvalidArgument(f"service_type={self.service_type!r} is not one of "
+            raise InvalidArgument(f"service_type={show(self.service_type)} is not one of "
                                   + ", ".join(f'"{s}"' for s in SERVICE_TYPES))
         check_quoted("host", self.host, 150)
         server = self.service_type in ("TCP LISTENER", "UDP SERVICE")

@@ -19,6 +19,7 @@ __all__ = [
     "check_opt_int",
     "check_quoted",
     "hex_to_bytes",
+    "show",
     "text_data_refusal",
 ]
 
@@ -27,11 +28,17 @@ class CommandSyntaxError(InvalidArgument):
     """A host command line that is not one the note defines (raised by ``parse``)."""
 
 
+def show(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to *limit* characters: messages stay small whatever is passed."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def check_int(name: str, value: object, lo: int, hi: int, allowed: str = "") -> int:
     """*value* as an int in ``lo..hi``; bools and other types are refused."""
     allowed = allowed or f"{lo}–{hi}"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgument(f"{name}={value!r} is not an int (allowed: {allowed})")
+        raise InvalidArgument(f"{name}={show(value)} is not an int (allowed: {allowed})")
     if not lo <= value <= hi:
         raise InvalidArgument(f"{name}={value} is out of range {allowed}")
     return value
@@ -50,7 +57,7 @@ def check_flag(name: str, value: object) -> bool:
         return bool(value)
     if isinstance(value, int):
         raise InvalidArgument(f"{name}={value} is out of range 0–1")
-    raise InvalidArgument(f"{name}={value!r} is not a bool or 0/1 (allowed: 0–1)")
+    raise InvalidArgument(f"{name}={show(value)} is not a bool or 0/1 (allowed: 0–1)")
 
 
 def check_quoted(name: str, value: object, max_len: int) -> str:
@@ -61,16 +68,16 @@ def check_quoted(name: str, value: object, max_len: int) -> str:
     control byte, would let a caller's string inject a second command.
     """
     if not isinstance(value, str):
-        raise InvalidArgument(f"{name}={value!r} is not a str (1–{max_len} bytes)")
+        raise InvalidArgument(f"{name}={show(value)} is not a str (1–{max_len} bytes)")
     if not value:
         raise InvalidArgument(f"{name}='' is empty (allowed: 1–{max_len} bytes)")
     for ch in value:
         if ch == '"':
             raise InvalidArgument(
-                f"{name}={value!r} contains '\"', which would end the quoted parameter")
+                f"{name}={show(value)} contains '\"', which would end the quoted parameter")
         if not " " <= ch <= "~":
             raise InvalidArgument(
-                f"{name}={value!r} contains {_describe(ch)}: quoted parameters take "
+                f"{name}={show(value)} contains {_describe(ch)}: quoted parameters take "
                 "printable ASCII only (a control byte could inject a command)")
     if len(value) > max_len:
         raise InvalidArgument(f"{name} is {len(value)} bytes long, over the maximum of "
@@ -84,7 +91,7 @@ def check_ip(name: str, value: object, max_len: int = 64) -> str:
     try:
         ipaddress.ip_address(text)
     except ValueError:
-        raise InvalidArgument(f"{name}={text!r} is not an IPv4 or IPv6 address") from None
+        raise InvalidArgument(f"{name}={show(text)} is not an IPv4 or IPv6 address") from None
     return text
 
 
@@ -101,7 +108,7 @@ def check_nesting(names: tuple[str, ...], values: tuple) -> int:
             later = [n for n, v in zip(names[i + 1:], values[i + 1:]) if v is not None]
             if later:
                 raise InvalidArgument(
-                    f"{later[0]}={values[names.index(later[0])]!r} needs {names[i]} too: "
+                    f"{later[0]}={show(values[names.index(later[0])])} needs {names[i]} too: "
                     f"the note nests the optional parameters {', '.join(names)} "
                     "left to right and none can be skipped")
             return given

@@ -29,7 +29,7 @@ from ._commands import (
     QIStateAll,
     TestCommand,
 )
-from ._commands_check import CommandSyntaxError, hex_to_bytes
+from ._commands_check import CommandSyntaxError, hex_to_bytes, show
 from ._commands_send import QISend, QISendData, QISendFixed, QISendStats, _check_length
 from ._commands_services import (
     QICfgDataFormat,
@@ -270,11 +270,11 @@ def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "tex
     (:class:`InvalidArgument`, :class:`CommandSyntaxError`) saying what is wrong.
     """
     if send_format not in ("text", "hex"):
-        raise InvalidArgument(f"send_format={send_format!r} is not 'text' or 'hex'")
+        raise InvalidArgument(f"send_format={show(send_format)} is not 'text' or 'hex'")
     if isinstance(line, str):
         line = line.encode("latin-1")
     elif not isinstance(line, (bytes, bytearray, memoryview)):
-        raise InvalidArgument(f"line={line!r} is not bytes")
+        raise InvalidArgument(f"line={show(line)} is not bytes")
     # latin-1 maps each byte to one character and back, so data bytes survive.
     text = bytes(line).decode("latin-1")
     for end in ("\r\n", "\r", "\n"):

@@ -15,7 +15,7 @@ from dataclasses import KW_ONLY, dataclass
 from typing import ClassVar
 
 from ._commands import Command, _cid, _join, _q, _set
-from ._commands_check import check_int, check_ip, hex_to_bytes, text_data_refusal
+from ._commands_check import check_int, check_ip, hex_to_bytes, show, text_data_refusal
 from .errors import InvalidArgument
 
 __all__ = [
@@ -56,7 +56,7 @@ def _as_bytes(data: object, hex: bool) -> bytes:
         return bytes(data)
     if isinstance(data, str):
         return hex_to_bytes("data", data) if hex else data.encode("utf-8")
-    raise InvalidArgument(f"data={data!r} is not bytes (or str)")
+    raise InvalidArgument(f"data={show(data)} is not bytes (or str)")
 
 
 def _check_length(name: str, value: object, hex: bool) -> int:
@@ -69,7 +69,7 @@ def _check_remote(ip: object, port: object) -> None:
     if (ip is None) != (port is None):
         given, missing = ("remote_ip", "remote_port") if port is None \
             else ("remote_port", "remote_ip")
-        raise InvalidArgument(f"{given}={ip if port is None else port!r} needs {missing} too: "
+        raise InvalidArgument(f"{given}={show(ip if port is None else port)} needs {missing} too: "
                               "a UDP SERVICE send names both, other sockets neither")
     if ip is not None:
         check_ip("remote_ip", ip)
@@ -101,7 +101,7 @@ class QISend(Command):
     def __post_init__(self) -> None:
         _cid(self.connect_id)
         if not isinstance(self.hex, bool):
-            raise InvalidArgument(f"hex={self.hex!r} is not a bool")
+            raise InvalidArgument(f"hex={show(self.hex)} is not a bool")
         data = _as_bytes(self.data, self.hex)
         _set(self, "data", data)
         _check_length("send_length", len(data), self.hex)
@@ -169,7 +169,7 @@ class QISendFixed(Command):
     def __post_init__(self) -> None:
         _cid(self.connect_id)
         if not isinstance(self.hex, bool):
-            raise InvalidArgument(f"hex={self.hex!r} is not a bool")
+            raise InvalidArgument(f"hex={show(self.hex)} is not a bool")
         _check_length("length", self.length, self.hex)
         _check_remote(self.remote_ip, self.remote_port)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._commands import Command, _ctx, _join, _q, _set
-from ._commands_check import check_flag, check_ip, check_nesting, check_opt_int, check_quoted
+from ._commands_check import check_flag, check_ip, check_nesting, check_opt_int, check_quoted, show
 from .errors import InvalidArgument
 
 __all__ = ["QICfgDataFormat", "QICfgShowRA", "QIDnsCfg", "QIDnsCfgQuery", "QIDnsGip", "QNtp",
@@ -137,7 +137,7 @@ class QICfgDataFormat(Command):
         if (self.send_hex is None) != (self.recv_hex is None):
             given, missing = ("send_hex", "recv_hex") if self.recv_hex is None \
                 else ("recv_hex", "send_hex")
-            raise InvalidArgument(f"{given}={getattr(self, given)!r} needs {missing} too: "
+            raise InvalidArgument(f"{given}={show(getattr(self, given))} needs {missing} too: "
                                   'AT+QICFG="dataformat" takes both formats or neither')
         if self.send_hex is not None:
             _set(self, "send_hex", check_flag("send_hex", self.send_hex))

@@ -201,3 +201,14 @@ def test_commands_are_frozen():
     cmd = QIClose(1)
     with pytest.raises(AttributeError):
         cmd.connect_id = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("thunk", [
+    lambda: QPing(0, "a" * 100_000 + '"'), lambda: QIClose("x" * 100_000),
+    lambda: QIDnsCfg(0, "1" * 100_000), lambda: QISend(0, b"a" * 100_000),
+    lambda: QIOpen(0, 0, "T" * 100_000, "h", 1), lambda: TestCommand("Q" * 100_000),
+])
+def test_error_messages_stay_small_whatever_is_passed(thunk):
+    with pytest.raises(InvalidArgument) as info:
+        thunk()
+    assert len(str(info.value)) < 300
