@@ -262,6 +262,14 @@ def test_unframed_payload_cap(Tokenizer):
         R(0, -1, b"y" * 255, "1.2.3.4", 5, framed=False)]
 
 
+def test_held_quote_counts_against_the_cap_when_the_next_byte_shows_it_is_payload(Tokenizer):
+    head = H + b'0,"1.2.3.4",5,"'
+    data = head + b"y" * 254 + b'""\r\n' + head + b"y" * 255 + b'"x"\r\nOK\r\n'
+    assert tokens_every_way(Tokenizer, data, max_line=256) == [
+        R(0, -1, b"y" * 254 + b'"', "1.2.3.4", 5, framed=False),
+        E(LINE_TOO_LONG, (head + b"y" * 255 + b'"')[:256]), L(b"OK")]
+
+
 def test_unframed_payload_reaching_the_cap_on_a_line_end_resyncs_there(Tokenizer):
     # "After an error found on a CR or LF byte the tokenizer is at line start"
     head = H + b'0,"1.2.3.4",5,"'
