@@ -142,9 +142,10 @@ class ClosePlan(Plan):
 class SendPlan(Plan):
     """``AT+QISEND`` with data: [``>``,] ``OK``, then ``SEND OK`` / ``SEND FAIL`` (2.3.4).
 
-    In data mode the payload goes out only after the prompt.  ``SEND OK``/``SEND
+    In data mode the payload goes out only after the prompt, and ``SEND OK``/``SEND
     FAIL`` are taken also without the ``OK`` before them (the note's table for the
-    fixed-length form shows ``SEND OK`` alone).  After an Esc cancel the note shows
+    fixed-length form shows ``SEND OK`` alone); the inline form takes them only
+    after its ``OK``, so that a late ``SEND OK`` of an abandoned send is not its.  After an Esc cancel the note shows
     no answer; the first result code of any kind ends the command.
     """
 
@@ -164,8 +165,8 @@ class SendPlan(Plan):
             return NOT_MINE
         if self.cancel and isinstance(ev, (Ok, SendOk, SendFail)):
             return ev
-        if isinstance(ev, (SendOk, SendFail)):
-            return ev
+        if isinstance(ev, (SendOk, SendFail)) and (self.deferred or self.needs_prompt):
+            return ev  # inline sends need their OK first: a late SEND OK is not theirs
         if isinstance(ev, Ok) and not self.deferred:
             return self._defer("SEND OK")
         return NOT_MINE

@@ -373,3 +373,26 @@ def test_reset_completes_everything_with_link_reset(s):
     assert all(x.final == LinkReset() for x in out)
     assert s.sockets == {} and s.pending is None and s.data_to_send() == b""
     assert r1.done and r2.done
+
+
+def test_late_send_ok_does_not_end_the_next_inline_send(s):
+    s.send_command(C.QISend(0, b"12345"))
+    nxt = s.send_command(C.QISend(0, b"678"))
+    feed(s, Ok())
+    s.fail_pending("no SEND OK in time")
+    s.events()
+    assert feed(s, SendOk()) == [SendOk()]  # before the next send's OK: not its answer
+    assert s.pending is nxt
+    [resp] = feed(s, Ok(), SendFail())
+    assert resp.request is nxt and resp.final == SendFail()
+
+
+def test_late_close_ok_still_closes_the_socket(s):
+    s.send_command(OPEN0)
+    feed(s, Ok(), OpenResult(0, 0))
+    s.send_command(C.QIClose(0))
+    feed(s, Ok())
+    s.fail_pending("no CLOSE OK")
+    s.send_command(C.At())
+    out = feed(s, CloseOk())
+    assert out[-1] == CloseOk() and s.sockets[0].state == "closed"
