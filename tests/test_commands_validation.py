@@ -212,3 +212,10 @@ def test_error_messages_stay_small_whatever_is_passed(thunk):
     with pytest.raises(InvalidArgument) as info:
         thunk()
     assert len(str(info.value)) < 300
+
+
+@pytest.mark.parametrize("text", ["1 2 ", "12\n3", "\u0661\u0662", "0x12"])
+def test_hex_data_refuses_whitespace_and_non_ascii_digits(text):
+    # bytes.fromhex alone would skip the whitespace; str.isdigit would take Arabic digits
+    with pytest.raises(InvalidArgument, match="not a hex digit"):
+        QISend(0, text, hex=True)
