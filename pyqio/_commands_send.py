@@ -84,8 +84,10 @@ def _remote(ip: str | None, port: int | None) -> list:
 class QISend(Command):
     """Inline data: ``AT+QISEND=<connectID>[,<remote_ip>,<remote_port>],<send_length>,<data>[,<rai_mode>]``.
 
-    The data is always quoted (2.3.4 note 3). Text data holding ``"``, CR, LF or
-    another control byte cannot be carried inline: use :class:`QISendFixed`, or hex.
+    ``data`` is the raw bytes (a str is taken as UTF-8 text, or as hex digits
+    when ``hex``); ``length`` is ``<send_length>``. The data is always quoted
+    (2.3.4 note 3). Text data holding ``"``, CR, LF or another control byte
+    cannot be carried inline: use :class:`QISendFixed`, or hex.
     """
 
     connect_id: int
