@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../tokenizer.h"
 #include "check.h"
 #include "ref.h"
 
@@ -147,6 +148,10 @@ int main(int argc, char **argv)
         return 0;
     }
     bad |= run_golden();
+    if (strcmp(qio_reason_string(-1), "unknown") != 0 || strcmp(qio_reason_string(QIO_E_COUNT), "unknown") != 0) {
+        fprintf(stderr, "qio_reason_string accepts codes outside its table\n");
+        bad = 1;
+    }
     for (int i = 1; i < argc; i++) {
         size_t n;
         unsigned char *d = slurp(argv[i], &n);

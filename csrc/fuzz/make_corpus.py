@@ -73,6 +73,15 @@ EDGES = {
     "prompts": (TEXT, b">\r\n> \r\n>>\x00 x\r\n\r>\r\n\x00>\x00 OK\r\n"),
     "nul_and_banner": (TEXT, b"\x00\x00\x00\r\nRDY\r\n\x00+QIURC: \"re\x00cv\",0,2,\x00\"a\x00\"\x00\r\n"),
     "truncated": (TEXT, b'OK\r\n+QIURC: "recv",0,5,"12'),
+    "cap_on_quoted_crlf": (ML256, b'+QIURC: "recv",0,"1.2.3.4",5,"' + b"y" * 255 + b"\rOK\r\n"),
+    "cap_on_held_quote": (ML256, b'+QIURC: "recv",0,"1.2.3.4",5,"' + b"y" * 255 + b'"x\r\nOK\r\n'
+                                 + b'+QIURC: "recv",0,"1.2.3.4",5,"' + b"y" * 254 + b'"x\r\nOK\r\n'),
+    "big_ids": (UDP | DEMUX012, b'+QIURC: "recv",40,2,"ab"\r\n+QIURC: "recv",65535,0,""\r\n'),
+    "quote_misplaced": (SHOW_RA, b'+QIURC: "recv","1\r\n+QIURC: "recv",0,1,"::1","\r\n'
+                                 b'+QIURC: "recv",0,1,' + b"1" * 46 + b',1,"x"\r\n'),
+    "demux_big": (DEMUX0, b'+QIURC: "recv",0,150,"' + b"d" * 150 + b'"\r\n+QIURC: "recv",0,1,"e"\r\nOK\r\n'),
+    "digit_then_junk": (TEXT, b'+QIURC: "recv",0x\r\n+QIURC: "recv",0,5x\r\nOK\r\n'),
+    "control_bytes": (TEXT, b"LF only\nAT\x01\t\x0b\x0c\x1a\x1b\r\npartial line"),
     "demux_mix": (DEMUX0, b'+QIURC: "recv",0,3,"abc"\r\nOK\r\n+QIURC: "recv",1,3,"def"\r\n'
                           b'+QIURC: "recv",0,3,"ghi"\r\n+QIURC: "recv",0,2,"zz\r\n'),
 }
