@@ -52,7 +52,8 @@ class Narrator:
             self._p(f"-> {_show(data)}")
         elif kind == "rx" and b'+QIURC: "recv"' in data:
             # a payload may hold line ends: show the chunk whole rather than cut it up
-            self._p(f"<- {_show(bytes(self._rx) + data.strip(b'\r\n'))}")
+            whole = bytes(self._rx) + bytes(data).strip(b"\r\n")
+            self._p(f"<- {_show(whole)}")
             self._rx.clear()
         elif kind == "rx":
             self._rx += data
