@@ -8,12 +8,20 @@ import asyncio
 import os
 import socket
 import struct
+import threading
 
 import pytest
 
 from pyqio.errors import InvalidArgument
-from pyqio.transports import (FdTransport, Transport, open_pty, open_transport, serve_fd,
-                              serve_pty, serve_tcp, serial_settings)
+from pyqio.transports import (
+    FdTransport,
+    Transport,
+    open_pty,
+    open_transport,
+    serial_settings,
+    serve_pty,
+    serve_tcp,
+)
 
 ALL_BYTES = bytes(range(256)) * 256  # 64 KiB, every value incl. 0x00, 0x1A, 0x1B, CR, LF
 WAIT = 20.0  # seconds before a test gives up waiting (a hang guard, not a timing check)
@@ -115,7 +123,7 @@ def test_pty_connection_made_runs_before_open_transport_returns():
 
 def test_pty_master_closed_mid_stream_loses_host_once_with_oserror():
     async def main():
-        module_t, module, host_t, host, _ = await _pty_pair()
+        module_t, _module, host_t, host, _ = await _pty_pair()
         module_t.write(b"+QIURC: \"recv\",0,4,\"abcd\"\r\n" * 100)
         await host.received(10)
         module_t.abort()  # the port vanishes: the master goes away mid-stream
@@ -130,7 +138,7 @@ def test_pty_master_closed_mid_stream_loses_host_once_with_oserror():
 
 def test_pty_slave_closed_while_writing_does_not_raise_on_the_closing_side():
     async def main():
-        module_t, module, host_t, host, _ = await _pty_pair()
+        module_t, _module, host_t, host, _ = await _pty_pair()
         host_t.close()
         assert await host.wait_lost() is None
         host_t.write(b"AT\r")
@@ -157,7 +165,7 @@ def test_close_flushes_a_megabyte_then_reports_none_and_flow_control_fires():
 
 def test_pause_reading_holds_data_in_the_port_until_resumed():
     async def main():
-        module_t, module, host_t, host, _ = await _pty_pair()
+        module_t, _module, host_t, host, _ = await _pty_pair()
         host_t.pause_reading()
         module_t.write(b"OK\r\n")
         await asyncio.sleep(0.05)
@@ -242,6 +250,84 @@ def test_spy_url_sees_every_byte_both_ways(tmp_path):
     run(main())
 
 
+class Rfc2217Echo:
+    """pyserial's own RFC 2217 PortManager on 127.0.0.1, serving a loop:// port (an echo)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.conn: socket.socket | None = None
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import serial
+        import serial.rfc2217
+
+        conn, _ = self.listener.accept()
+        self.conn = conn
+        port = serial.serial_for_url("loop://", timeout=0.05)
+        manager = serial.rfc2217.PortManager(port, type("W", (), {"write": staticmethod(conn.sendall)})())
+
+        def to_client() -> None:
+            try:
+                while port.is_open:
+                    data = port.read(port.in_waiting or 1)
+                    if data:
+                        conn.sendall(b"".join(manager.escape(data)))
+            except (OSError, TypeError):
+                pass  # the test closed the connection or the port
+
+        threading.Thread(target=to_client, daemon=True).start()
+        try:
+            while data := conn.recv(65536):
+                port.write(b"".join(manager.filter(data)))
+        except OSError:
+            pass
+        port.close()
+
+    def drop(self) -> None:
+        """The server goes away mid-session (its host rebooted)."""
+        assert self.conn is not None
+        self.conn.shutdown(socket.SHUT_RDWR)
+        self.conn.close()
+        self.listener.close()
+
+
+# pyserial 3.5's RFC 2217 client still calls Thread.setDaemon/setName
+quiet_pyserial = pytest.mark.filterwarnings("ignore:set(Daemon|Name)\\(\\) is deprecated:DeprecationWarning")
+
+
+@quiet_pyserial
+def test_rfc2217_url_through_a_real_rfc2217_server_every_byte_value_incl_iac():
+    async def main():
+        server = Rfc2217Echo()
+        t, p = await open_transport(f"rfc2217://127.0.0.1:{server.port}?baudrate=9600", Collector)
+        assert not isinstance(t, FdTransport)  # no descriptor: the reader-thread fallback
+        assert t.get_extra_info("serial").baudrate == 9600
+        t.write(ALL_BYTES)  # 0xFF is telnet's IAC: it must be escaped and unescaped
+        assert await p.received(len(ALL_BYTES)) == ALL_BYTES
+        t.close()
+        assert await p.wait_lost() is None
+        server.drop()
+    run(main())
+
+
+@quiet_pyserial
+def test_rfc2217_server_gone_mid_stream_loses_the_port_once_with_an_oserror():
+    async def main():
+        server = Rfc2217Echo()
+        t, p = await open_transport(f"rfc2217://127.0.0.1:{server.port}", Collector)
+        t.write(b"AT\r")
+        await p.received(3)
+        server.drop()
+        exc = await p.wait_lost()
+        assert isinstance(exc, OSError)  # serial.SerialException is an OSError
+        await asyncio.sleep(0.1)
+        assert p.lost == [exc]
+        t.write(b"AT\r")  # dropped after the loss
+    run(main())
+
+
 # --- socket:// over loopback TCP --------------------------------------------
 
 
@@ -277,7 +363,7 @@ def test_socket_url_ipv6_loopback():
 
 
 class _Grab(asyncio.Protocol):
-    accepted: "asyncio.Queue[asyncio.Transport]"
+    accepted: asyncio.Queue[asyncio.Transport]
 
     def connection_made(self, transport) -> None:
         self.accepted.put_nowait(transport)
@@ -288,7 +374,7 @@ def _server_side_loss(how: str) -> BaseException | None:
         _Grab.accepted = asyncio.Queue()
         server = await serve_tcp("127.0.0.1", 0, _Grab)
         port = server.sockets[0].getsockname()[1]
-        t, p = await open_transport(f"socket://127.0.0.1:{port}", Collector)
+        _t, p = await open_transport(f"socket://127.0.0.1:{port}", Collector)
         srv = await _Grab.accepted.get()
         srv.write(b"\r\n+IP: 10.0.0.2\r\n")
         await p.received(17)

@@ -30,7 +30,8 @@ in-memory pair.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import InvalidArgument
 from ._base import BaseTransport, Transport
@@ -41,15 +42,26 @@ from .memory import MemoryTransport, connect_protocols, open_pipe
 from .pty import open_pty, serve_fd, serve_pty
 
 __all__ = [
-    "Transport", "BaseTransport", "FdTransport", "MemoryTransport",
-    "open_transport", "open_serial", "serial_settings", "open_socket", "open_sim",
-    "connect_protocols", "open_pty", "serve_fd", "serve_pty", "serve_tcp",
+    "BaseTransport",
+    "FdTransport",
+    "MemoryTransport",
+    "Transport",
+    "connect_protocols",
+    "open_pty",
+    "open_serial",
+    "open_sim",
+    "open_socket",
+    "open_transport",
     "parse_host_port",
+    "serial_settings",
+    "serve_fd",
+    "serve_pty",
+    "serve_tcp",
 ]
 
 
 async def open_sim(url: str, protocol_factory: Callable[[], Any], *,
-                   loop: "asyncio.AbstractEventLoop | None" = None) -> "tuple[Any, Any]":
+                   loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
     """Start ``pyqio.sim.Simulator.from_url(url)`` and join a new protocol to it."""
     from ..sim import Simulator  # the simulator is heavy: only for sim://
 
@@ -58,7 +70,7 @@ async def open_sim(url: str, protocol_factory: Callable[[], Any], *,
 
 
 async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
-                         loop: "asyncio.AbstractEventLoop | None" = None) -> "tuple[Any, Any]":
+                         loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
     """Open the link ``url`` names; return ``(transport, protocol)``.
 
     Returns once ``protocol.connection_made`` has run. Raises

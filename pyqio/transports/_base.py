@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Transport", "BaseTransport"]
+__all__ = ["BaseTransport", "Transport"]
 
 
 @runtime_checkable
@@ -56,7 +56,7 @@ def _protocol_call(loop: asyncio.AbstractEventLoop, transport: Any, name: str) -
         return
     try:
         method()
-    except Exception as exc:  # a faulty protocol must not break the transport
+    except Exception as exc:  # noqa: BLE001  # a faulty protocol must not break the transport
         loop.call_exception_handler({
             "message": f"protocol.{name}() failed", "exception": exc,
             "transport": transport, "protocol": transport._protocol,
@@ -71,10 +71,11 @@ class BaseTransport(asyncio.Transport):
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, protocol: asyncio.BaseProtocol,
-                 extra: "dict[str, Any] | None" = None) -> None:
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(extra)
+        self._extra: dict[str, Any]  # set by asyncio's base; typeshed does not declare it
         self._loop = loop
-        self._protocol = protocol
+        self._protocol: Any = protocol  # any object with the Protocol callbacks
         self._closing = False
         self._lost = False
         self._writing_paused = False
@@ -100,7 +101,7 @@ class BaseTransport(asyncio.Transport):
     def get_write_buffer_limits(self) -> tuple[int, int]:
         return (self._low_water, self._high_water)
 
-    def set_write_buffer_limits(self, high: "int | None" = None, low: "int | None" = None) -> None:
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
         if high is None:
             high = 64 * 1024 if low is None else 4 * low
         if low is None:
@@ -120,7 +121,7 @@ class BaseTransport(asyncio.Transport):
             self._writing_paused = False
             _protocol_call(self._loop, self, "resume_writing")
 
-    def _connection_lost(self, exc: "BaseException | None") -> None:
+    def _connection_lost(self, exc: Exception | None) -> None:
         """Tell the protocol once, then free the resources."""
         if self._lost:
             return

@@ -12,7 +12,8 @@ import asyncio
 import errno
 import os
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ._base import BaseTransport
 
@@ -42,10 +43,10 @@ class FdTransport(BaseTransport):
 
     def __init__(self, loop: asyncio.AbstractEventLoop, protocol: asyncio.BaseProtocol,
                  fd: int, *, on_release: Callable[[], Any],
-                 read: "Callable[[int], bytes] | None" = None,
-                 write: "Callable[[bytes], int | None] | None" = None,
-                 extra: "dict[str, Any] | None" = None,
-                 waiter: "asyncio.Future[None] | None" = None) -> None:
+                 read: Callable[[int], bytes] | None = None,
+                 write: Callable[[bytes | bytearray | memoryview], int | None] | None = None,
+                 extra: dict[str, Any] | None = None,
+                 waiter: asyncio.Future[None] | None = None) -> None:
         super().__init__(loop, protocol, {"fd": fd, **(extra or {})})
         self._fd = fd
         self._read = read or (lambda n: os.read(fd, n))
@@ -59,7 +60,7 @@ class FdTransport(BaseTransport):
         os.set_blocking(fd, False)
         loop.call_soon(self._start, waiter)
 
-    def _start(self, waiter: "asyncio.Future[None] | None") -> None:
+    def _start(self, waiter: asyncio.Future[None] | None) -> None:
         self._protocol.connection_made(self)
         if not self._closing:
             self._add_reader()
@@ -107,7 +108,7 @@ class FdTransport(BaseTransport):
     def get_write_buffer_size(self) -> int:
         return self._buffered
 
-    def write(self, data: "bytes | bytearray | memoryview") -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._closing or not data:
             return  # asyncio convention: writes after close are dropped
         if not self._buffer:
@@ -162,7 +163,7 @@ class FdTransport(BaseTransport):
         """Drop queued writes and end the link now; ``connection_lost(None)``."""
         self._fail(None)
 
-    def _fail(self, exc: "BaseException | None") -> None:
+    def _fail(self, exc: Exception | None) -> None:
         # connection_lost runs from the loop, never inside the caller's write()
         if self._failed or self._lost:
             return

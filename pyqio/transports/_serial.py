@@ -17,7 +17,8 @@ Line settings come from the URL's query, for every kind of port:
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from ..errors import InvalidArgument
@@ -63,13 +64,13 @@ _SETTINGS = ("baudrate", "bytesize", "parity", "stopbits", "rtscts", "xonxoff",
              "dsrdtr", "exclusive")
 
 
-def serial_settings(url: str) -> "tuple[str, dict[str, Any]]":
+def serial_settings(url: str) -> tuple[str, dict[str, Any]]:
     """Split ``url`` into (url for pyserial, keyword settings for the port).
 
     Raises :class:`~pyqio.errors.InvalidArgument` for a bad setting, and for
     any unknown option on a device path (which has no handler to take it).
     """
-    base, sep, query = url.partition("?")
+    base, _sep, query = url.partition("?")
     settings: dict[str, Any] = {"baudrate": DEFAULT_BAUDRATE}
     rest: list[tuple[str, str]] = []
     for name, value in parse_qsl(query, keep_blank_values=True):
@@ -92,21 +93,19 @@ def _open_port(url: str) -> Any:
         port = serial.serial_for_url(port_url, do_not_open=True, **settings)
     except ValueError as exc:  # unknown scheme or a handler's bad option
         raise InvalidArgument(f"device {url!r}: {exc}") from exc
-    port.timeout = 0
-    port.write_timeout = 0
     port.open()  # SerialException (an OSError) when the device is not there
     return port
 
 
-def _fileno(port: Any) -> "int | None":
+def _fileno(port: Any) -> int | None:
     try:
         return int(port.fileno())
-    except Exception:  # handlers without a descriptor raise various errors
+    except (AttributeError, OSError, ValueError):  # a handler without a descriptor
         return None
 
 
 async def open_serial(url: str, protocol_factory: Callable[[], Any], *,
-                      loop: "asyncio.AbstractEventLoop | None" = None) -> "tuple[Any, Any]":
+                      loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
     """Open the port ``url`` names and connect a new protocol to it."""
     import serial
 
@@ -121,12 +120,13 @@ async def open_serial(url: str, protocol_factory: Callable[[], Any], *,
     fd = _fileno(port)
     if fd is None:
         transport: Any = ThreadTransport(loop, protocol, port, extra=extra, waiter=waiter)
-    elif type(port) is serial.Serial:
-        transport = FdTransport(loop, protocol, fd, on_release=port.close, extra=extra,
-                                waiter=waiter)
     else:
+        port.timeout = port.write_timeout = 0  # non-blocking: the loop waits, not the port
+        # a plain native port is read with os.read; wrappers (spy://) must see the bytes
+        native = type(port) is serial.Serial
         transport = FdTransport(loop, protocol, fd, on_release=port.close, extra=extra,
-                                waiter=waiter, read=port.read, write=port.write)
+                                waiter=waiter, read=None if native else port.read,
+                                write=None if native else port.write)
     try:
         await waiter
     except BaseException:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import errno
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InvalidArgument
@@ -24,7 +25,7 @@ from ..errors import InvalidArgument
 __all__ = ["open_socket", "parse_host_port", "serve_tcp"]
 
 
-def parse_host_port(text: str, *, what: str = "address") -> "tuple[str, int]":
+def parse_host_port(text: str, *, what: str = "address") -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:PORT`` for IPv6) -> (host, port); port 0..65535."""
     parts = urlsplit("//" + text)
     try:
@@ -56,14 +57,14 @@ class _DeviceLink(asyncio.Protocol):
         self._eof = True
         return False  # close our side too; connection_lost follows
 
-    def connection_lost(self, exc: "Exception | None") -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         if exc is None and self._eof:
             exc = ConnectionResetError(errno.ECONNRESET, f"{self._where}: the server closed the link")
         self._protocol.connection_lost(exc)
 
 
 async def open_socket(url: str, protocol_factory: Callable[[], Any], *,
-                      loop: "asyncio.AbstractEventLoop | None" = None) -> "tuple[Any, Any]":
+                      loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
     """Connect to ``socket://host:port`` (no options) and return (transport, protocol)."""
     rest = url[len("socket://"):]
     if "?" in rest or "/" in rest:
@@ -78,7 +79,7 @@ async def open_socket(url: str, protocol_factory: Callable[[], Any], *,
 
 
 async def serve_tcp(host: str, port: int, protocol_factory: Callable[[], Any], *,
-                    loop: "asyncio.AbstractEventLoop | None" = None) -> asyncio.Server:
+                    loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Server:
     """Listen on ``host:port`` (0 picks a free port), one protocol per connection.
 
     For ``pyqio sim --listen HOST:PORT``; the bound address is in

@@ -11,12 +11,15 @@ socket (``rfc2217://``), so they do not block for long.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from typing import Any
 
 from ._base import BaseTransport
 
 __all__ = ["ThreadTransport"]
+
+log = logging.getLogger(__name__)
 
 #: Seconds a blocked read waits before looking at the closing flag again.
 #: Data never waits for it: a read returns as soon as a byte is there.
@@ -27,12 +30,11 @@ class ThreadTransport(BaseTransport):
     """Transport over a pyserial instance read by one daemon thread."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, protocol: asyncio.BaseProtocol,
-                 serial_port: Any, *, extra: "dict[str, Any] | None" = None,
-                 waiter: "asyncio.Future[None] | None" = None) -> None:
+                 serial_port: Any, *, extra: dict[str, Any] | None = None,
+                 waiter: asyncio.Future[None] | None = None) -> None:
         super().__init__(loop, protocol, {"serial": serial_port, **(extra or {})})
         self._serial = serial_port
         self._serial.timeout = POLL
-        self._serial.write_timeout = None  # a queue put or a sendall, not a tty
         self._stop = threading.Event()
         self._reading_allowed = threading.Event()
         self._reading_allowed.set()
@@ -40,7 +42,7 @@ class ThreadTransport(BaseTransport):
                                         name=f"pyqio-reader {extra and extra.get('url')}")
         loop.call_soon(self._start, waiter)
 
-    def _start(self, waiter: "asyncio.Future[None] | None") -> None:
+    def _start(self, waiter: asyncio.Future[None] | None) -> None:
         self._protocol.connection_made(self)
         if not self._closing:
             self._thread.start()
@@ -55,7 +57,8 @@ class ThreadTransport(BaseTransport):
                 data = self._serial.read(self._serial.in_waiting or 1)
                 if data and not self._stop.is_set():
                     self._loop.call_soon_threadsafe(self._deliver, data)
-        except Exception as exc:  # SerialException, OSError: the port vanished
+        # any error ends the link: a reader thread dying unreported would hang the modem
+        except Exception as exc:  # noqa: BLE001
             self._post(self._fail, exc)
         else:
             self._post(self._connection_lost, None)
@@ -79,12 +82,12 @@ class ThreadTransport(BaseTransport):
     def get_write_buffer_size(self) -> int:
         return 0  # the handler takes every write at once
 
-    def write(self, data: "bytes | bytearray | memoryview") -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._closing or not data:
             return
         try:
             self._serial.write(bytes(data))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  # whatever the handler raises loses the link
             self._fail(exc)
 
     def close(self) -> None:
@@ -106,10 +109,10 @@ class ThreadTransport(BaseTransport):
         if cancel is not None:
             try:
                 cancel()
-            except Exception:
-                pass  # best effort: the read times out within POLL anyway
+            except OSError as exc:  # best effort: the read times out within POLL anyway
+                log.debug("cancel_read on %r: %s", self._serial, exc)
 
-    def _fail(self, exc: BaseException) -> None:
+    def _fail(self, exc: Exception) -> None:
         if self._lost:
             return
         self._closing = True
@@ -121,5 +124,5 @@ class ThreadTransport(BaseTransport):
         self._stop.set()
         try:
             self._serial.close()
-        except Exception:
-            pass  # closing a port that already vanished
+        except OSError as exc:  # closing a port that already vanished
+            log.debug("close of %r: %s", self._serial, exc)

@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import errno
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ._base import BaseTransport
 
@@ -34,7 +35,7 @@ class MemoryTransport(BaseTransport):
 
     def __init__(self, loop: asyncio.AbstractEventLoop, protocol: Any, name: str) -> None:
         super().__init__(loop, protocol, {"peername": name, "url": "memory://" + name})
-        self._peer: "MemoryTransport | None" = None
+        self._peer: MemoryTransport | None = None
         self._in_flight = 0  # bytes written by this side not yet taken by the peer
         self._held: deque[Any] = deque()  # incoming items while reading is paused
         self._reading_paused = False
@@ -44,7 +45,7 @@ class MemoryTransport(BaseTransport):
     def get_write_buffer_size(self) -> int:
         return self._in_flight
 
-    def write(self, data: "bytes | bytearray | memoryview") -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         peer = self._peer
         if self._closing or peer is None or not data:
             return  # asyncio convention: writes after close are dropped
@@ -101,7 +102,7 @@ class MemoryTransport(BaseTransport):
     def abort(self) -> None:
         self.close()
 
-    def fail(self, exc: BaseException) -> None:
+    def fail(self, exc: Exception) -> None:
         """End both sides now with ``connection_lost(exc)``, dropping data in flight."""
         for side in (self, self._peer):
             if side is not None and not side._lost:
@@ -116,9 +117,9 @@ class MemoryTransport(BaseTransport):
 
 
 def connect_protocols(protocol_a: Any, protocol_b: Any, *,
-                      loop: "asyncio.AbstractEventLoop | None" = None,
-                      names: "tuple[str, str]" = ("a", "b"),
-                      ) -> "tuple[MemoryTransport, MemoryTransport]":
+                      loop: asyncio.AbstractEventLoop | None = None,
+                      names: tuple[str, str] = ("a", "b"),
+                      ) -> tuple[MemoryTransport, MemoryTransport]:
     """Join two protocols with a :class:`MemoryTransport` each; return both.
 
     ``connection_made`` is called on ``protocol_b`` first, then on
@@ -135,7 +136,7 @@ def connect_protocols(protocol_a: Any, protocol_b: Any, *,
 
 
 async def open_pipe(protocol_factory: Callable[[], Any], peer: Any,
-                    ) -> "tuple[MemoryTransport, Any]":
+                    ) -> tuple[MemoryTransport, Any]:
     """Make a protocol, join it to ``peer`` and return ``(transport, protocol)``.
 
     Returns once both ``connection_made`` calls have run, as

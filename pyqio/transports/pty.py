@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import os
 import tty
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ._fd import FdTransport
 
 __all__ = ["open_pty", "serve_fd", "serve_pty"]
 
 
-def open_pty() -> "tuple[int, str]":
+def open_pty() -> tuple[int, str]:
     """Open a raw PTY pair; return (master fd, slave path).
 
     The slave is put in raw mode (``tty.setraw``: no echo, no line editing,
@@ -34,9 +35,9 @@ def open_pty() -> "tuple[int, str]":
 
 
 async def serve_fd(fd: int, protocol_factory: Callable[[], Any], *,
-                   loop: "asyncio.AbstractEventLoop | None" = None,
-                   extra: "dict[str, Any] | None" = None,
-                   on_release: "Callable[[], Any] | None" = None) -> "tuple[FdTransport, Any]":
+                   loop: asyncio.AbstractEventLoop | None = None,
+                   extra: dict[str, Any] | None = None,
+                   on_release: Callable[[], Any] | None = None) -> tuple[FdTransport, Any]:
     """Run a new protocol on descriptor ``fd`` (taken over: closed with the transport).
 
     A PTY master given here reads EIO, which loses the link, whenever no slave
@@ -60,7 +61,7 @@ async def serve_fd(fd: int, protocol_factory: Callable[[], Any], *,
 
 
 async def serve_pty(protocol_factory: Callable[[], Any], *,
-                    loop: "asyncio.AbstractEventLoop | None" = None) -> "tuple[FdTransport, str]":
+                    loop: asyncio.AbstractEventLoop | None = None) -> tuple[FdTransport, str]:
     """Serve a new protocol on the master of a fresh PTY; return (transport, slave path).
 
     Clients may open and close the slave path as often as they like: the
