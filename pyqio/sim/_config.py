@@ -35,6 +35,7 @@ class SimConfig:
     dns_servers: tuple = _knob((), "DNS servers the network hands out (AT+QIDNSCFG=0 shows them)")
     dns_port: int = _knob(53, "UDP port used for every DNS query (tests use a loopback port)")
     ntp_port: "int | None" = _knob(None, "UDP port used for every NTP query, overriding AT+QNTP's")
+    service_timeout: float = _knob(5.0, "seconds DNS and NTP queries wait for an answer (569)")
     listen_host: str = _knob("127.0.0.1", "host address TCP LISTENER / UDP SERVICE sockets bind")
     connect_timeout: float = _knob(10.0, "seconds before AT+QIOPEN gives up (result 569)")
     seed: "int | None" = _knob(None, "seed of every random fault, for replay")

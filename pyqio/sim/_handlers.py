@@ -115,7 +115,8 @@ class Handlers:
         self.start(self._dns_gip(cmd.hostname), fail)  # type: ignore[attr-defined]
 
     async def _dns_gip(self, hostname: str) -> None:
-        ans = await _netsvc.resolve(hostname, tuple(self.dns), self.config.dns_port)
+        ans = await _netsvc.resolve(hostname, tuple(self.dns), self.config.dns_port,
+                                     self.config.service_timeout)
         if ans.result != RC.OK:
             self.urc(_wire.encode(ev.DnsResult(ans.result, 0, 0)))  # type: ignore[attr-defined]
             return
@@ -142,12 +143,13 @@ class Handlers:
             self.start(self._ntp(cmd), fail)  # type: ignore[attr-defined]
 
     async def _ntp(self, cmd: Any) -> None:
-        ans = await _netsvc.resolve(cmd.server, tuple(self.dns), self.config.dns_port)
+        ans = await _netsvc.resolve(cmd.server, tuple(self.dns), self.config.dns_port,
+                                     self.config.service_timeout)
         if ans.result != RC.OK:
             self.urc(_wire.encode(ev.NtpResult(ans.result)))  # type: ignore[attr-defined]
             return
         port = self.config.ntp_port or cmd.port or 123
-        result, when = await _netsvc.sntp(ans.addresses[0], port)
+        result, when = await _netsvc.sntp(ans.addresses[0], port, self.config.service_timeout)
         self.urc(_wire.encode(ev.NtpResult(result, when)))  # type: ignore[attr-defined]
 
     def _do_QPing(self, cmd: Any) -> None:
@@ -156,7 +158,8 @@ class Handlers:
             self.start(self._ping(cmd), fail)  # type: ignore[attr-defined]
 
     async def _ping(self, cmd: Any) -> None:
-        ans = await _netsvc.resolve(cmd.host, tuple(self.dns), self.config.dns_port)
+        ans = await _netsvc.resolve(cmd.host, tuple(self.dns), self.config.dns_port,
+                                     self.config.service_timeout)
         if ans.result != RC.OK:
             self.urc(_wire.encode(ev.PingSummary(ans.result)))  # type: ignore[attr-defined]
             return
@@ -203,7 +206,8 @@ class Handlers:
         result: int = RC.OK
         ip = conn.host
         if conn.service_type in ("TCP", "UDP"):
-            ans = await _netsvc.resolve(conn.host, tuple(self.dns), self.config.dns_port)
+            ans = await _netsvc.resolve(conn.host, tuple(self.dns), self.config.dns_port,
+                                            self.config.service_timeout)
             result, ip = ans.result, (ans.addresses or ("",))[0]
         if result == RC.OK:
             result = await open_socket(conn, self, ip, self.config.listen_host,

@@ -85,6 +85,8 @@ class Conn:
             if addr is None:
                 return False
             self.transport.sendto(data, addr)
+        elif self.service_type == "UDP":
+            self.transport.sendto(data)  # connected: to the peer given at open
         elif self.service_type == "TCP LISTENER":
             return False
         else:
