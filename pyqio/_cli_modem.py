@@ -25,7 +25,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="log to stderr (-v info, -vv debug with the AT transcript)")
 
 
-def _host_port(text: str) -> "tuple[str, int]":
+def _host_port(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:

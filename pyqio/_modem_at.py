@@ -15,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from typing import Any, List, Optional, TextIO
+from typing import Any, TextIO
 
 FINALS = (b"OK", b"ERROR", b"SEND OK", b"SEND FAIL", b"CLOSE OK")
-_CFG_FMT = re.compile(rb'AT\+QICFG="dataformat",\s*([01]),\s*([01])', re.I)
-_CFG_RA = re.compile(rb'AT\+QICFG="showRA",\s*([01])', re.I)
+_CFG_FMT = re.compile(rb'AT\+QICFG="dataformat",\s*([01]),\s*([01])', re.IGNORECASE)
+_CFG_RA = re.compile(rb'AT\+QICFG="showRA",\s*([01])', re.IGNORECASE)
 
 
 class RawLink(asyncio.Protocol):
@@ -31,16 +31,16 @@ class RawLink(asyncio.Protocol):
         self.out = out
         self.decoder = Decoder()
         self.transport: Any = None
-        self.lost: "asyncio.Future[Optional[BaseException]]" = \
+        self.lost: asyncio.Future[BaseException | None] = \
             asyncio.get_running_loop().create_future()
         self._line = bytearray()
         self._final = asyncio.Event()
-        self._pending_cfg: Optional[bytes] = None
+        self._pending_cfg: bytes | None = None
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
 
-    def connection_lost(self, exc: Optional[BaseException]) -> None:
+    def connection_lost(self, exc: BaseException | None) -> None:
         if not self.lost.done():
             self.lost.set_result(exc)
         self._final.set()
@@ -106,9 +106,9 @@ def to_line(text: str) -> bytes:
     return text.encode("latin-1") + b"\r"
 
 
-async def run_at(device: str, commands: List[str], *, timeout: float = 5.0,
+async def run_at(device: str, commands: list[str], *, timeout: float = 5.0,
                  linger: float = 0.5, out: TextIO = sys.stdout,
-                 stdin: Optional[TextIO] = None) -> int:
+                 stdin: TextIO | None = None) -> int:
     """One-shot (each of *commands*, waiting for its final result and *linger* more
     seconds for deferred answers) or, with no commands, interactive from *stdin*."""
     from .transports import open_transport

@@ -13,7 +13,8 @@ import asyncio
 import socket
 import sys
 import time
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import _modem_servers as servers
@@ -73,7 +74,7 @@ class Narrator:
                 self._p(f"   * {data!r}")
 
 
-def _show(data: bytes) -> str:
+def _show(data: bytes | bytearray) -> str:
     text = bytes(data).rstrip(b"\r\n")
     if len(text) > 120:
         text = text[:117] + b"..."
@@ -215,7 +216,7 @@ async def _state(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> None:
     n.check("no socket left open (AT+QISTATE?)", rows == [], repr(rows))
 
 
-_STEPS: "list[tuple[str, Callable[..., Any]]]" = [
+_STEPS: list[tuple[str, Callable[..., Any]]] = [
     ("TCP client, text", _tcp_text),
     ("TCP client, hex data format", _tcp_hex),
     ("UDP client", _udp),

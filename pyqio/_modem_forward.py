@@ -11,11 +11,11 @@ import asyncio
 import collections
 import logging
 import sys
-from typing import Any, Optional, TextIO, Tuple
+from typing import Any, TextIO
 
 log = logging.getLogger("pyqio.forward")
 
-Address = Tuple[str, int]
+Address = tuple[str, int]
 
 
 def format_address(host: str, port: int) -> str:
@@ -62,8 +62,8 @@ class _UdpForward(asyncio.DatagramProtocol):
     def __init__(self, modem: Any, to: Address, max_peers: int = 5) -> None:
         self.modem, self.to, self.max_peers = modem, to, max_peers
         self.transport: Any = None
-        self.peers: "collections.OrderedDict[Address, Any]" = collections.OrderedDict()
-        self._queue: "asyncio.Queue[tuple[bytes, Address]]" = asyncio.Queue(1024)
+        self.peers: collections.OrderedDict[Address, Any] = collections.OrderedDict()
+        self._queue: asyncio.Queue[tuple[bytes, Address]] = asyncio.Queue(1024)
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     def connection_made(self, transport: Any) -> None:
@@ -106,7 +106,7 @@ class _UdpForward(asyncio.DatagramProtocol):
 
 
 async def forward(device: str, listen: Address, to: Address, *, udp: bool = False,
-                  out: TextIO = sys.stdout, ready: Optional[asyncio.Future] = None) -> None:
+                  out: TextIO = sys.stdout, ready: asyncio.Future | None = None) -> None:
     """Serve until cancelled; print the bound ``HOST:PORT`` alone on *out*'s first line."""
     from .modem import Modem
 

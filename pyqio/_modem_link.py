@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from . import commands as C
 from . import events as E
@@ -23,7 +24,7 @@ at_log = logging.getLogger("pyqio.at")  # the AT transcript, at DEBUG
 class CommandTimeout(PyqioError, TimeoutError):
     """The module did not answer a command within its timeout."""
 
-    def __init__(self, message: str, *, command: "bytes | None" = None):
+    def __init__(self, message: str, *, command: bytes | None = None):
         super().__init__(message)
         self.command = command
 
@@ -51,16 +52,16 @@ class Link(asyncio.Protocol):
 
     def __init__(self, session: Any, *, timeouts: Timeouts,
                  on_event: Callable[[Any], None], on_lost: Callable[[BaseException], None],
-                 trace: Optional[Trace] = None) -> None:
+                 trace: Trace | None = None) -> None:
         self.session = session
         self.timeouts = timeouts
         self._on_event = on_event
         self._on_lost = on_lost
         self._trace = trace
         self.transport: Any = None
-        self.lost: Optional[BaseException] = None
-        self._futures: dict[int, tuple[Any, asyncio.Future, Optional[float]]] = {}
-        self._timer: Optional[asyncio.TimerHandle] = None
+        self.lost: BaseException | None = None
+        self._futures: dict[int, tuple[Any, asyncio.Future, float | None]] = {}
+        self._timer: asyncio.TimerHandle | None = None
         self._timer_key: Any = None
         self._closing = False
 
@@ -75,7 +76,7 @@ class Link(asyncio.Protocol):
         self.session.receive_data(data)
         self.pump()
 
-    def connection_lost(self, exc: Optional[BaseException]) -> None:
+    def connection_lost(self, exc: BaseException | None) -> None:
         if self.lost is not None:
             return
         err = LinkError(f"link to the module lost: {exc or 'transport closed'}")
@@ -93,8 +94,8 @@ class Link(asyncio.Protocol):
         self._on_lost(err)
 
     # -- requests --------------------------------------------------------
-    async def request(self, cmd: Any, payload: Optional[bytes] = None,
-                      timeout: Optional[float] = None) -> Any:
+    async def request(self, cmd: Any, payload: bytes | None = None,
+                      timeout: float | None = None) -> Any:
         """Send *cmd* (queued FIFO behind others) and return its session Response.
 
         Raises :class:`CommandError` on ``ERROR``/``+CME ERROR``,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from typing import Any, Optional, Union
+from typing import Any
 
 from . import commands as C
 from . import events as E
@@ -18,7 +18,7 @@ from .errors import CommandError, InvalidArgument
 class PingResult:
     """What ``AT+QPING`` answered (note 2.3.5): each reply, then the summary."""
 
-    replies: "tuple[E.PingReply, ...]"
+    replies: tuple[E.PingReply, ...]
     summary: E.PingSummary
 
     @property
@@ -43,12 +43,12 @@ def _of(resp: Any, kind: type) -> list:
 class OpsMixin:
     """Ping, NTP, DNS, state, settings and raw commands (needs ``self.request``)."""
 
-    async def request(self, cmd: Any, payload: Optional[bytes] = None, *,
-                      timeout: Optional[float] = None) -> Any:  # pragma: no cover
+    async def request(self, cmd: Any, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    async def command(self, cmd: Union[Any, str, bytes], payload: Optional[bytes] = None, *,
-                      timeout: Optional[float] = None) -> Any:
+    async def command(self, cmd: Any | str | bytes, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Any:
         """Send any command: a :mod:`pyqio.commands` object or its line (``"AT+QISTATE?"``),
         parsed with :func:`pyqio.commands.parse`.  Returns the session's Response
         (``.final``, ``.events``); ``ERROR`` raises :class:`CommandError`."""
@@ -59,8 +59,8 @@ class OpsMixin:
             cmd = C.parse(line, send_format="hex" if self.send_hex else "text")  # type: ignore[attr-defined]
         return await self.request(cmd, payload, timeout=timeout)
 
-    async def ping(self, host: str, *, timeout: Optional[int] = None,
-                   count: Optional[int] = None, size: Optional[int] = None) -> PingResult:
+    async def ping(self, host: str, *, timeout: int | None = None,
+                   count: int | None = None, size: int | None = None) -> PingResult:
         """``AT+QPING`` (note 2.3.5): every reply and the summary.  A failed ping is a
         result, not an exception: check :attr:`PingResult.ok`."""
         resp = await self.request(C.QPing(0, host, timeout, count, size))
@@ -70,8 +70,8 @@ class OpsMixin:
             getattr(resp.final, "result", ResultCode.UNKNOWN_ERROR))
         return PingResult(replies, summary)
 
-    async def ntp(self, server: str, port: Optional[int] = None, *,
-                  auto_set_time: Optional[bool] = None) -> _dt.datetime:
+    async def ntp(self, server: str, port: int | None = None, *,
+                  auto_set_time: bool | None = None) -> _dt.datetime:
         """``AT+QNTP`` (note 2.3.6): the UTC time the server gave."""
         auto = None if auto_set_time is None else int(bool(auto_set_time))
         resp = await self.request(C.QNtp(0, server, port, auto))
@@ -80,7 +80,7 @@ class OpsMixin:
             raise _fail(f"AT+QNTP {server}", found[-1].result if found else "no +QNTP")
         return found[-1].time
 
-    async def resolve(self, hostname: str) -> "list[str]":
+    async def resolve(self, hostname: str) -> list[str]:
         """``AT+QIDNSGIP`` (note 2.3.7): the addresses (the module shows only the first)."""
         resp = await self.request(C.QIDnsGip(0, hostname))
         header = _of(resp, E.DnsResult)
@@ -91,17 +91,17 @@ class OpsMixin:
             raise _fail(f"AT+QIDNSGIP {hostname}", ResultCode.DNS_PARSE_FAILED)
         return addrs
 
-    async def set_dns(self, primary: str, secondary: Optional[str] = None) -> None:
+    async def set_dns(self, primary: str, secondary: str | None = None) -> None:
         """``AT+QIDNSCFG=0,<pri>[,<sec>]`` (note 2.3.8)."""
         await self.request(C.QIDnsCfg(0, primary, secondary))
 
-    async def get_dns(self) -> "tuple[str, ...]":
+    async def get_dns(self) -> tuple[str, ...]:
         """``AT+QIDNSCFG=0`` (note 2.3.8): the configured DNS server addresses."""
         resp = await self.request(C.QIDnsCfgQuery(0))
         found = _of(resp, E.DnsServers)
         return found[-1].addresses if found else ()
 
-    async def state(self, connect_id: Optional[int] = None) -> "list[E.SocketStatus]":
+    async def state(self, connect_id: int | None = None) -> list[E.SocketStatus]:
         """``AT+QISTATE?`` or ``AT+QISTATE=1,<connectID>`` (note 2.3.3): one row per socket."""
         cmd = C.QIStateAll() if connect_id is None else C.QIState(1, connect_id)
         resp = await self.request(cmd)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
-Address = Tuple[str, int]
+Address = tuple[str, int]
 
 NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900-01-01 to 1970-01-01
 
 
-async def start_tcp_echo(host: str = "127.0.0.1") -> "tuple[asyncio.AbstractServer, Address]":
+async def start_tcp_echo(host: str = "127.0.0.1") -> tuple[asyncio.AbstractServer, Address]:
     async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
@@ -45,23 +45,23 @@ class _Udp(asyncio.DatagramProtocol):
             self.transport.sendto(reply, addr)
 
 
-async def _udp_server(answer: Any, host: str) -> "tuple[Any, Address]":
+async def _udp_server(answer: Any, host: str) -> tuple[Any, Address]:
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_datagram_endpoint(lambda: _Udp(answer), local_addr=(host, 0))
     return transport, transport.get_extra_info("sockname")[:2]
 
 
-async def start_udp_echo(host: str = "127.0.0.1") -> "tuple[Any, Address]":
+async def start_udp_echo(host: str = "127.0.0.1") -> tuple[Any, Address]:
     return await _udp_server(lambda data: data, host)
 
 
-def _dns_answer(records: Dict[str, str], ttl: int) -> Any:
+def _dns_answer(records: dict[str, str], ttl: int) -> Any:
     import dns.message
     import dns.rcode
     import dns.rdatatype
     import dns.rrset
 
-    def answer(wire: bytes) -> Optional[bytes]:
+    def answer(wire: bytes) -> bytes | None:
         try:
             query = dns.message.from_wire(wire)
         except Exception:
@@ -78,14 +78,14 @@ def _dns_answer(records: Dict[str, str], ttl: int) -> Any:
     return answer
 
 
-async def start_dns(records: Dict[str, str], host: str = "127.0.0.1",
-                    ttl: int = 300) -> "tuple[Any, Address]":
+async def start_dns(records: dict[str, str], host: str = "127.0.0.1",
+                    ttl: int = 300) -> tuple[Any, Address]:
     """A DNS server answering A queries for *records* (name -> IPv4), NXDOMAIN otherwise."""
     table = {k.lower().rstrip("."): v for k, v in records.items()}
     return await _udp_server(_dns_answer(table, ttl), host)
 
 
-def _sntp_answer(wire: bytes) -> Optional[bytes]:
+def _sntp_answer(wire: bytes) -> bytes | None:
     if len(wire) < 48:
         return None
     now = time.time() + NTP_EPOCH_OFFSET
@@ -98,6 +98,6 @@ def _sntp_answer(wire: bytes) -> Optional[bytes]:
     return head + root + stamps
 
 
-async def start_sntp(host: str = "127.0.0.1") -> "tuple[Any, Address]":
+async def start_sntp(host: str = "127.0.0.1") -> tuple[Any, Address]:
     """An SNTP server giving the host's clock (stratum 1, reference "LOCL")."""
     return await _udp_server(_sntp_answer, host)

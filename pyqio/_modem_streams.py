@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Optional
+from typing import Any
 
 log = logging.getLogger("pyqio.modem")
 
@@ -37,7 +37,7 @@ class SocketTransport(asyncio.Transport):
         self._write_paused = False
         self._readable = asyncio.Event()
         self._readable.set()
-        self._writer: Optional[asyncio.Task] = None
+        self._writer: asyncio.Task | None = None
         self._reader = self._loop.create_task(self._read_loop())
 
     # -- reading -----------------------------------------------------------
@@ -96,12 +96,12 @@ class SocketTransport(asyncio.Transport):
     def get_write_buffer_size(self) -> int:
         return len(self._buf)
 
-    def set_write_buffer_limits(self, high: Optional[int] = None,
-                                low: Optional[int] = None) -> None:
+    def set_write_buffer_limits(self, high: int | None = None,
+                                low: int | None = None) -> None:
         self._high = 64 * 1024 if high is None else high
         self._low = self._high // 4 if low is None else low
 
-    def get_write_buffer_limits(self) -> "tuple[int, int]":
+    def get_write_buffer_limits(self) -> tuple[int, int]:
         return self._low, self._high
 
     def can_write_eof(self) -> bool:
@@ -137,7 +137,7 @@ class SocketTransport(asyncio.Transport):
             log.debug("closing socket %d: %s", self._sock.connect_id, exc)
         self._connection_lost(None)
 
-    def _connection_lost(self, exc: Optional[BaseException]) -> None:
+    def _connection_lost(self, exc: BaseException | None) -> None:
         if self._lost:
             return
         self._lost = True
@@ -146,7 +146,7 @@ class SocketTransport(asyncio.Transport):
 
 
 def open_stream(sock: Any, *, limit: int = 2 ** 16
-                ) -> "tuple[asyncio.StreamReader, asyncio.StreamWriter]":
+                ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """asyncio's StreamReader and StreamWriter over the module socket *sock*."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=limit, loop=loop)

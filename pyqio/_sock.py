@@ -18,7 +18,8 @@ import asyncio
 import collections
 import errno
 import logging
-from typing import TYPE_CHECKING, Any, AsyncIterator, Deque, Optional, Tuple
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from ._result import ResultCode
 from .errors import CommandError, InvalidArgument, LinkError
@@ -32,7 +33,7 @@ DEFAULT_BUFFER_LIMIT = 256 * 1024
 DEFAULT_MAX_DATAGRAMS = 256
 DEFAULT_BACKLOG = 8
 
-Address = Tuple[str, int]
+Address = tuple[str, int]
 
 
 class SocketError(CommandError, ConnectionError):
@@ -51,7 +52,7 @@ class SocketClosedError(SocketError):
     """The connection is closed (``+QIURC: "closed"``, note 2.4.1, or closed locally)."""
 
 
-def _check_timeout(value: Optional[float]) -> Optional[float]:
+def _check_timeout(value: float | None) -> float | None:
     if value is None:
         return None
     try:
@@ -73,15 +74,15 @@ class _Waiting:
     """Timeout bookkeeping and wake-ups shared by every socket kind."""
 
     def __init__(self) -> None:
-        self._timeout: Optional[float] = None
+        self._timeout: float | None = None
         self._waiters: list[asyncio.Future] = []
-        self._error: Optional[BaseException] = None
+        self._error: BaseException | None = None
 
-    def settimeout(self, value: Optional[float]) -> None:
+    def settimeout(self, value: float | None) -> None:
         """None blocks, 0 never waits (BlockingIOError), a number waits that long (TimeoutError)."""
         self._timeout = _check_timeout(value)
 
-    def gettimeout(self) -> Optional[float]:
+    def gettimeout(self) -> float | None:
         return self._timeout
 
     def setblocking(self, flag: bool) -> None:
@@ -113,7 +114,7 @@ class _Waiting:
 
 
 class _SocketBase(_Waiting):
-    def __init__(self, modem: "Modem", connect_id: int, service_type: str, *,
+    def __init__(self, modem: Modem, connect_id: int, service_type: str, *,
                  buffer_limit: int = DEFAULT_BUFFER_LIMIT) -> None:
         super().__init__()
         self._modem = modem
@@ -183,14 +184,14 @@ class ModemSocket(_SocketBase):
     (truncated to *bufsize* as CPython does, the rest counted in ``truncated_bytes``).
     """
 
-    def __init__(self, modem: "Modem", connect_id: int, service_type: str,
+    def __init__(self, modem: Modem, connect_id: int, service_type: str,
                  peer: Address, *, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
                  max_datagrams: int = DEFAULT_MAX_DATAGRAMS) -> None:
         super().__init__(modem, connect_id, service_type, buffer_limit=buffer_limit)
         self.peer = peer
         self.is_stream = service_type in ("TCP", "TCP INCOMING")
         self._stream = bytearray()
-        self._datagrams: Deque[bytes] = collections.deque()
+        self._datagrams: collections.deque[bytes] = collections.deque()
         self._dgram_bytes = 0
         self.max_datagrams = max_datagrams
         self.truncated_bytes = 0
@@ -271,13 +272,13 @@ class ModemSocket(_SocketBase):
 class UdpService(_SocketBase):
     """A ``UDP SERVICE`` socket (note 2.3.1): ``sendto`` any peer, ``recvfrom`` any peer."""
 
-    def __init__(self, modem: "Modem", connect_id: int, local_port: int, *,
+    def __init__(self, modem: Modem, connect_id: int, local_port: int, *,
                  buffer_limit: int = DEFAULT_BUFFER_LIMIT,
                  max_datagrams: int = DEFAULT_MAX_DATAGRAMS) -> None:
         super().__init__(modem, connect_id, "UDP SERVICE", buffer_limit=buffer_limit)
         self.local_port = local_port
         self.max_datagrams = max_datagrams
-        self._datagrams: Deque[Tuple[bytes, Address]] = collections.deque()
+        self._datagrams: collections.deque[tuple[bytes, Address]] = collections.deque()
         self._dgram_bytes = 0
         self.truncated_bytes = 0
 
@@ -290,7 +291,7 @@ class UdpService(_SocketBase):
         self._dgram_bytes += len(data)
         self._wake()
 
-    async def recvfrom(self, bufsize: int = 65536) -> Tuple[bytes, Address]:
+    async def recvfrom(self, bufsize: int = 65536) -> tuple[bytes, Address]:
         """The next datagram (truncated to *bufsize*) and its sender's ``(ip, port)``."""
         _check_bufsize(bufsize)
         while not self._datagrams:
@@ -331,13 +332,13 @@ class Listener(_SocketBase):
     when it is full is closed at once and counted in ``refused``.
     """
 
-    def __init__(self, modem: "Modem", connect_id: int, local_port: int, *,
+    def __init__(self, modem: Modem, connect_id: int, local_port: int, *,
                  backlog: int = DEFAULT_BACKLOG) -> None:
         super().__init__(modem, connect_id, "TCP LISTENER")
         self.local_port = local_port
         self.backlog = backlog
         self.refused = 0
-        self._queue: Deque[Tuple[ModemSocket, Address]] = collections.deque()
+        self._queue: collections.deque[tuple[ModemSocket, Address]] = collections.deque()
 
     def _on_incoming(self, sock: ModemSocket, addr: Address) -> bool:
         if len(self._queue) >= self.backlog:
@@ -347,17 +348,17 @@ class Listener(_SocketBase):
         self._wake()
         return True
 
-    async def accept(self) -> Tuple[ModemSocket, Address]:
+    async def accept(self) -> tuple[ModemSocket, Address]:
         """The next incoming connection and its peer's ``(ip, port)``."""
         while not self._queue:
             self._check_open()
             await self._wait("accept")
         return self._queue.popleft()
 
-    def __aiter__(self) -> "Listener":
+    def __aiter__(self) -> Listener:
         return self
 
-    async def __anext__(self) -> Tuple[ModemSocket, Address]:
+    async def __anext__(self) -> tuple[ModemSocket, Address]:
         try:
             return await self.accept()
         except (SocketClosedError, LinkError):

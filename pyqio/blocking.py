@@ -17,11 +17,12 @@ import asyncio
 import logging
 import socket
 import threading
-from typing import Any, Coroutine, Iterator, Optional, Tuple
+from collections.abc import Coroutine, Iterator
+from typing import Any
 
 from . import modem as _am
 
-__all__ = ["Modem", "Socket", "Listener", "UdpService"]
+__all__ = ["Listener", "Modem", "Socket", "UdpService"]
 
 log = logging.getLogger("pyqio.modem")
 
@@ -38,7 +39,7 @@ class _Runner:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
 
-    def run(self, coro: Coroutine[Any, Any, Any], timeout: Optional[float] = None) -> Any:
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float | None = None) -> Any:
         if threading.current_thread() is self.thread:
             raise RuntimeError("pyqio.blocking called from its own event loop thread")
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
@@ -55,11 +56,11 @@ class _Wrapped:
         self._runner = runner
         self._inner = inner
 
-    def settimeout(self, value: Optional[float]) -> None:
+    def settimeout(self, value: float | None) -> None:
         """CPython semantics: None blocks, 0 raises BlockingIOError, else TimeoutError."""
         self._inner.settimeout(value)
 
-    def gettimeout(self) -> Optional[float]:
+    def gettimeout(self) -> float | None:
         return self._inner.gettimeout()
 
     def setblocking(self, flag: bool) -> None:
@@ -102,7 +103,7 @@ class Socket(_Wrapped):
 class Listener(_Wrapped):
     """A blocking ``TCP LISTENER``; :meth:`accept` returns ``(Socket, (ip, port))``."""
 
-    def accept(self) -> "Tuple[Socket, Tuple[str, int]]":
+    def accept(self) -> tuple[Socket, tuple[str, int]]:
         sock, addr = self._runner.run(self._inner.accept())
         return Socket(self._runner, sock), addr
 
@@ -110,10 +111,10 @@ class Listener(_Wrapped):
 class UdpService(_Wrapped):
     """A blocking ``UDP SERVICE`` socket with ``sendto``/``recvfrom``."""
 
-    def sendto(self, data: bytes, address: Tuple[str, int]) -> int:
+    def sendto(self, data: bytes, address: tuple[str, int]) -> int:
         return self._runner.run(self._inner.sendto(data, address))
 
-    def recvfrom(self, bufsize: int = 65536) -> "Tuple[bytes, Tuple[str, int]]":
+    def recvfrom(self, bufsize: int = 65536) -> tuple[bytes, tuple[str, int]]:
         return self._runner.run(self._inner.recvfrom(bufsize))
 
 
@@ -130,11 +131,11 @@ class Modem:
         self._bridges: set = set()
 
     @property
-    def ip(self) -> Optional[str]:
+    def ip(self) -> str | None:
         return self._modem.ip
 
     @property
-    def aio(self) -> "_am.Modem":
+    def aio(self) -> _am.Modem:
         """The underlying asyncio modem (use only from its loop: ``self.loop``)."""
         return self._modem
 
@@ -149,7 +150,7 @@ class Modem:
             finally:
                 self._runner.stop()
 
-    def __enter__(self) -> "Modem":
+    def __enter__(self) -> Modem:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -168,8 +169,8 @@ class Modem:
     def udp_service(self, port: int) -> UdpService:
         return UdpService(self._runner, self._run(self._modem.udp_service(port)))
 
-    def create_connection(self, address: Tuple[str, int],
-                          timeout: Optional[float] = None) -> socket.socket:
+    def create_connection(self, address: tuple[str, int],
+                          timeout: float | None = None) -> socket.socket:
         """Like :func:`socket.create_connection`: a real, connected ``socket.socket``.
 
         It is one end of a ``socketpair()``; a task on the modem's loop copies bytes
@@ -188,26 +189,26 @@ class Modem:
         return user
 
     # -- everything else -----------------------------------------------------------
-    def command(self, cmd: Any, payload: Optional[bytes] = None, *,
-                timeout: Optional[float] = None) -> Any:
+    def command(self, cmd: Any, payload: bytes | None = None, *,
+                timeout: float | None = None) -> Any:
         return self._run(self._modem.command(cmd, payload, timeout=timeout))
 
-    def ping(self, host: str, **kwargs: Any) -> "_am.PingResult":
+    def ping(self, host: str, **kwargs: Any) -> _am.PingResult:
         return self._run(self._modem.ping(host, **kwargs))
 
-    def ntp(self, server: str, port: Optional[int] = None, **kwargs: Any) -> Any:
+    def ntp(self, server: str, port: int | None = None, **kwargs: Any) -> Any:
         return self._run(self._modem.ntp(server, port, **kwargs))
 
-    def resolve(self, hostname: str) -> "list[str]":
+    def resolve(self, hostname: str) -> list[str]:
         return self._run(self._modem.resolve(hostname))
 
-    def set_dns(self, primary: str, secondary: Optional[str] = None) -> None:
+    def set_dns(self, primary: str, secondary: str | None = None) -> None:
         self._run(self._modem.set_dns(primary, secondary))
 
-    def get_dns(self) -> "tuple[str, ...]":
+    def get_dns(self) -> tuple[str, ...]:
         return self._run(self._modem.get_dns())
 
-    def state(self, connect_id: Optional[int] = None) -> list:
+    def state(self, connect_id: int | None = None) -> list:
         return self._run(self._modem.state(connect_id))
 
     def set_data_format(self, send_hex: bool, recv_hex: bool) -> None:

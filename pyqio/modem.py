@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import Any, Optional
+from typing import Any
 
 from . import commands as C
 from . import events as E
@@ -26,20 +26,36 @@ from ._modem_ops import OpsMixin, PingResult
 from ._modem_streams import open_stream
 from ._result import ResultCode, result_code
 from ._sock import (
-    DEFAULT_BUFFER_LIMIT, Listener, ModemSocket, OpenFailed, SendFailed, SocketClosedError,
-    SocketError, UdpService, _check_address,
+    DEFAULT_BUFFER_LIMIT,
+    Listener,
+    ModemSocket,
+    OpenFailed,
+    SendFailed,
+    SocketClosedError,
+    SocketError,
+    UdpService,
+    _check_address,
 )
 from .errors import CommandError, InvalidArgument, LinkError
 
 __all__ = [
-    "Modem", "ModemSocket", "Listener", "UdpService", "Timeouts", "ReconnectPolicy",
-    "PingResult", "SocketError", "OpenFailed", "SendFailed", "SocketClosedError",
     "CommandTimeout",
+    "Listener",
+    "Modem",
+    "ModemSocket",
+    "OpenFailed",
+    "PingResult",
+    "ReconnectPolicy",
+    "SendFailed",
+    "SocketClosedError",
+    "SocketError",
+    "Timeouts",
+    "UdpService",
 ]
 
 log = logging.getLogger("pyqio.modem")
 
-CONNECT_IDS = range(0, 5)  # <connectID> 0-4 (note 2.3.1)
+CONNECT_IDS = range(5)  # <connectID> 0-4 (note 2.3.1)
 TEXT_CHUNK = 1024          # <send_length> maximum in text mode (note 2.3.4)
 HEX_CHUNK = 512            # ... and in hex mode
 
@@ -57,16 +73,16 @@ class ReconnectPolicy:
     initial_delay: float = 0.5
     max_delay: float = 30.0
     factor: float = 2.0
-    max_attempts: Optional[int] = None
+    max_attempts: int | None = None
 
 
 class Modem(OpsMixin):
     """An asyncio driver for one BC660K-GL over one transport URL."""
 
-    def __init__(self, url: str = "sim://", *, timeouts: Optional[Timeouts] = None,
-                 reconnect: Optional[ReconnectPolicy] = None, wait_ip: float = 5.0,
+    def __init__(self, url: str = "sim://", *, timeouts: Timeouts | None = None,
+                 reconnect: ReconnectPolicy | None = None, wait_ip: float = 5.0,
                  sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
-                 trace: Optional[Trace] = None) -> None:
+                 trace: Trace | None = None) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
         if sync_attempts < 1:
@@ -78,28 +94,28 @@ class Modem(OpsMixin):
         self.sync_attempts = sync_attempts
         self.buffer_limit = buffer_limit
         self.trace = trace
-        self.ip: Optional[str] = None
+        self.ip: str | None = None
         self.send_hex = False
         self.recv_hex = False
         self.show_ra = False
         self.protocol_errors = 0
         self.unattached: list[Any] = []  # last few events nobody claimed, for inspection
         self._sockets: dict[int, Any] = {}
-        self._link: Optional[Link] = None
+        self._link: Link | None = None
         self._ip_event = asyncio.Event()
         self._closing = False
-        self._reconnect_task: Optional[asyncio.Task] = None
+        self._reconnect_task: asyncio.Task | None = None
         self._up = asyncio.Event()
 
     # -- life cycle ----------------------------------------------------------
     @classmethod
-    async def open(cls, url: str = "sim://", **kwargs: Any) -> "Modem":
+    async def open(cls, url: str = "sim://", **kwargs: Any) -> Modem:
         """Open *url* and bring the module up; the caller closes it with :meth:`close`."""
         modem = cls(url, **kwargs)
         await modem.start()
         return modem
 
-    async def __aenter__(self) -> "Modem":
+    async def __aenter__(self) -> Modem:
         await self.start()
         return self
 
@@ -191,8 +207,8 @@ class Modem(OpsMixin):
             self._link.close()
 
     # -- requests --------------------------------------------------------------
-    async def request(self, cmd: Any, payload: Optional[bytes] = None, *,
-                      timeout: Optional[float] = None) -> Any:
+    async def request(self, cmd: Any, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Any:
         """Send one :mod:`pyqio.commands` command; the session's Response."""
         if self._link is None:
             raise LinkError("the modem is not open")
@@ -240,7 +256,7 @@ class Modem(OpsMixin):
                         ev.connect_id, ev.server_id)
             asyncio.get_running_loop().create_task(sock.close())
 
-    def _on_lost(self, err: LinkError) -> None:
+    def _on_lost(self, err: BaseException) -> None:
         self._up.clear()
         for sock in list(self._sockets.values()):
             sock._fail(err)
@@ -282,7 +298,7 @@ class Modem(OpsMixin):
         raise SocketError("no free <connectID> (0-4) on the module",
                           result=ResultCode.SOCKET_IDENTITY_USED)
 
-    async def _open(self, sock: Any, cmd_args: tuple, timeout: Optional[float]) -> Any:
+    async def _open(self, sock: Any, cmd_args: tuple, timeout: float | None) -> Any:
         self._sockets[sock.connect_id] = sock  # early data for it must find it
         try:
             resp = await self.request(C.QIOpen(0, sock.connect_id, *cmd_args), timeout=timeout)
@@ -298,7 +314,7 @@ class Modem(OpsMixin):
         return sock
 
     async def connect(self, host: str, port: int, proto: str = "tcp", *,
-                      timeout: Optional[float] = None) -> ModemSocket:
+                      timeout: float | None = None) -> ModemSocket:
         """Open a TCP or UDP client socket to *host*:*port* (``AT+QIOPEN``, note 2.3.1)."""
         kind = {"tcp": "TCP", "udp": "UDP"}.get(str(proto).lower())
         if kind is None:
@@ -321,14 +337,14 @@ class Modem(OpsMixin):
         return await self._open(sock, ("UDP SERVICE", "127.0.0.1", 1, port, 1), None)
 
     async def open_connection(self, host: str, port: int, *, limit: int = 2 ** 16
-                              ) -> "tuple[asyncio.StreamReader, asyncio.StreamWriter]":
+                              ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """Like :func:`asyncio.open_connection`: asyncio's own reader and writer over a
         module TCP socket, so stream-based libraries run unchanged."""
         sock = await self.connect(host, port, "tcp")
         return open_stream(sock, limit=limit)
 
     async def _send_data(self, sock: Any, data: bytes,
-                         remote: "Optional[tuple[str, int]]" = None) -> None:
+                         remote: tuple[str, int] | None = None) -> None:
         """Send in chunks of at most 1024 (text) / 512 (hex) bytes, each after the
         previous one's ``SEND OK`` (note 2.3.4, NOTE 4).  Text mode uses fixed-length
         data mode, which carries any byte (Ctrl-Z framing could not carry 0x1A);
@@ -337,9 +353,10 @@ class Modem(OpsMixin):
         ip, port = remote if remote else (None, None)
         for off in range(0, len(data), size):
             chunk = data[off:off + size]
+            cmd: Any
+            payload: bytes | None = None
             if self.send_hex:
-                cmd, payload = C.QISend(sock.connect_id, chunk, hex=True,
-                                        remote_ip=ip, remote_port=port), None
+                cmd = C.QISend(sock.connect_id, chunk, hex=True, remote_ip=ip, remote_port=port)
             else:
                 cmd = C.QISendFixed(sock.connect_id, len(chunk), remote_ip=ip, remote_port=port)
                 payload = C.fixed_payload(chunk, len(chunk))
@@ -370,7 +387,7 @@ class Modem(OpsMixin):
             log.debug("AT+QICLOSE=%d: %s", connect_id, exc)
 
     @property
-    def sockets(self) -> "dict[int, Any]":
+    def sockets(self) -> dict[int, Any]:
         """Open socket objects by connect id (a copy)."""
         return dict(self._sockets)
 

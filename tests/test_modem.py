@@ -13,7 +13,12 @@ from pyqio import ResultCode
 from pyqio import _modem_servers as servers
 from pyqio.errors import CommandError, InvalidArgument
 from pyqio.modem import (
-    CommandTimeout, Modem, OpenFailed, SendFailed, SocketClosedError, Timeouts,
+    CommandTimeout,
+    Modem,
+    OpenFailed,
+    SendFailed,
+    SocketClosedError,
+    Timeouts,
 )
 
 

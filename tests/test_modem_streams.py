@@ -45,7 +45,7 @@ def http_server():
 
 
 async def http_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                       method: str, path: str, body: bytes = b"") -> "tuple[int, bytes]":
+                       method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
     """A stream-based HTTP/1.1 client: it knows only the StreamReader/StreamWriter API."""
     head = f"{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Length: {len(body)}\r\n\r\n"
     writer.write(head.encode() + body)
