@@ -21,6 +21,13 @@ from . import events
 from ._result import ResultCode
 from .errors import BackendUnavailable, CommandError, InvalidArgument, LinkError, PyqioError
 
+# Imported eagerly, and after the submodule: ``pyqio.decode`` is both a module and
+# the contract function ``pyqio.decode(data)``. Importing the module sets the
+# package attribute to the module; rebinding it here, once, keeps the function
+# whatever a user imports first (``from pyqio.decode import Decoder`` included).
+from .decode import Decoder, decode
+from .tokenizer import backend
+
 __all__ = [
     "events", "ResultCode", "backend", "decode", "Decoder", "Session", "Modem",
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
@@ -29,9 +36,6 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it, imported on first access (PEP 562)
 _LAZY = {
-    "backend": "pyqio.tokenizer",
-    "decode": "pyqio.decode",
-    "Decoder": "pyqio.decode",
     "Session": "pyqio.session",
     "Modem": "pyqio.modem",
 }
