@@ -291,7 +291,7 @@ def _send(cmd: Any, payload: bytes | None) -> Plan:
 
 
 def _send_data(cmd: Any, payload: bytes | None) -> Plan:
-    return SendPlan(data_mode=True, cancel=bool(payload) and payload.endswith(b"\x1b"))
+    return SendPlan(data_mode=True, cancel=payload is not None and payload.endswith(b"\x1b"))
 
 
 _BY_CLASS = {

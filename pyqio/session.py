@@ -25,12 +25,20 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 from . import _session_plans as _plans
-from ._result import result_code
+from ._session_types import LinkReset, Request, Response, TimedOut
 from ._sockets import SocketInfo, SocketTable
+from .commands import (
+    Command,
+    QICfgDataFormat,
+    QICfgShowRA,
+    QIClose,
+    QIOpen,
+    QIState,
+    QIStateAll,
+)
 from .errors import InvalidArgument
 from .events import (
     Closed,
@@ -47,7 +55,6 @@ from .events import (
     Prompt,
     ProtocolError,
     Recv,
-    SendOk,
     ShowRA,
     SocketStatus,
     Text,
@@ -55,84 +62,14 @@ from .events import (
 
 __all__ = ["LinkReset", "Request", "Response", "Session", "SocketInfo", "TimedOut"]
 
+#: The most lines kept on one request.  The longest answer of the note is a 10-reply
+#: ping (12 lines); past this, lines that would be attached are surfaced unattached
+#: so that a module repeating a line forever cannot grow a request without bound.
+MAX_ATTACHED = 64
+
 _ESC = b"\x1b"
 _EOL = re.compile(rb"[\r\n]")
 _URC_TYPES = (Recv, Closed, Incoming, IpAddress, ProtocolError)
-
-
-@dataclass(frozen=True, slots=True)
-class TimedOut(Event):
-    """The final of a request the caller gave up on (:meth:`Session.fail_pending`)."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class LinkReset(Event):
-    """The final of a request forgotten by :meth:`Session.reset` (module restarted)."""
-
-
-class Request:
-    """One command the caller asked for: queued, then in flight, then done."""
-
-    __slots__ = ("_events", "_plan", "command", "line", "payload", "response")
-
-    def __init__(self, command: Any, payload: bytes | None, plan: _plans.Plan) -> None:
-        self.command = command
-        self.payload = payload
-        self.response: Response | None = None
-        self.line: bytes = command.to_bytes()
-        self._plan = plan
-        self._events: list[Event] = []
-
-    @property
-    def done(self) -> bool:
-        """True once the request completed (its :attr:`response` is set)."""
-        return self.response is not None
-
-    @property
-    def waiting_for(self) -> str:
-        """What the request waits for: ``"OK"``, ``">"``, ``"SEND OK"``, ``"+QIOPEN"`` ...; "" once done."""
-        return "" if self.done else self._plan.waiting_for
-
-    @property
-    def deferred(self) -> bool:
-        """True once ``OK`` came and a deferred result is awaited (time it with the longer deadline)."""
-        return not self.done and self._plan.deferred
-
-    def __repr__(self) -> str:
-        state = "done" if self.done else f"waiting for {self.waiting_for}"
-        return f"<Request {self.line.rstrip()!r} {state}>"
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A completed request: ``final`` ended it; ``events`` are every line attached, in order.
-
-    ``final`` is usually the last of ``events``; a DNS answer's final is its
-    ``DnsResult`` header, followed in ``events`` by its address line (2.3.7).
-    ``TimedOut``/``LinkReset`` finals are not in ``events``.
-    """
-
-    request: Request
-    final: Event
-    events: tuple[Event, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when the module reported success (``OK``, ``SEND OK``, ``CLOSE OK``, result 0)."""
-        if isinstance(self.final, (Ok, SendOk, CloseOk)):
-            return True
-        result = getattr(self.final, "result", None)
-        return result is not None and result == 0
-
-    @property
-    def result(self) -> int | None:
-        """The result code of a deferred result or ``+CME ERROR`` (a ResultCode where known), else None."""
-        if isinstance(self.final, CmeError):
-            code = self.final.code
-            return result_code(code) if isinstance(code, int) else None
-        return getattr(self.final, "result", None)
 
 
 class Session:
@@ -148,7 +85,7 @@ class Session:
     def __init__(self, recv_format: str = "text", show_ra: bool = False) -> None:
         from .decode import Decoder  # imported here: the decoder picks its backend on import
 
-        self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra)
+        self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra)  # type: ignore[arg-type]
         #: the data format the module reads AT+QISEND data in ("text" or "hex")
         self.send_format = "text"
         self._table = SocketTable()
@@ -186,7 +123,7 @@ class Session:
         """Whether recv URCs carry the sender's address (``AT+QICFG="showRA"``)."""
         return self.decoder.show_ra
 
-    def send_command(self, cmd: Any, payload: bytes | None = None) -> Request:
+    def send_command(self, cmd: Command, payload: bytes | None = None) -> Request:
         """Queue *cmd*; its line goes out once every command before it completed.
 
         *payload* is the data-mode payload of ``QISendData``/``QISendFixed`` (from
@@ -296,6 +233,9 @@ class Session:
         self._events.append(ev)
 
     def _attach(self, req: Request, ev: Event, verdict: Any) -> None:
+        if verdict is _plans.MORE and len(req._events) >= MAX_ATTACHED:
+            self._events.append(ev)  # a runaway answer: surfaced, not stored on the request
+            return
         req._events.append(ev)
         if isinstance(ev, Prompt) and req.payload is not None:
             self._out += req.payload
@@ -322,7 +262,7 @@ class Session:
 
     def _needs_line_steps(self) -> bool:
         req = self._pending
-        return req is not None and type(req.command).__name__ in _CHANGES_FRAMING
+        return req is not None and isinstance(req.command, _CHANGES_FRAMING)
 
     # -- side effects on sockets and decoder settings ---------------------
 
@@ -344,13 +284,13 @@ class Session:
             self._apply(old, ev)  # a late answer still tells us about the socket
 
     def _apply(self, req: Request, ev: Event) -> None:
-        cmd, name = req.command, type(req.command).__name__
-        if isinstance(ev, Ok) and name == "QIOpen":
+        cmd = req.command
+        if isinstance(ev, Ok) and isinstance(cmd, QIOpen):
             self._table.open_ok(cmd.connect_id, cmd.service_type, cmd.host,
                                 cmd.remote_port, cmd.local_port)
         elif isinstance(ev, OpenResult):
             self._table.open_result(ev.connect_id, int(ev.result))
-        elif isinstance(ev, CloseOk) and name == "QIClose":
+        elif isinstance(ev, CloseOk) and isinstance(cmd, QIClose):
             self._table.fire(cmd.connect_id, "close_ok")
         elif isinstance(ev, SocketStatus):
             self._table.sync(ev.connect_id, ev.service_type, ev.host, ev.remote_port,
@@ -365,10 +305,10 @@ class Session:
 
     def _apply_ok(self, req: Request) -> None:
         """A command that ends with ``OK`` succeeded: apply what it set."""
-        cmd, name = req.command, type(req.command).__name__
-        if name == "QICfgDataFormat" and cmd.send_hex is not None:
+        cmd = req.command
+        if isinstance(cmd, QICfgDataFormat) and cmd.send_hex is not None:
             self._set_formats(cmd.send_hex, cmd.recv_hex)
-        elif name == "QICfgShowRA" and cmd.enabled is not None:
+        elif isinstance(cmd, QICfgShowRA) and cmd.enabled is not None:
             self.decoder.show_ra = bool(cmd.enabled)
         elif isinstance(req._plan, _plans.StatePlan) and req._plan.full:
             listed = {ev.connect_id for ev in req._events if isinstance(ev, SocketStatus)}
@@ -389,9 +329,7 @@ class Session:
 
 # Commands whose success changes how the tokenizer frames what follows: while one is
 # pending, input is fed line by line so that the change applies from its OK on.
-_CHANGES_FRAMING = frozenset({
-    "QICfgDataFormat", "QICfgShowRA", "QIOpen", "QIClose", "QIStateAll", "QIState",
-})
+_CHANGES_FRAMING = (QICfgDataFormat, QICfgShowRA, QIOpen, QIClose, QIStateAll, QIState)
 
 
 def _is_qiurc(ev: Info) -> bool:

@@ -396,3 +396,13 @@ def test_late_close_ok_still_closes_the_socket(s):
     s.send_command(C.At())
     out = feed(s, CloseOk())
     assert out[-1] == CloseOk() and s.sockets[0].state == "closed"
+
+
+def test_runaway_answer_keeps_request_bounded(s):
+    from pyqio.session import MAX_ATTACHED
+
+    req = s.send_command(C.QIStateAll())
+    row = SocketStatus(0, "TCP", "1.2.3.4", 80, 0, 2, 0, 1)
+    out = feed(s, *[row] * 1000, Ok())
+    assert len(req.response.events) == MAX_ATTACHED + 1  # the rows kept, and the OK
+    assert out[:-1] == [row] * (1000 - MAX_ATTACHED)  # the rest surfaced, none lost
