@@ -178,6 +178,32 @@ def test_pause_reading_holds_data_in_the_port_until_resumed():
     run(main())
 
 
+class Refuses(Collector):
+    def connection_made(self, transport) -> None:
+        raise RuntimeError("no thanks")
+
+
+def test_connection_made_raising_fails_the_open_and_closes_the_device():
+    async def main():
+        server, path = await serve_pty(Collector)
+        fds = sorted(os.listdir("/proc/self/fd"))
+        with pytest.raises(RuntimeError, match="no thanks"):
+            await open_transport(path, Refuses)
+        await asyncio.sleep(0.05)
+        assert sorted(os.listdir("/proc/self/fd")) == fds
+        server.close()
+    run(main())
+
+
+def test_connection_made_raising_on_loop_url_starts_no_reader_thread():
+    async def main():
+        with pytest.raises(RuntimeError, match="no thanks"):
+            await open_transport("loop://", Refuses)
+        await asyncio.sleep(0.05)
+        assert not [t for t in threading.enumerate() if t.name.startswith("pyqio-reader")]
+    run(main())
+
+
 # --- serving a PTY ----------------------------------------------------------
 
 

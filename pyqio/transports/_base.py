@@ -28,6 +28,7 @@ Conventions of pyqio's transports, beyond asyncio's:
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["BaseTransport", "Transport"]
@@ -120,6 +121,25 @@ class BaseTransport(asyncio.Transport):
         if self._writing_paused and self.get_write_buffer_size() <= self._low_water:
             self._writing_paused = False
             _protocol_call(self._loop, self, "resume_writing")
+
+    def _make_connection(self, waiter: asyncio.Future[None] | None,
+                         then: Callable[[], Any]) -> None:
+        """``connection_made``, then ``then()`` (start reading), then wake the opener.
+
+        A ``connection_made`` that raises fails the opener's await with its error
+        (the opener then aborts the transport) instead of leaving it waiting.
+        """
+        try:
+            self._protocol.connection_made(self)
+        except Exception as exc:
+            if waiter is None or waiter.done():
+                raise
+            waiter.set_exception(exc)
+            return
+        if not self._closing:
+            then()
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _connection_lost(self, exc: Exception | None) -> None:
         """Tell the protocol once, then free the resources."""

@@ -58,14 +58,7 @@ class FdTransport(BaseTransport):
         self._reading_paused = False
         self._failed = False
         os.set_blocking(fd, False)
-        loop.call_soon(self._start, waiter)
-
-    def _start(self, waiter: asyncio.Future[None] | None) -> None:
-        self._protocol.connection_made(self)
-        if not self._closing:
-            self._add_reader()
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        loop.call_soon(self._make_connection, waiter, self._add_reader)
 
     # reading ---------------------------------------------------------------
 

@@ -40,14 +40,7 @@ class ThreadTransport(BaseTransport):
         self._reading_allowed.set()
         self._thread = threading.Thread(target=self._reader, daemon=True,
                                         name=f"pyqio-reader {extra and extra.get('url')}")
-        loop.call_soon(self._start, waiter)
-
-    def _start(self, waiter: asyncio.Future[None] | None) -> None:
-        self._protocol.connection_made(self)
-        if not self._closing:
-            self._thread.start()
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        loop.call_soon(self._make_connection, waiter, self._thread.start)
 
     def _reader(self) -> None:  # runs in the reader thread
         try:

@@ -56,7 +56,11 @@ async def serve_fd(fd: int, protocol_factory: Callable[[], Any], *,
                 on_release()
 
     transport = FdTransport(loop, protocol, fd, on_release=release, extra=extra, waiter=waiter)
-    await waiter
+    try:
+        await waiter
+    except BaseException:
+        transport.abort()  # frees the descriptor
+        raise
     return transport, protocol
 
 
