@@ -1,6 +1,6 @@
 """The in-memory transport pair (``pyqio.transports.memory``): order, closing, flow control.
 
-Needs nothing beyond the standard library.
+Needs: hypothesis (pip, in the test extra).
 """
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import asyncio
 import errno
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pyqio.transports import MemoryTransport, Transport, connect_protocols
 
@@ -63,7 +65,7 @@ def test_connection_made_module_side_first_then_host_side():
         a, b = Recorder(), Recorder()
         a.connection_made = lambda t: order.append("a")
         b.connection_made = lambda t: order.append("b")
-        ta, tb = connect_protocols(a, b)
+        ta, _tb = connect_protocols(a, b)
         assert order == []  # not inside the call
         await turns(1)
         assert order == ["b", "a"]
@@ -87,7 +89,7 @@ def test_writes_arrive_later_in_order_one_call_each_both_ways():
 
 def test_a_reused_bytearray_does_not_change_what_was_sent():
     async def main():
-        a, b, ta, tb = await pair()
+        _a, b, ta, _tb = await pair()
         buf = bytearray(b"AT\r")
         ta.write(buf)
         buf[:] = b"XX\r"
@@ -119,7 +121,7 @@ def test_close_delivers_what_was_written_then_ends_both_sides():
 
 def test_fail_ends_both_sides_with_the_given_error_dropping_data_in_flight():
     async def main():
-        a, b, ta, tb = await pair()
+        a, b, ta, _tb = await pair()
         ta.write(b"lost in flight")
         gone = OSError(errno.EIO, "unplugged")
         ta.fail(gone)
@@ -131,7 +133,7 @@ def test_fail_ends_both_sides_with_the_given_error_dropping_data_in_flight():
 
 def test_bytes_not_yet_taken_drive_pause_and_resume_writing():
     async def main():
-        a, b, ta, tb = await pair()
+        a, _b, ta, _tb = await pair()
         ta.set_write_buffer_limits(high=10, low=0)
         ta.write(b"12345")
         assert a.calls == [("made",)]
@@ -146,7 +148,7 @@ def test_bytes_not_yet_taken_drive_pause_and_resume_writing():
 
 def test_a_protocol_without_flow_control_hooks_still_works():
     async def main():
-        a, b, ta, tb = await pair(flow=False)
+        _a, b, ta, _tb = await pair(flow=False)
         ta.set_write_buffer_limits(high=1)
         ta.write(b"more than one byte")
         await turns()
@@ -156,7 +158,7 @@ def test_a_protocol_without_flow_control_hooks_still_works():
 
 def test_pause_reading_holds_data_and_the_end_until_resumed():
     async def main():
-        a, b, ta, tb = await pair()
+        _a, b, ta, tb = await pair()
         tb.pause_reading()
         assert not tb.is_reading()
         ta.write(b"one")
@@ -173,8 +175,42 @@ def test_pause_reading_holds_data_and_the_end_until_resumed():
 
 def test_write_buffer_limits_are_checked():
     async def main():
-        a, b, ta, tb = await pair()
+        _a, _b, ta, _tb = await pair()
         with pytest.raises(ValueError, match="high >= low"):
             ta.set_write_buffer_limits(high=1, low=2)
         assert ta.get_write_buffer_limits() == (16 * 1024, 64 * 1024)
+    run(main())
+
+
+# each step: ("write", side, bytes) | ("pause", side) | ("resume", side) | ("turn",)
+_steps = st.lists(st.one_of(
+    st.tuples(st.just("write"), st.sampled_from("ab"), st.binary(min_size=1, max_size=8)),
+    st.tuples(st.just("pause"), st.sampled_from("ab")),
+    st.tuples(st.just("resume"), st.sampled_from("ab")),
+    st.tuples(st.just("turn")),
+), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_steps)
+def test_any_mix_of_writes_pauses_and_turns_delivers_each_stream_whole_and_in_order(steps):
+    async def main():
+        a, b, ta, tb = await pair()
+        side = {"a": ta, "b": tb}
+        sent = {"a": b"", "b": b""}
+        for step in steps:
+            if step[0] == "write":
+                side[step[1]].write(step[2])
+                sent[step[1]] += step[2]
+            elif step[0] == "pause":
+                side[step[1]].pause_reading()
+            elif step[0] == "resume":
+                side[step[1]].resume_reading()
+            else:
+                await asyncio.sleep(0)
+        ta.resume_reading()
+        tb.resume_reading()
+        await turns()
+        assert b.data == sent["a"] and a.data == sent["b"]
+        assert ta.get_write_buffer_size() == 0 and tb.get_write_buffer_size() == 0
     run(main())
