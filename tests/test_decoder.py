@@ -16,9 +16,31 @@ from pyqio import ResultCode
 from pyqio._lines import classify_line
 from pyqio.errors import InvalidArgument
 from pyqio.events import (
-    Closed, CloseOk, CmeError, DataFormat, DnsAddress, DnsResult, DnsServers, Error,
-    Incoming, Info, IpAddress, NtpResult, Ok, OpenResult, PingReply, PingSummary, Prompt,
-    ProtocolError, Recv, SendFail, SendOk, SendStats, ShowRA, SocketStatus, TestResponse,
+    Closed,
+    CloseOk,
+    CmeError,
+    DataFormat,
+    DnsAddress,
+    DnsResult,
+    DnsServers,
+    Error,
+    Incoming,
+    Info,
+    IpAddress,
+    NtpResult,
+    Ok,
+    OpenResult,
+    PingReply,
+    PingSummary,
+    Prompt,
+    ProtocolError,
+    Recv,
+    SendFail,
+    SendOk,
+    SendStats,
+    ShowRA,
+    SocketStatus,
+    TestResponse,
     Text,
 )
 
@@ -300,6 +322,21 @@ def test_bad_setting_between_feeds_raises_and_keeps_the_old_value(decoder_factor
 @pytest.fixture
 def decoder_factory(Tokenizer, monkeypatch):  # noqa: N803 - conftest's fixture is a class
     """Build Decoders on one real tokenizer backend (conftest's ``Tokenizer``: both run)."""
-    import pyqio.decode
-    monkeypatch.setattr(pyqio.decode, "Tokenizer", Tokenizer)
-    return pyqio.decode.Decoder
+    import importlib
+    # the module, not the package attribute: `pyqio.decode` may be the lazy function
+    decode_mod = importlib.import_module("pyqio.decode")
+    monkeypatch.setattr(decode_mod, "Tokenizer", Tokenizer)
+    return decode_mod.Decoder
+
+
+@pytest.mark.parametrize("first", ["import pyqio.decode", "pyqio.decode"])
+def test_pyqio_decode_is_the_contract_function_whatever_was_imported_first(first: str) -> None:
+    # `import pyqio.decode` (the module) and `pyqio.decode` (the lazy function) share a
+    # name; both orders must leave `pyqio.decode(data)` decoding.
+    import subprocess
+    import sys
+    code = (f"import pyqio\n{first}\n"
+            "print(pyqio.decode(b'\\r\\nOK\\r\\n', recv_format='text', show_ra=False))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out.strip() == "[Ok()]"

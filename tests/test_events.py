@@ -8,17 +8,19 @@ Needs: pytest, hypothesis (pip).
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pyqio.decode
 from pyqio import ResultCode, events
 from pyqio._lines import _HANDLERS
 from pyqio.errors import InvalidArgument
 
+# the module, not the package attribute: `pyqio.decode` may be the lazy function
+decode_mod = importlib.import_module("pyqio.decode")
 UTC = dt.timezone.utc
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -28,7 +30,7 @@ SETTINGS = settings(max_examples=300, deadline=None,
 def backend(Tokenizer, monkeypatch):  # noqa: N803 - conftest's fixture is a class
     """Run the test with ``pyqio.decode`` on one real tokenizer backend (conftest's
     ``Tokenizer`` fixture: every test runs on both)."""
-    monkeypatch.setattr(pyqio.decode, "Tokenizer", Tokenizer)
+    monkeypatch.setattr(decode_mod, "Tokenizer", Tokenizer)
     return Tokenizer
 
 
@@ -109,6 +111,7 @@ line_events = st.one_of(
     st.just(events.Prompt()),
 )
 
+
 formats = st.sampled_from(["text", "hex"])
 
 
@@ -122,7 +125,7 @@ def event_streams(draw) -> tuple:
 
 def _decode(data: bytes, fmt: str) -> list:
     # connect ids 5-9 stand for UDP SERVICE sockets: their recv URCs carry the address
-    return pyqio.decode.decode(data, recv_format=fmt, udp_service=range(5, 10))
+    return decode_mod.decode(data, recv_format=fmt, udp_service=range(5, 10))
 
 
 @SETTINGS
@@ -145,7 +148,7 @@ def test_a_stream_of_events_decodes_back_in_order(backend, stream) -> None:
 @given(event_streams())
 def test_a_stream_fed_byte_by_byte_decodes_as_whole(backend, stream) -> None:
     fmt, evs = stream
-    dec = pyqio.decode.Decoder(fmt, udp_service=range(5, 10))
+    dec = decode_mod.Decoder(fmt, udp_service=range(5, 10))
     out = []
     for b in b"".join(e.to_bytes(recv_format=fmt) for e in evs):
         out += dec.feed(bytes([b]))

@@ -15,15 +15,34 @@ Needs: pytest (pip).
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 
-import pyqio.decode
 from pyqio.events import (
-    Closed, CloseOk, DataFormat, DnsAddress, DnsResult, DnsServers, Incoming, IpAddress,
-    NtpResult, Ok, OpenResult, PingReply, PingSummary, Prompt, Recv, SendOk, ShowRA,
-    SocketStatus, Text,
+    Closed,
+    CloseOk,
+    DataFormat,
+    DnsAddress,
+    DnsResult,
+    DnsServers,
+    Incoming,
+    IpAddress,
+    NtpResult,
+    Ok,
+    OpenResult,
+    PingReply,
+    PingSummary,
+    Prompt,
+    Recv,
+    SendOk,
+    ShowRA,
+    SocketStatus,
+    Text,
 )
+
+# the module, not the package attribute: `pyqio.decode` may be the lazy function
+decode_mod = importlib.import_module("pyqio.decode")
 
 
 
@@ -31,7 +50,7 @@ from pyqio.events import (
 def backend(Tokenizer, monkeypatch):  # noqa: N803 - conftest's fixture is a class
     """Run the test with ``pyqio.decode`` on one real tokenizer backend (conftest's
     ``Tokenizer`` fixture: every test runs on both)."""
-    monkeypatch.setattr(pyqio.decode, "Tokenizer", Tokenizer)
+    monkeypatch.setattr(decode_mod, "Tokenizer", Tokenizer)
     return Tokenizer
 
 
@@ -161,7 +180,7 @@ EXAMPLES.update({
 
 
 def _run(steps: list, echo: bytes | None, byte_by_byte: bool) -> tuple[list, list]:
-    dec = pyqio.decode.Decoder()
+    dec = decode_mod.Decoder()
     got: list = []
     want: list = []
     for command, settings, module, events in steps:
@@ -209,26 +228,26 @@ def test_whole_chapter_4_as_one_stream_decodes_in_order(backend) -> None:
     b'+QNTP: 0,"19/06/11,11:08:20+00"',  # with AT+CCLK's zone suffix
 ])
 def test_ntp_time_documented_yy_and_shown_yyyy_both_decode(backend, line: bytes) -> None:
-    assert pyqio.decode.decode(r(line)) == [
+    assert decode_mod.decode(r(line)) == [
         NtpResult(0, dt.datetime(2019, 6, 11, 11, 8, 20, tzinfo=dt.timezone.utc))]
 
 
 def test_dns_config_shown_with_two_and_documented_with_four_addresses_both_decode(
         backend) -> None:
-    assert pyqio.decode.decode(r(b'+QIDNSCFG: 0,"218.2.2.2","8.8.8.8"',
+    assert decode_mod.decode(r(b'+QIDNSCFG: 0,"218.2.2.2","8.8.8.8"',
                                  b'+QIDNSCFG: 0,"218.2.2.2","8.8.8.8","::1",""')) == [
         DnsServers(0, ("218.2.2.2", "8.8.8.8")),
         DnsServers(0, ("218.2.2.2", "8.8.8.8", "::1", ""))]
 
 
 def test_dns_address_shown_bare_and_documented_as_string_both_decode(backend) -> None:
-    assert pyqio.decode.decode(r(b"+QIDNSGIP: 14.215.177.39",
+    assert decode_mod.decode(r(b"+QIDNSGIP: 14.215.177.39",
                                  b'+QIDNSGIP: "14.215.177.39"')) == [
         DnsAddress("14.215.177.39")] * 2
 
 
 def test_recv_with_and_without_space_after_comma_both_decode(backend) -> None:
-    assert pyqio.decode.decode(r(b'+QIURC: "recv",0,12, "220.180.239.212",8062,"012345678901"',
+    assert decode_mod.decode(r(b'+QIURC: "recv",0,12, "220.180.239.212",8062,"012345678901"',
                                  b'+QIURC: "recv",0,12,"220.180.239.212",8062,"012345678901"'),
                                show_ra=True) == [Recv(0, b"012345678901", 12, TCP, 8062)] * 2
 
@@ -236,8 +255,8 @@ def test_recv_with_and_without_space_after_comma_both_decode(backend) -> None:
 def test_udp_service_recv_decodes_with_show_ra_as_well_as_udp_service(backend) -> None:
     wire = r(b'+QIURC: "recv",0,5,"220.180.239.212",8196,"12345"')
     want = [Recv(0, b"12345", 5, TCP, 8196)]
-    assert pyqio.decode.decode(wire, show_ra=True) == want
-    assert pyqio.decode.decode(wire, udp_service={0}) == want
+    assert decode_mod.decode(wire, show_ra=True) == want
+    assert decode_mod.decode(wire, udp_service={0}) == want
 
 
 # ---- URCs between the lines of a response ----
@@ -270,4 +289,4 @@ def test_urc_between_any_two_lines_of_a_response_decodes_in_order(
         backend, lines: list, events: list, urc: bytes, urc_event) -> None:
     for at in range(len(lines) + 1):
         wire = r(*lines[:at]) + urc + r(*lines[at:])
-        assert pyqio.decode.decode(wire) == events[:at] + [urc_event] + events[at:], at
+        assert decode_mod.decode(wire) == events[:at] + [urc_event] + events[at:], at
