@@ -80,14 +80,23 @@ class Session:
     keeps its decoder in step with the ``AT+QICFG`` commands it sees succeed and
     with the UDP SERVICE sockets it sees open, because the tokenizer frames
     ``+QIURC: "recv"`` by them.
+
+    Run the module with echo off (``ATE0``): the session drops the echo of a
+    command line, but an echoed data-mode payload is module output like any other,
+    and a payload holding a line such as ``OK`` would read as one.
     """
 
-    def __init__(self, recv_format: str = "text", show_ra: bool = False) -> None:
+    def __init__(self, recv_format: str = "text", show_ra: bool = False, *,
+                 send_format: str = "text") -> None:
         from .decode import Decoder  # imported here: the decoder picks its backend on import
 
+        if send_format not in ("text", "hex"):
+            raise InvalidArgument(f"send_format={send_format!r}: allowed values are 'text' "
+                                  "and 'hex'")
         self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra)  # type: ignore[arg-type]
-        #: the data format the module reads AT+QISEND data in ("text" or "hex")
-        self.send_format = "text"
+        #: the data format the module reads AT+QISEND data in ("text" or "hex"), as last
+        #: set or read with AT+QICFG="dataformat"; build QISend(hex=...) to match it
+        self.send_format = send_format
         self._table = SocketTable()
         self._queue: deque[Request] = deque()
         self._pending: Request | None = None

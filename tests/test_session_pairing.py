@@ -406,3 +406,13 @@ def test_runaway_answer_keeps_request_bounded(s):
     out = feed(s, *[row] * 1000, Ok())
     assert len(req.response.events) == MAX_ATTACHED + 1  # the rows kept, and the OK
     assert out[:-1] == [row] * (1000 - MAX_ATTACHED)  # the rest surfaced, none lost
+
+
+def test_constructor_settings_reach_the_decoder():
+    s = Session("hex", True, send_format="hex")
+    assert (s.recv_format, s.show_ra, s.send_format) == ("hex", True, "hex")
+    assert (s.decoder.recv_format, s.decoder.show_ra) == ("hex", True)
+    with pytest.raises(InvalidArgument, match="send_format='bin'"):
+        Session(send_format="bin")
+    with pytest.raises(InvalidArgument, match="recv_format"):
+        Session(recv_format="bin")
