@@ -12,10 +12,8 @@ answers with commands.
 """
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Iterable, MutableSequence
-from typing import Any, Literal
+from typing import Literal
 
 from ._lines import classify_line
 from .errors import InvalidArgument
@@ -144,16 +142,3 @@ def decode(data: "bytes | bytearray | memoryview", *, recv_format: RecvFormat = 
     dec = Decoder(recv_format, show_ra, udp_service)
     return dec.feed(data) + dec.finish()
 
-
-class _CallableModule(types.ModuleType):
-    """``pyqio.decode`` is both this module and the contract function ``pyqio.decode(data)``.
-
-    Once anything has run ``import pyqio.decode``, the package attribute is this module,
-    so calling the module must decode as the function does.
-    """
-
-    def __call__(self, data: "bytes | bytearray | memoryview", **settings: Any) -> list[Event]:
-        return decode(data, **settings)
-
-
-sys.modules[__name__].__class__ = _CallableModule
