@@ -452,6 +452,26 @@ def test_bad_url_raises_invalid_argument_naming_what_and_why(url, words):
     run(main())
 
 
+def test_a_registered_scheme_opens_through_its_own_opener():
+    from pyqio.transports import connect_protocols, register_scheme
+
+    async def open_echo(url, protocol_factory, *, loop=None):
+        protocol = protocol_factory()
+        transport, _ = connect_protocols(protocol, Echo())
+        await asyncio.sleep(0)
+        return transport, protocol
+
+    async def main():
+        register_scheme("echotest", open_echo)
+        t, p = await open_transport("echotest://anything", Collector)
+        t.write(b"ATI\r")
+        assert await p.received(4) == b"ATI\r"
+        t.close()
+    run(main())
+    with pytest.raises(InvalidArgument, match="'Bad-Name'"):
+        register_scheme("Bad-Name", open_echo)
+
+
 def test_missing_device_raises_oserror():
     async def main():
         with pytest.raises(OSError):

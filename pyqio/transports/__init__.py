@@ -3,25 +3,29 @@
 ``await open_transport(url, protocol_factory)`` opens the link and returns
 ``(transport, protocol)``, as ``loop.create_connection`` does:
 
-==============================  ==============================================
-``/dev/ttyUSB0``, ``/dev/pts/3``  a serial port, by path; line settings in the
-                                query: ``/dev/ttyUSB0?baudrate=9600&rtscts=1``
-                                (default 115200 8N1), read through
-                                ``loop.add_reader`` on its descriptor
-``socket://HOST:PORT``          a raw TCP serial server (ser2net,
-                                ``pyqio sim --listen``), over asyncio's TCP
-                                transport
-``rfc2217://``, ``loop://``,    pyserial's URL handlers, same query settings;
-``spy://``, ``alt://`` ...      those without a descriptor are read by one
-                                thread (:mod:`._thread`)
-``sim://[?options]``            the built-in simulator, in process, joined by
-                                an in-memory pair (:mod:`.memory`)
-==============================  ==============================================
+``/dev/ttyUSB0``, ``/dev/pts/3`` (any absolute path)
+    a serial port; line settings in the query, ``/dev/ttyUSB0?baudrate=9600&rtscts=1``
+    (default 115200 8N1); read through ``loop.add_reader`` on its descriptor.
+``socket://HOST:PORT``
+    a raw TCP serial server (ser2net, ``pyqio sim --listen``), over asyncio's
+    own TCP transport (why: :mod:`._tcp`).
+``rfc2217://``, ``loop://``, ``spy://``, ``alt://`` ...
+    pyserial's URL handlers, with the same query settings; ``spy://`` and
+    ``alt://`` have a descriptor and use ``add_reader``, those without one
+    (``loop://``, ``rfc2217://``) are read by one thread (:mod:`._thread`).
+``sim://[?options]``
+    the built-in simulator, in process, joined by an in-memory pair
+    (:mod:`.memory`); options are :class:`pyqio.sim.SimConfig`'s.
 
 The interface (:class:`Transport` plus ``asyncio.Protocol`` callbacks) and the
 conventions every transport here keeps are in :mod:`pyqio.transports._base`:
 ``connection_lost(None)`` only after your own ``close()``; a port that goes
 away gives ``connection_lost(OSError)`` once; writes after close are dropped.
+
+Another transport plugs in with :func:`register_scheme`: an async opener
+taking ``(url, protocol_factory, *, loop)`` and returning ``(transport,
+protocol)``; subclassing :class:`BaseTransport` gives it the flow control and
+the once-only ``connection_lost``.
 
 Helpers for serving the module's side: :func:`open_pty`, :func:`serve_pty`,
 :func:`serve_fd`, :func:`serve_tcp`; and :func:`connect_protocols` for an
@@ -30,7 +34,7 @@ in-memory pair.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..errors import InvalidArgument
@@ -53,11 +57,26 @@ __all__ = [
     "open_socket",
     "open_transport",
     "parse_host_port",
+    "register_scheme",
     "serial_settings",
     "serve_fd",
     "serve_pty",
     "serve_tcp",
 ]
+
+Opener = Callable[..., Awaitable[tuple[Any, Any]]]
+_OPENERS: dict[str, Opener] = {}
+
+
+def register_scheme(scheme: str, opener: Opener) -> None:
+    """Make ``open_transport("scheme://...")`` call ``opener`` (replacing any before).
+
+    ``sim`` and ``socket`` are built in and may be overridden; any other scheme
+    not registered goes to pyserial's URL handlers.
+    """
+    if not scheme.isidentifier() or scheme != scheme.lower():
+        raise InvalidArgument(f"scheme {scheme!r}: expected a lower-case name such as 'ble'")
+    _OPENERS[scheme] = opener
 
 
 async def open_sim(url: str, protocol_factory: Callable[[], Any], *,
@@ -82,8 +101,9 @@ async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
         raise InvalidArgument(f"device {url!r}: expected a path or a URL such as "
                               "/dev/ttyUSB0, socket://HOST:PORT or sim://")
     scheme = url.partition("://")[0].lower() if "://" in url else ""
-    if scheme == "sim":
-        return await open_sim(url, protocol_factory, loop=loop)
-    if scheme == "socket":
-        return await open_socket(url, protocol_factory, loop=loop)
-    return await open_serial(url, protocol_factory, loop=loop)
+    opener = _OPENERS.get(scheme, open_serial)
+    return await opener(url, protocol_factory, loop=loop)
+
+
+register_scheme("sim", open_sim)
+register_scheme("socket", open_socket)
