@@ -40,15 +40,26 @@ from __future__ import annotations
 
 import binascii
 import re
-from typing import Iterable, Optional, Sequence, Union
+from collections.abc import Iterable, Sequence
 
 from .errors import InvalidArgument
 
 __all__ = [
-    "Tokenizer", "T_LINE", "T_PROMPT", "T_RECV", "T_ERROR",
-    "LINE_TOO_LONG", "BAD_RECV_HEADER", "RECV_LENGTH_TOO_LARGE",
-    "RECV_DATA_NOT_TERMINATED", "BAD_HEX_DIGIT", "ODD_HEX_LENGTH", "TRUNCATED_RECV",
-    "RECV_PREFIX", "DEFAULT_MAX_LINE", "MIN_MAX_LINE",
+    "BAD_HEX_DIGIT",
+    "BAD_RECV_HEADER",
+    "DEFAULT_MAX_LINE",
+    "LINE_TOO_LONG",
+    "MIN_MAX_LINE",
+    "ODD_HEX_LENGTH",
+    "RECV_DATA_NOT_TERMINATED",
+    "RECV_LENGTH_TOO_LARGE",
+    "RECV_PREFIX",
+    "TRUNCATED_RECV",
+    "T_ERROR",
+    "T_LINE",
+    "T_PROMPT",
+    "T_RECV",
+    "Tokenizer",
 ]
 
 T_LINE = 0
@@ -69,7 +80,7 @@ DEFAULT_MAX_LINE = 4096
 MIN_MAX_LINE = 256
 MAX_CONNECT_ID = 31
 
-Buffer = Union[bytes, bytearray, memoryview]
+Buffer = bytes | bytearray | memoryview
 
 _NUL, _LF, _CR, _SP, _QUOTE, _COMMA, _GT = 0, 10, 13, 32, 34, 44, 62
 _PLEN = len(RECV_PREFIX)
@@ -83,11 +94,12 @@ _QEOL = re.compile(rb'"[\r\n]')
 _SKIP = re.compile(rb"[\r\n\x00]*")
 _NULS = re.compile(rb"\x00*")
 # _NTH[k] matches up to and including the k-th non-NUL byte
-_NTH = [None] + [re.compile(rb"(?:\x00*[^\x00]){%d}" % k) for k in range(1, _PLEN + 1)]
+_NTH = [re.compile(rb"(?:\x00*[^\x00]){%d}" % k) for k in range(_PLEN + 1)]
 # Fast paths for a whole header in one chunk. Space runs are capped so that a
 # header they accept stays far below MIN_MAX_LINE (the header cap never fires).
 _IP = rb"[0-9A-Fa-f.:]{1,45}"
 _HDR = re.compile(rb' {0,8}(\d{1,5}), {0,8}(?:"(' + _IP + rb')", {0,8}(\d{1,5}),|(\d{1,5}),)')
+_HDR_WINDOW = 160     # more than the longest header those two regexes accept
 _ADDR = re.compile(rb' {0,8}(?:"(' + _IP + rb')"|(' + _IP + rb')), {0,8}(\d{1,5}),')
 
 # states
@@ -109,10 +121,49 @@ class Tokenizer:
     """
 
     __slots__ = (
-        "_hex", "_show_ra", "_udp", "_max", "_state", "_buf", "_hs", "_num", "_nd",
-        "_id", "_len", "_ip", "_port", "_uhex", "_need", "_quoted", "_qclosed",
-        "_held", "_pay", "_handlers", "_hdr_end",
+        "_buf",
+        "_handlers",
+        "_held",
+        "_hex",
+        "_hs",
+        "_id",
+        "_ip",
+        "_ipb",
+        "_len",
+        "_max",
+        "_nd",
+        "_need",
+        "_num",
+        "_pay",
+        "_port",
+        "_qclosed",
+        "_quoted",
+        "_show_ra",
+        "_state",
+        "_udp",
+        "_uhex",
     )
+
+    _hex: bool
+    _show_ra: bool
+    _udp: frozenset
+    _max: int
+    _state: int
+    _buf: bytearray       # the plain line, or the URC line up to DATA (its opening quote too)
+    _pay: bytearray       # the payload so far
+    _hs: int              # header sub-state
+    _num: int             # the NUM being read, and its digit count
+    _nd: int
+    _id: int
+    _len: int
+    _ip: str | None
+    _ipb: bytearray       # the IP being read
+    _port: int
+    _uhex: bool           # the data format latched for this URC
+    _need: int            # framed payload bytes in all
+    _quoted: bool
+    _qclosed: bool
+    _held: bool           # an unframed quoted payload's '"' waits for the next byte
 
     def __init__(self, hex: bool = False, show_ra: bool = False,
                  udp_service: Iterable[int] = (), max_line: int = DEFAULT_MAX_LINE) -> None:
@@ -179,7 +230,7 @@ class Tokenizer:
             pos = handlers[self._state](data, pos, out)
         return out
 
-    def feed_demux(self, data: Buffer, buffers: Sequence[Optional[bytearray]]) -> list:
+    def feed_demux(self, data: Buffer, buffers: Sequence[bytearray | None]) -> list:
         """As :meth:`feed`, but a recv payload whose ``buffers[connect_id]`` is a bytearray
         is appended there (in order) instead of being returned."""
         if len(buffers) < 5:
@@ -189,19 +240,21 @@ class Tokenizer:
             if b is not None and not isinstance(b, bytearray):
                 raise InvalidArgument(
                     f"buffers[{i}] is a {type(b).__name__}: a bytearray or None is required")
-        out = []
+        out: list = []
         nb = len(buffers)
         for tok in self.feed(data):
-            if tok[0] == T_RECV and tok[1] < nb and buffers[tok[1]] is not None:
-                buffers[tok[1]] += tok[5]
-            else:
-                out.append(tok)
+            if tok[0] == T_RECV and tok[1] < nb:
+                target = buffers[tok[1]]
+                if target is not None:
+                    target += tok[5]    # in place: buffers may be a tuple
+                    continue
+            out.append(tok)
         return out
 
     def finish(self) -> list:
         """End of stream: a partial line becomes ``T_LINE``, a partial recv URC
         ``truncated recv``; then reset."""
-        state, out = self._state, []
+        state, out = self._state, []  # type: int, list
         if state == _LINE and self._buf:
             out.append((T_LINE, bytes(self._buf)))
         elif state >= _HEADER:
@@ -241,27 +294,75 @@ class Tokenizer:
     # -- line level (TOKENS.md "Bytes outside a recv payload") -----------------
 
     def _start(self, data: bytes, pos: int, out: list) -> int:
-        pos = _SKIP.match(data, pos).end()
-        if pos == len(data):
-            return pos
-        if data[pos] == _GT:
-            out.append((T_PROMPT,))
-            self._state = _PROMPT
-            return pos + 1
-        if data.startswith(RECV_PREFIX, pos):
-            self._buf = bytearray(RECV_PREFIX)
-            return self._recv_begin(data, pos + _PLEN, out)
-        m = _EOL.search(data, pos)
-        if m is not None:
+        n = len(data)
+        while True:     # whole lines and URCs in a row, without leaving this state
+            pos = _SKIP.match(data, pos).end()  # type: ignore[union-attr]  # '*' always matches
+            if pos == n:
+                return pos
+            if data[pos] == _GT:
+                out.append((T_PROMPT,))
+                self._state = _PROMPT
+                return pos + 1
+            if data.startswith(RECV_PREFIX, pos):
+                nxt = self._whole_urc(data, pos + _PLEN, out)
+                if nxt >= 0:
+                    pos = nxt
+                    continue
+                self._buf = bytearray(RECV_PREFIX)
+                return self._recv_begin(data, pos + _PLEN, out)
+            m = _EOL.search(data, pos)
+            if m is None:
+                break
             k = m.start()
-            if k - pos < self._max and data.find(b"\0", pos, k) < 0:
-                out.append((T_LINE, data[pos:k]))   # the common case: one slice
-                return k + 1
+            if k - pos >= self._max or data.find(b"\0", pos, k) >= 0:
+                break
+            out.append((T_LINE, data[pos:k]))   # the common case: one slice
+            pos = k + 1
         self._state = _LINE
         return pos
 
+    def _whole_urc(self, data: bytes, pos: int, out: list) -> int:
+        """A valid length-framed URC wholly in *data* from *pos* (after the prefix), in one go.
+
+        Returns the position after its line end, or -1 to leave it to the state
+        machine (split, unframed, NULs, long space runs, or any error to report).
+        """
+        m = _HDR.match(data, pos)
+        if m is None or m[4] is None:
+            return -1
+        hexm = self._hex
+        cid, length = int(m[1]), int(m[4])
+        need = length * 2 if hexm else length
+        if need > self._max or cid > _NUM_MAX or length > _NUM_MAX:
+            return -1
+        end = m.end()
+        ip, port = None, -1
+        if self._show_ra or cid in self._udp:
+            a = _ADDR.match(data, end)
+            if a is None or int(a[3]) > _NUM_MAX:
+                return -1
+            ip, port, end = (a[1] or a[2]).decode("ascii"), int(a[3]), a.end()
+        n = len(data)
+        if end < n and data[end] == _QUOTE:
+            stop = end + 1 + need
+            if stop + 1 >= n or data[stop] != _QUOTE or data[stop + 1] not in (_CR, _LF):
+                return -1
+            payload, nxt = data[end + 1:stop], stop + 2
+        else:
+            stop = end + need
+            if stop >= n or data[stop] not in (_CR, _LF):
+                return -1
+            payload, nxt = data[end:stop], stop + 1
+        if hexm:
+            try:
+                payload = binascii.unhexlify(payload)
+            except binascii.Error:
+                return -1
+        out.append((T_RECV, cid, length, ip, port, payload, True))
+        return nxt
+
     def _prompt(self, data: bytes, pos: int, out: list) -> int:
-        pos = _NULS.match(data, pos).end()
+        pos = _NULS.match(data, pos).end()  # type: ignore[union-attr]
         if pos < len(data):
             if data[pos] == _SP:
                 pos += 1
@@ -315,38 +416,58 @@ class Tokenizer:
         self._len = self._port = -1
         self._ip = None
         self._quoted = self._qclosed = self._held = False
-        m = _HDR.match(data, pos)
-        if m is not None and self._header_fast(data, pos, m):
-            return self._data(data, self._hdr_end, out)
         self._hs = _H_ID_SP
         self._state = _HEADER
-        return pos
+        end = self._header_fast(data, pos)
+        return pos if end < 0 else self._data(data, end, out)
 
-    def _header_fast(self, data: bytes, pos: int, m: "re.Match[bytes]") -> bool:
-        """Take a whole, valid header from one regex match; False leaves it to the byte machine."""
+    def _header_fast(self, data: bytes, pos: int) -> int:
+        """Read a whole, valid header at *pos* with one regex match and return where it
+        ends; -1 leaves it to the byte machine (which then gives the same result)."""
+        m = _HDR.match(data, pos)
+        if m is None:
+            return -1
         cid = int(m[1])
         if m[4] is None:
             length, ip, port, end = -1, m[2], int(m[3]), m.end()
         else:
             length = int(m[4])
             if length * (2 if self._uhex else 1) > self._max:
-                return False    # the byte machine reports it, raw and all
+                return -1   # the byte machine reports it, raw and all
             if self._show_ra or cid in self._udp:
                 a = _ADDR.match(data, m.end())
                 if a is None:
-                    return False
+                    return -1
                 ip, port, end = a[1] or a[2], int(a[3]), a.end()
             else:
                 ip, port, end = None, -1, m.end()
         if cid > _NUM_MAX or length > _NUM_MAX or port > _NUM_MAX:
-            return False
+            return -1
         self._id, self._len, self._port = cid, length, port
         self._ip = None if ip is None else ip.decode("ascii")
         self._buf += data[pos:end]
-        self._hdr_end = end
-        return True
+        return end
+
+    def _rejoin(self, data: bytes, pos: int) -> int:
+        """A header split across feeds: match the part held and the new bytes together.
+
+        Only while no setting has yet been applied to it (before the length comma,
+        or in the no-length form), so the result is the byte machine's. Returns the
+        end of the header in *data*, or -1.
+        """
+        held = bytes(self._buf[_PLEN:])
+        joined = held + data[pos:pos + _HDR_WINDOW]
+        end = self._header_fast(joined, 0)    # appends joined[:end] to self._buf on success
+        if end < 0:
+            return -1
+        del self._buf[_PLEN:_PLEN + len(held)]
+        return pos + end - len(held)
 
     def _header(self, data: bytes, pos: int, out: list) -> int:
+        if self._hs <= _H_LEN or self._len < 0:
+            end = self._rejoin(data, pos)
+            if end >= 0:
+                return self._data(data, end, out)
         n, buf, hs = len(data), self._buf, self._hs
         while pos < n:
             b = data[pos]
@@ -394,7 +515,7 @@ class Tokenizer:
                 return -2
             return _H_LEN
         if hs == _H_QIP or hs == _H_BIP:
-            ip = self._ip
+            ip = self._ipb
             if b in _IPCH:
                 if len(ip) == _IP_MAX:
                     return -1
@@ -412,15 +533,15 @@ class Tokenizer:
             self._num, self._nd = b - 48, 1
             return _NUM_NEXT[hs]
         if b == _QUOTE and (hs == _H_AFTER_ID or hs == _H_ADDR_SP):
-            self._ip = bytearray()
+            self._ipb = bytearray()
             return _H_QIP
         if b in _IPCH and hs == _H_ADDR_SP:
-            self._ip = bytearray((b,))
+            self._ipb = bytearray((b,))
             return _H_BIP
         return -1
 
     def _ip_done(self, hs: int) -> int:
-        self._ip = self._ip.decode("ascii")
+        self._ip = self._ipb.decode("ascii")
         return hs
 
     # -- DATA --------------------------------------------------------------------------
@@ -443,12 +564,10 @@ class Tokenizer:
         # the common case: payload and terminator in this chunk
         if self._quoted:
             if end + 1 < len(data) and data[end] == _QUOTE and data[end + 1] in (_CR, _LF):
-                self._pay = data[pos:end]
                 self._qclosed = True
-                return self._emit(out, end + 2)
+                return self._emit(out, end + 2, data[pos:end])
         elif end < len(data) and data[end] in (_CR, _LF):
-            self._pay = data[pos:end]
-            return self._emit(out, end + 1)
+            return self._emit(out, end + 1, data[pos:end])
         self._pay = bytearray()
         self._state = _FRAMED
         return pos
@@ -463,7 +582,7 @@ class Tokenizer:
 
     def _framed_end(self, data: bytes, pos: int, out: list) -> int:
         """After a quoted framed payload: its closing quote (NULs dropped)."""
-        pos = _NULS.match(data, pos).end()
+        pos = _NULS.match(data, pos).end()  # type: ignore[union-attr]
         if pos == len(data):
             return pos
         b = data[pos]
@@ -475,7 +594,7 @@ class Tokenizer:
         return pos + 1
 
     def _framed_eol(self, data: bytes, pos: int, out: list) -> int:
-        pos = _NULS.match(data, pos).end()
+        pos = _NULS.match(data, pos).end()  # type: ignore[union-attr]
         if pos == len(data):
             return pos
         b = data[pos]
@@ -530,9 +649,13 @@ class Tokenizer:
         raw = (bytes(self._buf) + bytes(self._pay))[:self._max]
         return self._fail(out, LINE_TOO_LONG, raw, byte, pos)
 
-    def _emit(self, out: list, pos: int) -> int:
+    def _emit(self, out: list, pos: int, payload: bytes | None = None) -> int:
         """The line end after DATA has been read: emit the recv token (hex-decoded)."""
-        pay = bytes(self._pay)
+        if payload is None:
+            pay = bytes(self._pay)
+        else:   # the fast path kept the payload out of self._pay
+            pay = payload
+            self._pay = bytearray(payload) if self._uhex else self._pay
         if self._uhex:
             if len(pay) & 1:
                 return self._fail(out, ODD_HEX_LENGTH, self._urc(), _CR, pos)

@@ -10,8 +10,8 @@ import binascii
 import tracemalloc
 
 import pytest
+from conftest import tokens_every_way
 
-from conftest import feed_all, tokens_every_way
 from pyqio import _tokenizer as twin
 from pyqio.errors import InvalidArgument
 
@@ -26,15 +26,15 @@ ODD_HEX = "odd hex length"
 TRUNCATED = "truncated recv"
 
 
-def L(line: bytes) -> tuple:  # noqa: N802 - reads like the token kind
+def L(line: bytes) -> tuple:
     return (0, line)
 
 
-def R(cid: int, length: int, data: bytes, ip=None, port=-1, framed=True) -> tuple:  # noqa: N802
+def R(cid: int, length: int, data: bytes, ip=None, port=-1, framed=True) -> tuple:
     return (2, cid, length, ip, port, data, framed)
 
 
-def E(reason: str, raw: bytes) -> tuple:  # noqa: N802
+def E(reason: str, raw: bytes) -> tuple:
     return (3, reason, raw)
 
 
@@ -59,8 +59,8 @@ CHAPTER4 = [
     ("4.1.3 recv with showRA", b'\r\n+QIURC: "recv",0,5,"220.180.239.212",8062,"12345"\r\n',
      {"show_ra": True}, [R(0, 5, b"12345", "220.180.239.212", 8062)]),
     ("4.1.3 send then recv with a space",
-     b'AT+QISEND=0,12,"012345678901"\r\r\nOK\r\n\r\nSEND OK\r\n'
-     b'\r\n+QIURC: "recv",0,12, "220.180.239.212",8062,"012345678901"\r\n',
+     (b'AT+QISEND=0,12,"012345678901"\r\r\nOK\r\n\r\nSEND OK\r\n'
+     b'\r\n+QIURC: "recv",0,12, "220.180.239.212",8062,"012345678901"\r\n'),
      {"show_ra": True},
      [L(b'AT+QISEND=0,12,"012345678901"'), L(b"OK"), L(b"SEND OK"),
       R(0, 12, b"012345678901", "220.180.239.212", 8062)]),
@@ -68,16 +68,16 @@ CHAPTER4 = [
      [L(b"AT+QISEND=0,5"), P, L(b"12345"), L(b"OK"), L(b"SEND OK")]),
     ("4.1.2 hex dataformat", b'\r\n+QICFG: "dataformat",1,0\r\n\r\nOK\r\n', {},
      [L(b'+QICFG: "dataformat",1,0'), L(b"OK")]),
-    ("4.2.1 UDP SERVICE open", b'\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n'
-     b'\r\n+QISTATE: 0,"UDP SERVICE","127.0.0.1",1,1234,2,0,1\r\n\r\nOK\r\n', {},
+    ("4.2.1 UDP SERVICE open", (b'\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n'
+     b'\r\n+QISTATE: 0,"UDP SERVICE","127.0.0.1",1,1234,2,0,1\r\n\r\nOK\r\n'), {},
      [L(b"OK"), L(b"+QIOPEN: 0,0"), L(b'+QISTATE: 0,"UDP SERVICE","127.0.0.1",1,1234,2,0,1'),
       L(b"OK")]),
-    ("4.2.3 UDP SERVICE recv", b'\r\n+QIURC: "recv",0,5,"220.180.239.212",8196,"12345"\r\n'
-     b'\r\n+QIURC: "recv",0,12, "220.180.239.212",8196,"012345678901"\r\n', {"udp_service": {0}},
+    ("4.2.3 UDP SERVICE recv", (b'\r\n+QIURC: "recv",0,5,"220.180.239.212",8196,"12345"\r\n'
+     b'\r\n+QIURC: "recv",0,12, "220.180.239.212",8196,"012345678901"\r\n'), {"udp_service": {0}},
      [R(0, 5, b"12345", "220.180.239.212", 8196),
       R(0, 12, b"012345678901", "220.180.239.212", 8196)]),
-    ("4.3.1 incoming", b'\r\n+QIURC: "incoming",1,0,"192.168.4.30",34835\r\n'
-     b'\r\n+QISTATE: 1,"TCP INCOMING","192.168.4.30",34835,5000,2,0,1\r\n', {},
+    ("4.3.1 incoming", (b'\r\n+QIURC: "incoming",1,0,"192.168.4.30",34835\r\n'
+     b'\r\n+QISTATE: 1,"TCP INCOMING","192.168.4.30",34835,5000,2,0,1\r\n'), {},
      [L(b'+QIURC: "incoming",1,0,"192.168.4.30",34835'),
       L(b'+QISTATE: 1,"TCP INCOMING","192.168.4.30",34835,5000,2,0,1')]),
     ("4.3.3 recv from a client", b'\r\n+QIURC: "recv",1,10,"1234567890"\r\n', {},
@@ -88,8 +88,8 @@ CHAPTER4 = [
      {}, [L(b'+QPING: 0,"47.100.63.174",32,560,88'), L(b"+QPING: 0,4,4,0,220,560,322")]),
     ("4.5 NTP", b'\r\nOK\r\n\r\n+QNTP: 0,"2019/06/11,11:08:20"\r\n', {},
      [L(b"OK"), L(b'+QNTP: 0,"2019/06/11,11:08:20"')]),
-    ("4.7 DNS", b'\r\n+QIDNSCFG: 0,"218.2.2.2","8.8.8.8"\r\n\r\nOK\r\n'
-     b"\r\n+QIDNSGIP: 0,1,0\r\n\r\n+QIDNSGIP: 14.215.177.39\r\n", {},
+    ("4.7 DNS", (b'\r\n+QIDNSCFG: 0,"218.2.2.2","8.8.8.8"\r\n\r\nOK\r\n'
+     b"\r\n+QIDNSGIP: 0,1,0\r\n\r\n+QIDNSGIP: 14.215.177.39\r\n"), {},
      [L(b'+QIDNSCFG: 0,"218.2.2.2","8.8.8.8"'), L(b"OK"), L(b"+QIDNSGIP: 0,1,0"),
       L(b"+QIDNSGIP: 14.215.177.39")]),
     ("2.4.2 address form without length", b'+QIURC: "recv",0,"220.180.239.212",8196,"12345"\r\n',

@@ -9,12 +9,12 @@ Needs: pytest, hypothesis (pip); no Debian packages.
 """
 from __future__ import annotations
 
+import itertools
 import re
 
+from conftest import feed_all, load_backend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import feed_all, load_backend
 
 H = b'+QIURC: "recv",'
 IPCH = "0123456789abcdefABCDEF.:"
@@ -25,8 +25,8 @@ FRAGMENTS = [H, b'+QIURC: "re', b'cv",', b"0", b"1", b"3", b"12", b"99999", b"65
              b" ", b'"', b"\r", b"\n", b"\r\n", b"\0", b">", b"> ", b"1.2.3.4", b"::1", b"a",
              b"4A", b"g", b"OK", b'"\r\n', b"x" * 120, b" " * 60]
 
-SETTINGS = dict(max_examples=300, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = {"max_examples": 300, "deadline": None,
+            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 
 arbitrary = st.one_of(
     st.binary(max_size=400),
@@ -168,5 +168,5 @@ def test_backends_agree_on_valid_streams_and_demux(data, case):
 
 
 def split(data: bytes, offsets: list) -> list:
-    edges = [0] + sorted(set(o for o in offsets if 0 < o < len(data))) + [len(data)]
-    return [data[a:b] for a, b in zip(edges, edges[1:])]
+    edges = [0] + sorted({o for o in offsets if 0 < o < len(data)}) + [len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(edges)]
