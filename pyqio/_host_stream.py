@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
-from .events import _jsonable
+from ._eventfmt import _jsonable
 
 CTRL_Z, ESC = 0x1A, 0x1B
 MAX_PAYLOAD = 1024  # 2.3.4: the module sends by itself once 1024 bytes are typed

@@ -11,10 +11,10 @@ Every event can be written back as the module sends it with ``to_bytes()``
 from __future__ import annotations
 
 import datetime as _dt
-import enum as _enum
 from dataclasses import dataclass, fields
 from typing import Any, Union
 
+from ._eventfmt import _b, _jsonable, _params_line, _q
 from ._result import ResultCode
 from .errors import InvalidArgument
 
@@ -120,7 +120,9 @@ class Prompt(Event):
 
 @_frozen
 class Recv(Event):
-    """``+QIURC: "recv",<connectID>[,<current_recv_length>][,<recv_ip>,<recv_port>],<data>`` (2.4.2).
+    """``+QIURC: "recv",<connectID>[,<current_recv_length>][,<recv_ip>,<recv_port>],<data>``.
+
+    The recv URC of note 2.4.2.
 
     ``data`` is the payload as bytes (hex-decoded in hex mode); ``length`` is the
     length field, None when the URC has none; ``remote_ip``/``remote_port`` are
@@ -282,8 +284,8 @@ class NtpResult(Event):
         """The time as the note shows it (4.5): ``"YYYY/MM/DD,hh:mm:ss"`` in UTC."""
         if self.time is None:
             return b"+QNTP: %d" % self.result
-        t = self.time
-        t = t.replace(tzinfo=_dt.timezone.utc) if t.tzinfo is None else t.astimezone(_dt.timezone.utc)
+        utc = _dt.timezone.utc
+        t = self.time.replace(tzinfo=utc) if self.time.tzinfo is None else self.time.astimezone(utc)
         return b'+QNTP: %d,"%s"' % (self.result, t.strftime("%Y/%m/%d,%H:%M:%S").encode())
 
 
@@ -393,7 +395,7 @@ class Text(Event):
 
 @_frozen
 class ProtocolError(Event):
-    """Bytes that break the protocol; ``reason`` says how, ``raw`` holds (a bounded part of) them."""
+    """Bytes that break the protocol: ``reason`` says how, ``raw`` holds a bounded part of them."""
 
     reason: str
     raw: bytes
@@ -402,52 +404,3 @@ class ProtocolError(Event):
         """The offending bytes again (a simulator injecting faults writes them)."""
         return self.raw
 
-
-def _b(s: str) -> bytes:
-    return s.encode("utf-8", "surrogateescape")
-
-
-def _q(s: str) -> bytes:
-    return b'"' + _b(s) + b'"'
-
-
-def _param(p: object) -> bytes:
-    """A parameter written back: ints bare, ``<placeholder>`` bare, other text quoted,
-    ``range`` as ``(a-b)`` and tuples as ``(x,y)`` (test-command answers, note 2.1.2)."""
-    if isinstance(p, bool):
-        return b"%d" % p
-    if isinstance(p, int):
-        return b"%d" % p
-    if isinstance(p, range):
-        return b"(%d-%d)" % (p.start, p.stop - 1)
-    if isinstance(p, tuple):
-        return b"(" + b",".join(_param(x) for x in p) + b")"
-    text = str(p)
-    if text.startswith("<") and text.endswith(">"):
-        return _b(text)
-    return _q(text)
-
-
-def _params_line(name: str, params: tuple) -> bytes:
-    if not params:
-        return b"+" + _b(name) + b":"
-    return b"+" + _b(name) + b": " + b",".join(_param(p) for p in params)
-
-
-def _jsonable(v: object) -> Any:
-    if isinstance(v, (bytes, bytearray)):
-        out = {"hex": bytes(v).hex()}
-        try:
-            out["text"] = bytes(v).decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        return out
-    if isinstance(v, _enum.Enum):
-        return v.value
-    if isinstance(v, _dt.datetime):
-        return v.isoformat()
-    if isinstance(v, range):
-        return {"range": [v.start, v.stop - 1]}
-    if isinstance(v, tuple):
-        return [_jsonable(x) for x in v]
-    return v
