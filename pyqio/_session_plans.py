@@ -172,20 +172,26 @@ class SendPlan(Plan):
         return NOT_MINE
 
 
-# Of a lone "+QPING: <result>", only a request that got no reply in <time_out>
-# (569) is a failed *reply*: the module goes on with the next request.  Every other
-# code (DNS parse failed, PDP context broke down, busy ...) stops the whole ping,
-# so it can only be the failed summary (<finresult>).
-_PER_REPLY_FAILURES = frozenset({int(ResultCode.OPERATION_TIMEOUT)})
+# Of a lone "+QPING: <result>", only what befalls one echo request is a failed
+# *reply* after which the module goes on with the next: no answer within <time_out>
+# (569), or the request could not be written or its answer read (558, 559).  Every
+# other code (DNS parse failed, PDP context broke down, busy, unknown ...) stops the
+# whole ping, so it is the failed summary (<finresult>): ending early on a code we do
+# not know beats waiting for replies that never come.
+_PER_REPLY_FAILURES = frozenset({
+    int(ResultCode.OPERATION_TIMEOUT), int(ResultCode.SOCKET_WRITE_FAILED),
+    int(ResultCode.SOCKET_READ_FAILED),
+})
 
 
 class PingPlan(Plan):
     """``AT+QPING``: ``OK``, up to <ping_num> ``+QPING`` replies, then the summary (2.3.5).
 
     A 7-field line is the summary.  A lone ``+QPING: <result>`` is a failed reply
-    while fewer than <ping_num> replies came and the code is a per-request timeout
-    (569); otherwise it is the failed summary, which ends the command even after
-    fewer replies (a DNS or PDP failure stops the ping at once).
+    while fewer than <ping_num> replies came and the code befalls one request (569
+    timeout, 558/559 write/read failed); otherwise it is the failed summary, which
+    ends the command even after fewer replies (a DNS or PDP failure stops the ping
+    at once).
     """
 
     def __init__(self, count: int) -> None:

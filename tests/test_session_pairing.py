@@ -416,3 +416,18 @@ def test_constructor_settings_reach_the_decoder():
         Session(send_format="bin")
     with pytest.raises(InvalidArgument, match="recv_format"):
         Session(recv_format="bin")
+
+
+@pytest.mark.parametrize("code", [569, 558, 559])
+def test_ping_per_request_failures_are_replies(s, code):
+    s.send_command(C.QPing(0, "1.2.3.4", timeout=1, count=2))
+    assert feed(s, Ok(), PingReply(code), REPLY) == []
+    [resp] = feed(s, PingSummary(0, 2, 1, 1, 560, 560, 560))
+    assert resp.events[1] == PingReply(code)
+
+
+@pytest.mark.parametrize("code", [565, 564, 561, 570, 550, 999])
+def test_ping_whole_operation_failures_end_it_as_summary(s, code):
+    s.send_command(C.QPing(0, "1.2.3.4", timeout=1, count=3))
+    [resp] = feed(s, Ok(), REPLY, PingReply(code))
+    assert resp.final == PingSummary(code) and resp.result == code
