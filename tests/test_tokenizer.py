@@ -399,3 +399,17 @@ def test_feed_demux_hex_and_errors(Tokenizer):
     data = H + b'0,1,"4G"\r\n' + H + b'0,2,"4142"\r\n'
     assert Tokenizer(hex=True).feed_demux(data, buffers) == [E(BAD_HEX, H + b'0,1,"4G"')]
     assert buffers[0] == b"AB"
+
+
+def test_feed_demux_takes_any_sequence_of_buffers(Tokenizer):
+    buffers = (bytearray(), None, None, None, None, bytearray())   # a tuple is a sequence too
+    data = H + b'0,2,"ab"\r\n' + H + b'5,1,"c"\r\n' + H + b'1,1,"d"\r\n'
+    assert Tokenizer().feed_demux(data, buffers) == [R(1, 1, b"d")]
+    assert buffers == (bytearray(b"ab"), None, None, None, None, bytearray(b"c"))
+
+
+@pytest.mark.parametrize("buffers, word", [([bytearray()] * 4, "buffers"),
+                                           ([b"", None, None, None, None], "buffers\\[0\\]")])
+def test_feed_demux_rejects_bad_buffers(Tokenizer, buffers, word):
+    with pytest.raises(InvalidArgument, match=word):
+        Tokenizer().feed_demux(H + b'0,1,"a"\r\n', buffers)
