@@ -236,7 +236,9 @@ class ModemSocket(_SocketBase):
         """Up to *bufsize* received bytes; b"" once the peer closed and all is read."""
         _check_bufsize(bufsize)
         while True:
-            if self._readable():
+            if self._closed:  # closed here: as CPython, reading a closed socket is an error
+                self._check_open()
+            if self._readable():  # data that arrived before a link loss is still read
                 return self._take(bufsize)
             self._check_open()
             if self._peer_closed:

@@ -23,8 +23,7 @@ from . import commands as C
 from . import events as E
 from ._modem_link import CommandTimeout, Link, Timeouts, Trace
 from ._modem_ops import OpsMixin, PingResult
-from ._modem_streams import open_stream
-from ._result import ResultCode, result_code
+from ._modem_sockets import SocketsMixin
 from ._sock import (
     DEFAULT_BUFFER_LIMIT,
     Listener,
@@ -34,7 +33,6 @@ from ._sock import (
     SocketClosedError,
     SocketError,
     UdpService,
-    _check_address,
 )
 from .errors import CommandError, InvalidArgument, LinkError
 
@@ -55,9 +53,8 @@ __all__ = [
 
 log = logging.getLogger("pyqio.modem")
 
-CONNECT_IDS = range(5)  # <connectID> 0-4 (note 2.3.1)
-TEXT_CHUNK = 1024          # <send_length> maximum in text mode (note 2.3.4)
-HEX_CHUNK = 512            # ... and in hex mode
+BOOT_LINE = b"RDY"  # what the module prints when it has (re)booted
+
 
 
 @dataclasses.dataclass
@@ -76,7 +73,7 @@ class ReconnectPolicy:
     max_attempts: int | None = None
 
 
-class Modem(OpsMixin):
+class Modem(SocketsMixin, OpsMixin):
     """An asyncio driver for one BC660K-GL over one transport URL."""
 
     def __init__(self, url: str = "sim://", *, timeouts: Timeouts | None = None,
@@ -99,12 +96,15 @@ class Modem(OpsMixin):
         self.recv_hex = False
         self.show_ra = False
         self.protocol_errors = 0
+        self.orphan_bytes = 0  # data for a connect id with no socket object (dropped)
+        self.restarts = 0
         self.unattached: list[Any] = []  # last few events nobody claimed, for inspection
         self._sockets: dict[int, Any] = {}
         self._link: Link | None = None
         self._ip_event = asyncio.Event()
         self._closing = False
         self._reconnect_task: asyncio.Task | None = None
+        self._reinit_task: asyncio.Task | None = None
         self._up = asyncio.Event()
 
     # -- life cycle ----------------------------------------------------------
@@ -196,8 +196,9 @@ class Modem(OpsMixin):
     async def close(self) -> None:
         """Close every socket (``AT+QICLOSE``), then the transport."""
         self._closing = True
-        if self._reconnect_task is not None:
-            self._reconnect_task.cancel()
+        for task in (self._reconnect_task, self._reinit_task):
+            if task is not None:
+                task.cancel()
         for sock in list(self._sockets.values()):
             try:
                 await asyncio.wait_for(sock.close(), self.timeouts.response * 2)
@@ -205,6 +206,10 @@ class Modem(OpsMixin):
                 pass
         if self._link is not None:
             self._link.close()
+
+    async def wait_ready(self) -> None:
+        """Wait until the module is up: after :meth:`start`, a reconnect or a restart."""
+        await self._up.wait()
 
     # -- requests --------------------------------------------------------------
     async def request(self, cmd: Any, payload: bytes | None = None, *,
@@ -227,6 +232,7 @@ class Modem(OpsMixin):
             elif isinstance(sock, ModemSocket):
                 sock._on_data(ev.data)
             else:
+                self.orphan_bytes += len(ev.data)
                 log.warning("data for unknown socket %d dropped (%d bytes)",
                             ev.connect_id, len(ev.data))
         elif isinstance(ev, E.Closed):
@@ -241,6 +247,8 @@ class Modem(OpsMixin):
         elif isinstance(ev, E.ProtocolError):
             self.protocol_errors += 1
             log.warning("protocol error from the module: %s %r", ev.reason, ev.raw)
+        elif isinstance(ev, E.Text) and ev.line.strip() == BOOT_LINE:
+            self._on_restart()
         else:
             log.debug("unattached event %r", ev)
             self.unattached = (self.unattached + [ev])[-32:]
@@ -255,6 +263,33 @@ class Modem(OpsMixin):
             log.warning("incoming connection %d refused (no listener %d or backlog full)",
                         ev.connect_id, ev.server_id)
             asyncio.get_running_loop().create_task(sock.close())
+
+    def _on_restart(self) -> None:
+        """The module rebooted (``RDY`` after the boot NULs): its sockets are gone, echo
+        is back on and the command in flight is lost.  Sockets fail with LinkError;
+        the module is brought up again in the background, as after a reconnect."""
+        self.restarts += 1
+        log.warning("the module restarted: its sockets are gone; bringing it up again")
+        err = LinkError("the module restarted")
+        for sock in list(self._sockets.values()):
+            sock._fail(err)
+        self._sockets.clear()
+        if self._link is not None:
+            self._link.session.reset()  # pending and queued requests end with LinkReset
+        self.ip = None
+        self._ip_event.clear()
+        self._up.clear()
+        want = (self.send_hex, self.recv_hex, self.show_ra)
+        self._reinit_task = asyncio.get_running_loop().create_task(self._reinit(want))
+
+    async def _reinit(self, want: tuple[bool, bool, bool]) -> None:
+        try:
+            await self._bring_up()
+            await self._restore(*want)
+        except (CommandError, LinkError, CommandTimeout) as exc:
+            log.error("bringing the module up after its restart failed: %s", exc)
+            return
+        self._up.set()
 
     def _on_lost(self, err: BaseException) -> None:
         self._up.clear()
@@ -290,108 +325,7 @@ class Modem(OpsMixin):
         if show_ra != self.show_ra:
             await self.set_show_ra(show_ra)
 
-    # -- sockets ------------------------------------------------------------------
-    def _free_id(self) -> int:
-        for cid in CONNECT_IDS:
-            if cid not in self._sockets:
-                return cid
-        raise SocketError("no free <connectID> (0-4) on the module",
-                          result=ResultCode.SOCKET_IDENTITY_USED)
-
-    async def _open(self, sock: Any, cmd_args: tuple, timeout: float | None) -> Any:
-        self._sockets[sock.connect_id] = sock  # early data for it must find it
-        try:
-            resp = await self.request(C.QIOpen(0, sock.connect_id, *cmd_args), timeout=timeout)
-        except BaseException:
-            self._sockets.pop(sock.connect_id, None)
-            raise
-        code = resp.result if resp.result is not None else getattr(resp.final, "result", 0)
-        if code != 0:
-            await self._quiet_close(sock.connect_id)  # note 3 of 2.3.1
-            self._sockets.pop(sock.connect_id, None)
-            raise OpenFailed(f"AT+QIOPEN {cmd_args[0]} {cmd_args[1]}:{cmd_args[2]} failed: "
-                             f"{_describe(code)}", result=result_code(int(code)))
-        return sock
-
-    async def connect(self, host: str, port: int, proto: str = "tcp", *,
-                      timeout: float | None = None) -> ModemSocket:
-        """Open a TCP or UDP client socket to *host*:*port* (``AT+QIOPEN``, note 2.3.1)."""
-        kind = {"tcp": "TCP", "udp": "UDP"}.get(str(proto).lower())
-        if kind is None:
-            raise InvalidArgument(f"proto must be 'tcp' or 'udp', got {proto!r}")
-        _check_address((host, port))
-        sock = ModemSocket(self, self._free_id(), kind, (host, port),
-                           buffer_limit=self.buffer_limit)
-        return await self._open(sock, (kind, host, port, 0, 1), timeout)
-
-    async def listen(self, port: int, *, backlog: int = 8) -> Listener:
-        """Open a ``TCP LISTENER`` on local *port* (note 2.3.1, example 4.3.1)."""
-        _check_address(("0.0.0.0", port))
-        sock = Listener(self, self._free_id(), port, backlog=backlog)
-        return await self._open(sock, ("TCP LISTENER", "127.0.0.1", 0, port, 1), None)
-
-    async def udp_service(self, port: int) -> UdpService:
-        """Open a ``UDP SERVICE`` on local *port* (note 2.3.1, example 4.2.1)."""
-        _check_address(("0.0.0.0", port))
-        sock = UdpService(self, self._free_id(), port, buffer_limit=self.buffer_limit)
-        return await self._open(sock, ("UDP SERVICE", "127.0.0.1", 1, port, 1), None)
-
-    async def open_connection(self, host: str, port: int, *, limit: int = 2 ** 16
-                              ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """Like :func:`asyncio.open_connection`: asyncio's own reader and writer over a
-        module TCP socket, so stream-based libraries run unchanged."""
-        sock = await self.connect(host, port, "tcp")
-        return open_stream(sock, limit=limit)
-
-    async def _send_data(self, sock: Any, data: bytes,
-                         remote: tuple[str, int] | None = None) -> None:
-        """Send in chunks of at most 1024 (text) / 512 (hex) bytes, each after the
-        previous one's ``SEND OK`` (note 2.3.4, NOTE 4).  Text mode uses fixed-length
-        data mode, which carries any byte (Ctrl-Z framing could not carry 0x1A);
-        hex mode sends the hex string inline, which any byte survives too."""
-        size = HEX_CHUNK if self.send_hex else TEXT_CHUNK
-        ip, port = remote if remote else (None, None)
-        for off in range(0, len(data), size):
-            chunk = data[off:off + size]
-            cmd: Any
-            payload: bytes | None = None
-            if self.send_hex:
-                cmd = C.QISend(sock.connect_id, chunk, hex=True, remote_ip=ip, remote_port=port)
-            else:
-                cmd = C.QISendFixed(sock.connect_id, len(chunk), remote_ip=ip, remote_port=port)
-                payload = C.fixed_payload(chunk, len(chunk))
-            try:
-                resp = await self.request(cmd, payload)
-            except CommandError as exc:
-                if sock._peer_closed:
-                    raise SocketClosedError(f"socket {sock.connect_id} was closed by the peer",
-                                            result=ResultCode.SOCKET_CLOSED) from exc
-                raise
-            if isinstance(resp.final, E.SendFail):
-                raise SendFailed(f"socket {sock.connect_id}: SEND FAIL",
-                                 result=ResultCode.SOCKET_WRITE_FAILED)
-            sock.bytes_sent += len(chunk)
-
-    async def _close_socket(self, sock: Any) -> None:
-        if self._sockets.get(sock.connect_id) is sock:
-            try:
-                await self._quiet_close(sock.connect_id)
-            finally:
-                self._sockets.pop(sock.connect_id, None)
-
-    async def _quiet_close(self, connect_id: int) -> None:
-        """``AT+QICLOSE``; an ERROR means the id is already free, which is what we want."""
-        try:
-            await self.request(C.QIClose(connect_id))
-        except CommandError as exc:
-            log.debug("AT+QICLOSE=%d: %s", connect_id, exc)
-
     @property
     def sockets(self) -> dict[int, Any]:
         """Open socket objects by connect id (a copy)."""
         return dict(self._sockets)
-
-
-def _describe(code: Any) -> str:
-    rc = result_code(int(code))
-    return f"{int(rc)} {rc.description}" if isinstance(rc, ResultCode) else str(code)

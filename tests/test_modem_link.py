@@ -151,3 +151,26 @@ def test_first_at_swallowed_is_retried():
     assert asyncio.run(asyncio.wait_for(main(), 30)) is not None
     assert SwallowsFirstAt.swallowed == 1
     assert tx[:2] == [b"AT\r", b"AT\r"]
+
+
+def test_module_restart_fails_sockets_and_brings_the_module_up_again():
+    tx: list = []
+
+    async def main():
+        echo, (host, port) = await servers.start_tcp_echo()
+        async with Modem("sim://?restart_after=0.5",
+                         trace=lambda kind, d: tx.append(d) if kind == "tx" else None) as m:
+            sock = await m.connect(host, port)
+            sock.settimeout(10)
+            with pytest.raises(LinkError, match="restarted"):
+                await sock.recv()  # nothing comes: the restart ends the wait
+            await asyncio.wait_for(m.wait_ready(), 10)
+            rows = await m.state()
+            got = await echo_round_trip(m, b"after the restart")
+            restarts = m.restarts
+        echo.close()
+        return restarts, rows, got
+
+    restarts, rows, got = asyncio.run(asyncio.wait_for(main(), 30))
+    assert restarts == 1 and rows == [] and got == b"after the restart"
+    assert tx.count(b"ATE0\r") == 2  # echo turned off again after the reboot
