@@ -488,3 +488,11 @@ def test_serial_settings_split_ours_from_the_handlers_options():
     assert url == "rfc2217://127.0.0.1:7000?poll_modem="
     assert settings == {"baudrate": 9600, "rtscts": True}
     assert serial_settings("/dev/ttyUSB0") == ("/dev/ttyUSB0", {"baudrate": 115200})
+
+
+def test_pty_read_throughput_helper_counts_every_byte_from_another_process():
+    from pyqio.transports._bench import pty_read_throughput
+
+    result = run(pty_read_throughput(1 << 16))
+    assert result["bytes"] == 1 << 16 and result["calls"] >= 1
+    assert result["kind"] == "pyqio"
