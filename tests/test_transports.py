@@ -494,5 +494,5 @@ def test_pty_read_throughput_helper_counts_every_byte_from_another_process():
     from pyqio.transports._bench import pty_read_throughput
 
     result = run(pty_read_throughput(1 << 16))
-    assert result["bytes"] == 1 << 16 and result["calls"] >= 1
+    assert result["received"] == 1 << 16 and result["calls"] >= 1
     assert result["kind"] == "pyqio"

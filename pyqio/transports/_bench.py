@@ -62,7 +62,7 @@ async def pty_read_throughput(nbytes: int = 16 << 20, kind: str = "pyqio") -> di
         transport.close()
         await asyncio.sleep(0.01)
         os.close(master)
-    return {"kind": kind, "bytes": nbytes, "wall_s": wall, "cpu_s": cpu,
+    return {"kind": kind, "bytes": nbytes, "received": protocol.got, "wall_s": wall, "cpu_s": cpu,
             "calls": protocol.calls, "mb_per_s": nbytes / wall / 1e6}
 
 
