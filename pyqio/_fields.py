@@ -141,7 +141,7 @@ def _paren(value: str) -> object:
     lo, dash, hi = value.partition("-")
     if dash and _INT_RE.match(lo.strip()) and _INT_RE.match(hi.strip()):
         return range(int(lo), int(hi) + 1)
-    items = []
+    items: list[int | str] = []
     for item in value.split(","):
         item = item.strip(" \t")
         if _INT_RE.match(item):

@@ -27,7 +27,6 @@ __all__ = [
     "DataFormat", "ShowRA", "IpAddress", "TestResponse", "Info", "Text", "ProtocolError",
 ]
 
-_frozen = dataclass(frozen=True, slots=True)
 
 
 class Event:
@@ -59,7 +58,7 @@ class Event:
         return out
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Ok(Event):
     """``OK``: the command was accepted (a deferred result may follow)."""
 
@@ -67,7 +66,7 @@ class Ok(Event):
         return b"OK"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Error(Event):
     """``ERROR``: the command was refused."""
 
@@ -75,7 +74,7 @@ class Error(Event):
         return b"ERROR"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class CmeError(Event):
     """``+CME ERROR: <err>``; ``code`` is an int, or the text in verbose mode."""
 
@@ -85,7 +84,7 @@ class CmeError(Event):
         return b"+CME ERROR: " + _b(str(self.code))
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class SendOk(Event):
     """``SEND OK``: the data reached the module's protocol stack (AT+QISEND, note 2.3.4)."""
 
@@ -93,7 +92,7 @@ class SendOk(Event):
         return b"SEND OK"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class SendFail(Event):
     """``SEND FAIL``: the command was accepted but sending failed (AT+QISEND, 2.3.4)."""
 
@@ -101,7 +100,7 @@ class SendFail(Event):
         return b"SEND FAIL"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class CloseOk(Event):
     """``CLOSE OK``: follows ``OK`` of ``AT+QICLOSE`` (2.3.2)."""
 
@@ -109,7 +108,7 @@ class CloseOk(Event):
         return b"CLOSE OK"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Prompt(Event):
     """The ``>`` prompt of ``AT+QISEND`` data mode (``>``, ``> ``, ``\\r\\n>`` ...)."""
 
@@ -118,7 +117,7 @@ class Prompt(Event):
         return b"\r\n> "
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Recv(Event):
     """``+QIURC: "recv",<connectID>[,<current_recv_length>][,<recv_ip>,<recv_port>],<data>``.
 
@@ -160,7 +159,7 @@ class Recv(Event):
         return b"\r\n" + b",".join(parts) + b',"' + data + b'"\r\n'
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Closed(Event):
     """``+QIURC: "closed",<connectID>``: the peer or the network closed the socket (2.4.1)."""
 
@@ -170,7 +169,7 @@ class Closed(Event):
         return b'+QIURC: "closed",%d' % self.connect_id
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Incoming(Event):
     """``+QIURC: "incoming",<connectID>,<serverID>,<remoteIP>,<remote_port>`` (2.4.3)."""
 
@@ -184,7 +183,7 @@ class Incoming(Event):
             self.connect_id, self.server_id, _q(self.remote_ip), self.remote_port)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class OpenResult(Event):
     """``+QIOPEN: <connectID>,<result>``: the deferred result of AT+QIOPEN (2.3.1)."""
 
@@ -195,7 +194,7 @@ class OpenResult(Event):
         return b"+QIOPEN: %d,%d" % (self.connect_id, self.result)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class SocketStatus(Event):
     """One ``+QISTATE:`` row (2.3.3)."""
 
@@ -214,7 +213,7 @@ class SocketStatus(Event):
             self.local_port, self.socket_state, self.context_id, self.access_mode)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class SendStats(Event):
     """``+QISEND: <sent>,<acked>,<nAcked>`` answering ``AT+QISEND=<connectID>,0`` (2.3.4)."""
 
@@ -226,7 +225,7 @@ class SendStats(Event):
         return b"+QISEND: %d,%d,%d" % (self.sent, self.acked, self.nacked)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class PingReply(Event):
     """``+QPING: <result>[,<IP_address>,<bytes>,<time>,<ttl>]``: one ping reply (2.3.5).
 
@@ -248,7 +247,7 @@ class PingReply(Event):
             self.result, _q(self.ip), self.size or 0, self.time_ms or 0, self.ttl or 0)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class PingSummary(Event):
     """``+QPING: <finresult>[,<sent>,<rcvd>,<lost>,<min>,<max>,<avg>]`` (2.3.5)."""
 
@@ -269,7 +268,7 @@ class PingSummary(Event):
         return b"+QPING: %d," % self.result + b",".join(b"%d" % (c or 0) for c in counts)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class NtpResult(Event):
     """``+QNTP: <result>[,<time>]`` (2.3.6).
 
@@ -289,7 +288,7 @@ class NtpResult(Event):
         return b'+QNTP: %d,"%s"' % (self.result, t.strftime("%Y/%m/%d,%H:%M:%S").encode())
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class DnsResult(Event):
     """``+QIDNSGIP: <result>,<IP_count>,<DNS_ttl>``: the header of a DNS answer (2.3.7)."""
 
@@ -301,7 +300,7 @@ class DnsResult(Event):
         return b"+QIDNSGIP: %d,%d,%d" % (self.result, self.ip_count, self.ttl)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class DnsAddress(Event):
     """``+QIDNSGIP: <hostIPaddr>``: one address line of a DNS answer, quoted or bare (2.3.7)."""
 
@@ -312,7 +311,7 @@ class DnsAddress(Event):
         return b"+QIDNSGIP: " + _b(self.ip)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class DnsServers(Event):
     """``+QIDNSCFG: <contextID>,<pridnsaddr>,<secdnsaddr>[,...]`` (2.3.8): two or four addresses."""
 
@@ -323,7 +322,7 @@ class DnsServers(Event):
         return b"+QIDNSCFG: %d," % self.context_id + b",".join(_q(a) for a in self.addresses)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class DataFormat(Event):
     """``+QICFG: "dataformat",<send_data_format>,<recv_data_format>`` (2.3.9); True is hex."""
 
@@ -334,7 +333,7 @@ class DataFormat(Event):
         return b'+QICFG: "dataformat",%d,%d' % (self.send_hex, self.recv_hex)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class ShowRA(Event):
     """``+QICFG: "showRA",<showRA_mode>`` (2.3.9)."""
 
@@ -344,7 +343,7 @@ class ShowRA(Event):
         return b'+QICFG: "showRA",%d' % self.enabled
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class IpAddress(Event):
     """``+IP: <ip>``: the module has an IP address (registered to the network)."""
 
@@ -355,7 +354,7 @@ class IpAddress(Event):
         return b"+IP: " + _b(self.ip)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class TestResponse(Event):
     """The answer to a test command (``AT+<cmd>=?``), e.g. ``+QIOPEN: (0-10),(0-4),...``.
 
@@ -372,7 +371,7 @@ class TestResponse(Event):
         return _params_line(self.name, self.params)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Info(Event):
     """Any other ``+NAME: ...`` line; ``params`` are ints where numeric, else str (unquoted)."""
 
@@ -383,7 +382,7 @@ class Info(Event):
         return _params_line(self.name, self.params)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Text(Event):
     """Any other line, the module's echo of a command included."""
 
@@ -393,7 +392,7 @@ class Text(Event):
         return self.line
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class ProtocolError(Event):
     """Bytes that break the protocol: ``reason`` says how, ``raw`` holds a bounded part of them."""
 
