@@ -12,6 +12,7 @@ from typing import Any
 
 from . import commands as C
 from . import events as E
+from ._modem_link import CommandTimeout
 from ._modem_streams import open_stream
 from ._result import ResultCode, result_code
 from ._sock import (
@@ -60,6 +61,11 @@ class SocketsMixin:
         self._sockets[sock.connect_id] = sock  # early data for it must find it
         try:
             resp = await self.request(C.QIOpen(0, sock.connect_id, *cmd_args), timeout=timeout)
+        except CommandTimeout:
+            # the module may still be opening it: close it so the id is really free
+            await self._quiet_close(sock.connect_id)
+            self._sockets.pop(sock.connect_id, None)
+            raise
         except BaseException:
             self._sockets.pop(sock.connect_id, None)
             raise
@@ -141,5 +147,5 @@ class SocketsMixin:
         """``AT+QICLOSE``; an ERROR means the id is already free, which is what we want."""
         try:
             await self.request(C.QIClose(connect_id))
-        except CommandError as exc:
+        except (CommandError, CommandTimeout) as exc:
             log.debug("AT+QICLOSE=%d: %s", connect_id, exc)

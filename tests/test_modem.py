@@ -362,3 +362,18 @@ def test_sync_retries_and_times_out_against_a_silent_line():
         with pytest.raises(CommandTimeout, match="3 attempts"):
             await m.start()
     asyncio.run(main())
+
+
+def test_timeouts_are_overridable_and_a_timed_out_open_frees_its_id():
+    # every URC (the +QIOPEN result included) comes 0.5 s late
+    async def body(m):
+        server, (host, port) = await servers.start_tcp_echo()
+        with pytest.raises(CommandTimeout, match=r"\+QIOPEN"):
+            await m.connect(host, port)  # Timeouts(open_result=0.1) below
+        sock = await m.connect(host, port, timeout=5)  # per-call override
+        cid = sock.connect_id
+        await sock.close()
+        server.close()
+        return cid
+
+    assert run(body, url="sim://?latency=0.5", timeouts=Timeouts(open_result=0.1)) == 0
