@@ -50,6 +50,7 @@ __all__ = [
     "DEFAULT_MAX_LINE",
     "LINE_TOO_LONG",
     "MIN_MAX_LINE",
+    "MAX_MAX_LINE",
     "ODD_HEX_LENGTH",
     "RECV_DATA_NOT_TERMINATED",
     "RECV_LENGTH_TOO_LARGE",
@@ -78,6 +79,7 @@ TRUNCATED_RECV = "truncated recv"
 RECV_PREFIX = b'+QIURC: "recv",'
 DEFAULT_MAX_LINE = 4096
 MIN_MAX_LINE = 256
+MAX_MAX_LINE = 1 << 20     # as the C backend: a cap far above any URC (1400 bytes)
 MAX_CONNECT_ID = 31
 
 Buffer = bytes | bytearray | memoryview
@@ -167,9 +169,10 @@ class Tokenizer:
 
     def __init__(self, hex: bool = False, show_ra: bool = False,
                  udp_service: Iterable[int] = (), max_line: int = DEFAULT_MAX_LINE) -> None:
-        if isinstance(max_line, bool) or not isinstance(max_line, int) or max_line < MIN_MAX_LINE:
-            raise InvalidArgument(
-                f"max_line={max_line!r} is out of range: an int >= {MIN_MAX_LINE} is required")
+        if (isinstance(max_line, bool) or not isinstance(max_line, int)
+                or not MIN_MAX_LINE <= max_line <= MAX_MAX_LINE):
+            raise InvalidArgument(f"max_line={max_line!r} is out of range: an int from "
+                                  f"{MIN_MAX_LINE} to {MAX_MAX_LINE} is required")
         self._max = max_line
         self.hex = hex
         self.show_ra = show_ra

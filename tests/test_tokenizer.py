@@ -372,6 +372,7 @@ def test_settings_change_between_feeds(Tokenizer):
 
 
 @pytest.mark.parametrize("kwargs", [{"max_line": 255}, {"max_line": "4096"},
+                                    {"max_line": (1 << 20) + 1}, {"max_line": True},
                                     {"udp_service": {32}}, {"udp_service": {-1}}])
 def test_bad_settings_raise_invalid_argument(Tokenizer, kwargs):
     with pytest.raises(InvalidArgument, match=next(iter(kwargs))):
