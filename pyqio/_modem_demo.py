@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import _modem_servers as servers
+from ._result import ResultCode
 
 DEMO_NAME = "demo.pyqio.test"
 
@@ -207,6 +208,12 @@ async def _ntp(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> None:
 
 async def _ping(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> None:
     result = await modem.ping("127.0.0.1", timeout=2, count=2)
+    if result.summary.result == ResultCode.CREATE_SOCKET_FAILED and modem.url.startswith("sim"):
+        # the simulator pings for real: a host that allows no ICMP socket to this user
+        # cannot, which says nothing about pyqio
+        n.note("ping unavailable on this host (554: no ICMP socket; see sysctl "
+               "net.ipv4.ping_group_range): step not counted")
+        return
     times = ", ".join(f"{r.time_ms} ms" for r in result.replies if r.result == 0)
     n.check("ping 127.0.0.1", result.ok, f"summary {result.summary!r}; replies {times}")
 

@@ -377,3 +377,14 @@ def test_timeouts_are_overridable_and_a_timed_out_open_frees_its_id():
         return cid
 
     assert run(body, url="sim://?latency=0.5", timeouts=Timeouts(open_result=0.1)) == 0
+
+
+def test_at_transcript_is_logged_at_debug(caplog):
+    async def body(m):
+        await m.state()
+
+    with caplog.at_level("DEBUG", logger="pyqio.at"):
+        run(body)
+    lines = [r.getMessage() for r in caplog.records if r.name == "pyqio.at"]
+    assert "-> b'AT+QISTATE?\\r'" in lines
+    assert any(line.startswith("<- ") and "OK" in line for line in lines)
