@@ -109,10 +109,9 @@ class Handlers:
         self.reply(ev.DnsServers(0, tuple(shown)), ev.Ok())  # type: ignore[attr-defined]
 
     def _do_QIDnsGip(self, cmd: Any) -> None:
-        fail = _wire.encode(ev.DnsResult(self.detach_code, 0, 0))
-        if not self._deferred_ok(cmd.context_id, fail):
-            return
-        self.start(self._dns_gip(cmd.hostname), fail)  # type: ignore[attr-defined]
+        if self._deferred_ok(cmd.context_id, lambda code: ev.DnsResult(code, 0, 0)):
+            self.start(self._dns_gip(cmd.hostname),  # type: ignore[attr-defined]
+                       _wire.encode(ev.DnsResult(RC.PDP_CONTEXT_BROKE_DOWN, 0, 0)))
 
     async def _dns_gip(self, hostname: str) -> None:
         ans = await _netsvc.resolve(hostname, tuple(self.dns), self.config.dns_port,
@@ -124,23 +123,26 @@ class Handlers:
         self.urc(_wire.encode(ev.DnsResult(RC.OK, len(ans.addresses), ans.ttl))  # type: ignore[attr-defined]
                  + _wire.encode(ev.DnsAddress(ans.addresses[0])))
 
-    def _deferred_ok(self, context_id: int, fail: bytes) -> bool:
-        """OK for a command with a deferred result; False (after writing it) if it fails now."""
+    def _deferred_ok(self, context_id: int, failure: Any) -> bool:
+        """OK for a command with a deferred result; False if it fails at once.
+
+        ``failure(code)`` is the result event written when there is no PDP context.
+        """
         if context_id != 0:
             self.reply(ev.Error())  # type: ignore[attr-defined]
             return False
         self.reply(ev.Ok())  # type: ignore[attr-defined]
         if not self.attached:
-            self.urc(fail)  # type: ignore[attr-defined]
+            self.urc(_wire.encode(failure(self.detach_code)))  # type: ignore[attr-defined]
             return False
         return True
 
     # NTP (2.3.6) and ping (2.3.5) ---------------------------------------------------
 
     def _do_QNtp(self, cmd: Any) -> None:
-        fail = _wire.encode(ev.NtpResult(self.detach_code))
-        if self._deferred_ok(cmd.context_id, fail):
-            self.start(self._ntp(cmd), fail)  # type: ignore[attr-defined]
+        if self._deferred_ok(cmd.context_id, ev.NtpResult):
+            self.start(self._ntp(cmd),  # type: ignore[attr-defined]
+                       _wire.encode(ev.NtpResult(RC.PDP_CONTEXT_BROKE_DOWN)))
 
     async def _ntp(self, cmd: Any) -> None:
         ans = await _netsvc.resolve(cmd.server, tuple(self.dns), self.config.dns_port,
@@ -153,9 +155,9 @@ class Handlers:
         self.urc(_wire.encode(ev.NtpResult(result, when)))  # type: ignore[attr-defined]
 
     def _do_QPing(self, cmd: Any) -> None:
-        fail = _wire.encode(ev.PingSummary(self.detach_code))
-        if self._deferred_ok(cmd.context_id, fail):
-            self.start(self._ping(cmd), fail)  # type: ignore[attr-defined]
+        if self._deferred_ok(cmd.context_id, ev.PingSummary):
+            self.start(self._ping(cmd),  # type: ignore[attr-defined]
+                       _wire.encode(ev.PingSummary(RC.PDP_CONTEXT_BROKE_DOWN)))
 
     async def _ping(self, cmd: Any) -> None:
         ans = await _netsvc.resolve(cmd.host, tuple(self.dns), self.config.dns_port,
@@ -298,11 +300,13 @@ class Handlers:
         """``OK`` then ``SEND OK`` once the host socket took the data, else ``SEND FAIL``."""
         self.reply(ev.Ok())  # type: ignore[attr-defined]
         cfg = self.config
-        if cfg.peer_close_rate and conn.state == CONNECTED and self.rng.random() < cfg.peer_close_rate:
-            self.socket_closed(conn, force=True)  # the peer went away under this send
-        failed = cfg.send_fail_rate and self.rng.random() < cfg.send_fail_rate
-        ok = not failed and self.attached and conn.write(data, addr)
+        closing = bool(cfg.peer_close_rate) and conn.state == CONNECTED \
+            and self.rng.random() < cfg.peer_close_rate  # the peer goes away under this send
+        failed = bool(cfg.send_fail_rate) and self.rng.random() < cfg.send_fail_rate
+        ok = not (closing or failed) and self.attached and conn.write(data, addr)
         self.urc(_wire.encode(ev.SendOk() if ok else ev.SendFail()))  # type: ignore[attr-defined]
+        if closing:
+            self.socket_closed(conn, force=True)
 
     # host socket events (2.4) --------------------------------------------------------
 

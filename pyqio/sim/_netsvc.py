@@ -14,7 +14,6 @@ import ipaddress
 import os
 import socket
 import struct
-import time
 from dataclasses import dataclass
 
 from .._result import ResultCode as RC
@@ -72,34 +71,43 @@ async def resolve(name: str, servers: "tuple[str, ...]", port: int, timeout: flo
     return DnsAnswer(RC.DNS_PARSE_FAILED)
 
 
-def _sntp_blocking(ip: str, port: int, timeout: float) -> dt.datetime:
-    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as s:
-        s.settimeout(timeout)
-        request = bytearray(48)
-        request[0] = 0x23  # LI 0, version 4, mode 3 (client)
-        request[40:48] = os.urandom(8)  # transmit timestamp: the nonce the reply must echo
-        s.sendto(request, (ip, port))
-        deadline = time.monotonic() + timeout
-        while True:
-            s.settimeout(max(deadline - time.monotonic(), 0.001))
-            reply, _ = s.recvfrom(1024)
-            # mode 4 (server), stratum > 0 (not a kiss-o'-death), our nonce as origin
-            if len(reply) >= 48 and reply[0] & 7 == 4 and reply[1] and reply[24:32] == request[40:48]:
-                break
-    secs, frac = struct.unpack("!II", reply[40:48])
-    return dt.datetime.fromtimestamp(secs - _NTP_EPOCH + frac / 2**32, dt.timezone.utc)
+async def _readable(sock: socket.socket, deadline: float) -> bool:
+    """Wait until *sock* can be read or *deadline* (loop time) passes; cancellable at once."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    loop.add_reader(sock.fileno(), lambda: ready.done() or ready.set_result(True))
+    try:
+        return await asyncio.wait_for(ready, max(deadline - loop.time(), 0))
+    except asyncio.TimeoutError:
+        return False
+    finally:
+        loop.remove_reader(sock.fileno())
 
 
 async def sntp(ip: str, port: int, timeout: float = 5.0) -> "tuple[int, dt.datetime | None]":
-    """(result, UTC time) from the SNTP server at *ip*:*port*; 569 on timeout."""
-    try:
-        when = await asyncio.to_thread(_sntp_blocking, ip, port, timeout)
-    except (TimeoutError, socket.timeout):
-        return RC.OPERATION_TIMEOUT, None
-    except OSError:
-        return RC.SOCKET_CONNECTION_FAILED, None
-    return RC.OK, when.replace(microsecond=0)
+    """(result, UTC time) from the SNTP server at *ip*:*port*; 569 when no answer comes."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    deadline = asyncio.get_running_loop().time() + timeout
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        s.setblocking(False)
+        request = bytearray(48)
+        request[0] = 0x23  # LI 0, version 4, mode 3 (client)
+        request[40:48] = os.urandom(8)  # transmit timestamp: the nonce the reply must echo
+        try:
+            s.sendto(request, (ip, port))
+        except OSError:
+            return RC.SOCKET_WRITE_FAILED, None
+        while await _readable(s, deadline):
+            try:
+                reply = s.recv(1024)
+            except OSError:
+                continue  # ICMP unreachable: keep waiting, as a module would, until timeout
+            # mode 4 (server), stratum > 0 (not a kiss-o'-death), our nonce as origin
+            if len(reply) >= 48 and reply[0] & 7 == 4 and reply[1] and reply[24:32] == request[40:48]:
+                secs, frac = struct.unpack("!II", reply[40:48])
+                when = dt.datetime.fromtimestamp(secs - _NTP_EPOCH + frac / 2**32, dt.timezone.utc)
+                return RC.OK, when.replace(microsecond=0)
+    return RC.OPERATION_TIMEOUT, None
 
 
 @dataclass(frozen=True)
@@ -128,44 +136,49 @@ def _icmp_socket() -> "tuple[socket.socket, bool] | None":
     return None
 
 
-def _ping_blocking(ip: str, seq: int, size: int, timeout: float) -> PingResult:
-    opened = _icmp_socket()
-    if opened is None:
-        return PingResult(RC.CREATE_SOCKET_FAILED)
-    sock, raw = opened
-    ident = os.getpid() & 0xFFFF
-    with sock:
-        sock.setsockopt(socket.IPPROTO_IP, _IP_RECVTTL, 1)
-        payload = bytes(i & 0xFF for i in range(size))
-        header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-        packet = struct.pack("!BBHHH", 8, 0, _checksum(header + payload), ident, seq) + payload
-        start = time.monotonic()
-        sock.sendto(packet, (ip, 0))
-        while True:
-            left = start + timeout - time.monotonic()
-            if left <= 0:
-                return PingResult(RC.OPERATION_TIMEOUT)
-            sock.settimeout(left)
-            try:
-                data, anc, _, _ = sock.recvmsg(65535, socket.CMSG_SPACE(4))
-            except (TimeoutError, socket.timeout):
-                return PingResult(RC.OPERATION_TIMEOUT)
-            ttl = next((struct.unpack("i", d[:4])[0] for lvl, typ, d in anc
-                        if lvl == socket.IPPROTO_IP and typ == socket.IP_TTL), 0)
-            if raw:
-                ttl, data = data[8], data[(data[0] & 0x0F) * 4:]
-            # unprivileged sockets rewrite the id, so only raw sockets check it
-            if len(data) >= 8 and data[0] == 0 and struct.unpack("!H", data[6:8])[0] == seq \
-                    and (not raw or struct.unpack("!H", data[4:6])[0] == ident):
-                rtt = round((time.monotonic() - start) * 1000)
-                return PingResult(RC.OK, rtt, ttl)
+def _echo_request(ident: int, seq: int, size: int) -> bytes:
+    payload = bytes(i & 0xFF for i in range(size))
+    header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+    return struct.pack("!BBHHH", 8, 0, _checksum(header + payload), ident, seq) + payload
+
+
+def _echo_reply(sock: socket.socket, raw: bool, ident: int, seq: int) -> "int | None":
+    """The TTL of our echo reply if *sock* holds it, else None (someone else's ICMP)."""
+    data, anc, _, _ = sock.recvmsg(65535, socket.CMSG_SPACE(4))
+    ttl = next((struct.unpack("i", d[:4])[0] for lvl, typ, d in anc
+                if lvl == socket.IPPROTO_IP and typ == socket.IP_TTL), 0)
+    if raw:
+        ttl, data = data[8], data[(data[0] & 0x0F) * 4:]
+    # unprivileged ICMP sockets rewrite the id, so only raw sockets check it
+    if len(data) >= 8 and data[0] == 0 and struct.unpack("!H", data[6:8])[0] == seq \
+            and (not raw or struct.unpack("!H", data[4:6])[0] == ident):
+        return ttl
+    return None
 
 
 async def ping_once(ip: str, seq: int, size: int, timeout: float) -> PingResult:
     """One ICMP echo request to *ip* (IPv4) and its reply, or the result code of the failure."""
     if ":" in ip:
         return PingResult(RC.OPERATION_NOT_SUPPORTED)
-    try:
-        return await asyncio.to_thread(_ping_blocking, ip, seq & 0xFFFF, size, timeout)
-    except OSError:
-        return PingResult(RC.SOCKET_WRITE_FAILED)
+    opened = _icmp_socket()
+    if opened is None:
+        return PingResult(RC.CREATE_SOCKET_FAILED)
+    sock, raw = opened
+    ident, seq = os.getpid() & 0xFFFF, seq & 0xFFFF
+    loop = asyncio.get_running_loop()
+    with sock:
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_IP, _IP_RECVTTL, 1)
+        start = loop.time()
+        try:
+            sock.sendto(_echo_request(ident, seq, size), (ip, 0))
+        except OSError:
+            return PingResult(RC.SOCKET_WRITE_FAILED)
+        while await _readable(sock, start + timeout):
+            try:
+                ttl = _echo_reply(sock, raw, ident, seq)
+            except OSError:
+                continue
+            if ttl is not None:
+                return PingResult(RC.OK, round((loop.time() - start) * 1000), ttl)
+    return PingResult(RC.OPERATION_TIMEOUT)
