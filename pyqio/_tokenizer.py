@@ -209,7 +209,11 @@ class Tokenizer:
 
     @udp_service.setter
     def udp_service(self, ids: Iterable[int]) -> None:
-        ids = frozenset(ids)
+        try:
+            ids = frozenset(ids)
+        except TypeError:
+            raise InvalidArgument(f"udp_service={ids!r}: an iterable of connect ids "
+                                  f"0-{MAX_CONNECT_ID} is required") from None
         for i in ids:
             if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= MAX_CONNECT_ID:
                 raise InvalidArgument(
@@ -268,9 +272,7 @@ class Tokenizer:
     def reset(self) -> None:
         """Forget partial input; keep the settings."""
         self._state = _START
-        self._buf = bytearray()     # the plain line, or the URC line up to DATA
-        self._pay = bytearray()     # the payload so far
-        self._held = self._quoted = self._qclosed = False
+        self._reset_recv()
 
     def _buffered(self) -> int:
         """Bytes held for partial input (for the memory-bound tests)."""
@@ -286,10 +288,10 @@ class Tokenizer:
         """An error found on *byte*: line start after a CR or LF, else DISCARD."""
         out.append((T_ERROR, reason, raw))
         self._state = _START if byte == _CR or byte == _LF else _DISCARD
-        self.reset_recv()
+        self._reset_recv()
         return pos
 
-    def reset_recv(self) -> None:
+    def _reset_recv(self) -> None:
         self._buf = bytearray()
         self._pay = bytearray()
         self._held = self._quoted = self._qclosed = False
@@ -668,5 +670,5 @@ class Tokenizer:
                 return self._fail(out, BAD_HEX_DIGIT, self._urc(), _CR, pos)
         out.append((T_RECV, self._id, self._len, self._ip, self._port, pay, self._len >= 0))
         self._state = _START
-        self.reset_recv()
+        self._reset_recv()
         return pos
