@@ -73,6 +73,8 @@ def has_paren(fields: list[Field]) -> bool:
 def to_int(field: Field, what: str) -> int:
     """The integer of a bare numeric field; :class:`Shape` naming *what* otherwise."""
     kind, value = field
+    if kind == BARE and value.isdigit() and value.isascii():  # the common case, no regex
+        return int(value)
     if kind != BARE or not _INT_RE.match(value):
         raise Shape(f"{what} is not an integer: {_show(field)}")
     return int(value)

@@ -209,7 +209,7 @@ def classify_line(line: bytes) -> Event:
         return Text(line)
     try:
         fields = F.split(rest)
-        if F.has_paren(fields):
+        if "(" in rest and F.has_paren(fields):
             return TestResponse(name, tuple(F.generic(x) for x in fields))
         handler = _HANDLERS.get(name)
         return handler(fields) if handler is not None else _info(name, fields)
