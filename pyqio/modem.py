@@ -56,7 +56,6 @@ log = logging.getLogger("pyqio.modem")
 BOOT_LINE = b"RDY"  # what the module prints when it has (re)booted
 
 
-
 @dataclasses.dataclass
 class ReconnectPolicy:
     """Reopen the transport after it vanished, with exponential backoff.
@@ -74,7 +73,17 @@ class ReconnectPolicy:
 
 
 class Modem(SocketsMixin, OpsMixin):
-    """An asyncio driver for one BC660K-GL over one transport URL."""
+    """An asyncio driver for one BC660K-GL over one transport URL.
+
+    *url* names the link (see :func:`pyqio.transports.open_transport`).
+    *timeouts* overrides the note's 5 s / 60 s (:class:`Timeouts`); every method
+    that sends a command also takes ``timeout=``.  *reconnect* turns on
+    reopening a vanished link (:class:`ReconnectPolicy`).  *wait_ip* is how long
+    bring-up waits for ``+IP:``; *sync_attempts* how many ``AT`` it tries.
+    *buffer_limit* bounds each socket's receive buffer (policy in
+    :mod:`pyqio._sock`).  *trace* is called as ``trace(kind, data)`` with
+    ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
+    """
 
     def __init__(self, url: str = "sim://", *, timeouts: Timeouts | None = None,
                  reconnect: ReconnectPolicy | None = None, wait_ip: float = 5.0,
@@ -128,7 +137,8 @@ class Modem(SocketsMixin, OpsMixin):
         try:
             await self._bring_up()
         except BaseException:
-            self._link.close() if self._link else None
+            if self._link is not None:
+                self._link.close()
             raise
         self._up.set()
 
@@ -136,7 +146,9 @@ class Modem(SocketsMixin, OpsMixin):
         from .session import Session
         from .transports import open_transport
 
-        session = Session(recv_format="text", show_ra=False)
+        # the module keeps AT+QICFG in NVRAM (2.3.9): after a reconnect, frame what
+        # arrives before bring-up has read them again by what they were
+        session = Session(recv_format="hex" if self.recv_hex else "text", show_ra=self.show_ra)
         link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
                     on_lost=self._on_lost, trace=self.trace)
         self._ip_event.clear()
@@ -148,7 +160,9 @@ class Modem(SocketsMixin, OpsMixin):
         """``AT`` until answered (retried with backoff: the first ``AT`` after a
         deep-sleep wake is swallowed), ``ATE0``, read ``dataformat`` and ``showRA``
         (note 2.3.9) so decoding matches the module, then wait for ``+IP:`` (note 2.3.1,
-        NOTE 4: sockets only after the IP address URC)."""
+        NOTE 4: sockets only after the IP address URC).  The note has no command that
+        reads the address back, so a module whose ``+IP:`` came before the port was
+        opened is taken as attached after *wait_ip* seconds (``ip`` stays None)."""
         await self._sync()
         await self.request(C.Echo(False))
         fmt = await self.request(C.QICfgDataFormat())
@@ -182,16 +196,12 @@ class Modem(SocketsMixin, OpsMixin):
                              command=b"AT\r")
 
     def _sync_decoder(self) -> None:
-        # the session follows AT+QICFG it sees succeed; a query's answer is made sure of here
-        dec = getattr(self._link.session, "decoder", None) if self._link else None
-        if dec is None:
-            return
-        for attr, value in (("recv_format", "hex" if self.recv_hex else "text"),
-                            ("show_ra", self.show_ra)):
-            try:
-                setattr(dec, attr, value)
-            except AttributeError:  # pragma: no cover - depends on the decoder
-                pass
+        # the session follows the AT+QICFG writes it sees succeed; what a *query*
+        # answered (bring-up) is applied here
+        if self._link is not None:
+            dec = self._link.session.decoder
+            dec.recv_format = "hex" if self.recv_hex else "text"
+            dec.show_ra = self.show_ra
 
     async def close(self) -> None:
         """Close every socket (``AT+QICLOSE``), then the transport."""
