@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pyqio import ResultCode
 from pyqio._lines import classify_line
@@ -24,6 +26,7 @@ from pyqio.events import (
     DnsResult,
     DnsServers,
     Error,
+    Event,
     Incoming,
     Info,
     IpAddress,
@@ -340,3 +343,34 @@ def test_pyqio_decode_is_the_contract_function_whatever_was_imported_first(first
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True).stdout
     assert out.strip() == "[Ok()]"
+
+
+# ---- garbage never raises ----
+
+_KNOWN = [b"+QIOPEN:", b"+QISTATE:", b"+QISEND:", b"+QPING:", b"+QNTP:", b"+QIDNSGIP:",
+          b"+QIDNSCFG:", b'+QICFG: "dataformat",', b'+QICFG: "showRA",', b"+IP:",
+          b'+QIURC: "closed",', b'+QIURC: "incoming",', b"+CME ERROR:", b"+X:"]
+_GARBAGE = st.binary(max_size=80).filter(lambda b: b"\r" not in b and b"\n" not in b)
+_PIECES = st.sampled_from([b'"', b",", b" ", b"(", b")", b"-", b"0", b"65535", b"1.2.3.4",
+                           b"/", b":", b"+32", b"2019/06/11,11:08:20", b"\xff", b"x"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_KNOWN), st.lists(_PIECES | _GARBAGE, max_size=12))
+def test_known_prefix_with_any_parameters_gives_an_event_never_an_exception(
+        prefix: bytes, pieces: list) -> None:
+    line = prefix + b"".join(pieces)
+    event = classify_line(line)
+    assert isinstance(event, Event)
+    if isinstance(event, ProtocolError):
+        assert event.raw == line and event.reason
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_decode_to_events_never_an_exception(decoder_factory, data) -> None:
+    dec = decoder_factory(max_line=256, show_ra=True)
+    events = dec.feed(data) + dec.finish()
+    assert all(isinstance(e, Event) for e in events)
+    assert all(len(e.raw) <= 256 for e in events if isinstance(e, ProtocolError))
