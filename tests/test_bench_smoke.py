@@ -1,0 +1,117 @@
+"""``pyqio bench`` runs end to end on tiny streams and prints every row of its table.
+
+No timing is asserted: the numbers are whatever the machine gives; the tests check
+that every path is measured on every stream, that the paths decode the same
+streams to the same payloads (so the comparison is fair), and that bad options
+are refused with the parameter, the value and the range.
+
+Needs: nothing beyond the package (pytest-benchmark only for ``pytest bench/``).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pyqio import _cli_bench as B
+from pyqio.events import Recv
+
+STREAMS = [f"text-{n}" for n in B.TEXT_SIZES] + [f"hex-{n}" for n in B.HEX_SIZES] + ["mixed"]
+COMMON = ["C events", "Python events", "C demux", "naive re", "memcpy"]
+
+
+def bench(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pyqio", "bench", "--quick", "--size", "2048",
+                           "--repeat", "1", *args], capture_output=True, text=True, timeout=120)
+
+
+def expected_rows() -> set[tuple[str, str]]:
+    rows = {(s, p) for s in STREAMS for p in COMMON}
+    rows |= {(s, "unhexlify") for s in STREAMS if s.startswith("hex-")}
+    return rows
+
+
+def test_bench_prints_one_table_with_every_stream_and_path():
+    proc = bench()
+    assert proc.returncode == 0, proc.stderr
+    found = set()
+    for line in proc.stdout.splitlines():
+        words = line.split()
+        for path in COMMON + ["unhexlify"]:
+            if words[:1] and words[0] in STREAMS and line[11:].startswith(path):
+                mb_s, ns_event = line[11 + 14:].split()[:2]
+                assert float(mb_s) > 0 and float(ns_event) > 0
+                found.add((words[0], path))
+    assert found == expected_rows()
+    for goal in ("x_naive", "of_memcpy", "x_unhexlify"):
+        assert goal in proc.stdout
+    assert "2 cores" in proc.stdout or "cores" in proc.stdout
+
+
+def test_bench_json_has_rows_goals_and_machine():
+    proc = bench("--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert {(r["stream"], r["path"]) for r in out["rows"]} == expected_rows()
+    assert {"cpu", "cores", "python", "date", "backend"} <= set(out["machine"])
+    assert len(out["goals"]) == len(B.GOALS)
+    text16 = {r["path"]: r for r in out["rows"] if r["stream"] == "text-16"}
+    assert {"x_naive"} <= set(text16["C events"]) and "of_memcpy" in text16["C demux"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--size", "10"], ["--size", "'10'", "256"]),
+    (["--repeat", "0"], ["--repeat", "'0'", "1 to 1000"]),
+    (["--chunk", "x"], ["--chunk", "'x'"]),
+])
+def test_bench_refuses_bad_options_naming_them(args, words):
+    proc = subprocess.run([sys.executable, "-m", "pyqio", "bench", *args],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    for word in words:
+        assert word in proc.stderr
+
+
+@pytest.mark.parametrize("stream", B.standard_streams(4096), ids=lambda s: s.name)
+def test_every_path_decodes_the_same_payloads(stream):
+    """The naive baseline, typed events on both backends and the demux path agree on
+    each stream's payloads: the table compares equal work."""
+    chunks = stream.chunks(512)
+    per_path = {}
+    for backend in B.available_backends():
+        dec = B.make_decoder(stream, backend)
+        events = [e for c in chunks for e in dec.feed(c)]
+        assert len(events) == stream.events
+        per_path[backend] = [(e.connect_id, e.data) for e in events if isinstance(e, Recv)]
+    naive = B.NaiveParser(stream.recv_format == "hex")
+    per_path["naive"] = [(t[1], t[3]) for c in chunks for t in naive.feed(c) if t[0] == "recv"]
+    if "c" in B.available_backends():
+        bufs = [bytearray() for _ in range(5)]
+        dec = B.make_decoder(stream, "c")
+        rest = [e for c in chunks for e in dec.feed_demux(c, bufs)]
+        assert len(rest) == stream.events - stream.urcs
+        joined = [b"".join(p for i, p in per_path["naive"] if i == cid)
+                  for cid in range(5)]
+        assert [bytes(b) for b in bufs] == joined
+    payloads = list(per_path.values())
+    assert len(payloads[0]) == stream.urcs
+    assert all(p == payloads[0] for p in payloads)
+    if stream.hex_payloads:
+        import binascii
+        assert [binascii.unhexlify(h) for h in stream.hex_payloads] == [p for _, p in payloads[0]]
+
+
+def test_make_decoder_really_uses_the_named_backend():
+    stream = B.make_stream("t", 16, 256)
+    assert type(B.make_decoder(stream, "python")._tok).__module__ == "pyqio._tokenizer"
+    if "c" in B.available_backends():
+        assert type(B.make_decoder(stream, "c")._tok).__module__ == "pyqio._ctokenizer"
+
+
+def test_mixed_stream_holds_responses_between_urcs():
+    stream = B.make_stream("mixed", 64, 4096, urc_share=0.5)
+    assert 0 < stream.urcs < stream.events
+    assert b"\r\nSEND OK\r\n" in stream.data and b'"recv"' in stream.data
+    assert all(c not in B.payload(1024, 3) for c in b'\r\n"')
