@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import os
 import random
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 import pytest
 
@@ -34,12 +34,12 @@ def load_backend(name: str) -> type:
 
 
 @pytest.fixture(params=sorted(BACKENDS), scope="session")
-def Tokenizer(request: pytest.FixtureRequest) -> type:  # noqa: N802 - it is a class
+def Tokenizer(request: pytest.FixtureRequest) -> type:
     """The Tokenizer class of one backend; every test using it runs on both."""
     return load_backend(request.param)
 
 
-def feed_all(tok_cls: type, data: bytes, splits: Optional[Iterable[int]] = None,
+def feed_all(tok_cls: type, data: bytes, splits: Iterable[int] | None = None,
              **settings) -> list:
     """Feed *data* to a new ``tok_cls(**settings)`` cut at the offsets *splits*
     (None: whole) and return every token, those of ``finish()`` included."""
