@@ -218,8 +218,13 @@ class Modem(SocketsMixin, OpsMixin):
             self._link.close()
 
     async def wait_ready(self) -> None:
-        """Wait until the module is up: after :meth:`start`, a reconnect or a restart."""
+        """Wait until the module is up: after :meth:`start`, a reconnect or a restart.
+
+        Raises :class:`LinkError` when the link is lost for good (no reconnect
+        policy, or it gave up)."""
         await self._up.wait()
+        if self._link is not None and self._link.lost is not None:
+            raise self._link.lost
 
     # -- requests --------------------------------------------------------------
     async def request(self, cmd: Any, payload: bytes | None = None, *,
@@ -227,10 +232,10 @@ class Modem(SocketsMixin, OpsMixin):
         """Send one :mod:`pyqio.commands` command; the session's Response."""
         if self._link is None:
             raise LinkError("the modem is not open")
+        if self._link.lost is not None and self.reconnect is not None and not self._closing:
+            await self._up.wait()  # set again once reconnected, or once it gave up
         if self._link.lost is not None:
-            if self.reconnect is None or self._closing:
-                raise self._link.lost
-            await self._up.wait()
+            raise self._link.lost
         return await self._link.request(cmd, payload, timeout)
 
     # -- events from the module --------------------------------------------------
@@ -306,7 +311,8 @@ class Modem(SocketsMixin, OpsMixin):
         for sock in list(self._sockets.values()):
             sock._fail(err)
         self._sockets.clear()
-        if self.reconnect is not None and not self._closing:
+        busy = self._reconnect_task is not None and not self._reconnect_task.done()
+        if self.reconnect is not None and not self._closing and not busy:
             self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
@@ -326,8 +332,11 @@ class Modem(SocketsMixin, OpsMixin):
                 return
             except (OSError, CommandError, LinkError, CommandTimeout) as exc:
                 log.warning("reconnect attempt %d failed: %s", attempt, exc)
+                if self._link is not None and self._link.lost is None:
+                    self._link.close()  # opened but not brought up: do not leak it
                 delay = min(delay * policy.factor, policy.max_delay)
         log.error("gave up reconnecting to %s", self.url)
+        self._up.set()  # release the waiters: they find the link still lost and raise
 
     async def _restore(self, send_hex: bool, recv_hex: bool, show_ra: bool) -> None:
         if (send_hex, recv_hex) != (self.send_hex, self.recv_hex):

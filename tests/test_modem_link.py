@@ -174,3 +174,28 @@ def test_module_restart_fails_sockets_and_brings_the_module_up_again():
     restarts, rows, got = asyncio.run(asyncio.wait_for(main(), 30))
     assert restarts == 1 and rows == [] and got == b"after the restart"
     assert tx.count(b"ATE0\r") == 2  # echo turned off again after the reboot
+
+
+def test_reconnect_that_gives_up_ends_waiting_requests_with_link_error():
+    links: list = []
+
+    def factory():
+        sim = Simulator()
+        links.append(sim)
+        return sim
+
+    async def main():
+        server = await serve_tcp("127.0.0.1", 0, factory)
+        port = server.sockets[0].getsockname()[1]
+        m = await Modem.open(f"socket://127.0.0.1:{port}",
+                             reconnect=ReconnectPolicy(initial_delay=0.05, max_attempts=2))
+        server.close()  # stops listening at once: nobody to reconnect to
+        links[0].transport.abort()
+        with pytest.raises(LinkError):
+            await asyncio.wait_for(m.state(), 10)
+        with pytest.raises(LinkError):
+            await asyncio.wait_for(m.wait_ready(), 10)
+        await m.close()
+        return len(links)
+
+    assert asyncio.run(asyncio.wait_for(main(), 30)) == 1
