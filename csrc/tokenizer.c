@@ -45,13 +45,27 @@ static const char *const REASONS[QIO_E_COUNT] = {
     "recv data not terminated", "bad hex digit", "odd hex length", "truncated recv",
 };
 
-/* hex digit value, or -1: decoding is strict (no 0xFF for bad digits, no skipping) */
-static const int8_t HEXVAL[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
-    ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
-    ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
-    ['F'] = 16,
-};  /* stored +1 so that the zero-initialised rest means "not a digit" */
+/* Hex digits, strictly (no 0xFF for bad digits, no skipping). Both tables
+ * hold 0x100 for a digit, 0 for anything else, so that ANDing the entries of
+ * a payload keeps 0x100 only if every byte was a digit; a pair decodes to the
+ * low byte of HEX_HI[a] | HEX_LO[b]. */
+#define D(c, v) [c] = 0x100 | ((v) << 4)
+static const uint16_t HEX_HI[256] = {
+    D('0', 0), D('1', 1), D('2', 2), D('3', 3), D('4', 4), D('5', 5), D('6', 6), D('7', 7),
+    D('8', 8), D('9', 9), D('a', 10), D('b', 11), D('c', 12), D('d', 13), D('e', 14),
+    D('f', 15), D('A', 10), D('B', 11), D('C', 12), D('D', 13), D('E', 14), D('F', 15),
+};
+#undef D
+#define D(c, v) [c] = 0x100 | (v)
+static const uint16_t HEX_LO[256] = {
+    D('0', 0), D('1', 1), D('2', 2), D('3', 3), D('4', 4), D('5', 5), D('6', 6), D('7', 7),
+    D('8', 8), D('9', 9), D('a', 10), D('b', 11), D('c', 12), D('d', 13), D('e', 14),
+    D('f', 15), D('A', 10), D('B', 11), D('C', 12), D('D', 13), D('E', 14), D('F', 15),
+};
+#undef D
+
+/* Bytes that stop a plain line: CR, LF (its end) and NUL (dropped). */
+static const uint8_t LINE_STOP[256] = {[0] = 1, ['\r'] = 1, ['\n'] = 1};
 
 const char *qio_reason_string(int reason)
 {
@@ -107,6 +121,14 @@ static int is_eol(unsigned char c)
 
 /* ---- emitting tokens (the caller checked there is room for one) ---- */
 
+/* After each token: is there still room for the largest one? */
+static void update_full(qio_parser *p)
+{
+    p->full = p->ntok >= p->tok_cap || p->nseg >= p->seg_cap
+        || p->arena_cap - p->arena_used < p->buf_cap
+        || p->dmx_cap - p->dmx_used < p->buf_cap;
+}
+
 static qio_token *new_token(qio_parser *p, int kind, const unsigned char *bytes, size_t n)
 {
     qio_token *t = &p->tok[p->ntok++];
@@ -115,6 +137,7 @@ static qio_token *new_token(qio_parser *p, int kind, const unsigned char *bytes,
     t->len = (int32_t)n;
     memcpy(p->arena + p->arena_used, bytes, n);
     p->arena_used += n;
+    update_full(p);
     return t;
 }
 
@@ -145,34 +168,45 @@ static void too_long(qio_parser *p, unsigned char c)
     p->state = is_eol(c) ? S_START : S_DISCARD;
 }
 
-/* Strict hex decoding: returns 0 when every byte is a hex digit. */
+/* Strict hex decoding of n (even) digits: returns 0 when every byte is a digit. */
 static int unhex(unsigned char *dst, const unsigned char *src, size_t n)
 {
-    int bad = 0;
+    unsigned all = 0x100;
     for (size_t i = 0; i < n; i += 2) {
-        int hi = HEXVAL[src[i]], lo = HEXVAL[src[i + 1]];
-        bad |= (hi == 0) | (lo == 0);
-        dst[i / 2] = (unsigned char)((((hi - 1) & 15) << 4) | ((lo - 1) & 15));
+        unsigned hi = HEX_HI[src[i]], lo = HEX_LO[src[i + 1]];
+        all &= hi & lo;
+        dst[i / 2] = (unsigned char)(hi | lo);
     }
-    return bad;
+    return all == 0;
 }
 
-/* The payload is buf[pay_off..pay_end); the line end has been read. */
-static void emit_recv(qio_parser *p, size_t pay_end)
+/* A hex error: the raw is the whole URC line. A payload taken straight from
+ * the input (pay is not in buf) and its closing quote are not in buf yet. */
+static void hex_error(qio_parser *p, int reason, const unsigned char *pay, size_t n)
 {
-    const unsigned char *pay = p->buf + p->pay_off;
-    size_t n = pay_end - p->pay_off;
+    if (pay != p->buf + p->pay_off) {
+        memcpy(p->buf + p->len, pay, n);
+        p->len += n;
+        if (p->quoted)
+            p->buf[p->len++] = '"';
+    }
+    emit_error(p, reason, p->len);
+}
+
+/* The payload pay[0..n) is complete and the line end after it read. */
+static void emit_recv(qio_parser *p, const unsigned char *pay, size_t n)
+{
     int demuxed = (size_t)p->id < p->demux_n && p->demux[p->id];
     unsigned char *dst = demuxed ? p->dmx + p->dmx_used : p->arena + p->arena_used;
 
     p->state = S_START;
     if (p->uhex) {
         if (n & 1) {
-            emit_error(p, QIO_E_ODD_HEX, p->len);
+            hex_error(p, QIO_E_ODD_HEX, pay, n);
             return;
         }
         if (unhex(dst, pay, n)) {
-            emit_error(p, QIO_E_BAD_HEX, p->len);
+            hex_error(p, QIO_E_BAD_HEX, pay, n);
             return;
         }
         n /= 2;
@@ -201,6 +235,7 @@ static void emit_recv(qio_parser *p, size_t pay_end)
             p->arena_used += (size_t)p->ip_len;
         }
     }
+    update_full(p);
     p->len = 0;
 }
 
@@ -250,7 +285,7 @@ static int is_digit(unsigned char c)
 
 static int is_ipch(unsigned char c)
 {
-    return HEXVAL[c] != 0 || c == '.' || c == ':';
+    return HEX_LO[c] != 0 || c == '.' || c == ':';
 }
 
 static int address_expected(const qio_parser *p)
@@ -346,38 +381,55 @@ static void header_byte(qio_parser *p, unsigned char c)
         hdr_push(p, c);
 }
 
-/* ---- the main loop ---- */
-
-static int out_full(const qio_parser *p)
+/* Header bytes while the header lasts and no token is emitted. */
+static const unsigned char *header_bytes(qio_parser *p, const unsigned char *s,
+                                         const unsigned char *e)
 {
-    return p->ntok >= p->tok_cap || p->nseg >= p->seg_cap
-        || p->arena_cap - p->arena_used < p->buf_cap
-        || p->dmx_cap - p->dmx_used < p->buf_cap;
+    while (s < e && p->state >= R_ID_SP && p->state < R_DATA) {
+        unsigned char c = *s++;
+        if (c != 0)     /* NULs outside a payload are dropped */
+            header_byte(p, c);
+    }
+    return s;
 }
 
-/* Plain line bytes until a line end, the recv prefix or the cap. */
+/* ---- the main loop ---- */
+
+/* Plain line bytes until a line end, the recv prefix or the cap. The bytes
+ * between stops are copied in one go; the prefix is checked when the line
+ * reaches its length, the cap when it reaches max_line. */
 static const unsigned char *line_bytes(qio_parser *p, const unsigned char *s,
                                        const unsigned char *e)
 {
     while (s < e) {
-        unsigned char c = *s++;
-        if (c <= '\r' && (c == '\r' || c == '\n' || c == 0)) {
-            if (c == 0)
-                continue;
-            new_token(p, QIO_T_LINE, p->buf, p->len);
-            p->len = 0;
-            p->state = S_START;
-            return s;
+        size_t goal = p->len < PREFIX_LEN ? PREFIX_LEN : p->max_line;
+        const unsigned char *q = s, *lim = e;
+        if ((size_t)(e - s) > goal - p->len)
+            lim = s + (goal - p->len);
+        while (q < lim && !LINE_STOP[*q])
+            q++;
+        memcpy(p->buf + p->len, s, (size_t)(q - s));
+        p->len += (size_t)(q - s);
+        s = q;
+        if (p->len == goal) {
+            if (goal == p->max_line) {
+                too_long(p, s[-1]);
+                return s;
+            }
+            if (memcmp(p->buf, PREFIX, PREFIX_LEN) == 0) {
+                start_urc(p);
+                return s;
+            }
+            continue;
         }
-        p->buf[p->len++] = c;
-        if (p->len == PREFIX_LEN && c == ',' && memcmp(p->buf, PREFIX, PREFIX_LEN) == 0) {
-            start_urc(p);
-            return s;
-        }
-        if (p->len == p->max_line) {
-            too_long(p, c);
-            return s;
-        }
+        if (s == e)
+            break;
+        if (*s++ == 0)
+            continue;
+        new_token(p, QIO_T_LINE, p->buf, p->len);
+        p->len = 0;
+        p->state = S_START;
+        return s;
     }
     return s;
 }
@@ -417,7 +469,7 @@ static const unsigned char *unframed_bytes(qio_parser *p, const unsigned char *s
                 p->buf[p->len++] = c;
                 p->state = R_UNF_Q;
             } else {
-                emit_recv(p, p->len);
+                emit_recv(p, p->buf + p->pay_off, p->len - p->pay_off);
             }
             return s;
         }
@@ -434,7 +486,7 @@ static const unsigned char *unframed_bytes(qio_parser *p, const unsigned char *s
 static void unframed_quote(qio_parser *p, unsigned char c)
 {
     if (is_eol(c)) {
-        emit_recv(p, p->len - 1);
+        emit_recv(p, p->buf + p->pay_off, p->len - 1 - p->pay_off);
         return;
     }
     /* the held '"' was payload */
@@ -452,18 +504,28 @@ static void unframed_quote(qio_parser *p, unsigned char c)
         too_long(p, c);
 }
 
-static void data_first(qio_parser *p, unsigned char c, const unsigned char **s)
+/* DATA's first byte: '"' opens a quoted payload; any other is payload (not
+ * consumed here). When a framed payload and its terminator are all in the
+ * input, the token is made from the input directly (the common case). */
+static const unsigned char *data_first(qio_parser *p, const unsigned char *s,
+                                       const unsigned char *e)
 {
-    if (c == '"') {
+    if (*s == '"') {
         p->quoted = 1;
-        p->buf[p->len++] = c;
-        ++*s;
+        p->buf[p->len++] = *s++;
     }
     p->pay_off = p->len;
-    if (!p->framed)
+    if (!p->framed) {
         p->state = R_UNF;
-    else
-        p->state = p->remaining ? R_FRAMED : R_FRAMED_END;
+        return s;
+    }
+    p->state = p->remaining ? R_FRAMED : R_FRAMED_END;
+    size_t after = p->remaining + (size_t)p->quoted;    /* where the line end belongs */
+    if ((size_t)(e - s) > after && is_eol(s[after]) && (!p->quoted || s[after - 1] == '"')) {
+        emit_recv(p, s, p->remaining);
+        return s + after + 1;
+    }
+    return s;
 }
 
 static void after_framed(qio_parser *p, unsigned char c)
@@ -478,7 +540,7 @@ static void after_framed(qio_parser *p, unsigned char c)
         return;
     }
     if (is_eol(c))
-        emit_recv(p, p->quoted ? p->len - 1 : p->len);
+        emit_recv(p, p->buf + p->pay_off, p->len - p->quoted - p->pay_off);
     else
         fail(p, QIO_E_NOT_TERMINATED, c);
 }
@@ -500,8 +562,12 @@ static const unsigned char *step(qio_parser *p, const unsigned char *s,
         unframed_quote(p, c);
         return s + 1;
     case R_DATA:
-        data_first(p, c, &s);
-        return s;
+        return data_first(p, s, e);
+    case R_FRAMED_END:
+    case R_FRAMED_EOL:
+        if (c != 0)     /* NULs outside a payload are dropped */
+            after_framed(p, c);
+        return s + 1;
     case S_PROMPT:
         if (c == ' ') {
             p->state = S_START;
@@ -512,6 +578,13 @@ static const unsigned char *step(qio_parser *p, const unsigned char *s,
         p->state = S_START;     /* the byte starts the next line */
         /* fall through */
     case S_START:
+        if ((size_t)(e - s) >= PREFIX_LEN && memcmp(s, PREFIX, PREFIX_LEN) == 0) {
+            /* what S_LINE would do with these bytes, at once */
+            memcpy(p->buf, PREFIX, PREFIX_LEN);
+            p->len = PREFIX_LEN;
+            start_urc(p);
+            return s + PREFIX_LEN;
+        }
         if (c == '>') {
             new_token(p, QIO_T_PROMPT, p->buf, 0);
             p->state = S_PROMPT;
@@ -521,22 +594,16 @@ static const unsigned char *step(qio_parser *p, const unsigned char *s,
         }
         return s + 1;
     default:
-        break;
+        return header_bytes(p, s, e);
     }
-    if (c == 0)     /* NULs outside a payload are dropped */
-        return s + 1;
-    if (p->state == R_FRAMED_END || p->state == R_FRAMED_EOL)
-        after_framed(p, c);
-    else
-        header_byte(p, c);
-    return s + 1;
 }
 
 size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n)
 {
     const unsigned char *s = data, *e = data + n;
     p->ntok = p->arena_used = p->nseg = p->dmx_used = 0;
-    while (s < e && !out_full(p))
+    update_full(p);
+    while (s < e && !p->full)
         s = step(p, s, e);
     return (size_t)(s - data);
 }

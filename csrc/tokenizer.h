@@ -63,6 +63,7 @@ typedef struct {
     size_t pay_off;         /* where the payload starts in buf */
     size_t remaining;       /* framed payload bytes still to come */
     int state, quoted, framed, has_len, uhex, nd;
+    int full;               /* no room for one more token: stop */
     uint32_t num, ip_n;
     int32_t id, length, port, ip_off, ip_len;
 } qio_parser;

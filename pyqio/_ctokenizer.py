@@ -196,4 +196,5 @@ class Tokenizer:
         src = self._dmx_mv if ng == 1 else self._group_mv
         g = ffi.unpack(self._groups, 3 * ng)
         for i in range(0, 3 * ng, 3):
-            buffers[g[i]] += src[g[i + 1]:g[i + 1] + g[i + 2]]  # type: ignore[operator]
+            buf = buffers[g[i]]     # in place: buffers may be a tuple
+            buf += src[g[i + 1]:g[i + 1] + g[i + 2]]  # type: ignore[operator]

@@ -81,6 +81,9 @@ EDGES = {
                                  b'+QIURC: "recv",0,1,' + b"1" * 46 + b',1,"x"\r\n'),
     "demux_big": (DEMUX0, b'+QIURC: "recv",0,150,"' + b"d" * 150 + b'"\r\n+QIURC: "recv",0,1,"e"\r\nOK\r\n'),
     "digit_then_junk": (TEXT, b'+QIURC: "recv",0x\r\n+QIURC: "recv",0,5x\r\nOK\r\n'),
+    "nul_after_payload": (TEXT, b'+QIURC: "recv",0,2,"a\x00"\x00\r\n+QIURC: "recv",0,1,"a\x00"\r\n'
+                                b'+QIURC: "recv",0,1,b\x00\r\n'),
+    "hex_unquoted": (HEX, b'+QIURC: "recv",0,2,4g41\r\n+QIURC: "recv",0,2,4a41\r\n'),
     "control_bytes": (TEXT, b"LF only\nAT\x01\t\x0b\x0c\x1a\x1b\r\npartial line"),
     "demux_mix": (DEMUX0, b'+QIURC: "recv",0,3,"abc"\r\nOK\r\n+QIURC: "recv",1,3,"def"\r\n'
                           b'+QIURC: "recv",0,3,"ghi"\r\n+QIURC: "recv",0,2,"zz\r\n'),
