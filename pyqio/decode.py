@@ -33,6 +33,12 @@ def _check_format(value: object) -> bool:
     return value == "hex"
 
 
+def _check_flag(value: object) -> bool:
+    if value not in (True, False):  # 0 and 1 included, as AT+QICFG writes them
+        raise InvalidArgument(f"show_ra={value!r}: allowed values are True and False")
+    return bool(value)
+
+
 def _check_ids(value: Iterable[int]) -> frozenset[int]:
     try:
         ids = frozenset(value)
@@ -59,11 +65,11 @@ class Decoder:
 
     def __init__(self, recv_format: RecvFormat = "text", show_ra: bool = False,
                  udp_service: Iterable[int] = (), *, max_line: int = 4096) -> None:
-        self._tok = Tokenizer(hex=_check_format(recv_format), show_ra=bool(show_ra),
-                              udp_service=_check_ids(udp_service), max_line=max_line)
         self._recv_format: RecvFormat = recv_format
-        self._show_ra = bool(show_ra)
+        self._show_ra = _check_flag(show_ra)
         self._udp_service = _check_ids(udp_service)
+        self._tok = Tokenizer(hex=_check_format(recv_format), show_ra=self._show_ra,
+                              udp_service=set(self._udp_service), max_line=max_line)
 
     @property
     def recv_format(self) -> RecvFormat:
@@ -82,7 +88,7 @@ class Decoder:
 
     @show_ra.setter
     def show_ra(self, value: bool) -> None:
-        self._show_ra = bool(value)
+        self._show_ra = _check_flag(value)
         self._tok.show_ra = self._show_ra
 
     @property

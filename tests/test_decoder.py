@@ -302,6 +302,8 @@ def test_endless_line_is_capped_and_what_follows_decodes(decoder_factory) -> Non
     ({"recv_format": "binary"}, ["recv_format", "'binary'", "'text'", "'hex'"]),
     ({"udp_service": {5, 40}}, ["udp_service", "40", "0-31"]),
     ({"udp_service": 3}, ["udp_service", "3"]),
+    ({"show_ra": "yes"}, ["show_ra", "'yes'", "True and False"]),
+    ({"max_line": 10}, ["max_line", "10", "256"]),
 ])
 def test_bad_settings_raise_invalid_argument_naming_value_and_range(
         decoder_factory, kwargs: dict, words: list) -> None:
