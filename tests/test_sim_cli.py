@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import serial
@@ -21,7 +21,7 @@ OK = b"\r\nOK\r\n"
 
 
 @pytest.fixture
-def sim_process(request: pytest.FixtureRequest) -> Iterator["tuple[subprocess.Popen[bytes], str]"]:
+def sim_process(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     args = request.param
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     proc = subprocess.Popen([sys.executable, "-m", "pyqio", "sim", *args], stdout=subprocess.PIPE,
@@ -43,7 +43,7 @@ def sim_process(request: pytest.FixtureRequest) -> Iterator["tuple[subprocess.Po
 class Reader:
     """Reads from a blocking source until a marker; keeps what came after it."""
 
-    def __init__(self, read: "Callable[[], bytes]") -> None:
+    def __init__(self, read: Callable[[], bytes]) -> None:
         self.read, self.buf = read, b""
 
     def until(self, marker: bytes, timeout: float = 10.0) -> bytes:
@@ -58,7 +58,7 @@ class Reader:
 
 @pytest.mark.parametrize("sim_process", [["--listen", "127.0.0.1:0", "--no-echo", "--ip", "10.0.0.7"]], indirect=True)
 def test_listen_prints_the_bound_address_alone_and_serves_each_connection(sim_process) -> None:
-    proc, first = sim_process
+    _, first = sim_process
     host, _, port = first.rpartition(":")
     assert host == "127.0.0.1" and 0 < int(port) < 65536
     for _ in range(2):  # each TCP connection is one host link with its own module
@@ -80,7 +80,7 @@ def test_listen_prints_the_bound_address_alone_and_serves_each_connection(sim_pr
 @pytest.mark.parametrize("sim_process", [["--pty", "--seed", "1"]],
                          indirect=True)
 def test_pty_prints_its_path_and_answers_through_pyserial(sim_process) -> None:
-    proc, path = sim_process
+    _, path = sim_process
     assert path.startswith("/dev/")
     with serial.serial_for_url(path, baudrate=115200, timeout=0.2) as port:
         # opening flushes the port's input (pyserial), so +IP: sent before is gone
@@ -110,6 +110,6 @@ def test_sim_flags_reach_the_config() -> None:
 
 def test_listen_refuses_a_malformed_address() -> None:
     proc = subprocess.run([sys.executable, "-m", "pyqio", "sim", "--listen", "127.0.0.1:99999"],
-                          capture_output=True, timeout=30, env=dict(os.environ, PYTHONPATH=os.getcwd()))
+                          capture_output=True, timeout=30, check=False, env=dict(os.environ, PYTHONPATH=os.getcwd()))
     assert proc.returncode != 0
     assert b"99999" in proc.stderr and b"0-65535" in proc.stderr

@@ -9,14 +9,14 @@ from tests.servers.link import Link, async_test
 OK = b"\r\nOK\r\n"
 
 
-async def open_echo(**knobs: object) -> "tuple[Link, asyncio.Server]":
+async def open_echo(**knobs: object) -> tuple[Link, asyncio.Server]:
     server, port = await tcp_echo_server()
     link = await Link.memory(**knobs)
     await link.command(b'AT+QIOPEN=0,0,"TCP","127.0.0.1",%d' % port, b"+QIOPEN: 0,0\r\n")
     return link, server
 
 
-async def send_outcomes(link: Link, n: int) -> "list[bytes]":
+async def send_outcomes(link: Link, n: int) -> list[bytes]:
     outcomes = []
     for _ in range(n):
         link.send(b'AT+QISEND=0,1,"x"\r')

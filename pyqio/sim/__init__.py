@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["Simulator", "SimConfig"]
+__all__ = ["SimConfig", "Simulator"]
 
 _LAZY = {"Simulator": "pyqio.sim._simulator", "SimConfig": "pyqio.sim._config"}
 

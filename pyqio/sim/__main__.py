@@ -7,7 +7,7 @@ import sys
 from . import _cli
 
 
-def main(argv: "list[str] | None" = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pyqio.sim", description=_cli.__doc__.splitlines()[0])
     _cli.configure(parser)
     try:

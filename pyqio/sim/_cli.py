@@ -9,6 +9,10 @@ Top-level imports stay light (see :mod:`pyqio.cli`).
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._config import SimConfig
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_serve(args, config))
 
 
-def _split_host_port(text: str) -> "tuple[str, int]":
+def _split_host_port(text: str) -> tuple[str, int]:
     from ..errors import InvalidArgument
 
     host, sep, port = text.rpartition(":")
@@ -39,7 +43,7 @@ def _split_host_port(text: str) -> "tuple[str, int]":
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-async def _serve(args: argparse.Namespace, config: object) -> int:
+async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
     import asyncio
     import signal
 
@@ -47,9 +51,16 @@ async def _serve(args: argparse.Namespace, config: object) -> int:
     from ._simulator import Simulator
 
     stop = asyncio.get_running_loop().create_future()
+
+    def on_signal() -> None:
+        if not stop.done():
+            stop.set_result(0)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, lambda: stop.done() or stop.set_result(0))
-    factory = lambda: Simulator(config)  # noqa: E731  # type: ignore[arg-type]
+        asyncio.get_running_loop().add_signal_handler(sig, on_signal)
+
+    def factory() -> Simulator:
+        return Simulator(config)
     if args.pty:
         transport, path = await serve_pty(factory)
         print(path, flush=True)

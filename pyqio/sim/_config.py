@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import InvalidArgument
@@ -34,11 +35,11 @@ class SimConfig:
     attach_delay: float = _knob(0.0, "seconds from link start (or restart) to +IP:")
     dns_servers: tuple = _knob((), "DNS servers the network hands out (AT+QIDNSCFG=0 shows them)")
     dns_port: int = _knob(53, "UDP port used for every DNS query (tests use a loopback port)")
-    ntp_port: "int | None" = _knob(None, "UDP port used for every NTP query, overriding AT+QNTP's")
+    ntp_port: int | None = _knob(None, "UDP port used for every NTP query, overriding AT+QNTP's")
     service_timeout: float = _knob(5.0, "seconds DNS and NTP queries wait for an answer (569)")
     listen_host: str = _knob("127.0.0.1", "host address TCP LISTENER / UDP SERVICE sockets bind")
     connect_timeout: float = _knob(10.0, "seconds before AT+QIOPEN gives up (result 569)")
-    seed: "int | None" = _knob(None, "seed of every random fault, for replay")
+    seed: int | None = _knob(None, "seed of every random fault, for replay")
     latency: float = _knob(0.0, "delay before each URC is written")
     urc_drop_rate: float = _knob(0.0, "probability that a URC is never written")
     urc_delay_rate: float = _knob(0.0, "probability that a URC is held back by urc_delay")
@@ -46,10 +47,10 @@ class SimConfig:
     send_fail_rate: float = _knob(0.0, "probability that AT+QISEND answers SEND FAIL")
     peer_close_rate: float = _knob(0.0, "probability that the peer closes the socket mid-send")
     garbage_rate: float = _knob(0.0, "probability of garbage bytes before each output line")
-    pdp_breakdown_after: "float | None" = _knob(None, "seconds until the PDP context breaks down")
-    reattach_after: "float | None" = _knob(None, "seconds after a breakdown until +IP: again")
-    restart_after: "float | None" = _knob(None, "seconds until the module restarts mid-session")
-    state_file: "str | None" = _knob(None, "JSON file keeping AT+QICFG settings (NVRAM)")
+    pdp_breakdown_after: float | None = _knob(None, "seconds until the PDP context breaks down")
+    reattach_after: float | None = _knob(None, "seconds after a breakdown until +IP: again")
+    restart_after: float | None = _knob(None, "seconds until the module restarts mid-session")
+    state_file: str | None = _knob(None, "JSON file keeping AT+QICFG settings (NVRAM)")
 
     def __post_init__(self) -> None:
         if isinstance(self.dns_servers, str):
@@ -67,7 +68,7 @@ class SimConfig:
         return random.Random(self.seed)
 
     @classmethod
-    def from_query(cls, query: "str | Mapping[str, str]") -> "SimConfig":
+    def from_query(cls, query: str | Mapping[str, str]) -> SimConfig:
         """Build from a URL query (``seed=1&latency=0.01&echo=0``); unknown keys raise."""
         pairs = dict(parse_qsl(query, keep_blank_values=True)) if isinstance(query, str) else dict(query)
         known = {f.name: f for f in dataclasses.fields(cls)}
@@ -81,7 +82,7 @@ class SimConfig:
         return cls(**kwargs)
 
     @classmethod
-    def from_url(cls, url: str) -> "SimConfig":
+    def from_url(cls, url: str) -> SimConfig:
         """Build from ``sim://?key=value&...``."""
         parts = urlsplit(url)
         if parts.scheme != "sim":
@@ -102,7 +103,7 @@ class SimConfig:
                                help=f.metadata["help"])
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "SimConfig":
+    def from_args(cls, args: argparse.Namespace) -> SimConfig:
         """Build from the namespace filled by :meth:`add_arguments`."""
         kwargs: dict[str, Any] = {"echo": args.echo}
         for f in dataclasses.fields(cls):
@@ -117,7 +118,7 @@ def _check_range(name: str, value: Any, lo: float, hi: float) -> None:
         raise InvalidArgument(f"sim option {name}={value!r} is out of range {lo}-{hi}")
 
 
-def _convert(name: str, f: "dataclasses.Field[Any]", text: str) -> Any:
+def _convert(name: str, f: dataclasses.Field[Any], text: str) -> Any:
     kind = str(f.type).strip("'\"")
     try:
         if kind.startswith("bool"):

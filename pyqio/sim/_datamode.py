@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DataMode", "SEND", "CANCEL", "MAX_INPUT"]
+__all__ = ["CANCEL", "MAX_INPUT", "SEND", "DataMode"]
 
 CTRL_Z, ESC = 0x1A, 0x1B
 MAX_INPUT = 1024  # "When the input data length reaches the maximum length (1024 bytes)"
@@ -21,12 +21,12 @@ class DataMode:
     """One pending data-mode send: where it goes, how it ends, what came so far."""
 
     conn: Any
-    addr: "tuple[str, int] | None"
-    fixed: "int | None"  # None: Ctrl-Z terminated; else the number of input bytes expected
+    addr: tuple[str, int] | None
+    fixed: int | None  # None: Ctrl-Z terminated; else the number of input bytes expected
     hex: bool
     buf: bytearray = field(default_factory=bytearray)
 
-    def feed(self, data: "bytes | bytearray") -> "tuple[int, str | None]":
+    def feed(self, data: bytes | bytearray) -> tuple[int, str | None]:
         """Take bytes from *data*: (how many were consumed, SEND/CANCEL/None if unfinished)."""
         if self.fixed is not None:
             take = min(self.fixed - len(self.buf), len(data))
@@ -42,7 +42,7 @@ class DataMode:
                 return i + 1, SEND
         return len(data), None
 
-    def payload(self) -> "bytes | None":
+    def payload(self) -> bytes | None:
         """The data to send (hex-decoded in hex mode); None when the hex is malformed."""
         if not self.hex:
             return bytes(self.buf)

@@ -26,9 +26,9 @@ class Handlers:
     # provided by Simulator
     config: Any
     rng: Any
-    conns: "dict[int, Conn]"
-    nvram: "dict[str, bool]"
-    dns: "list[str]"
+    conns: dict[int, Conn]
+    nvram: dict[str, bool]
+    dns: list[str]
     attached: bool
     detach_code: int
     echo: bool
@@ -239,7 +239,7 @@ class Handlers:
         conn.close()
         self.reply(ev.Ok(), ev.CloseOk())  # type: ignore[attr-defined]
 
-    def _rows(self, ids: "list[int]") -> None:
+    def _rows(self, ids: list[int]) -> None:
         rows = [self.conns[i].status() for i in sorted(ids) if i in self.conns]
         self.reply(*rows, ev.Ok())  # type: ignore[attr-defined]
 
@@ -254,7 +254,7 @@ class Handlers:
 
     # AT+QISEND (2.3.4) ------------------------------------------------------------
 
-    def _send_target(self, cmd: Any) -> "tuple[Conn, tuple[str, int] | None] | None":
+    def _send_target(self, cmd: Any) -> tuple[Conn, tuple[str, int] | None] | None:
         """The socket and address a send goes to, or None (ERROR) when it cannot."""
         conn = self.conns.get(cmd.connect_id)
         if conn is None or conn.service_type == "TCP LISTENER":
@@ -281,7 +281,7 @@ class Handlers:
             return
         self._prompt(cmd, cmd.length * 2 if hex_ else cmd.length)
 
-    def _prompt(self, cmd: Any, fixed: "int | None") -> None:
+    def _prompt(self, cmd: Any, fixed: int | None) -> None:
         target = self._send_target(cmd)
         if target is None:
             self.reply(ev.Error())  # type: ignore[attr-defined]
@@ -296,7 +296,7 @@ class Handlers:
         else:
             self.reply(conn.stats(), ev.Ok())  # type: ignore[attr-defined]
 
-    def send(self, conn: Conn, data: bytes, addr: "tuple[str, int] | None") -> None:
+    def send(self, conn: Conn, data: bytes, addr: tuple[str, int] | None) -> None:
         """``OK`` then ``SEND OK`` once the host socket took the data, else ``SEND FAIL``."""
         self.reply(ev.Ok())  # type: ignore[attr-defined]
         cfg = self.config
@@ -310,7 +310,7 @@ class Handlers:
 
     # host socket events (2.4) --------------------------------------------------------
 
-    def socket_data(self, conn: Conn, data: bytes, addr: "tuple[str, int]") -> None:
+    def socket_data(self, conn: Conn, data: bytes, addr: tuple[str, int]) -> None:
         """``+QIURC: "recv"`` per piece of at most 1024 bytes (2.4, NOTE 5), 512 in hex."""
         hex_ = self.nvram["recv_hex"]
         show = self.nvram["show_ra"] or conn.service_type == "UDP SERVICE"
@@ -332,7 +332,7 @@ class Handlers:
         if conn.service_type in ("TCP", "TCP INCOMING") or force:
             self.urc(_wire.encode(ev.Closed(conn.connect_id)), droppable=True)  # type: ignore[attr-defined]
 
-    def socket_accepted(self, server: Conn, proto: Any) -> "Conn | None":
+    def socket_accepted(self, server: Conn, proto: Any) -> Conn | None:
         """A TCP LISTENER accepted a client: it takes the lowest free connect id (2.4.3)."""
         free = [i for i in CONNECT_IDS if i not in self.conns]
         if not free or server.state != CONNECTED or self.conns.get(server.connect_id) is not server:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .._result import ResultCode as RC
 
-__all__ = ["DnsAnswer", "resolve", "sntp", "PingResult", "ping_once", "is_ip"]
+__all__ = ["DnsAnswer", "PingResult", "is_ip", "ping_once", "resolve", "sntp"]
 
 _NTP_EPOCH = 2208988800  # seconds from 1900-01-01 to 1970-01-01
 _IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)  # Linux value; absent from Python's table
@@ -39,7 +39,7 @@ class DnsAnswer:
     ttl: int = 0
 
 
-async def resolve(name: str, servers: "tuple[str, ...]", port: int, timeout: float = 5.0) -> DnsAnswer:
+async def resolve(name: str, servers: tuple[str, ...], port: int, timeout: float = 5.0) -> DnsAnswer:
     """A records of *name* (AAAA when there are none) from *servers* on *port*.
 
     No server configured, no such name or no address all give 565 (DNS parse failed);
@@ -67,7 +67,8 @@ async def resolve(name: str, servers: "tuple[str, ...]", port: int, timeout: flo
             return DnsAnswer(RC.DNS_PARSE_FAILED)
         except dns.exception.Timeout:
             return DnsAnswer(RC.OPERATION_TIMEOUT)
-        return DnsAnswer(RC.OK, tuple(r.address for r in ans), ans.rrset.ttl)
+        ttl = ans.rrset.ttl if ans.rrset is not None else 0
+        return DnsAnswer(RC.OK, tuple(r.address for r in ans), ttl)
     return DnsAnswer(RC.DNS_PARSE_FAILED)
 
 
@@ -75,7 +76,12 @@ async def _readable(sock: socket.socket, deadline: float) -> bool:
     """Wait until *sock* can be read or *deadline* (loop time) passes; cancellable at once."""
     loop = asyncio.get_running_loop()
     ready = loop.create_future()
-    loop.add_reader(sock.fileno(), lambda: ready.done() or ready.set_result(True))
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(True)
+
+    loop.add_reader(sock.fileno(), wake)
     try:
         return await asyncio.wait_for(ready, max(deadline - loop.time(), 0))
     except asyncio.TimeoutError:
@@ -84,7 +90,7 @@ async def _readable(sock: socket.socket, deadline: float) -> bool:
         loop.remove_reader(sock.fileno())
 
 
-async def sntp(ip: str, port: int, timeout: float = 5.0) -> "tuple[int, dt.datetime | None]":
+async def sntp(ip: str, port: int, timeout: float = 5.0) -> tuple[int, dt.datetime | None]:
     """(result, UTC time) from the SNTP server at *ip*:*port*; 569 when no answer comes."""
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     deadline = asyncio.get_running_loop().time() + timeout
@@ -126,7 +132,7 @@ def _checksum(data: bytes) -> int:
     return ~total & 0xFFFF
 
 
-def _icmp_socket() -> "tuple[socket.socket, bool] | None":
+def _icmp_socket() -> tuple[socket.socket, bool] | None:
     """An ICMP socket and whether it is raw (replies then carry the IP header)."""
     for kind, raw in ((socket.SOCK_DGRAM, False), (socket.SOCK_RAW, True)):
         try:
@@ -142,7 +148,7 @@ def _echo_request(ident: int, seq: int, size: int) -> bytes:
     return struct.pack("!BBHHH", 8, 0, _checksum(header + payload), ident, seq) + payload
 
 
-def _echo_reply(sock: socket.socket, raw: bool, ident: int, seq: int) -> "int | None":
+def _echo_reply(sock: socket.socket, raw: bool, ident: int, seq: int) -> int | None:
     """The TTL of our echo reply if *sock* holds it, else None (someone else's ICMP)."""
     data, anc, _, _ = sock.recvmsg(65535, socket.CMSG_SPACE(4))
     ttl = next((struct.unpack("i", d[:4])[0] for lvl, typ, d in anc

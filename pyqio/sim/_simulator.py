@@ -12,7 +12,8 @@ import asyncio
 import heapq
 import json
 import os
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from .. import events as ev
 from . import _wire
@@ -35,16 +36,16 @@ class Simulator(Handlers, asyncio.Protocol):
     Faults on demand from Python: :meth:`break_pdp`, :meth:`reattach`, :meth:`restart`.
     """
 
-    def __init__(self, config: "SimConfig | None" = None) -> None:
+    def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
         self.rng = self.config.rng()
         self.transport: Any = None
-        self.loop: "asyncio.AbstractEventLoop | None" = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._timers: list[asyncio.TimerHandle] = []
         self._reset_state()
 
     @classmethod
-    def from_url(cls, url: str) -> "Simulator":
+    def from_url(cls, url: str) -> Simulator:
         """A simulator configured by ``sim://?seed=1&latency=0.01&...`` (see SimConfig)."""
         return cls(SimConfig.from_url(url))
 
@@ -59,13 +60,13 @@ class Simulator(Handlers, asyncio.Protocol):
         self.ops: dict[asyncio.Task[Any], bytes] = {}  # deferred work -> its output if aborted
         self._rx = bytearray()
         self._discarding = False
-        self._datamode: "DataMode | None" = None
+        self._datamode: DataMode | None = None
         self._held: list[bytes] = []  # URCs written while in data mode
         self._queue: list[tuple[float, int, bytes]] = []  # (due, seq, bytes) heap of URCs
         self._queued = 0
         self._seq = 0
         self._last_due = 0.0
-        self._drain: "asyncio.TimerHandle | None" = None
+        self._drain: asyncio.TimerHandle | None = None
         self.nvram = self._load_nvram()
 
     def _load_nvram(self) -> dict[str, bool]:
@@ -94,7 +95,7 @@ class Simulator(Handlers, asyncio.Protocol):
         self._schedule(self.config.pdp_breakdown_after, self.break_pdp)
         self._schedule(self.config.restart_after, self.restart)
 
-    def connection_lost(self, exc: "Exception | None") -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         for timer in self._timers:
             timer.cancel()
         self._shutdown()
@@ -210,14 +211,14 @@ class Simulator(Handlers, asyncio.Protocol):
 
     # deferred work ---------------------------------------------------------------
 
-    def start(self, work: Awaitable[Any], on_abort: bytes) -> "asyncio.Task[Any]":
+    def start(self, work: Awaitable[Any], on_abort: bytes) -> asyncio.Task[Any]:
         """Run *work* in the background; *on_abort* is written if the PDP context breaks."""
         task = asyncio.ensure_future(work)
         self.ops[task] = on_abort
         task.add_done_callback(self._op_done)
         return task
 
-    def _op_done(self, task: "asyncio.Task[Any]") -> None:
+    def _op_done(self, task: asyncio.Task[Any]) -> None:
         self.ops.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
             self.loop.call_exception_handler({"message": "simulator task failed",  # type: ignore
@@ -225,7 +226,7 @@ class Simulator(Handlers, asyncio.Protocol):
 
     # faults and life cycle ---------------------------------------------------------
 
-    def _schedule(self, delay: "float | None", action: Callable[[], None]) -> None:
+    def _schedule(self, delay: float | None, action: Callable[[], None]) -> None:
         if delay is not None and self.loop is not None:
             self._timers.append(self.loop.call_later(delay, action))
 

@@ -11,13 +11,21 @@ import errno
 import fcntl
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
-from .._result import ResultCode as RC
 from .. import events as ev
+from .._result import ResultCode as RC
 
-__all__ = ["Conn", "Sink", "open_socket", "INITIAL", "CONNECTING", "CONNECTED", "CLOSING",
-           "REMOTE_CLOSING"]
+__all__ = [
+    "CLOSING",
+    "CONNECTED",
+    "CONNECTING",
+    "INITIAL",
+    "REMOTE_CLOSING",
+    "Conn",
+    "Sink",
+    "open_socket",
+]
 
 # <socket_state> values of AT+QISTATE (2.3.3)
 INITIAL, CONNECTING, CONNECTED, CLOSING, REMOTE_CLOSING = range(5)
@@ -25,9 +33,9 @@ _SIOCOUTQ = 0x5411  # Linux: bytes in a TCP send queue not yet acknowledged by t
 
 
 class Sink(Protocol):
-    def socket_data(self, conn: "Conn", data: bytes, addr: "tuple[str, int]") -> None: ...
-    def socket_closed(self, conn: "Conn") -> None: ...
-    def socket_accepted(self, server: "Conn", proto: "_Stream") -> "Optional[Conn]": ...
+    def socket_data(self, conn: Conn, data: bytes, addr: tuple[str, int]) -> None: ...
+    def socket_closed(self, conn: Conn) -> None: ...
+    def socket_accepted(self, server: Conn, proto: _Stream) -> Conn | None: ...
 
 
 @dataclass(eq=False)
@@ -40,12 +48,12 @@ class Conn:
     remote_port: int
     local_port: int
     state: int = INITIAL
-    server_id: "int | None" = None
+    server_id: int | None = None
     transport: Any = None  # asyncio transport, or the Server of a TCP LISTENER
-    peer: "tuple[str, int] | None" = None  # resolved address of a client's remote end
+    peer: tuple[str, int] | None = None  # resolved address of a client's remote end
     sent: int = 0
-    task: "asyncio.Task[Any] | None" = None
-    children: list = field(default_factory=list)
+    task: asyncio.Task[Any] | None = None
+    children: list[Conn] = field(default_factory=list)
     # what the host socket got before +QIOPEN was reported, reported right after it
     early: list = field(default_factory=list)
     early_closed: bool = False
@@ -77,7 +85,7 @@ class Conn:
         pending = min(pending, self.sent)
         return ev.SendStats(self.sent, self.sent - pending, pending)
 
-    def write(self, data: bytes, addr: "tuple[str, int] | None" = None) -> bool:
+    def write(self, data: bytes, addr: tuple[str, int] | None = None) -> bool:
         """Hand *data* to the host socket; False when the socket cannot send."""
         if self.state != CONNECTED or self.transport is None or self.transport.is_closing():
             return False
@@ -105,7 +113,7 @@ class Conn:
 
 
 class _Stream(asyncio.Protocol):
-    def __init__(self, sink: Sink, conn: "Conn | None", server: "Conn | None" = None):
+    def __init__(self, sink: Sink, conn: Conn | None, server: Conn | None = None):
         self.sink, self.conn, self.server = sink, conn, server
         self.transport: Any = None
 
@@ -126,7 +134,7 @@ class _Stream(asyncio.Protocol):
     def eof_received(self) -> bool:
         return False  # close our side too, as the module does on a peer FIN
 
-    def connection_lost(self, exc: "Exception | None") -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         if self.conn is not None and self.conn.state == CONNECTING:
             self.conn.early_closed = True
         elif self.conn is not None and self.conn.transport is self.transport:

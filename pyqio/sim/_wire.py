@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from .. import events as ev
 
-__all__ = ["line", "encode", "encode_recv", "PROMPT", "TEST_ANSWERS", "IDENTITY"]
+__all__ = ["IDENTITY", "PROMPT", "TEST_ANSWERS", "encode", "encode_recv", "line"]
 
 PROMPT = ev.Prompt().to_bytes()
 
 #: Answers to ``AT+<cmd>=?`` with the note's ranges (sections 2.3.1-2.3.9).
 TEST_ANSWERS: dict[str, tuple[bytes, ...]] = {
-    "QIOPEN": (b'+QIOPEN: (0-10),(0-4),"TCP/UDP/TCP LISTENER/UDP SERVICE",<host>,'
-               b"(1-65535),(0-65535),(1)",),
+    "QIOPEN": ((b'+QIOPEN: (0-10),(0-4),"TCP/UDP/TCP LISTENER/UDP SERVICE",<host>,'
+                b"(1-65535),(0-65535),(1)"),),
     "QICLOSE": (b"+QICLOSE: (0-4)",),
     "QISTATE": (b"+QISTATE: 0,(0-10)", b"+QISTATE: 1,(0-4)"),
     "QISEND": (b"+QISEND: (0-4),<remote_ip>,<remote_port>,(0-1024),<data>,(0-2)",),

@@ -13,9 +13,10 @@ import socket
 import subprocess
 import tempfile
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-__all__ = ["tcp_echo_server", "udp_echo_server", "dns_server", "ntp_server", "free_udp_port"]
+__all__ = ["dns_server", "free_udp_port", "ntp_server", "tcp_echo_server", "udp_echo_server"]
 
 
 class _TcpEcho(asyncio.Protocol):
@@ -34,13 +35,13 @@ class _UdpEcho(asyncio.DatagramProtocol):
         self.transport.sendto(data, addr)
 
 
-async def tcp_echo_server(host: str = "127.0.0.1") -> "tuple[asyncio.Server, int]":
+async def tcp_echo_server(host: str = "127.0.0.1") -> tuple[asyncio.Server, int]:
     """A TCP server echoing every byte back; (server, port)."""
     server = await asyncio.get_running_loop().create_server(_TcpEcho, host, 0)
     return server, server.sockets[0].getsockname()[1]
 
 
-async def udp_echo_server(host: str = "127.0.0.1") -> "tuple[Any, int]":
+async def udp_echo_server(host: str = "127.0.0.1") -> tuple[Any, int]:
     """A UDP server echoing every datagram to its sender; (transport, port)."""
     transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
         _UdpEcho, local_addr=(host, 0))

@@ -26,7 +26,7 @@ class _Host(asyncio.Protocol):
         self.buf += data
         self.changed.set()
 
-    def connection_lost(self, exc: "Exception | None") -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.changed.set()
 
@@ -34,11 +34,11 @@ class _Host(asyncio.Protocol):
 class Link:
     """One host link; ``sim`` is the Simulator when it runs in this process."""
 
-    def __init__(self, host: _Host, sim: "Simulator | None") -> None:
+    def __init__(self, host: _Host, sim: Simulator | None) -> None:
         self.host, self.sim = host, sim
 
     @classmethod
-    async def memory(cls, config: "SimConfig | None" = None, **knobs: Any) -> "Link":
+    async def memory(cls, config: SimConfig | None = None, **knobs: Any) -> Link:
         sim = Simulator(config or SimConfig(echo=False, **knobs))
         host = _Host()
         connect_protocols(host, sim)
@@ -50,7 +50,7 @@ class Link:
         return link
 
     @classmethod
-    async def tcp(cls, hostname: str, port: int) -> "Link":
+    async def tcp(cls, hostname: str, port: int) -> Link:
         _, host = await asyncio.get_running_loop().create_connection(_Host, hostname, port)
         return cls(host, None)
 
