@@ -21,6 +21,7 @@ from collections.abc import Coroutine, Iterator
 from typing import Any
 
 from . import modem as _am
+from .errors import InvalidArgument
 
 __all__ = ["Listener", "Modem", "Socket", "UdpService"]
 
@@ -169,15 +170,19 @@ class Modem:
     def udp_service(self, port: int) -> UdpService:
         return UdpService(self._runner, self._run(self._modem.udp_service(port)))
 
-    def create_connection(self, address: tuple[str, int],
-                          timeout: float | None = None) -> socket.socket:
+    def create_connection(self, address: tuple[str, int], timeout: float | None = None,
+                          source_address: tuple[str, int] | None = None) -> socket.socket:
         """Like :func:`socket.create_connection`: a real, connected ``socket.socket``.
 
         It is one end of a ``socketpair()``; a task on the modem's loop copies bytes
         between the other end and a module TCP socket.  The module closing the
         connection shows as EOF (``recv`` returns ``b""``); closing the returned
-        socket closes the module socket (``AT+QICLOSE``).
+        socket closes the module socket (``AT+QICLOSE``), and so does
+        ``shutdown(SHUT_WR)``: the module has no TCP half-close.
         """
+        if source_address is not None:
+            raise InvalidArgument(f"source_address={source_address!r}: the module picks its "
+                                  "own local address and port; pass None")
         host, port = address
         msock = self._run(self._modem.connect(host, port, "tcp"))
         user, ours = socket.socketpair()

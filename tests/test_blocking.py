@@ -8,12 +8,13 @@ import http.server
 import socket
 import socketserver
 import threading
+import time
 
 import pytest
 
 from pyqio import ResultCode
 from pyqio.blocking import Modem
-from pyqio.errors import CommandError
+from pyqio.errors import CommandError, InvalidArgument
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -61,6 +62,14 @@ def test_create_connection_returns_a_real_socket_for_http_client(modem):
             assert resp.status == 200
             assert resp.read() == b"blocking \x1a\x00 body" * 100
         conn.close()
+        # closing the socket closes the module socket behind it (AT+QICLOSE)
+        for _ in range(500):
+            if modem.state() == []:
+                break
+            time.sleep(0.01)
+        assert modem.state() == []
+        with pytest.raises(InvalidArgument, match="source_address"):
+            modem.create_connection((host, port), source_address=("127.0.0.1", 0))
     finally:
         server.shutdown()
         server.server_close()

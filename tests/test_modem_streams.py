@@ -69,7 +69,8 @@ def test_stream_client_runs_unchanged_over_open_connection(http_server):
             assert isinstance(writer, asyncio.StreamWriter)
             small = await http_request(reader, writer, "GET", "/")
             blob = await http_request(reader, writer, "GET", "/blob")
-            upload = bytes(range(256)) * 20
+            upload = bytes(range(256)) * 600  # 150 KiB: over the high-water mark, so
+            # writer.drain() really waits for the module (pause_writing/resume_writing)
             echoed = await http_request(reader, writer, "POST", "/up", upload)
             peer = writer.get_extra_info("peername")
             writer.close()
