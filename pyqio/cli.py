@@ -24,11 +24,17 @@ SUBCOMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pyqio", description=__doc__.splitlines()[0])
+def build_parser(only: "str | None" = None) -> argparse.ArgumentParser:
+    """The parser; with *only*, just that sub-command's module is imported."""
+    parser = argparse.ArgumentParser(
+        prog="pyqio",
+        description="Drive, decode and simulate the TCP/IP stack of a Quectel BC660K-GL module.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (modname, help_) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_)
+        if only is not None and name != only:
+            continue
         mod = importlib.import_module(modname)
         configure = getattr(mod, f"configure_{name}", None) or mod.configure
         configure(p)
@@ -38,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: "Sequence[str] | None" = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    chosen = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    parser = build_parser(chosen)
     args = parser.parse_args(argv)
     mod = importlib.import_module(args._module)
     run = getattr(mod, f"run_{args._name}", None) or mod.run
