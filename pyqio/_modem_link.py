@@ -186,10 +186,7 @@ class Link(asyncio.Protocol):
 
 
 def _line(cmd: Any) -> str:
-    try:
-        return cmd.to_bytes().decode("latin-1").strip()
-    except Exception:  # pragma: no cover - only for log text
-        return repr(cmd)
+    return cmd.to_bytes().decode("latin-1").strip()
 
 
 def _check(resp: Any) -> Any:

@@ -56,6 +56,7 @@ async def start_udp_echo(host: str = "127.0.0.1") -> tuple[Any, Address]:
 
 
 def _dns_answer(records: dict[str, str], ttl: int) -> Any:
+    import dns.exception
     import dns.message
     import dns.rcode
     import dns.rdatatype
@@ -64,7 +65,7 @@ def _dns_answer(records: dict[str, str], ttl: int) -> Any:
     def answer(wire: bytes) -> bytes | None:
         try:
             query = dns.message.from_wire(wire)
-        except Exception:
+        except dns.exception.DNSException:
             return None  # not DNS: a real server would drop it too
         reply = dns.message.make_response(query)
         for q in query.question:

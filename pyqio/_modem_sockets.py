@@ -137,11 +137,12 @@ class SocketsMixin:
             sock.bytes_sent += len(chunk)
 
     async def _close_socket(self, sock: Any) -> None:
-        if self._sockets.get(sock.connect_id) is sock:
+        cid = sock.connect_id
+        if self._sockets.get(cid) is sock:  # not after a link loss or restart: id gone
             try:
-                await self._quiet_close(sock.connect_id)
+                await self._quiet_close(cid)
             finally:
-                self._sockets.pop(sock.connect_id, None)
+                self._sockets.pop(cid, None)
 
     async def _quiet_close(self, connect_id: int) -> None:
         """``AT+QICLOSE``; an ERROR means the id is already free, which is what we want."""

@@ -11,6 +11,11 @@ fit, *that packet* is dropped whole and counted in ``dropped_bytes`` /
 ``dropped_packets``; what is already buffered is kept.  (Wiping the whole buffer
 on overflow, as some drivers do, loses far more than the packet that did not fit.)
 A datagram socket also keeps at most ``max_datagrams`` datagrams.
+
+What the module cannot say, the sockets cannot either: ``+QIURC: "closed"``
+(note 2.4.1) is the only close report, for a peer's FIN and a network error
+alike, so both read as ``b""``; and a downlink packet over 1024 bytes arrives as
+several URCs (note 2.4, NOTE 5), so a UDP socket hands it out as several datagrams.
 """
 from __future__ import annotations
 
@@ -19,13 +24,10 @@ import collections
 import errno
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._result import ResultCode
 from .errors import CommandError, InvalidArgument, LinkError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .modem import Modem
 
 log = logging.getLogger("pyqio.modem")
 
@@ -114,7 +116,7 @@ class _Waiting:
 
 
 class _SocketBase(_Waiting):
-    def __init__(self, modem: Modem, connect_id: int, service_type: str, *,
+    def __init__(self, modem: Any, connect_id: int, service_type: str, *,
                  buffer_limit: int = DEFAULT_BUFFER_LIMIT) -> None:
         super().__init__()
         self._modem = modem
@@ -184,7 +186,7 @@ class ModemSocket(_SocketBase):
     (truncated to *bufsize* as CPython does, the rest counted in ``truncated_bytes``).
     """
 
-    def __init__(self, modem: Modem, connect_id: int, service_type: str,
+    def __init__(self, modem: Any, connect_id: int, service_type: str,
                  peer: Address, *, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
                  max_datagrams: int = DEFAULT_MAX_DATAGRAMS) -> None:
         super().__init__(modem, connect_id, service_type, buffer_limit=buffer_limit)
@@ -274,7 +276,7 @@ class ModemSocket(_SocketBase):
 class UdpService(_SocketBase):
     """A ``UDP SERVICE`` socket (note 2.3.1): ``sendto`` any peer, ``recvfrom`` any peer."""
 
-    def __init__(self, modem: Modem, connect_id: int, local_port: int, *,
+    def __init__(self, modem: Any, connect_id: int, local_port: int, *,
                  buffer_limit: int = DEFAULT_BUFFER_LIMIT,
                  max_datagrams: int = DEFAULT_MAX_DATAGRAMS) -> None:
         super().__init__(modem, connect_id, "UDP SERVICE", buffer_limit=buffer_limit)
@@ -334,7 +336,7 @@ class Listener(_SocketBase):
     when it is full is closed at once and counted in ``refused``.
     """
 
-    def __init__(self, modem: Modem, connect_id: int, local_port: int, *,
+    def __init__(self, modem: Any, connect_id: int, local_port: int, *,
                  backlog: int = DEFAULT_BACKLOG) -> None:
         super().__init__(modem, connect_id, "TCP LISTENER")
         self.local_port = local_port
