@@ -45,8 +45,13 @@ class Handlers:
         handler = getattr(self, "_do_" + type(cmd).__name__, None)
         if handler is None:
             self.reply(ev.Error())  # type: ignore[attr-defined]
-        else:
+            return
+        try:
             handler(cmd)
+        except Exception as exc:  # a simulator bug must not take the host link down
+            self.loop.call_exception_handler({  # type: ignore[attr-defined]
+                "message": f"pyqio.sim: {cmd} failed", "exception": exc})
+            self.reply(ev.Error())  # type: ignore[attr-defined]
 
     # basic commands -------------------------------------------------------------
 

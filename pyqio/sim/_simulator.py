@@ -63,7 +63,7 @@ class Simulator(Handlers, asyncio.Protocol):
         self._datamode: DataMode | None = None
         self._held: list[bytes] = []  # URCs written while in data mode
         self._queue: list[tuple[float, int, bytes]] = []  # (due, seq, bytes) heap of URCs
-        self._queued = 0
+        self._queued = 0  # bytes in _queue and _held
         self._seq = 0
         self._last_due = 0.0
         self._drain: asyncio.TimerHandle | None = None
@@ -149,6 +149,7 @@ class Simulator(Handlers, asyncio.Protocol):
                 self.send(mode.conn, data, mode.addr)
         held, self._held = self._held, []
         for chunk in held:
+            self._queued -= len(chunk)
             self.write(chunk)
 
     def enter_datamode(self, mode: DataMode) -> None:
@@ -176,7 +177,10 @@ class Simulator(Handlers, asyncio.Protocol):
         cfg = self.config
         if droppable and cfg.urc_drop_rate and self.rng.random() < cfg.urc_drop_rate:
             return
-        if self._queued + len(data) > MAX_QUEUED or self.transport is None:
+        if self.transport is None:
+            return
+        if droppable and (
+                self._queued + self.transport.get_write_buffer_size() + len(data) > MAX_QUEUED):
             return  # the host is not reading: the module loses the data too
         assert self.loop is not None
         due = max(self.loop.time() + cfg.latency, self._last_due)
@@ -202,10 +206,10 @@ class Simulator(Handlers, asyncio.Protocol):
         now = self.loop.time()
         while self._queue and self._queue[0][0] <= now:
             _, _, data = heapq.heappop(self._queue)
-            self._queued -= len(data)
             if self._datamode is not None:
                 self._held.append(data)  # never inside the host's data-mode input
             else:
+                self._queued -= len(data)
                 self.write(data)
         self._arm_drain()
 

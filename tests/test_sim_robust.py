@@ -1,0 +1,71 @@
+"""Whatever the host sends, the simulator answers and never grows without bound.
+
+Needs: pip install hypothesis.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pyqio.sim._simulator import MAX_LINE, MAX_QUEUED
+from tests.servers.link import Link, async_test
+
+# Pieces of host input. No '.', so no IP address can form: random input never
+# reaches the network (names fail: no DNS server is configured).
+PIECES = [b"AT", b"at", b"+QISEND=", b"+QIOPEN=", b"+QICFG=", b'"dataformat"', b'"showRA"',
+          b"+QICLOSE=", b"+QISTATE", b"+QPING=", b"+QNTP=", b"+QIDNSGIP=", b"+QIDNSCFG=", b"E0",
+          b"E1", b"I", b"=?", b"?", b",", b'"', b"0", b"1", b"5", b"1024", b"\r", b"\n", b"\x00",
+          b"\x1a", b"\x1b", b"x", b"\xff", b'"TCP"', b'"UDP SERVICE"', b'"host"']
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=30).map(b"".join), max_size=8))
+def test_any_host_input_gets_answers_and_never_raises(chunks: list[bytes]) -> None:
+    async def run() -> None:
+        errors: list[dict] = []
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: errors.append(ctx))
+        link = await Link.memory()
+        for chunk in chunks:
+            link.send(chunk)
+        await link.settle(3)
+        # leave data mode if the input entered it, then the module must still answer
+        link.send(b"\x1b" + b"0" * 1100 + b"\x1b\rAT\r")
+        await link.until(b"\r\nOK\r\n")
+        assert errors == []
+        assert link.sim is not None and len(link.sim._rx) <= MAX_LINE + 1100
+    asyncio.run(run())
+
+
+@async_test
+async def test_flood_from_a_peer_to_a_host_that_does_not_read_stays_bounded() -> None:
+    total = 8 << 20
+    done = asyncio.get_running_loop().create_future()
+
+    async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        chunk = b"0123456789abcdef" * 4096
+        for _ in range(total // len(chunk)):
+            writer.write(chunk)
+            await writer.drain()
+        done.set_result(None)
+
+    server = await asyncio.start_server(on_client, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    link = await Link.memory()
+    await link.command(b'AT+QIOPEN=0,0,"TCP","127.0.0.1",%d' % port, b"+QIOPEN: 0,0\r\n")
+    link.host.transport.pause_reading()  # the host falls behind
+    await done
+    await link.settle(5)
+    sim = link.sim
+    assert sim is not None
+    assert sim._queued + sim.transport.get_write_buffer_size() <= MAX_QUEUED + 2048
+    link.host.transport.resume_reading()
+    link.send(b"AT\r")
+    out = await link.until(b"\r\nOK\r\n")
+    # what did arrive is whole URCs: lost packets are lost whole, never cut
+    urcs = re.findall(rb'\r\n\+QIURC: "recv",0,(\d+),"', out)
+    assert urcs and all(int(n) <= 1024 for n in urcs)
+    assert out.count(b"\r\n+QIURC:") == len(urcs)
+    server.close()
