@@ -388,3 +388,32 @@ def test_at_transcript_is_logged_at_debug(caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "pyqio.at"]
     assert "-> b'AT+QISTATE?\\r'" in lines
     assert any(line.startswith("<- ") and "OK" in line for line in lines)
+
+
+def test_garbage_between_lines_never_breaks_the_session():
+    # the simulator writes random junk lines before its output (seeded, so it replays)
+    async def body(m):
+        server, (host, port) = await servers.start_tcp_echo()
+        for _ in range(10):
+            async with await m.connect(host, port) as sock:
+                msg = bytes(range(256)) * 3
+                await sock.send(msg)
+                assert await recv_exactly(sock, len(msg)) == msg
+        server.close()
+        return list(m.unattached)
+
+    junk = run(body, url="sim://?garbage_rate=0.3&seed=1")
+    assert junk  # surfaced as unattached events, never raised, never taken for answers
+
+
+def test_pdp_breakdown_closes_sockets_and_they_read_eof():
+    async def body(m):
+        server, (host, port) = await servers.start_tcp_echo()
+        sock = await m.connect(host, port)
+        sock.settimeout(10)
+        eof = await sock.recv()  # the breakdown closes it (+QIURC: "closed", 2.4.1)
+        await sock.close()
+        server.close()
+        return eof, await m.state()
+
+    assert run(body, url="sim://?pdp_breakdown_after=0.3") == (b"", [])
