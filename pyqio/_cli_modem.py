@@ -35,6 +35,14 @@ def _host_port(text: str) -> tuple[str, int]:
 
 # -- demo -------------------------------------------------------------------------
 def configure_demo(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Run a whole session: start TCP/UDP echo, DNS and SNTP servers on 127.0.0.1, then "
+        "through the module open TCP and UDP sockets (text and hex data formats), take a "
+        "connection on a TCP listener, resolve a name, sync time, ping, and close it all, "
+        "printing the AT transcript and the decoded events with timings. Exit status 0 "
+        "means every step succeeded. On sim:// the simulator's DNS queries go to the "
+        "demo's DNS server; a real module must be able to reach this host's loopback "
+        "servers, which it usually cannot.")
     _common(parser)
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print the steps and results only, not the AT transcript")
@@ -51,6 +59,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
 # -- forward ----------------------------------------------------------------------
 def configure_forward(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Carry a local port through module sockets, so unmodified programs (an MQTT "
+        "client, curl) run over the modem: each accepted TCP connection (or each UDP "
+        "peer, up to the module's five sockets) gets its own module socket to --to.")
     _common(parser)
     parser.add_argument("--listen", required=True, type=_host_port, metavar="HOST:PORT",
                         help="local address to accept on (port 0 picks a free one; "
@@ -74,6 +86,10 @@ def run_forward(args: argparse.Namespace) -> int:
 
 # -- at ---------------------------------------------------------------------------
 def configure_at(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Raw AT passthrough for bench work: each COMMAND (or each line typed, when "
+        "none is given) goes to the module as is; every line it answers is printed raw "
+        "(<-) with the event pyqio decodes from it beneath.")
     _common(parser)
     parser.add_argument("commands", nargs="*", metavar="COMMAND",
                         help="AT command lines to send one after the other; none: interactive "
