@@ -48,7 +48,7 @@ class Handlers:
             return
         try:
             handler(cmd)
-        except Exception as exc:  # a simulator bug must not take the host link down
+        except Exception as exc:  # noqa: BLE001  # a simulator bug must not take the link down
             self.loop.call_exception_handler({  # type: ignore[attr-defined]
                 "message": f"pyqio.sim: {cmd} failed", "exception": exc})
             self.reply(ev.Error())  # type: ignore[attr-defined]
