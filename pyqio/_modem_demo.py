@@ -93,8 +93,8 @@ def _sim_url(device: str, dns_port: int) -> str:
     return f"sim://{parts.netloc}{parts.path}?{urlencode(query)}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
+def _free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -192,6 +192,22 @@ async def _listener(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> No
         writer.close()
 
 
+async def _udp_service(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> None:
+    loop = asyncio.get_running_loop()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+        peer.bind(("127.0.0.1", 0))
+        peer.setblocking(False)
+        async with await modem.udp_service(_free_port(socket.SOCK_DGRAM)) as svc:
+            svc.settimeout(10)
+            peer.sendto(b"to the UDP service", ("127.0.0.1", svc.local_port))
+            data, addr = await svc.recvfrom()
+            n.note(f"datagram from {addr[0]}:{addr[1]}: {data!r}")
+            await svc.sendto(b"and back", addr)
+            back = await asyncio.wait_for(loop.sock_recv(peer, 100), 10)
+        n.check("UDP service exchange", (data, back) == (b"to the UDP service", b"and back"),
+                f"{data!r} / {back!r}")
+
+
 async def _dns(modem: Any, n: Narrator, tcp: Any, udp: Any, ntp: Any) -> None:
     await modem.set_dns("127.0.0.1")
     servers_ = await modem.get_dns()
@@ -228,6 +244,7 @@ _STEPS: list[tuple[str, Callable[..., Any]]] = [
     ("TCP client, hex data format", _tcp_hex),
     ("UDP client", _udp),
     ("TCP listener", _listener),
+    ("UDP service", _udp_service),
     ("DNS", _dns),
     ("NTP", _ntp),
     ("ping", _ping),

@@ -35,7 +35,7 @@ def test_demo_runs_a_whole_session_and_exits_0():
     assert proc.returncode == 0, out + proc.stderr
     for section in ("== local servers on 127.0.0.1 ==", "== TCP client, text ==",
                     "== TCP client, hex data format ==", "== UDP client ==",
-                    "== TCP listener ==", "== DNS ==", "== NTP ==", "== ping ==",
+                    "== TCP listener ==", "== UDP service ==", "== DNS ==", "== NTP ==", "== ping ==",
                     "== close everything ==", "all steps succeeded"):
         assert section in out
     # the AT transcript and the decoded events, with timings
