@@ -188,3 +188,15 @@ def test_bad_config_raises_invalid_argument_naming_it(url: str, words: list[str]
 
 def test_simulator_is_an_asyncio_protocol() -> None:
     assert isinstance(Simulator(), asyncio.Protocol)
+
+
+@async_test
+async def test_sim_url_through_the_transports_opens_a_configured_simulator() -> None:
+    from pyqio.transports import open_transport
+    from tests.servers.link import _Host
+
+    transport, host = await open_transport("sim://?echo=0&ip=10.9.8.7", _Host)
+    link = Link(host, None)
+    assert await link.until(b"+IP: 10.9.8.7\r\n") == b"\r\n+IP: 10.9.8.7\r\n"
+    assert await link.command(b"AT") == OK  # echo=0 reached the simulator
+    transport.close()
