@@ -7,6 +7,7 @@ deferred work whose result comes after ``OK`` (``+QIOPEN``, ``+QPING``, ``+QNTP`
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import events as ev
@@ -24,6 +25,13 @@ class Handlers:
     """Command and socket handlers; see the module docstring."""
 
     # provided by Simulator
+    reply: Callable[..., None]
+    write: Callable[[bytes], None]
+    urc: Callable[..., None]
+    start: Callable[..., Any]
+    save_nvram: Callable[[], None]
+    enter_datamode: Callable[[DataMode], None]
+    loop: Any
     config: Any
     rng: Any
     conns: dict[int, Conn]
@@ -40,92 +48,92 @@ class Handlers:
         try:
             cmd = parse(line + b"\r", send_format="hex" if self.nvram["send_hex"] else "text")
         except ValueError:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
             return
         handler = getattr(self, "_do_" + type(cmd).__name__, None)
         if handler is None:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
             return
         try:
             handler(cmd)
         except Exception as exc:  # noqa: BLE001  # a simulator bug must not take the link down
-            self.loop.call_exception_handler({  # type: ignore[attr-defined]
+            self.loop.call_exception_handler({
                 "message": f"pyqio.sim: {cmd} failed", "exception": exc})
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
 
     # basic commands -------------------------------------------------------------
 
     def _do_At(self, cmd: Any) -> None:
-        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        self.reply(ev.Ok())
 
     def _do_Echo(self, cmd: Any) -> None:
         self.echo = cmd.enabled
-        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        self.reply(ev.Ok())
 
     def _do_Identify(self, cmd: Any) -> None:
         # one block of lines, as the module prints it, then the final result
-        self.write(_wire.line(b"\r\n".join(_wire.IDENTITY))  # type: ignore[attr-defined]
+        self.write(_wire.line(b"\r\n".join(_wire.IDENTITY))
                    + _wire.encode(ev.Ok()))
 
     def _do_TestCommand(self, cmd: Any) -> None:
         answer = _wire.TEST_ANSWERS.get(cmd.name)
         if answer is None:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
             return
-        self.write(b"".join(_wire.line(t) for t in answer)  # type: ignore[attr-defined]
+        self.write(b"".join(_wire.line(t) for t in answer)
                    + _wire.encode(ev.Ok()))
 
     # AT+QICFG (2.3.9), kept in NVRAM ----------------------------------------------
 
     def _do_QICfgDataFormat(self, cmd: Any) -> None:
         if cmd.send_hex is None and cmd.recv_hex is None:
-            self.reply(ev.DataFormat(self.nvram["send_hex"], self.nvram["recv_hex"]),  # type: ignore[attr-defined]
+            self.reply(ev.DataFormat(self.nvram["send_hex"], self.nvram["recv_hex"]),
                        ev.Ok())
             return
         if cmd.send_hex is not None:
             self.nvram["send_hex"] = bool(cmd.send_hex)
         if cmd.recv_hex is not None:
             self.nvram["recv_hex"] = bool(cmd.recv_hex)
-        self.save_nvram()  # type: ignore[attr-defined]
-        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        self.save_nvram()
+        self.reply(ev.Ok())
 
     def _do_QICfgShowRA(self, cmd: Any) -> None:
         if cmd.enabled is None:
-            self.reply(ev.ShowRA(self.nvram["show_ra"]), ev.Ok())  # type: ignore[attr-defined]
+            self.reply(ev.ShowRA(self.nvram["show_ra"]), ev.Ok())
             return
         self.nvram["show_ra"] = bool(cmd.enabled)
-        self.save_nvram()  # type: ignore[attr-defined]
-        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        self.save_nvram()
+        self.reply(ev.Ok())
 
     # DNS (2.3.7, 2.3.8) -------------------------------------------------------------
 
     def _do_QIDnsCfg(self, cmd: Any) -> None:
         if cmd.context_id != 0:  # "Currently, only <contextID>=0 is supported."
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
             return
         self.dns = [a for a in (cmd.primary, cmd.secondary) if a]
-        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        self.reply(ev.Ok())
 
     def _do_QIDnsCfgQuery(self, cmd: Any) -> None:
         if cmd.context_id != 0:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
             return
         shown = (self.dns + ["0.0.0.0", "0.0.0.0"])[:2]  # two addresses, as example 4.6 shows
-        self.reply(ev.DnsServers(0, tuple(shown)), ev.Ok())  # type: ignore[attr-defined]
+        self.reply(ev.DnsServers(0, tuple(shown)), ev.Ok())
 
     def _do_QIDnsGip(self, cmd: Any) -> None:
         if self._deferred_ok(cmd.context_id, lambda code: ev.DnsResult(code, 0, 0)):
-            self.start(self._dns_gip(cmd.hostname),  # type: ignore[attr-defined]
+            self.start(self._dns_gip(cmd.hostname),
                        _wire.encode(ev.DnsResult(RC.PDP_CONTEXT_BROKE_DOWN, 0, 0)))
 
     async def _dns_gip(self, hostname: str) -> None:
         ans = await _netsvc.resolve(hostname, tuple(self.dns), self.config.dns_port,
                                      self.config.service_timeout)
         if ans.result != RC.OK:
-            self.urc(_wire.encode(ev.DnsResult(ans.result, 0, 0)))  # type: ignore[attr-defined]
+            self.urc(_wire.encode(ev.DnsResult(ans.result, 0, 0)))
             return
         # "Currently, only the first IP address returned by the DNS server is displayed."
-        self.urc(_wire.encode(ev.DnsResult(RC.OK, len(ans.addresses), ans.ttl))  # type: ignore[attr-defined]
+        self.urc(_wire.encode(ev.DnsResult(RC.OK, len(ans.addresses), ans.ttl))
                  + _wire.encode(ev.DnsAddress(ans.addresses[0])))
 
     def _deferred_ok(self, context_id: int, failure: Any) -> bool:
@@ -134,11 +142,11 @@ class Handlers:
         ``failure(code)`` is the result event written when there is no PDP context.
         """
         if context_id != 0:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
             return False
-        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        self.reply(ev.Ok())
         if not self.attached:
-            self.urc(_wire.encode(failure(self.detach_code)))  # type: ignore[attr-defined]
+            self.urc(_wire.encode(failure(self.detach_code)))
             return False
         return True
 
@@ -146,29 +154,29 @@ class Handlers:
 
     def _do_QNtp(self, cmd: Any) -> None:
         if self._deferred_ok(cmd.context_id, ev.NtpResult):
-            self.start(self._ntp(cmd),  # type: ignore[attr-defined]
+            self.start(self._ntp(cmd),
                        _wire.encode(ev.NtpResult(RC.PDP_CONTEXT_BROKE_DOWN)))
 
     async def _ntp(self, cmd: Any) -> None:
         ans = await _netsvc.resolve(cmd.server, tuple(self.dns), self.config.dns_port,
                                      self.config.service_timeout)
         if ans.result != RC.OK:
-            self.urc(_wire.encode(ev.NtpResult(ans.result)))  # type: ignore[attr-defined]
+            self.urc(_wire.encode(ev.NtpResult(ans.result)))
             return
         port = self.config.ntp_port or cmd.port or 123
         result, when = await _netsvc.sntp(ans.addresses[0], port, self.config.service_timeout)
-        self.urc(_wire.encode(ev.NtpResult(result, when)))  # type: ignore[attr-defined]
+        self.urc(_wire.encode(ev.NtpResult(result, when)))
 
     def _do_QPing(self, cmd: Any) -> None:
         if self._deferred_ok(cmd.context_id, ev.PingSummary):
-            self.start(self._ping(cmd),  # type: ignore[attr-defined]
+            self.start(self._ping(cmd),
                        _wire.encode(ev.PingSummary(RC.PDP_CONTEXT_BROKE_DOWN)))
 
     async def _ping(self, cmd: Any) -> None:
         ans = await _netsvc.resolve(cmd.host, tuple(self.dns), self.config.dns_port,
                                      self.config.service_timeout)
         if ans.result != RC.OK:
-            self.urc(_wire.encode(ev.PingSummary(ans.result)))  # type: ignore[attr-defined]
+            self.urc(_wire.encode(ev.PingSummary(ans.result)))
             return
         ip, size = ans.addresses[0], cmd.size or 32
         times: list[int] = []
@@ -176,15 +184,15 @@ class Handlers:
         for seq in range(count):
             r = await _netsvc.ping_once(ip, seq + 1, size, cmd.timeout or 4)
             if r.result == RC.CREATE_SOCKET_FAILED:  # this host allows no ICMP socket
-                self.urc(_wire.encode(ev.PingSummary(r.result)))  # type: ignore[attr-defined]
+                self.urc(_wire.encode(ev.PingSummary(r.result)))
                 return
             if r.result == RC.OK:
                 times.append(r.time_ms)
-                self.urc(_wire.encode(ev.PingReply(RC.OK, ip, size, r.time_ms, r.ttl)))  # type: ignore[attr-defined]
+                self.urc(_wire.encode(ev.PingReply(RC.OK, ip, size, r.time_ms, r.ttl)))
             else:
-                self.urc(_wire.encode(ev.PingReply(r.result)))  # type: ignore[attr-defined]
+                self.urc(_wire.encode(ev.PingReply(r.result)))
         # example 4.4 counts requests here ("0,4,4,0,..."), not bytes as the table says
-        self.urc(_wire.encode(ev.PingSummary(  # type: ignore[attr-defined]
+        self.urc(_wire.encode(ev.PingSummary(
             RC.OK, count, len(times), count - len(times), min(times, default=0),
             max(times, default=0), sum(times) // len(times) if times else 0)))
 
@@ -193,20 +201,20 @@ class Handlers:
     def _do_QIOpen(self, cmd: Any) -> None:
         cid = cmd.connect_id
         if cmd.context_id != 0:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
             return
-        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        self.reply(ev.Ok())
         if cid in self.conns:
-            self.urc(_wire.encode(ev.OpenResult(cid, RC.SOCKET_IDENTITY_USED)))  # type: ignore[attr-defined]
+            self.urc(_wire.encode(ev.OpenResult(cid, RC.SOCKET_IDENTITY_USED)))
             return
         conn = Conn(cid, cmd.service_type, cmd.host, cmd.remote_port, cmd.local_port or 0,
                     CONNECTING)
         self.conns[cid] = conn
         if not self.attached:
             conn.state = INITIAL
-            self.urc(_wire.encode(ev.OpenResult(cid, self.detach_code)))  # type: ignore[attr-defined]
+            self.urc(_wire.encode(ev.OpenResult(cid, self.detach_code)))
             return
-        conn.task = self.start(self._open(conn),  # type: ignore[attr-defined]
+        conn.task = self.start(self._open(conn),
                                _wire.encode(ev.OpenResult(cid, RC.PDP_CONTEXT_BROKE_DOWN)))
 
     async def _open(self, conn: Conn) -> None:
@@ -225,7 +233,7 @@ class Handlers:
         if self.conns.get(conn.connect_id) is not conn:
             conn.close()  # closed by AT+QICLOSE while connecting
             return
-        self.urc(_wire.encode(ev.OpenResult(conn.connect_id, result)))  # type: ignore[attr-defined]
+        self.urc(_wire.encode(ev.OpenResult(conn.connect_id, result)))
         early, conn.early = conn.early, []
         for data, addr in early:
             self.socket_data(conn, data, addr)
@@ -235,18 +243,18 @@ class Handlers:
     def _do_QIClose(self, cmd: Any) -> None:
         conn = self.conns.pop(cmd.connect_id, None)
         if conn is None:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
             return
         for child in conn.children:  # a listener takes its accepted connections along
             if self.conns.get(child.connect_id) is child:
                 del self.conns[child.connect_id]
                 child.close()
         conn.close()
-        self.reply(ev.Ok(), ev.CloseOk())  # type: ignore[attr-defined]
+        self.reply(ev.Ok(), ev.CloseOk())
 
     def _rows(self, ids: list[int]) -> None:
         rows = [self.conns[i].status() for i in sorted(ids) if i in self.conns]
-        self.reply(*rows, ev.Ok())  # type: ignore[attr-defined]
+        self.reply(*rows, ev.Ok())
 
     def _do_QIStateAll(self, cmd: Any) -> None:
         self._rows(list(self.conns))
@@ -272,7 +280,7 @@ class Handlers:
     def _do_QISend(self, cmd: Any) -> None:
         target = self._send_target(cmd)
         if target is None:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
         else:
             self.send(target[0], cmd.data, target[1])
 
@@ -282,34 +290,34 @@ class Handlers:
     def _do_QISendFixed(self, cmd: Any) -> None:
         hex_ = self.nvram["send_hex"]
         if hex_ and cmd.length > 512:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
             return
         self._prompt(cmd, cmd.length * 2 if hex_ else cmd.length)
 
     def _prompt(self, cmd: Any, fixed: int | None) -> None:
         target = self._send_target(cmd)
         if target is None:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
             return
-        self.enter_datamode(DataMode(target[0], target[1], fixed,  # type: ignore[attr-defined]
+        self.enter_datamode(DataMode(target[0], target[1], fixed,
                                      self.nvram["send_hex"]))
 
     def _do_QISendStats(self, cmd: Any) -> None:
         conn = self.conns.get(cmd.connect_id)
         if conn is None:
-            self.reply(ev.Error())  # type: ignore[attr-defined]
+            self.reply(ev.Error())
         else:
-            self.reply(conn.stats(), ev.Ok())  # type: ignore[attr-defined]
+            self.reply(conn.stats(), ev.Ok())
 
     def send(self, conn: Conn, data: bytes, addr: tuple[str, int] | None) -> None:
         """``OK`` then ``SEND OK`` once the host socket took the data, else ``SEND FAIL``."""
-        self.reply(ev.Ok())  # type: ignore[attr-defined]
+        self.reply(ev.Ok())
         cfg = self.config
         closing = bool(cfg.peer_close_rate) and conn.state == CONNECTED \
             and self.rng.random() < cfg.peer_close_rate  # the peer goes away under this send
         failed = bool(cfg.send_fail_rate) and self.rng.random() < cfg.send_fail_rate
         ok = not (closing or failed) and self.attached and conn.write(data, addr)
-        self.urc(_wire.encode(ev.SendOk() if ok else ev.SendFail()))  # type: ignore[attr-defined]
+        self.urc(_wire.encode(ev.SendOk() if ok else ev.SendFail()))
         if closing:
             self.socket_closed(conn, force=True)
 
@@ -324,7 +332,7 @@ class Handlers:
             piece = data[i:i + step]
             event = ev.Recv(conn.connect_id, piece, len(piece),
                             addr[0] if show else None, addr[1] if show else None)
-            self.urc(_wire.encode_recv(event, recv_hex=hex_), droppable=True)  # type: ignore[attr-defined]
+            self.urc(_wire.encode_recv(event, recv_hex=hex_), droppable=True)
 
     def socket_closed(self, conn: Conn, force: bool = False) -> None:
         """The peer (or the network) closed *conn*: ``+QIURC: "closed"`` (2.4.1)."""
@@ -335,7 +343,7 @@ class Handlers:
         if force and transport is not None:
             transport.abort() if hasattr(transport, "abort") else transport.close()
         if conn.service_type in ("TCP", "TCP INCOMING") or force:
-            self.urc(_wire.encode(ev.Closed(conn.connect_id)), droppable=True)  # type: ignore[attr-defined]
+            self.urc(_wire.encode(ev.Closed(conn.connect_id)), droppable=True)
 
     def socket_accepted(self, server: Conn, proto: Any) -> Conn | None:
         """A TCP LISTENER accepted a client: it takes the lowest free connect id (2.4.3)."""
@@ -347,6 +355,6 @@ class Handlers:
                     server_id=server.connect_id, transport=proto.transport, peer=(ip, port))
         self.conns[conn.connect_id] = conn
         server.children.append(conn)
-        self.urc(_wire.encode(ev.Incoming(conn.connect_id, server.connect_id, ip, port)),  # type: ignore[attr-defined]
+        self.urc(_wire.encode(ev.Incoming(conn.connect_id, server.connect_id, ip, port)),
                  droppable=True)
         return conn
