@@ -29,8 +29,6 @@ typedef struct {
     int show_ra;
     uint32_t udp_service;
     size_t ntok, arena_used, nseg, dmx_used;
-    const unsigned char *demux;
-    size_t demux_n;
     ...;
 } qio_parser;
 
@@ -42,6 +40,8 @@ void qio_set_output(qio_parser *p, qio_token *tok, size_t tok_cap,
                     int32_t *seg, size_t seg_cap,
                     unsigned char *dmx, size_t dmx_cap);
 size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n);
+size_t qio_feed_demux(qio_parser *p, const unsigned char *data, size_t n,
+                      const unsigned char *demux, size_t demux_n);
 void qio_finish(qio_parser *p);
 void qio_reset(qio_parser *p);
 size_t qio_demux_group(const qio_parser *p, unsigned char *out, int32_t *groups);

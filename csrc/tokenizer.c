@@ -608,6 +608,18 @@ size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n)
     return (size_t)(s - data);
 }
 
+size_t qio_feed_demux(qio_parser *p, const unsigned char *data, size_t n,
+                      const unsigned char *demux, size_t demux_n)
+{
+    size_t used;
+    p->demux = demux;
+    p->demux_n = demux_n;
+    used = qio_feed(p, data, n);
+    p->demux = NULL;    /* the mask is the caller's only for this call */
+    p->demux_n = 0;
+    return used;
+}
+
 void qio_finish(qio_parser *p)
 {
     p->ntok = p->arena_used = p->nseg = p->dmx_used = 0;

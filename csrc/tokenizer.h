@@ -54,7 +54,7 @@ typedef struct {
     size_t seg_cap;         /* in pairs */
     unsigned char *dmx;     /* demuxed payloads, back to back */
     size_t dmx_cap;
-    const unsigned char *demux;     /* demux[id] != 0: route id to dmx */
+    const unsigned char *demux;     /* demux[id] != 0: route id to dmx (qio_feed_demux) */
     size_t demux_n;
 
     /* private state */
@@ -80,6 +80,10 @@ void qio_set_output(qio_parser *p, qio_token *tok, size_t tok_cap,
                     unsigned char *dmx, size_t dmx_cap);
 /* Tokenize data[0..n); returns the bytes consumed (< n only when the output is full). */
 size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n);
+/* qio_feed() with payloads of connect id i appended to dmx when demux[i] != 0
+ * (i < demux_n); the mask is used during this call only. */
+size_t qio_feed_demux(qio_parser *p, const unsigned char *data, size_t n,
+                      const unsigned char *demux, size_t demux_n);
 /* End of stream: emit what is pending (TOKENS.md "End of stream") and reset. */
 void qio_finish(qio_parser *p);
 /* Forget partial input, keep settings. */

@@ -11,6 +11,7 @@ one ``bytes`` of the output arena that the tokens slice.
 """
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Sequence
 
 from ._tokenizer_c import ffi, lib
@@ -22,7 +23,8 @@ __all__ = ["Tokenizer", "T_LINE", "T_PROMPT", "T_RECV", "T_ERROR"]
 
 _REASONS = tuple(ffi.string(lib.qio_reason_string(i)).decode("ascii") for i in range(7))
 _PROMPT_TOKEN = (T_PROMPT,)
-_FIELDS = 9                 # int32 fields of qio_token
+_TOKEN = struct.Struct("9i")   # qio_token: nine int32 fields
+_SIZE_T = ffi.sizeof("size_t")
 _TOK_CAP = 1024             # tokens per C call
 _ARENA = 64 * 1024          # token bytes per C call (plus one token's room)
 _DMX = 256 * 1024           # demuxed payload bytes per C call (plus one token's room)
@@ -53,18 +55,22 @@ def _demux_mask(buffers: Sequence[bytearray | None]) -> bytes:
     if len(buffers) < 5:
         raise InvalidArgument(
             f"buffers has {len(buffers)} entries: at least 5 (connect ids 0-4) are required")
+    mask = bytearray(len(buffers))
     for i, b in enumerate(buffers):
-        if b is not None and not isinstance(b, bytearray):
-            raise InvalidArgument(
-                f"buffers[{i}] is a {type(b).__name__}: a bytearray or None is required")
-    return bytes([b is not None for b in buffers[:_MAX_ID + 1]])
+        if b is not None:
+            if not isinstance(b, bytearray):
+                raise InvalidArgument(
+                    f"buffers[{i}] is a {type(b).__name__}: a bytearray or None is required")
+            mask[i] = 1
+    return bytes(mask[:_MAX_ID + 1])
 
 
 class Tokenizer:
     """Streaming tokenizer of the module's output (C backend); see ``csrc/TOKENS.md``."""
 
-    __slots__ = ("_p", "_buf", "_tok", "_arena", "_seg", "_dmx", "_dmx_mv", "_group_out",
-                 "_group_mv", "_groups", "_max_line", "_udp")
+    __slots__ = ("_p", "_buf", "_tok", "_tok_mv", "_arena", "_arena_mv", "_seg", "_dmx",
+                 "_dmx_mv", "_group_out", "_group_mv", "_groups", "_groups_mv", "_counts",
+                 "_max_line", "_udp")
 
     def __init__(self, hex: bool = False, show_ra: bool = False,
                  udp_service: Iterable[int] = (), max_line: int = 4096) -> None:
@@ -80,6 +86,14 @@ class Tokenizer:
         self._dmx = ffi.new("unsigned char[]", _DMX + room)
         self._group_out = ffi.new("unsigned char[]", _DMX + room)
         self._groups = ffi.new("int32_t[]", 3 * _TOK_CAP)
+        self._tok_mv = memoryview(ffi.buffer(self._tok))
+        self._arena_mv = memoryview(ffi.buffer(self._arena))
+        self._groups_mv = memoryview(ffi.buffer(self._groups)).cast("i")
+        # the C call's output counts (ntok, arena_used, nseg, dmx_used), read
+        # through a memoryview: cheaper than a cffi attribute each
+        start = ffi.offsetof("qio_parser", "ntok")
+        self._counts = memoryview(ffi.buffer(self._p)).cast("B")[start:start + 4 * _SIZE_T] \
+            .cast("N")
         self._dmx_mv = memoryview(ffi.buffer(self._dmx))
         self._group_mv = memoryview(ffi.buffer(self._group_out))
         lib.qio_set_output(self._p, self._tok, _TOK_CAP, self._arena, _ARENA + room,
@@ -123,42 +137,46 @@ class Tokenizer:
     def feed(self, data: bytes | bytearray | memoryview) -> list[tuple]:
         """Tokenize the next chunk; returns the tokens it completed."""
         out: list[tuple] = []
-        src = ffi.from_buffer("unsigned char[]", data)
-        n = len(src)
-        pos = lib.qio_feed(self._p, src, n)
-        self._collect(out)
-        while pos < n:      # the output batch was full: go on from there
-            pos += lib.qio_feed(self._p, src + pos, n - pos)
-            self._collect(out)
+        self._feed(data, out, None)
         return out
 
     def feed_demux(self, data: bytes | bytearray | memoryview,
                    buffers: Sequence[bytearray | None]) -> list[tuple]:
         """Like :meth:`feed`, but the data of a recv URC whose connect id has a
         ``bytearray`` in ``buffers`` is appended there instead of returned."""
-        mask = ffi.from_buffer(_demux_mask(buffers))
-        p = self._p
-        p.demux, p.demux_n = mask, len(mask)
-        try:
-            out: list[tuple] = []
-            src = ffi.from_buffer("unsigned char[]", data)
-            n = len(src)
-            pos = 0
-            while True:
-                pos += lib.qio_feed(p, src + pos, n - pos)
-                self._collect(out)
-                if p.nseg:
-                    self._spill(buffers)
-                if pos >= n:
-                    return out
-        finally:
-            p.demux, p.demux_n = ffi.NULL, 0
+        out: list[tuple] = []
+        self._feed(data, out, buffers, _demux_mask(buffers))
+        return out
+
+    def _feed(self, data: bytes | bytearray | memoryview, out: list[tuple],
+              buffers: Sequence[bytearray | None] | None = None, mask: bytes = b"") -> None:
+        p, counts = self._p, self._counts
+        # cffi hands a bytes object to C without a copy; other buffers need from_buffer
+        src = data if type(data) is bytes else ffi.from_buffer("unsigned char[]", data)
+        left = len(src)
+        while True:
+            if mask:
+                used = lib.qio_feed_demux(p, src, left, mask, len(mask))
+            else:
+                used = lib.qio_feed(p, src, left)
+            if counts[0]:
+                self._collect(out, counts[0], counts[1])
+            if counts[2]:
+                self._spill(buffers)    # type: ignore[arg-type]
+            left -= used
+            if not left:
+                return
+            # the output batch was full: go on from there
+            if type(src) is bytes:
+                src = ffi.from_buffer("unsigned char[]", src)
+            src += used
 
     def finish(self) -> list[tuple]:
         """End of stream: the pending partial line or URC, then a reset."""
         out: list[tuple] = []
         lib.qio_finish(self._p)
-        self._collect(out)
+        if self._counts[0]:
+            self._collect(out, self._counts[0], self._counts[1])
         return out
 
     def reset(self) -> None:
@@ -167,34 +185,26 @@ class Tokenizer:
 
     # -- batch conversion --
 
-    def _collect(self, out: list[tuple]) -> None:
-        p = self._p
-        ntok = p.ntok
-        if not ntok:
-            return
-        v = ffi.unpack(ffi.cast("int32_t *", self._tok), _FIELDS * ntok)
-        arena = ffi.unpack(ffi.cast("char *", self._arena), p.arena_used)
+    def _collect(self, out: list[tuple], ntok: int, used: int) -> None:
+        arena = self._arena_mv[:used].tobytes()
         append = out.append
-        for i in range(0, _FIELDS * ntok, _FIELDS):
-            kind = v[i]
-            off = v[i + 1]
+        for kind, off, n, reason, cid, length, port, ipo, ipl in \
+                _TOKEN.iter_unpack(self._tok_mv[:_TOKEN.size * ntok]):
             if kind == T_RECV:
-                ipl = v[i + 8]
-                ip = arena[v[i + 7]:v[i + 7] + ipl].decode("ascii") if ipl > 0 else None
-                append((T_RECV, v[i + 4], v[i + 5], ip, v[i + 6],
-                        arena[off:off + v[i + 2]], v[i + 3] == 1))
+                ip = arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None
+                append((T_RECV, cid, length, ip, port, arena[off:off + n], reason == 1))
             elif kind == T_LINE:
-                append((T_LINE, arena[off:off + v[i + 2]]))
+                append((T_LINE, arena[off:off + n]))
             elif kind == T_PROMPT:
                 append(_PROMPT_TOKEN)
             else:
-                append((T_ERROR, _REASONS[v[i + 3]], arena[off:off + v[i + 2]]))
+                append((T_ERROR, _REASONS[reason], arena[off:off + n]))
 
     def _spill(self, buffers: Sequence[bytearray | None]) -> None:
         """Append the demuxed payloads of the last call, one ``+=`` per connect id."""
+        g = self._groups_mv
         ng = lib.qio_demux_group(self._p, self._group_out, self._groups)
         src = self._dmx_mv if ng == 1 else self._group_mv
-        g = ffi.unpack(self._groups, 3 * ng)
         for i in range(0, 3 * ng, 3):
             buf = buffers[g[i]]     # in place: buffers may be a tuple
             buf += src[g[i + 1]:g[i + 1] + g[i + 2]]  # type: ignore[operator]

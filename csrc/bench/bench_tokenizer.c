@@ -79,12 +79,11 @@ static void setup(int hex)
 static size_t tokenize(int demux)
 {
     size_t ntok = 0;
-    parser.demux = demux ? demux_all : NULL;
-    parser.demux_n = demux ? 1 : 0;
     for (size_t off = 0; off < stream_n; off += CHUNK) {
         size_t n = stream_n - off < CHUNK ? stream_n - off : CHUNK;
         for (size_t pos = 0; pos < n;) {
-            pos += qio_feed(&parser, stream + off + pos, n - pos);
+            pos += demux ? qio_feed_demux(&parser, stream + off + pos, n - pos, demux_all, 1)
+                         : qio_feed(&parser, stream + off + pos, n - pos);
             ntok += parser.ntok + parser.nseg;
             if (parser.nseg && qio_demux_group(&parser, grouped, groups) == 1)
                 sink_sum ^= dmx[0];     /* the caller would append dmx here */

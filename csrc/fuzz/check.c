@@ -67,14 +67,13 @@ void qio_dump(const unsigned char *d, size_t n, const struct cfg *cfg,
         mask[i] = (unsigned char)((cfg->demux >> i) & 1u);
         sink_init(&demux[i]);
     }
-    p.demux = mask;
-    p.demux_n = DEMUX_IDS;
     for (size_t off = 0, k = 0; off < n; k++) {
         size_t len = split->nchunks ? split->chunks[k % split->nchunks] : n - off;
         if (len > n - off)
             len = n - off;
         for (size_t pos = 0; pos < len;) {
-            size_t used = qio_feed(&p, d + off + pos, len - pos);
+            size_t used = cfg->demux ? qio_feed_demux(&p, d + off + pos, len - pos, mask, DEMUX_IDS)
+                                     : qio_feed(&p, d + off + pos, len - pos);
             if (used == 0 && p.ntok == 0 && p.nseg == 0)
                 abort();    /* no progress: a bug, not an input to skip */
             pos += used;
