@@ -60,6 +60,7 @@ def make_ffi() -> FFI:
         '#include "tokenizer.h"',
         sources=[os.path.relpath(os.path.join(HERE, "tokenizer.c"))],
         include_dirs=[os.path.relpath(HERE)],
+        depends=[os.path.relpath(os.path.join(HERE, "tokenizer.h"))],  # rebuilt, and in the sdist
         extra_compile_args=["-O2", "-Wall", "-Wextra"],
     )
     return ffi
