@@ -126,7 +126,7 @@ async def test_send_counters_count_bytes_sent_and_acknowledged() -> None:
     await open_tcp(link, port)
     await link.command(b'AT+QISEND=0,5,"12345"', b"SEND OK\r\n")
     await link.command(b'AT+QISEND=0,4,"6789"', b"SEND OK\r\n")
-    await link.until(b'"\r\n')
+    await link.until(b'9"\r\n')  # the whole echo is back, so the peer has ACKed it all
     stats = await link.command(b"AT+QISEND=0,0")
     # loopback ACKs at once: all 9 bytes acknowledged once the echo came back
     assert b"\r\n+QISEND: 9,9,0\r\n" + OK in stats
