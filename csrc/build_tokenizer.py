@@ -28,7 +28,7 @@ typedef struct {
     int hex;
     int show_ra;
     uint32_t udp_service;
-    size_t ntok, arena_used, nseg, dmx_used;
+    size_t ntok, arena_used, nseg, dmx_used, ngroups;
     ...;
 } qio_parser;
 
@@ -38,13 +38,13 @@ void qio_init(qio_parser *p, unsigned char *buf, size_t buf_cap, size_t max_line
 void qio_set_output(qio_parser *p, qio_token *tok, size_t tok_cap,
                     unsigned char *arena, size_t arena_cap,
                     int32_t *seg, size_t seg_cap,
-                    unsigned char *dmx, size_t dmx_cap);
+                    unsigned char *dmx, unsigned char *grouped, size_t dmx_cap,
+                    int32_t *groups);
 size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n);
 size_t qio_feed_demux(qio_parser *p, const unsigned char *data, size_t n,
                       const unsigned char *demux, size_t demux_n);
 void qio_finish(qio_parser *p);
 void qio_reset(qio_parser *p);
-size_t qio_demux_group(const qio_parser *p, unsigned char *out, int32_t *groups);
 const char *qio_reason_string(int reason);
 """
 

@@ -102,7 +102,8 @@ void qio_init(qio_parser *p, unsigned char *buf, size_t buf_cap, size_t max_line
 void qio_set_output(qio_parser *p, qio_token *tok, size_t tok_cap,
                     unsigned char *arena, size_t arena_cap,
                     int32_t *seg, size_t seg_cap,
-                    unsigned char *dmx, size_t dmx_cap)
+                    unsigned char *dmx, unsigned char *grouped, size_t dmx_cap,
+                    int32_t *groups)
 {
     p->tok = tok;
     p->tok_cap = tok_cap;
@@ -111,7 +112,9 @@ void qio_set_output(qio_parser *p, qio_token *tok, size_t tok_cap,
     p->seg = seg;
     p->seg_cap = seg_cap;
     p->dmx = dmx;
+    p->grouped = grouped;
     p->dmx_cap = dmx_cap;
+    p->groups = groups;
 }
 
 static int is_eol(unsigned char c)
@@ -601,36 +604,15 @@ static const unsigned char *step(qio_parser *p, const unsigned char *s,
 size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n)
 {
     const unsigned char *s = data, *e = data + n;
-    p->ntok = p->arena_used = p->nseg = p->dmx_used = 0;
+    p->ntok = p->arena_used = p->nseg = p->dmx_used = p->ngroups = 0;
     update_full(p);
     while (s < e && !p->full)
         s = step(p, s, e);
     return (size_t)(s - data);
 }
 
-size_t qio_feed_demux(qio_parser *p, const unsigned char *data, size_t n,
-                      const unsigned char *demux, size_t demux_n)
-{
-    size_t used;
-    p->demux = demux;
-    p->demux_n = demux_n;
-    used = qio_feed(p, data, n);
-    p->demux = NULL;    /* the mask is the caller's only for this call */
-    p->demux_n = 0;
-    return used;
-}
-
-void qio_finish(qio_parser *p)
-{
-    p->ntok = p->arena_used = p->nseg = p->dmx_used = 0;
-    if (p->state == S_LINE)
-        new_token(p, QIO_T_LINE, p->buf, p->len);
-    else if (p->state >= R_ID_SP)
-        emit_error(p, QIO_E_TRUNCATED, p->len);
-    qio_reset(p);
-}
-
-size_t qio_demux_group(const qio_parser *p, unsigned char *out, int32_t *groups)
+/* Regroups the demuxed payloads by connect id (see qio_feed_demux). */
+static size_t demux_group(const qio_parser *p, unsigned char *out, int32_t *groups)
 {
     size_t ng = 0, off = 0, src = 0;
     /* pass 1: one group per id, in order of first appearance, with its total */
@@ -664,4 +646,27 @@ size_t qio_demux_group(const qio_parser *p, unsigned char *out, int32_t *groups)
         src += n;
     }
     return ng;
+}
+
+size_t qio_feed_demux(qio_parser *p, const unsigned char *data, size_t n,
+                      const unsigned char *demux, size_t demux_n)
+{
+    size_t used;
+    p->demux = demux;
+    p->demux_n = demux_n;
+    used = qio_feed(p, data, n);
+    p->demux = NULL;    /* the mask is the caller's only for this call */
+    p->demux_n = 0;
+    p->ngroups = p->nseg ? demux_group(p, p->grouped, p->groups) : 0;
+    return used;
+}
+
+void qio_finish(qio_parser *p)
+{
+    p->ntok = p->arena_used = p->nseg = p->dmx_used = p->ngroups = 0;
+    if (p->state == S_LINE)
+        new_token(p, QIO_T_LINE, p->buf, p->len);
+    else if (p->state >= R_ID_SP)
+        emit_error(p, QIO_E_TRUNCATED, p->len);
+    qio_reset(p);
 }

@@ -44,6 +44,7 @@ typedef struct {
 
     /* output of the last call, reset by each qio_feed()/qio_finish() */
     size_t ntok, arena_used, nseg, dmx_used;
+    size_t ngroups;         /* qio_feed_demux(): (id, offset, length) triples in groups */
 
     /* caller-owned output space, see qio_set_output() */
     qio_token *tok;
@@ -54,6 +55,8 @@ typedef struct {
     size_t seg_cap;         /* in pairs */
     unsigned char *dmx;     /* demuxed payloads, back to back */
     size_t dmx_cap;
+    unsigned char *grouped; /* dmx_cap bytes: demuxed payloads regrouped by id */
+    int32_t *groups;        /* 3 * seg_cap */
     const unsigned char *demux;     /* demux[id] != 0: route id to dmx (qio_feed_demux) */
     size_t demux_n;
 
@@ -77,22 +80,21 @@ void qio_init(qio_parser *p, unsigned char *buf, size_t buf_cap, size_t max_line
 void qio_set_output(qio_parser *p, qio_token *tok, size_t tok_cap,
                     unsigned char *arena, size_t arena_cap,
                     int32_t *seg, size_t seg_cap,
-                    unsigned char *dmx, size_t dmx_cap);
+                    unsigned char *dmx, unsigned char *grouped, size_t dmx_cap,
+                    int32_t *groups);
 /* Tokenize data[0..n); returns the bytes consumed (< n only when the output is full). */
 size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n);
 /* qio_feed() with payloads of connect id i appended to dmx when demux[i] != 0
- * (i < demux_n); the mask is used during this call only. */
+ * (i < demux_n); the mask is used during this call only. Then the payloads are
+ * grouped by connect id: ngroups (connect_id, offset, length) triples in groups,
+ * in order of first appearance, the bytes in grouped (or, with one group, in dmx
+ * as they are: nothing is copied). */
 size_t qio_feed_demux(qio_parser *p, const unsigned char *data, size_t n,
                       const unsigned char *demux, size_t demux_n);
 /* End of stream: emit what is pending (TOKENS.md "End of stream") and reset. */
 void qio_finish(qio_parser *p);
 /* Forget partial input, keep settings. */
 void qio_reset(qio_parser *p);
-/* Regroup the demuxed payloads of the last call by connect id into out
- * (dmx_used bytes): groups gets (connect_id, offset, length) triples in order of
- * first appearance; returns the number of groups (at most nseg). With one group
- * nothing is copied: its bytes are dmx[0..dmx_used). */
-size_t qio_demux_group(const qio_parser *p, unsigned char *out, int32_t *groups);
 const char *qio_reason_string(int reason);
 
 #endif

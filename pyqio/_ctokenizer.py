@@ -89,15 +89,16 @@ class Tokenizer:
         self._tok_mv = memoryview(ffi.buffer(self._tok))
         self._arena_mv = memoryview(ffi.buffer(self._arena))
         self._groups_mv = memoryview(ffi.buffer(self._groups)).cast("i")
-        # the C call's output counts (ntok, arena_used, nseg, dmx_used), read
+        # the C call's output counts (ntok, arena_used, nseg, dmx_used, ngroups), read
         # through a memoryview: cheaper than a cffi attribute each
         start = ffi.offsetof("qio_parser", "ntok")
-        self._counts = memoryview(ffi.buffer(self._p)).cast("B")[start:start + 4 * _SIZE_T] \
+        self._counts = memoryview(ffi.buffer(self._p)).cast("B")[start:start + 5 * _SIZE_T] \
             .cast("N")
         self._dmx_mv = memoryview(ffi.buffer(self._dmx))
         self._group_mv = memoryview(ffi.buffer(self._group_out))
         lib.qio_set_output(self._p, self._tok, _TOK_CAP, self._arena, _ARENA + room,
-                           self._seg, _TOK_CAP, self._dmx, _DMX + room)
+                           self._seg, _TOK_CAP, self._dmx, self._group_out, _DMX + room,
+                           self._groups)
         self.hex = hex
         self.show_ra = show_ra
         self.udp_service = udp_service
@@ -161,8 +162,8 @@ class Tokenizer:
                 used = lib.qio_feed(p, src, left)
             if counts[0]:
                 self._collect(out, counts[0], counts[1])
-            if counts[2]:
-                self._spill(buffers)    # type: ignore[arg-type]
+            if counts[4]:
+                self._spill(buffers, counts[4])  # type: ignore[arg-type]
             left -= used
             if not left:
                 return
@@ -200,10 +201,9 @@ class Tokenizer:
             else:
                 append((T_ERROR, _REASONS[reason], arena[off:off + n]))
 
-    def _spill(self, buffers: Sequence[bytearray | None]) -> None:
+    def _spill(self, buffers: Sequence[bytearray | None], ng: int) -> None:
         """Append the demuxed payloads of the last call, one ``+=`` per connect id."""
         g = self._groups_mv
-        ng = lib.qio_demux_group(self._p, self._group_out, self._groups)
         src = self._dmx_mv if ng == 1 else self._group_mv
         for i in range(0, 3 * ng, 3):
             buf = buffers[g[i]]     # in place: buffers may be a tuple

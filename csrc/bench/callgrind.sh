@@ -1,7 +1,7 @@
 #!/bin/sh
 # Instructions per input byte (and per URC) of qio_feed() under callgrind, for
 # each case of bench_tokenizer.c: one pass over a 1 MiB stream, counting only
-# what runs inside qio_feed and the demux regrouping (--toggle-collect).
+# what runs inside qio_feed (--toggle-collect).
 #   csrc/bench/callgrind.sh [BUILD_DIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,7 +12,7 @@ ${CC:-gcc} -std=c99 -O2 -g -Wall -Wextra -Werror -o "$out/bench" \
 printf "%-10s %10s %8s %12s %9s %9s\n" case bytes URCs instructions Ir/byte Ir/URC
 for k in 0 1 2 3 4 5; do
     info=$(valgrind --tool=callgrind --callgrind-out-file="$out/cg.$k" \
-        --toggle-collect=qio_feed --toggle-collect=qio_demux_group \
+        --toggle-collect=qio_feed \
         "$out/bench" --once $k 2>/dev/null)
     ir=$(sed -n 's/^summary: *//p' "$out/cg.$k")
     echo "$info" | awk -v ir="$ir" '{

@@ -17,7 +17,7 @@ static void *xmalloc(size_t n)
 }
 
 static void dump_batch(qio_parser *p, const struct cfg *cfg, struct sink *out,
-                       struct sink *demux, unsigned char *grouped, int32_t *groups)
+                       struct sink *demux)
 {
     for (size_t i = 0; i < p->ntok; i++) {
         const qio_token *t = &p->tok[i];
@@ -38,12 +38,11 @@ static void dump_batch(qio_parser *p, const struct cfg *cfg, struct sink *out,
         }
         sink_str(out, "\n");
     }
-    if (p->nseg == 0)
-        return;
-    size_t ng = qio_demux_group(p, grouped, groups);
-    const unsigned char *src = ng == 1 ? p->dmx : grouped;
-    for (size_t g = 0; g < ng; g++)
-        sink_raw(&demux[groups[3 * g]], src + groups[3 * g + 1], (size_t)groups[3 * g + 2]);
+    const unsigned char *src = p->ngroups == 1 ? p->dmx : p->grouped;
+    for (size_t g = 0; g < p->ngroups; g++) {
+        const int32_t *t = &p->groups[3 * g];
+        sink_raw(&demux[t[0]], src + t[1], (size_t)t[2]);
+    }
 }
 
 void qio_dump(const unsigned char *d, size_t n, const struct cfg *cfg,
@@ -59,7 +58,7 @@ void qio_dump(const unsigned char *d, size_t n, const struct cfg *cfg,
     qio_parser p;
 
     qio_init(&p, buf, size, cfg->max_line);
-    qio_set_output(&p, tok, cap, arena, acap, seg, cap, dmx, acap);
+    qio_set_output(&p, tok, cap, arena, acap, seg, cap, dmx, grouped, acap, groups);
     p.hex = cfg->hex;
     p.show_ra = cfg->show_ra;
     p.udp_service = cfg->udp_service;
@@ -77,12 +76,12 @@ void qio_dump(const unsigned char *d, size_t n, const struct cfg *cfg,
             if (used == 0 && p.ntok == 0 && p.nseg == 0)
                 abort();    /* no progress: a bug, not an input to skip */
             pos += used;
-            dump_batch(&p, cfg, out, demux, grouped, groups);
+            dump_batch(&p, cfg, out, demux);
         }
         off += len;
     }
     qio_finish(&p);
-    dump_batch(&p, cfg, out, demux, grouped, groups);
+    dump_batch(&p, cfg, out, demux);
     sink_demux_end(out, demux);
     for (int i = 0; i < DEMUX_IDS; i++)
         sink_free(&demux[i]);
