@@ -113,3 +113,36 @@ def test_listen_refuses_a_malformed_address() -> None:
                           capture_output=True, timeout=30, check=False, env=dict(os.environ, PYTHONPATH=os.getcwd()))
     assert proc.returncode != 0
     assert b"99999" in proc.stderr and b"0-65535" in proc.stderr
+
+
+def _icmp_dgram_allowed_for_root() -> bool:
+    with open("/proc/sys/net/ipv4/ping_group_range") as f:
+        low, high = map(int, f.read().split())
+    return low <= 0 <= high
+
+
+def test_ping_on_a_host_without_icmp_rights_answers_554() -> None:
+    """Run the simulator without CAP_NET_RAW (util-linux setpriv): no raw socket, and
+    unless ping_group_range admits group 0, no unprivileged ICMP socket either."""
+    import shutil
+
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed to drop CAP_NET_RAW"
+    proc = subprocess.Popen(
+        [setpriv, "--bounding-set=-net_raw", "--inh-caps=-net_raw", sys.executable, "-m", "pyqio",
+         "sim", "--listen", "127.0.0.1:0", "--no-echo"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    try:
+        assert proc.stdout is not None
+        host, _, port = proc.stdout.readline().decode().strip().rpartition(":")
+        with socket.create_connection((host, int(port)), timeout=10) as link:
+            r = Reader(lambda: link.recv(4096))
+            r.until(b"+IP: 10.18.237.42\r\n")
+            link.sendall(b'AT+QPING=0,"127.0.0.1",1,1\r')
+            if _icmp_dgram_allowed_for_root():
+                assert r.until(b"+QPING: 0,1,1,0,").startswith(OK + b'\r\n+QPING: 0,"127.0.0.1"')
+            else:
+                assert r.until(b"+QPING: 554\r\n") == OK + b"\r\n+QPING: 554\r\n"
+    finally:
+        proc.terminate()
+        proc.wait(10)
