@@ -99,3 +99,25 @@ async def test_hex_receive_of_a_1400_byte_datagram_is_split_into_512_byte_urcs()
                       head % 376 + data[1024:].hex().upper().encode() + b'"\r\n']
     assert all(len(p) - 4 <= 1400 for p in pieces)  # the URC maximum (2.4, NOTE 4)
     await asyncio.sleep(0)
+
+
+@async_test
+async def test_udp_client_with_a_local_port_sends_from_it() -> None:
+    seen: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    class Peer(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: tuple) -> None:
+            if not seen.done():
+                seen.set_result((data, addr[1]))
+
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        Peer, local_addr=("127.0.0.1", 0))
+    pport = transport.get_extra_info("sockname")[1]
+    lport = free_udp_port()
+    link = await Link.memory()
+    await link.command(b'AT+QIOPEN=0,0,"UDP","127.0.0.1",%d,%d,1' % (pport, lport), b"+QIOPEN: 0,0\r\n")
+    assert await link.command(b"AT+QISTATE=1,0") == (
+        b'\r\n+QISTATE: 0,"UDP","127.0.0.1",%d,%d,2,0,1\r\n' % (pport, lport) + OK)
+    await link.command(b'AT+QISEND=0,2,"hi"', b"SEND OK\r\n")
+    assert await seen == (b"hi", lport)
+    transport.close()
