@@ -19,7 +19,7 @@ from .errors import InvalidArgument
 
 T_LINE, T_PROMPT, T_RECV, T_ERROR = 0, 1, 2, 3
 
-__all__ = ["Tokenizer", "T_LINE", "T_PROMPT", "T_RECV", "T_ERROR"]
+__all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer"]
 
 _REASONS = tuple(ffi.string(lib.qio_reason_string(i)).decode("ascii") for i in range(7))
 _PROMPT_TOKEN = (T_PROMPT,)
@@ -68,9 +68,24 @@ def _demux_mask(buffers: Sequence[bytearray | None]) -> bytes:
 class Tokenizer:
     """Streaming tokenizer of the module's output (C backend); see ``csrc/TOKENS.md``."""
 
-    __slots__ = ("_p", "_buf", "_tok", "_tok_mv", "_arena", "_arena_mv", "_seg", "_dmx",
-                 "_dmx_mv", "_group_out", "_group_mv", "_groups", "_groups_mv", "_counts",
-                 "_max_line", "_udp")
+    __slots__ = (
+        "_arena",
+        "_arena_mv",
+        "_buf",
+        "_counts",
+        "_dmx",
+        "_dmx_mv",
+        "_group_mv",
+        "_group_out",
+        "_groups",
+        "_groups_mv",
+        "_max_line",
+        "_p",
+        "_seg",
+        "_tok",
+        "_tok_mv",
+        "_udp",
+    )
 
     def __init__(self, hex: bool = False, show_ra: bool = False,
                  udp_service: Iterable[int] = (), max_line: int = 4096) -> None:
@@ -93,7 +108,7 @@ class Tokenizer:
         # through a memoryview: cheaper than a cffi attribute each
         start = ffi.offsetof("qio_parser", "ntok")
         self._counts = memoryview(ffi.buffer(self._p)).cast("B")[start:start + 5 * _SIZE_T] \
-            .cast("N")
+            .cast("N")  # type: ignore[call-overload]  # typeshed lacks size_t's "N"
         self._dmx_mv = memoryview(ffi.buffer(self._dmx))
         self._group_mv = memoryview(ffi.buffer(self._group_out))
         lib.qio_set_output(self._p, self._tok, _TOK_CAP, self._arena, _ARENA + room,

@@ -24,7 +24,7 @@ T_PROMPT = 1
 T_RECV = 2
 T_ERROR = 3
 
-__all__ = ["Tokenizer", "backend", "T_LINE", "T_PROMPT", "T_RECV", "T_ERROR"]
+__all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer", "backend"]
 
 
 def _load_c() -> type | None:

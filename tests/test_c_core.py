@@ -31,7 +31,7 @@ needs_clang = pytest.mark.skipif(shutil.which("clang") is None,
 
 def run(cmd: list, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
 
 
 def compile_ok(cmd: list, cwd: Path) -> None:

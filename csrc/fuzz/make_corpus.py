@@ -20,73 +20,85 @@ def seed(flags: int, body: bytes, split: bytes = b"\x13\x2a\x07") -> bytes:
     return bytes([flags]) + split + body
 
 
-R = b"\r\n"
+def cat(*parts: bytes) -> bytes:
+    return b"".join(parts)
+
+
+Q = b'+QIURC: "recv",'
 EXAMPLES = {
     # 4.1.1 set up a TCP client connection
-    "tcp_open": b'AT+QIOPEN=0,0,"TCP","220.180.239.212",8062,0,1\r\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n'
-                b'AT+QISTATE=1,0\r\r\n+QISTATE: 0,"TCP","220.180.239.212",8062,0,2,0,1\r\n\r\nOK\r\n',
+    "tcp_open": cat(
+        b'AT+QIOPEN=0,0,"TCP","220.180.239.212",8062,0,1\r\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n',
+        b'AT+QISTATE=1,0\r\r\n+QISTATE: 0,"TCP","220.180.239.212",8062,0,2,0,1\r\n\r\nOK\r\n'),
     # 4.1.2 send data, text and hex, data mode with the prompt
-    "tcp_send": b'AT+QICFG="dataformat",0,0\r\r\nOK\r\nAT+QICFG="dataformat"\r\r\n'
-                b'+QICFG: "dataformat",0,0\r\n\r\nOK\r\nAT+QISEND=0,5,"12345"\r\r\nOK\r\n\r\nSEND OK\r\n'
-                b'AT+QISEND=0\r\r\n> 12345\x1a\r\nOK\r\n\r\nSEND OK\r\n'
-                b'AT+QISEND=0,5\r\r\n>\r\n12345\r\nOK\r\n\r\nSEND OK\r\n',
+    "tcp_send": cat(
+        b'AT+QICFG="dataformat",0,0\r\r\nOK\r\nAT+QICFG="dataformat"\r\r\n',
+        b'+QICFG: "dataformat",0,0\r\n\r\nOK\r\n',
+        b'AT+QISEND=0,5,"12345"\r\r\nOK\r\n\r\nSEND OK\r\n',
+        b"AT+QISEND=0\r\r\n> 12345\x1a\r\nOK\r\n\r\nSEND OK\r\n",
+        b"AT+QISEND=0,5\r\r\n>\r\n12345\r\nOK\r\n\r\nSEND OK\r\n"),
     # 4.1.3 receive data, showRA on
-    "tcp_recv_showra": b'AT+QICFG="showRA",1\r\r\nOK\r\n\r\n'
-                       b'+QIURC: "recv",0,5,"220.180.239.212",8062,"12345"\r\n'
-                       b'AT+QISEND=0,12,"012345678901"\r\r\nOK\r\n\r\nSEND OK\r\n\r\n'
-                       b'+QIURC: "recv",0,12, "220.180.239.212",8062,"012345678901"\r\n',
+    "tcp_recv_showra": cat(
+        b'AT+QICFG="showRA",1\r\r\nOK\r\n\r\n',
+        Q, b'0,5,"220.180.239.212",8062,"12345"\r\n',
+        b'AT+QISEND=0,12,"012345678901"\r\r\nOK\r\n\r\nSEND OK\r\n\r\n',
+        Q, b'0,12, "220.180.239.212",8062,"012345678901"\r\n'),
     # 4.1.4 / 4.2.4 close
     "close": b"AT+QICLOSE=0\r\r\nOK\r\n\r\nCLOSE OK\r\n",
     # 4.2 UDP SERVICE
-    "udp_service": b'AT+QIOPEN=0,0,"UDP SERVICE","127.0.0.1",1,1234,1\r\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n'
-                   b'\r\n+QIURC: "recv",0,5,"220.180.239.212",8196,"12345"\r\n'
-                   b'\r\n+QIURC: "recv",0,12, "220.180.239.212",8196,"012345678901"\r\n',
+    "udp_service": cat(
+        b'AT+QIOPEN=0,0,"UDP SERVICE","127.0.0.1",1,1234,1\r\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n',
+        b"\r\n", Q, b'0,5,"220.180.239.212",8196,"12345"\r\n',
+        b"\r\n", Q, b'0,12, "220.180.239.212",8196,"012345678901"\r\n'),
     # 4.3 TCP server: incoming and recv on connect id 1
-    "tcp_server": b'+QIOPEN: 0,0\r\n\r\n+QIURC: "incoming",1,0,"192.168.4.30",34835\r\n'
-                  b'+QISTATE: 1,"TCP INCOMING","192.168.4.30",34835,5000,2,0,1\r\n\r\nOK\r\n'
-                  b'\r\n+QIURC: "recv",1,10,"1234567890"\r\n\r\n+QIURC: "closed",1\r\n',
+    "tcp_server": cat(
+        b'+QIOPEN: 0,0\r\n\r\n+QIURC: "incoming",1,0,"192.168.4.30",34835\r\n',
+        b'+QISTATE: 1,"TCP INCOMING","192.168.4.30",34835,5000,2,0,1\r\n\r\nOK\r\n',
+        b"\r\n", Q, b'1,10,"1234567890"\r\n\r\n+QIURC: "closed",1\r\n'),
     # 4.4 - 4.7 ping, NTP, DNS
-    "ping_ntp_dns": b'+QIDNSCFG: 0,"218.2.2.2","8.8.8.8"\r\n\r\nOK\r\n'
-                    b'\r\n+QPING: 0,"47.100.63.174",32,560,88\r\n\r\n+QPING: 0,4,4,0,220,560,322\r\n'
-                    b'\r\n+QNTP: 0,"2019/06/11,11:08:20"\r\n\r\n+QIDNSGIP: 0,1,0\r\n'
-                    b'\r\n+QIDNSGIP: 14.215.177.39\r\n\r\n+IP: 10.0.0.1\r\n',
+    "ping_ntp_dns": cat(
+        b'+QIDNSCFG: 0,"218.2.2.2","8.8.8.8"\r\n\r\nOK\r\n',
+        b'\r\n+QPING: 0,"47.100.63.174",32,560,88\r\n\r\n+QPING: 0,4,4,0,220,560,322\r\n',
+        b'\r\n+QNTP: 0,"2019/06/11,11:08:20"\r\n\r\n+QIDNSGIP: 0,1,0\r\n',
+        b"\r\n+QIDNSGIP: 14.215.177.39\r\n\r\n+IP: 10.0.0.1\r\n"),
 }
 
 EDGES = {
-    "payload_fake_lines": (TEXT, b'+QIURC: "recv",0,26,"\r\nOK\r\n\r\n+QIURC: "closed",0\r\n"\r\n'),
-    "hex_recv": (HEX, b'+QIURC: "recv",0,5,"3132333435"\r\n+QIURC: "recv",0,2,"4g41"\r\n'
-                      b'+QIURC: "recv",0,"1.2.3.4",5,"414"\r\n+QIURC: "recv",0,"::1",5,"4a4B"\r\n'),
-    "unframed": (TEXT, b'+QIURC: "recv",2,"10.0.0.1",7,"a""b"x"\r\n+QIURC: "recv",3,"::1",9,bare\r\n'
-                       b'+QIURC: "recv",0,"1.2.3.4",5,\r\n'),
-    "bare_ip": (SHOW_RA, b'+QIURC: "recv",0,3,10.1.2.3, 99,abc\r\n+QIURC: "recv",1,0,"1.1.1.1",1,""\r\n'),
-    "udp_ids": (UDP | DEMUX012, b'+QIURC: "recv",1,2,"1.2.3.4",5,"hi"\r\n+QIURC: "recv",2,2,"yo"\r\n'
-                                b'+QIURC: "recv",0,1,"::1",65535,"!"\r\n'),
-    "bad_headers": (TEXT, b'+QIURC: "recv",65536,1,"x"\r\n+QIURC: "recv",000001,1,"x"\r\n'
-                          b'+QIURC: "recv",0,,"x"\r\n+QIURC: "recv",0,"",1,"x"\r\n'
-                          b'+QIURC: "recv",0,"1.2.3.4"x\r\n+QIURC: "recv",0,"1.2.3.4",,1\r\n'
-                          b'+QIURC: "recv",0,"' + b"1" * 46 + b'",1,"x"\r\nOK\r\n'),
-    "not_terminated": (TEXT, b'+QIURC: "recv",0,1,"ab"\r\n+QIURC: "recv",0,1,"a\r\n'
-                             b'+QIURC: "recv",0,1,ab\r\n+QIURC: "recv",0,0,x\r\n+QIURC: "recv",0,0,\r\n'),
-    "too_large": (ML256 | HEX, b'+QIURC: "recv",0,129,"' + b"00" * 129 + b'"\r\nOK\r\n'),
-    "long_line": (ML256, b"A" * 300 + b"\r\nOK\r\n+QIURC: \"recv\",0,\"1.1.1.1\",1,\"" + b"x" * 300
-                         + b'"\r\n+QIURC: "recv",' + b" " * 300 + b"\r\nOK\r\n"),
+    "payload_fake_lines": (TEXT, cat(Q, b'0,26,"\r\nOK\r\n\r\n+QIURC: "closed",0\r\n"\r\n')),
+    "hex_recv": (HEX, cat(Q, b'0,5,"3132333435"\r\n', Q, b'0,2,"4g41"\r\n',
+                          Q, b'0,"1.2.3.4",5,"414"\r\n', Q, b'0,"::1",5,"4a4B"\r\n')),
+    "unframed": (TEXT, cat(Q, b'2,"10.0.0.1",7,"a""b"x"\r\n', Q, b'3,"::1",9,bare\r\n',
+                           Q, b'0,"1.2.3.4",5,\r\n')),
+    "bare_ip": (SHOW_RA, cat(Q, b"0,3,10.1.2.3, 99,abc\r\n", Q, b'1,0,"1.1.1.1",1,""\r\n')),
+    "udp_ids": (UDP | DEMUX012, cat(Q, b'1,2,"1.2.3.4",5,"hi"\r\n', Q, b'2,2,"yo"\r\n',
+                                    Q, b'0,1,"::1",65535,"!"\r\n')),
+    "bad_headers": (TEXT, cat(Q, b'65536,1,"x"\r\n', Q, b'000001,1,"x"\r\n',
+                              Q, b'0,,"x"\r\n', Q, b'0,"",1,"x"\r\n',
+                              Q, b'0,"1.2.3.4"x\r\n', Q, b'0,"1.2.3.4",,1\r\n',
+                              Q, b'0,"', b"1" * 46, b'",1,"x"\r\nOK\r\n')),
+    "not_terminated": (TEXT, cat(Q, b'0,1,"ab"\r\n', Q, b'0,1,"a\r\n', Q, b"0,1,ab\r\n",
+                                 Q, b"0,0,x\r\n", Q, b"0,0,\r\n")),
+    "too_large": (ML256 | HEX, cat(Q, b'0,129,"', b"00" * 129, b'"\r\nOK\r\n')),
+    "long_line": (ML256, cat(b"A" * 300, b"\r\nOK\r\n", Q, b'0,"1.1.1.1",1,"', b"x" * 300,
+                             b'"\r\n', Q, b" " * 300, b"\r\nOK\r\n")),
     "prompts": (TEXT, b">\r\n> \r\n>>\x00 x\r\n\r>\r\n\x00>\x00 OK\r\n"),
-    "nul_and_banner": (TEXT, b"\x00\x00\x00\r\nRDY\r\n\x00+QIURC: \"re\x00cv\",0,2,\x00\"a\x00\"\x00\r\n"),
-    "truncated": (TEXT, b'OK\r\n+QIURC: "recv",0,5,"12'),
-    "cap_on_quoted_crlf": (ML256, b'+QIURC: "recv",0,"1.2.3.4",5,"' + b"y" * 255 + b"\rOK\r\n"),
-    "cap_on_held_quote": (ML256, b'+QIURC: "recv",0,"1.2.3.4",5,"' + b"y" * 255 + b'"x\r\nOK\r\n'
-                                 + b'+QIURC: "recv",0,"1.2.3.4",5,"' + b"y" * 254 + b'"x\r\nOK\r\n'),
-    "big_ids": (UDP | DEMUX012, b'+QIURC: "recv",40,2,"ab"\r\n+QIURC: "recv",65535,0,""\r\n'),
-    "quote_misplaced": (SHOW_RA, b'+QIURC: "recv","1\r\n+QIURC: "recv",0,1,"::1","\r\n'
-                                 b'+QIURC: "recv",0,1,' + b"1" * 46 + b',1,"x"\r\n'),
-    "demux_big": (DEMUX0, b'+QIURC: "recv",0,150,"' + b"d" * 150 + b'"\r\n+QIURC: "recv",0,1,"e"\r\nOK\r\n'),
-    "digit_then_junk": (TEXT, b'+QIURC: "recv",0x\r\n+QIURC: "recv",0,5x\r\nOK\r\n'),
-    "nul_after_payload": (TEXT, b'+QIURC: "recv",0,2,"a\x00"\x00\r\n+QIURC: "recv",0,1,"a\x00"\r\n'
-                                b'+QIURC: "recv",0,1,b\x00\r\n'),
-    "hex_unquoted": (HEX, b'+QIURC: "recv",0,2,4g41\r\n+QIURC: "recv",0,2,4a41\r\n'),
+    "nul_and_banner": (TEXT, cat(b"\x00\x00\x00\r\nRDY\r\n",
+                                 b'\x00+QIURC: "re\x00cv",0,2,\x00"a\x00"\x00\r\n')),
+    "truncated": (TEXT, cat(b"OK\r\n", Q, b'0,5,"12')),
+    "cap_on_quoted_crlf": (ML256, cat(Q, b'0,"1.2.3.4",5,"', b"y" * 255, b"\rOK\r\n")),
+    "cap_on_held_quote": (ML256, cat(Q, b'0,"1.2.3.4",5,"', b"y" * 255, b'"x\r\nOK\r\n',
+                                     Q, b'0,"1.2.3.4",5,"', b"y" * 254, b'"x\r\nOK\r\n')),
+    "big_ids": (UDP | DEMUX012, cat(Q, b'40,2,"ab"\r\n', Q, b'65535,0,""\r\n')),
+    "quote_misplaced": (SHOW_RA, cat(Q, b'"1\r\n', Q, b'0,1,"::1","\r\n',
+                                     Q, b"0,1,", b"1" * 46, b',1,"x"\r\n')),
+    "demux_big": (DEMUX0, cat(Q, b'0,150,"', b"d" * 150, b'"\r\n', Q, b'0,1,"e"\r\nOK\r\n')),
+    "digit_then_junk": (TEXT, cat(Q, b"0x\r\n", Q, b"0,5x\r\nOK\r\n")),
+    "nul_after_payload": (TEXT, cat(Q, b'0,2,"a\x00"\x00\r\n', Q, b'0,1,"a\x00"\r\n',
+                                    Q, b"0,1,b\x00\r\n")),
+    "hex_unquoted": (HEX, cat(Q, b"0,2,4g41\r\n", Q, b"0,2,4a41\r\n")),
     "control_bytes": (TEXT, b"LF only\nAT\x01\t\x0b\x0c\x1a\x1b\r\npartial line"),
-    "demux_mix": (DEMUX0, b'+QIURC: "recv",0,3,"abc"\r\nOK\r\n+QIURC: "recv",1,3,"def"\r\n'
-                          b'+QIURC: "recv",0,3,"ghi"\r\n+QIURC: "recv",0,2,"zz\r\n'),
+    "demux_mix": (DEMUX0, cat(Q, b'0,3,"abc"\r\nOK\r\n', Q, b'1,3,"def"\r\n',
+                              Q, b'0,3,"ghi"\r\n', Q, b'0,2,"zz\r\n')),
 }
 
 
