@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 from tests.servers import free_udp_port, tcp_echo_server
 from tests.servers.link import Link, async_test
@@ -129,3 +130,18 @@ async def test_pdp_breakdown_after_and_reattach_after_from_config() -> None:
     # +IP: comes only on a new attach, so a second one shows the breakdown happened
     assert await link.until(b"+IP: 10.18.237.42\r\n") == b"\r\n+IP: 10.18.237.42\r\n"
     assert link.sim is not None and link.sim.detach_code == 570
+
+
+@async_test
+async def test_pdp_breakdown_while_connecting_reports_570_and_keeps_the_id() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # a DNS server that never answers
+        silent.bind(("127.0.0.1", 0))
+        link = await Link.memory(dns_servers=("127.0.0.1",), dns_port=silent.getsockname()[1],
+                                 service_timeout=30.0)
+        assert link.sim is not None
+        assert await link.command(b'AT+QIOPEN=0,1,"TCP","peer.example.test",9') == OK
+        assert link.sim.conns[1].state == 1  # connecting: still resolving
+        link.sim.break_pdp()
+        assert await link.until(b"570\r\n") == b"\r\n+QIOPEN: 1,570\r\n"
+        assert await link.command(b"AT+QISTATE=1,1") == (
+            b'\r\n+QISTATE: 1,"TCP","peer.example.test",9,0,0,0,1\r\n' + OK)

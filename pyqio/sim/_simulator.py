@@ -20,7 +20,7 @@ from . import _wire
 from ._config import SimConfig
 from ._datamode import CANCEL, DataMode
 from ._handlers import Handlers
-from ._sockets import CONNECTED, Conn
+from ._sockets import CONNECTED, CONNECTING, INITIAL, Conn
 
 __all__ = ["Simulator"]
 
@@ -257,6 +257,9 @@ class Simulator(Handlers, asyncio.Protocol):
         for conn in list(self.conns.values()):
             if conn.state == CONNECTED:
                 self.socket_closed(conn, force=True)
+            elif conn.state == CONNECTING:  # its +QIOPEN: <id>,570 went out above
+                conn.close()
+                conn.state = INITIAL
         self._schedule(self.config.reattach_after, self.attach)
 
     def reattach(self) -> None:
