@@ -74,8 +74,15 @@ def c_tokenizer_bytes() -> int:
     except ImportError:
         return 0
     tok = Tokenizer()
-    return sum(ffi.sizeof(getattr(tok, name)) for name in
-               ("_p", "_buf", "_tok", "_arena", "_seg", "_dmx", "_group_out", "_groups"))
+    total = 0
+    for name in type(tok).__slots__:   # every buffer it owns, whatever its name
+        value = getattr(tok, name, None)
+        if isinstance(value, ffi.CData):
+            try:
+                total += ffi.sizeof(value)
+            except (TypeError, ffi.error):
+                pass                       # a pointer, not an owned array
+    return total
 
 
 async def one_run(count: int, nbytes: int, trace: bool) -> dict:
