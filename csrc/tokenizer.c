@@ -4,8 +4,10 @@
  * The parser is one state machine over bytes. Every state decides from the byte
  * in hand (the one look-ahead, a '"' in an unframed quoted payload, is a state of
  * its own), so how the input is cut into qio_feed() calls never changes the
- * tokens. The hot spots, plain lines and length-framed payloads, are consumed by
- * tight loops and memcpy rather than one dispatch per byte.
+ * tokens. The hot spots are consumed by tight loops and memcpy rather than one
+ * dispatch per byte: plain lines, the recv prefix at line start, and above all a
+ * length-framed payload whose terminator is in the same input, which goes from
+ * the input to the output in one copy (or one hex decode).
  */
 #include "tokenizer.h"
 
@@ -154,7 +156,7 @@ static void emit_error(qio_parser *p, int reason, size_t rawlen)
  * after it the parser is at line start (CR, LF) or discards to the line end. */
 static void fail(qio_parser *p, int reason, unsigned char c)
 {
-    if (c == '\r' || c == '\n') {
+    if (is_eol(c)) {
         p->state = S_START;
     } else {
         p->buf[p->len++] = c;
@@ -254,14 +256,11 @@ static void start_urc(qio_parser *p)
 }
 
 /* Appends a header byte; a header may not reach max_line (spaces are unbounded). */
-static int hdr_push(qio_parser *p, unsigned char c)
+static void hdr_push(qio_parser *p, unsigned char c)
 {
     p->buf[p->len++] = c;
-    if (p->len >= p->max_line) {
+    if (p->len >= p->max_line)
         too_long(p, c);
-        return -1;
-    }
-    return 0;
 }
 
 static void num_start(qio_parser *p, unsigned char c, int state)
@@ -384,7 +383,7 @@ static void header_byte(qio_parser *p, unsigned char c)
         hdr_push(p, c);
 }
 
-/* Header bytes while the header lasts and no token is emitted. */
+/* Header bytes until DATA begins or an error ends the URC. */
 static const unsigned char *header_bytes(qio_parser *p, const unsigned char *s,
                                          const unsigned char *e)
 {
