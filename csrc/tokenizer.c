@@ -13,6 +13,13 @@
 
 #include <string.h>
 
+/* SSE2 is part of x86-64, so no run-time dispatch; the scalar path is always
+ * there (other CPUs, tails, and -DQIO_NO_SIMD, which the tests build too). */
+#if defined(__SSE2__) && !defined(QIO_NO_SIMD)
+#define QIO_SSE2 1
+#include <emmintrin.h>
+#endif
+
 enum {
     S_START,        /* line start */
     S_PROMPT,       /* just after '>': one space may follow */
@@ -173,11 +180,40 @@ static void too_long(qio_parser *p, unsigned char c)
     p->state = is_eol(c) ? S_START : S_DISCARD;
 }
 
+#ifdef QIO_SSE2
+/* 16 hex digits to 8 bytes; returns 1 when all 16 were digits. */
+static int unhex16(unsigned char *dst, const unsigned char *src)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
+    __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));    /* 'A'-'F' to 'a'-'f' */
+    /* signed compares: bytes >= 0x80 are negative and fall in neither range */
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
+    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
+                                  _mm_cmpgt_epi8(_mm_set1_epi8('f' + 1), low));
+    __m128i val = _mm_or_si128(
+        _mm_and_si128(digit, _mm_sub_epi8(v, _mm_set1_epi8('0'))),
+        _mm_and_si128(alpha, _mm_sub_epi8(low, _mm_set1_epi8('a' - 10))));
+    /* each 16-bit lane holds (high digit, low digit): make it one byte */
+    __m128i pair = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(val, _mm_set1_epi16(0xff)), 4),
+                                _mm_srli_epi16(val, 8));
+    _mm_storel_epi64((__m128i *)(void *)dst, _mm_packus_epi16(pair, pair));
+    return _mm_movemask_epi8(_mm_or_si128(digit, alpha)) == 0xffff;
+}
+#endif
+
 /* Strict hex decoding of n (even) digits: returns 0 when every byte is a digit. */
 static int unhex(unsigned char *dst, const unsigned char *src, size_t n)
 {
     unsigned all = 0x100;
-    for (size_t i = 0; i < n; i += 2) {
+    size_t i = 0;
+#ifdef QIO_SSE2
+    int ok = 1;
+    for (; i + 16 <= n; i += 16)
+        ok &= unhex16(dst + i / 2, src + i);
+    all = ok ? all : 0;
+#endif
+    for (; i < n; i += 2) {
         unsigned hi = HEX_HI[src[i]], lo = HEX_LO[src[i + 1]];
         all &= hi & lo;
         dst[i / 2] = (unsigned char)(hi | lo);

@@ -7,7 +7,7 @@
  *   bench_tokenizer            the table (median of 9 timed runs per cell)
  *   bench_tokenizer --once K   one pass of case K, for callgrind (callgrind.sh)
  *
- * Build: make -C csrc/bench (or see README.md in csrc/fuzz for the flags).
+ * Build and run: make -C csrc bench (callgrind: make -C csrc callgrind).
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>

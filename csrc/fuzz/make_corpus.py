@@ -96,6 +96,11 @@ EDGES = {
     "nul_after_payload": (TEXT, cat(Q, b'0,2,"a\x00"\x00\r\n', Q, b'0,1,"a\x00"\r\n',
                                     Q, b"0,1,b\x00\r\n")),
     "hex_unquoted": (HEX, cat(Q, b"0,2,4g41\r\n", Q, b"0,2,4a41\r\n")),
+    # 16-digit blocks (the SSE2 path) with one bad byte each, near-misses of the ranges
+    "hex_long": (HEX, cat(Q, b'0,32,"', b"0123456789abcdefABCDEF0123456789" * 2, b'"\r\n',
+                          *(cat(Q, b'0,16,"', b"00" * 5 + bytes([bad]) + b"0" * 21, b'"\r\n')
+                            for bad in (0x10, 0x19, 0x2F, 0x3A, 0x40, 0x47, 0x60, 0x67, 0xB1,
+                                        0xE1, 0x00, 0x20)))),
     "control_bytes": (TEXT, b"LF only\nAT\x01\t\x0b\x0c\x1a\x1b\r\npartial line"),
     "demux_mix": (DEMUX0, cat(Q, b'0,3,"abc"\r\nOK\r\n', Q, b'1,3,"def"\r\n',
                               Q, b'0,3,"ghi"\r\n', Q, b'0,2,"zz\r\n')),
