@@ -133,12 +133,12 @@ static int is_eol(unsigned char c)
 
 /* ---- emitting tokens (the caller checked there is room for one) ---- */
 
-/* After each token: is there still room for the largest one? */
+/* After each token: is there still room for the largest one? (The demux
+ * space matters only in qio_feed_demux, so plain callers may leave it out.) */
 static void update_full(qio_parser *p)
 {
-    p->full = p->ntok >= p->tok_cap || p->nseg >= p->seg_cap
-        || p->arena_cap - p->arena_used < p->buf_cap
-        || p->dmx_cap - p->dmx_used < p->buf_cap;
+    p->full = p->ntok >= p->tok_cap || p->arena_cap - p->arena_used < p->buf_cap
+        || (p->demux_n && (p->nseg >= p->seg_cap || p->dmx_cap - p->dmx_used < p->buf_cap));
 }
 
 static qio_token *new_token(qio_parser *p, int kind, const unsigned char *bytes, size_t n)

@@ -73,7 +73,9 @@ typedef struct {
 
 /* Bytes the state buffer needs for this max_line (the line cap, >= 256). */
 size_t qio_buf_size(size_t max_line);
-/* Output space each of arena and dmx must keep free for one more token. */
+/* Output space each of arena and dmx must keep free for one more token. The
+ * demux space (seg, dmx, grouped, groups) may be NULL/0 until qio_feed_demux()
+ * is used. */
 size_t qio_token_room(size_t max_line);
 
 void qio_init(qio_parser *p, unsigned char *buf, size_t buf_cap, size_t max_line);

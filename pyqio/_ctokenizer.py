@@ -25,6 +25,8 @@ _REASONS = tuple(ffi.string(lib.qio_reason_string(i)).decode("ascii") for i in r
 _PROMPT_TOKEN = (T_PROMPT,)
 _TOKEN = struct.Struct("9i")   # qio_token: nine int32 fields
 _SIZE_T = ffi.sizeof("size_t")
+# C writes before it reads every byte of these buffers: no need to zero them
+_alloc = ffi.new_allocator(should_clear_after_alloc=False)
 _TOK_CAP = 1024             # tokens per C call
 _ARENA = 64 * 1024          # token bytes per C call (plus one token's room)
 _DMX = 256 * 1024           # demuxed payload bytes per C call (plus one token's room)
@@ -92,31 +94,43 @@ class Tokenizer:
         self._max_line = _check_max_line(max_line)
         self._p = ffi.new("qio_parser *")
         size = lib.qio_buf_size(max_line)
-        room = lib.qio_token_room(max_line)
-        self._buf = ffi.new("unsigned char[]", size)
+        self._buf = _alloc("unsigned char[]", size)
         lib.qio_init(self._p, self._buf, size, max_line)
-        self._tok = ffi.new("qio_token[]", _TOK_CAP)
-        self._arena = ffi.new("unsigned char[]", _ARENA + room)
-        self._seg = ffi.new("int32_t[]", 2 * _TOK_CAP)
-        self._dmx = ffi.new("unsigned char[]", _DMX + room)
-        self._group_out = ffi.new("unsigned char[]", _DMX + room)
-        self._groups = ffi.new("int32_t[]", 3 * _TOK_CAP)
+        self._tok = _alloc("qio_token[]", _TOK_CAP)
+        self._arena = _alloc("unsigned char[]", _ARENA + lib.qio_token_room(max_line))
         self._tok_mv = memoryview(ffi.buffer(self._tok))
         self._arena_mv = memoryview(ffi.buffer(self._arena))
-        self._groups_mv = memoryview(ffi.buffer(self._groups)).cast("i")
+        self._dmx = None    # the demux space, made on the first feed_demux()
+        self._set_output()
         # the C call's output counts (ntok, arena_used, nseg, dmx_used, ngroups), read
         # through a memoryview: cheaper than a cffi attribute each
         start = ffi.offsetof("qio_parser", "ntok")
         self._counts = memoryview(ffi.buffer(self._p)).cast("B")[start:start + 5 * _SIZE_T] \
             .cast("N")  # type: ignore[call-overload]  # typeshed lacks size_t's "N"
-        self._dmx_mv = memoryview(ffi.buffer(self._dmx))
-        self._group_mv = memoryview(ffi.buffer(self._group_out))
-        lib.qio_set_output(self._p, self._tok, _TOK_CAP, self._arena, _ARENA + room,
-                           self._seg, _TOK_CAP, self._dmx, self._group_out, _DMX + room,
-                           self._groups)
         self.hex = hex
         self.show_ra = show_ra
         self.udp_service = udp_service
+
+    def _set_output(self) -> None:
+        room = lib.qio_token_room(self._max_line)
+        if self._dmx is None:
+            lib.qio_set_output(self._p, self._tok, _TOK_CAP, self._arena, _ARENA + room,
+                               ffi.NULL, 0, ffi.NULL, ffi.NULL, 0, ffi.NULL)
+            return
+        lib.qio_set_output(self._p, self._tok, _TOK_CAP, self._arena, _ARENA + room,
+                           self._seg, _TOK_CAP, self._dmx, self._group_out, _DMX + room,
+                           self._groups)
+
+    def _make_demux_space(self) -> None:
+        room = lib.qio_token_room(self._max_line)
+        self._seg = _alloc("int32_t[]", 2 * _TOK_CAP)
+        self._dmx = _alloc("unsigned char[]", _DMX + room)
+        self._group_out = _alloc("unsigned char[]", _DMX + room)
+        self._groups = _alloc("int32_t[]", 3 * _TOK_CAP)
+        self._dmx_mv = memoryview(ffi.buffer(self._dmx))
+        self._group_mv = memoryview(ffi.buffer(self._group_out))
+        self._groups_mv = memoryview(ffi.buffer(self._groups)).cast("i")
+        self._set_output()
 
     # -- settings (TOKENS.md "Settings"), changeable between feeds --
 
@@ -160,8 +174,11 @@ class Tokenizer:
                    buffers: Sequence[bytearray | None]) -> list[tuple]:
         """Like :meth:`feed`, but the data of a recv URC whose connect id has a
         ``bytearray`` in ``buffers`` is appended there instead of returned."""
+        mask = _demux_mask(buffers)
+        if self._dmx is None:
+            self._make_demux_space()
         out: list[tuple] = []
-        self._feed(data, out, buffers, _demux_mask(buffers))
+        self._feed(data, out, buffers, mask)
         return out
 
     def _feed(self, data: bytes | bytearray | memoryview, out: list[tuple],
