@@ -28,3 +28,11 @@ ${CC:-gcc} -std=c99 -O2 -Wall -Wextra -o "$out/bench" csrc/bench/bench_tokenizer
 echo
 echo "## callgrind (csrc/bench/callgrind.sh): instructions per byte of qio_feed"
 sh csrc/bench/callgrind.sh "$out"
+echo
+echo "## callgrind: binascii.unhexlify of 1 MiB of hex digits (the hex limit)"
+py=$(python -c 'import sys; print(sys.executable)')   # the real binary, not a pyenv shim
+valgrind --tool=callgrind --callgrind-out-file="$out/cg.unhex" "$py" -c '
+import binascii, os
+binascii.unhexlify(binascii.hexlify(os.urandom(1 << 19)))' >/dev/null 2>&1
+callgrind_annotate "$out/cg.unhex" | awk '/binascii_a2b_hex/ {
+    gsub(",", "", $1); printf "binascii_a2b_hex: %d Ir, %.2f Ir per hex digit\n", $1, $1 / 1048576 }'
