@@ -130,9 +130,9 @@ def measure(count: int, nbytes: int) -> dict:
 
 
 def format_rows(rows: list[dict]) -> str:
-    lines = [f"{'modems':>6} {'MB/modem':>9} {'wall s':>7} {'MB/s/modem':>10} {'MB/s all':>9} "
-             f"{'CPU s/MB':>9} {'py idle KiB':>11} {'py peak KiB':>11} {'RSS idle KiB':>12} "
-             f"{'RSS end KiB':>11} {'lost B':>7}"]
+    lines = [(f"{'modems':>6} {'MB/modem':>9} {'wall s':>7} {'MB/s/modem':>10} {'MB/s all':>9} "
+              f"{'CPU s/MB':>9} {'py idle KiB':>11} {'py peak KiB':>11} {'RSS idle KiB':>12} "
+              f"{'RSS end KiB':>11} {'lost B':>7}")]
     for r in rows:
         lines.append(f"{r['modems']:>6} {r['bytes_per_modem'] / 1e6:>9.3f} {r['wall_s']:>7.2f} "
                      f"{r['mb_s_per_modem']:>10.3f} {r['mb_s_total']:>9.2f} "
@@ -149,7 +149,7 @@ def format_rows(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: "list[str] | None" = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="64 KiB per modem")
     parser.add_argument("--counts", default="1,8,64", help="modem counts (default 1,8,64)")

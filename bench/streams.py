@@ -29,7 +29,7 @@ from pyqio._cli_bench import (  # noqa: F401  (re-exported)
 
 SIZE_SWEEP = (16, 32, 64, 128, 256, 512, 1024)   # payload bytes, text mode
 MIX_SWEEP = (0.0, 0.25, 0.5, 0.75, 1.0)           # share of recv URCs among events
-STREAM_BYTES = int(os.environ.get("PYQIO_BENCH_BYTES", 256 * 1024))
+STREAM_BYTES = int(os.environ.get("PYQIO_BENCH_BYTES", str(256 * 1024)))
 CHUNK = 4096                                      # bytes per feed(): one serial read
 
 

@@ -28,6 +28,7 @@ import argparse
 import binascii
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 TEXT_SIZES = (16, 256, 1024)
 HEX_SIZES = (16, 256, 512)
@@ -118,7 +119,7 @@ def standard_streams(target: int) -> list[Stream]:
 
 # -- the naive baseline ----------------------------------------------------------
 
-_RE_RECV = re.compile(rb'^\+QIURC: "recv",(\d+),(\d+),"(.*)"$', re.S)
+_RE_RECV = re.compile(rb'^\+QIURC: "recv",(\d+),(\d+),"(.*)"$', re.DOTALL)
 _RE_FINAL = re.compile(rb"^(OK|ERROR|SEND OK|SEND FAIL|CLOSE OK)$")
 _RE_INFO = re.compile(rb"^\+([A-Z ]+): ?(.*)$")
 
@@ -154,16 +155,18 @@ class NaiveParser:
 
 # -- the paths, each one full pass over a stream ---------------------------------
 
-def make_decoder(stream: Stream, backend: str):
+def make_decoder(stream: Stream, backend: str) -> Any:
     """A ``pyqio.Decoder`` for *stream* on the named tokenizer backend (both in
     one process: the Decoder takes no backend argument, so its tokenizer is swapped)."""
     from .decode import Decoder
+    tokenizer: Any
     if backend == "c":
-        from ._ctokenizer import Tokenizer
+        from ._ctokenizer import Tokenizer as tokenizer
     else:
-        from ._tokenizer import Tokenizer
-    dec = Decoder(stream.recv_format)
-    dec._tok = Tokenizer(hex=stream.recv_format == "hex")
+        from ._tokenizer import Tokenizer as tokenizer
+    hex_mode = stream.recv_format == "hex"
+    dec = Decoder("hex" if hex_mode else "text")
+    dec._tok = tokenizer(hex=hex_mode)
     return dec
 
 
@@ -171,7 +174,7 @@ def path_runners(stream: Stream, chunk: int, backends: tuple) -> dict:
     """``{path: callable}``; each callable decodes the whole stream once and returns
     the number of events it produced (or bytes it copied), so work is not optimised away."""
     chunks = stream.chunks(chunk)
-    runners = {}
+    runners: dict[str, Any] = {}
 
     # decoders are built once, as a program does: a pass ends at a URC boundary, so
     # the next pass starts from the same state (and a C decoder's 664 KiB of
@@ -183,7 +186,7 @@ def path_runners(stream: Stream, chunk: int, backends: tuple) -> dict:
             return sum(len(feed(c)) for c in chunks)
         return run
 
-    demux_feed = make_decoder(stream, "c").feed_demux if "c" in backends else None
+    demux_feed = make_decoder(stream, "c" if "c" in backends else "python").feed_demux
 
     def demux() -> int:
         bufs = [bytearray() for _ in range(5)]
@@ -271,7 +274,7 @@ def stream_rows(stream: Stream, times: dict) -> list[dict]:
 
 
 def measure_all(target: int, repeat: int, min_time: float, chunk: int,
-              streams: "list[Stream] | None" = None) -> list[dict]:
+              streams: list[Stream] | None = None) -> list[dict]:
     """Measure every path on every stream; returns the table's rows."""
     backends = available_backends()
     rows = []
