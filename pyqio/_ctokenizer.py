@@ -38,7 +38,8 @@ _MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
 def _check_max_line(max_line: int) -> int:
     lo, hi = _MAX_LINE_RANGE
     if isinstance(max_line, bool) or not isinstance(max_line, int) or not lo <= max_line <= hi:
-        raise InvalidArgument(f"max_line={max_line!r}: must be an int from {lo} to {hi}")
+        raise InvalidArgument(f"max_line={max_line!r} is out of range: an int from "
+                              f"{lo} to {hi} is required")
     return max_line
 
 
@@ -47,7 +48,7 @@ def _udp_mask(ids: Iterable[int]) -> tuple[frozenset[int], int]:
     mask = 0
     for i in ids:
         if isinstance(i, bool) or not isinstance(i, int) or i not in _UDP_IDS:
-            raise InvalidArgument(f"udp_service: connect id {i!r} is not an int from 0 to 31")
+            raise InvalidArgument(f"udp_service: connect id {i!r} is out of range 0-31")
         mask |= 1 << i
     return ids, mask
 

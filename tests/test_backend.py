@@ -134,6 +134,24 @@ def test_c_udp_service_ids_out_of_range_are_refused(bad):
 
 
 @needs_c
+@pytest.mark.parametrize("kw", [{"max_line": 255}, {"max_line": (1 << 20) + 1},
+                                {"udp_service": {32}}, {"udp_service": {-1}}])
+def test_c_and_twin_refuse_the_same_settings_with_the_same_message(kw):
+    with pytest.raises(InvalidArgument) as c_err:
+        cbackend.Tokenizer(**kw)
+    with pytest.raises(InvalidArgument) as py_err:
+        twin.Tokenizer(**kw)
+    assert str(c_err.value) == str(py_err.value)
+
+
+@needs_c
+def test_c_and_twin_accept_the_largest_max_line():
+    for T in (cbackend.Tokenizer, twin.Tokenizer):
+        tok = T(max_line=1 << 20)
+        assert tok.feed(b"x" * 100_000 + b"\r\n") == [(0, b"x" * 100_000)]
+
+
+@needs_c
 def test_c_feed_demux_refuses_short_or_wrong_buffers():
     tok = cbackend.Tokenizer()
     with pytest.raises(InvalidArgument, match="at least 5"):
