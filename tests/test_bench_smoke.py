@@ -48,9 +48,16 @@ def test_bench_prints_one_table_with_every_stream_and_path():
                 assert float(mb_s) > 0 and float(ns_event) > 0
                 found.add((words[0], path))
     assert found == expected_rows()
-    for goal in ("x_naive", "of_memcpy", "x_unhexlify"):
+    for goal in ("x_naive", "of_memcpy", "x_unhexlify"):   # the goals section
         assert goal in proc.stdout
-    assert "2 cores" in proc.stdout or "cores" in proc.stdout
+    rows = {line[:25].split()[0] + " " + line[11:25].strip(): line for line in
+            proc.stdout.splitlines() if line[:1] in ("t", "h", "m") and len(line) > 25}
+    assert "x naive" in rows["text-16 Python events"]
+    if "c" in B.available_backends():
+        assert "x naive" in rows["text-16 C events"]
+        assert "of memcpy" in rows["text-1024 C demux"]
+        assert "x unhexlify" in rows["hex-512 C demux"]
+    assert "cores, Python 3." in proc.stdout   # the machine it ran on
 
 
 def test_bench_json_has_rows_goals_and_machine():
