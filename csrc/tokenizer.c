@@ -583,66 +583,79 @@ static void after_framed(qio_parser *p, unsigned char c)
         fail(p, QIO_E_NOT_TERMINATED, c);
 }
 
-static const unsigned char *step(qio_parser *p, const unsigned char *s,
-                                 const unsigned char *e)
+/* A byte at line start; the recv prefix there is taken whole. */
+static const unsigned char *line_start(qio_parser *p, const unsigned char *s,
+                                       const unsigned char *e)
 {
     unsigned char c = *s;
-    switch (p->state) {
-    case S_LINE:
-        return line_bytes(p, s, e);
-    case S_DISCARD:
-        return discard(p, s, e);
-    case R_FRAMED:
-        return framed_bytes(p, s, e);
-    case R_UNF:
-        return unframed_bytes(p, s, e);
-    case R_UNF_Q:
-        unframed_quote(p, c);
-        return s + 1;
-    case R_DATA:
-        return data_first(p, s, e);
-    case R_FRAMED_END:
-    case R_FRAMED_EOL:
-        if (c != 0)     /* NULs outside a payload are dropped */
-            after_framed(p, c);
-        return s + 1;
-    case S_PROMPT:
-        if (c == ' ') {
-            p->state = S_START;
-            return s + 1;
-        }
-        if (c == 0)
-            return s + 1;
-        p->state = S_START;     /* the byte starts the next line */
-        /* fall through */
-    case S_START:
-        if ((size_t)(e - s) >= PREFIX_LEN && memcmp(s, PREFIX, PREFIX_LEN) == 0) {
-            /* what S_LINE would do with these bytes, at once */
-            memcpy(p->buf, PREFIX, PREFIX_LEN);
-            p->len = PREFIX_LEN;
-            start_urc(p);
-            return s + PREFIX_LEN;
-        }
-        if (c == '>') {
-            new_token(p, QIO_T_PROMPT, p->buf, 0);
-            p->state = S_PROMPT;
-        } else if (c != 0 && !is_eol(c)) {
-            p->buf[p->len++] = c;
-            p->state = S_LINE;
-        }
-        return s + 1;
-    default:
-        return header_bytes(p, s, e);
+    if ((size_t)(e - s) >= PREFIX_LEN && memcmp(s, PREFIX, PREFIX_LEN) == 0) {
+        /* what S_LINE would do with these bytes, at once */
+        memcpy(p->buf, PREFIX, PREFIX_LEN);
+        p->len = PREFIX_LEN;
+        start_urc(p);
+        return s + PREFIX_LEN;
     }
+    if (c == '>') {
+        new_token(p, QIO_T_PROMPT, p->buf, 0);
+        p->state = S_PROMPT;
+    } else if (c != 0 && !is_eol(c)) {
+        p->buf[p->len++] = c;
+        p->state = S_LINE;
+    }
+    return s + 1;
 }
 
+/* The state machine over data[0..n), a byte (or a run of bytes) per turn,
+ * until the input ends or the output is full. */
 size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n)
 {
     const unsigned char *s = data, *e = data + n;
     p->ntok = p->arena_used = p->nseg = p->dmx_used = p->ngroups = 0;
     update_full(p);
-    while (s < e && !p->full)
-        s = step(p, s, e);
+    while (s < e && !p->full) {
+        unsigned char c = *s;
+        switch (p->state) {
+        case S_LINE:
+            s = line_bytes(p, s, e);
+            break;
+        case S_DISCARD:
+            s = discard(p, s, e);
+            break;
+        case R_FRAMED:
+            s = framed_bytes(p, s, e);
+            break;
+        case R_UNF:
+            s = unframed_bytes(p, s, e);
+            break;
+        case R_UNF_Q:
+            unframed_quote(p, c);
+            s++;
+            break;
+        case R_DATA:
+            s = data_first(p, s, e);
+            break;
+        case R_FRAMED_END:
+        case R_FRAMED_EOL:
+            if (c != 0)     /* NULs outside a payload are dropped */
+                after_framed(p, c);
+            s++;
+            break;
+        case S_PROMPT:
+            if (c == ' ' || c == 0) {   /* the space is the prompt's; NULs are dropped */
+                p->state = c ? S_START : S_PROMPT;
+                s++;
+                break;
+            }
+            p->state = S_START;         /* the byte starts the next line */
+            /* fall through */
+        case S_START:
+            s = line_start(p, s, e);
+            break;
+        default:
+            s = header_bytes(p, s, e);
+            break;
+        }
+    }
     return (size_t)(s - data);
 }
 
