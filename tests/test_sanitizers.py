@@ -1,0 +1,211 @@
+"""The C extension under AddressSanitizer and UBSan, driven by the test suites.
+
+The cffi extension ``pyqio._tokenizer_c`` is rebuilt into a scratch copy of the
+source tree with ``-fsanitize=address,undefined -fno-sanitize-recover=all`` (gcc,
+whose ``libasan`` is preloaded into CPython, which is not built with it), and the
+tokenizer, decoder and chapter-4 test files run against it in a subprocess: any
+out-of-bounds access, use after free or undefined behaviour aborts that run.
+Leak detection is off (``detect_leaks=0``): CPython's own allocations at exit are
+not ours to report.
+
+Then valgrind memcheck runs a driver script over the normal (uninstrumented)
+build: every tokenizer entry point on hostile input, both settings, cut at every
+byte, with demux buffers.
+
+Needs (CI installs them): gcc with its sanitizer runtimes (Debian
+``build-essential``: libasan, libubsan), ``valgrind``, and cffi/setuptools to build.
+A missing tool FAILS with what to install: CI must not pass this by skipping.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITES = ["test_tokenizer.py", "test_tokenizer_hypothesis.py", "test_decoder.py",
+          "test_examples_ch4.py"]
+SAN_FLAGS = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
+
+
+def need(tool: str, install: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.fail(f"{tool} not found: install it ({install}); the sanitizer tests need it")
+    return path
+
+
+def gcc_runtime(name: str) -> str:
+    need("gcc", "apt-get install -y build-essential")
+    lib = subprocess.run(["gcc", f"-print-file-name={name}"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    if not os.path.isabs(lib) or not os.path.exists(lib):
+        pytest.fail(f"gcc has no {name}: apt-get install -y build-essential "
+                    "(libasan and libubsan come with gcc's runtime packages)")
+    return lib
+
+
+def san_env(tree: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        LD_PRELOAD=gcc_runtime("libasan.so"),
+        ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86",
+        UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87",
+        PYTHONPATH=str(tree), PYQIO_BACKEND="c", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("CI", None)  # the copied conftest's CI rule is not what this run checks
+    return env
+
+
+@pytest.fixture(scope="module")
+def asan_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of pyqio/ and csrc/ whose extension is built with ASan + UBSan."""
+    tree = tmp_path_factory.mktemp("asan")
+    skip = shutil.ignore_patterns("_tokenizer_c*", "__pycache__", "fuzz", "bench")
+    shutil.copytree(ROOT / "pyqio", tree / "pyqio", ignore=skip)
+    shutil.copytree(ROOT / "csrc", tree / "csrc", ignore=skip)
+    (tree / "tests").mkdir()
+    for name in ["conftest.py", *SUITES]:
+        shutil.copy(ROOT / "tests" / name, tree / "tests" / name)
+    env = dict(os.environ, CC="gcc", CFLAGS=SAN_FLAGS, LDFLAGS="-fsanitize=address,undefined")
+    build = subprocess.run([sys.executable, "csrc/build_tokenizer.py"], cwd=tree, env=env,
+                           capture_output=True, text=True, check=False)
+    assert build.returncode == 0, f"ASan build failed:\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}"
+    return tree
+
+
+def run_py(tree: Path, code: str, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args] if not code else [sys.executable, "-c", code],
+                          cwd=tree, env=san_env(tree), capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def test_the_instrumented_extension_is_the_one_loaded(asan_tree: Path) -> None:
+    """Guard: the suites below really run the ASan build, with ASan live."""
+    lib = next((asan_tree / "pyqio").glob("_tokenizer_c*.so"))
+    needed = subprocess.run(["readelf", "-d", str(lib)], capture_output=True, text=True,
+                            check=True).stdout
+    assert "libasan" in needed and "libubsan" in needed
+    r = run_py(asan_tree, textwrap.dedent("""
+        import ctypes, pyqio, pyqio._tokenizer_c as c
+        ctypes.CDLL(None).__asan_init  # the preloaded runtime is live
+        print(c.__file__, pyqio.backend())
+    """))
+    assert r.returncode == 0, r.stderr[-3000:]
+    path, backend = r.stdout.split()
+    assert path.startswith(str(asan_tree)) and backend == "c"
+
+
+# asks qio_feed to read 64 bytes from a 9-byte buffer: an out-of-bounds read in C
+OVERFLOW = textwrap.dedent("""
+        from pyqio._tokenizer_c import ffi, lib
+        cap = lib.qio_buf_size(256)
+        buf = ffi.new("unsigned char[]", cap)
+        p = ffi.new("qio_parser *")
+        lib.qio_init(p, buf, cap, 256)
+        room = lib.qio_token_room(256)
+        tok = ffi.new("qio_token[]", 64)
+        arena = ffi.new("unsigned char[]", room + 4096)
+        seg = ffi.new("int32_t[]", 64)
+        lib.qio_set_output(p, tok, 64, arena, room + 4096, seg, 64,
+                           ffi.NULL, ffi.NULL, 0, ffi.NULL)
+        data = ffi.new("unsigned char[]", b"ATTTTTTT")
+        lib.qio_feed(p, data, 64)   # 9 bytes allocated, 64 claimed
+    """)
+
+
+def test_a_heap_overflow_in_the_extension_is_reported(asan_tree: Path) -> None:
+    """The set-up catches what it is for: a read past a buffer handed to the C
+    core (asking qio_feed for more bytes than the buffer holds) aborts with ASan's report."""
+    r = run_py(asan_tree, OVERFLOW)
+    assert r.returncode == 86, (r.returncode, r.stderr[-2000:])
+    assert "heap-buffer-overflow" in r.stderr
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_suite_passes_with_the_extension_under_asan_and_ubsan(asan_tree: Path, suite: str) -> None:
+    r = run_py(asan_tree, "", "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+               "-p", "no:randomly", f"tests/{suite}", timeout=900)
+    report = (r.stdout[-4000:] + "\n" + r.stderr[-6000:])
+    assert "ERROR: AddressSanitizer" not in r.stderr, report
+    assert "runtime error:" not in r.stderr, report
+    assert r.returncode == 0, report
+    assert " passed" in r.stdout, report
+
+
+DRIVER = """
+import random
+from pyqio._ctokenizer import Tokenizer
+
+seeds = [
+    b'\\r\\n+QIURC: "recv",0,5,"ab\\r\\nc"\\r\\n',
+    b'+QIURC: "recv",1,4,"10.0.0.1",7,"\\x00\\x01\\x02\\x03"\\r\\n',
+    b'+QIURC: "recv",2,3,"616263"\\r\\n+QIURC: "recv",2,2,"6G"\\r\\n',
+    b'+QIURC: "recv",3,99999,"x"\\r\\n> \\r\\n\\x00\\x00RDY\\r\\nOK\\r\\n',
+    b'+QIURC: "recv",4,"::1",5,"unframed""\\r\\n' + b'A' * 5000 + b'\\r\\n',
+]
+rng = random.Random(1)
+for i in range(40):
+    seeds.append(bytes(rng.choice(b'+QIURC: "recv",0123456789\\r\\n>\\x00abcdef.:') for _ in range(300)))
+for hexmode in (False, True):
+    for show_ra in (False, True):
+        for data in seeds:
+            t = Tokenizer(hex=hexmode, show_ra=show_ra, udp_service={0, 4}, max_line=256)
+            whole = t.feed(data) + t.finish()
+            t2 = Tokenizer(hex=hexmode, show_ra=show_ra, udp_service={0, 4}, max_line=256)
+            out = []
+            for j in range(len(data)):
+                out += t2.feed(data[j:j + 1])
+            assert out + t2.finish() == whole
+            bufs = [bytearray() for _ in range(5)]
+            t3 = Tokenizer(hex=hexmode, show_ra=show_ra, max_line=256)
+            t3.feed_demux(data, bufs)
+            t3.finish()
+            t3.reset()
+print("driver done")
+"""
+
+
+def memcheck_errors(log: str, needle: str) -> list[str]:
+    """The error blocks of a memcheck log whose stack passes through *needle*.
+
+    CPython's finalisation trips memcheck on its own (uninitialised reads in
+    the GC's teardown, known and suppressed in CPython's ``valgrind-python.supp``,
+    which a pyenv or Debian python does not ship): only errors with a frame in
+    the extension are ours."""
+    blocks = re.split(r"(?m)^==\d+== ?\n", log)
+    return [b for b in blocks if needle in b and (
+        "Invalid" in b or "uninitialised" in b or "Mismatched" in b or "overlap" in b)]
+
+
+def memcheck(tmp_path: Path, code: str) -> tuple[subprocess.CompletedProcess, str]:
+    valgrind = need("valgrind", "apt-get install -y valgrind")
+    script = tmp_path / "driver.py"
+    script.write_text(code)
+    log = tmp_path / "memcheck.log"
+    env = dict(os.environ, PYTHONMALLOC="malloc", PYTHONPATH=str(ROOT), PYQIO_BACKEND="c")
+    r = subprocess.run([valgrind, "--tool=memcheck", "--leak-check=no", "--num-callers=40",
+                        f"--log-file={log}", sys.executable, str(script)],
+                       cwd=tmp_path, env=env, capture_output=True, text=True,
+                       timeout=600, check=False)
+    text = log.read_text()
+    assert "ERROR SUMMARY" in text, text[-2000:]  # memcheck really ran
+    return r, text
+
+
+def test_valgrind_memcheck_finds_no_error_in_the_extension(tmp_path: Path) -> None:
+    r, log = memcheck(tmp_path, DRIVER)
+    assert r.returncode == 0 and "driver done" in r.stdout, r.stderr[-4000:]
+    ours = memcheck_errors(log, "_tokenizer_c")
+    assert not ours, "\n".join(ours)[:8000]
+
+
+def test_valgrind_filter_sees_an_error_in_the_extension(tmp_path: Path) -> None:
+    """Guard for the filter above: the out-of-bounds read is found and attributed."""
+    _, log = memcheck(tmp_path, OVERFLOW)
+    assert any("Invalid read" in b for b in memcheck_errors(log, "_tokenizer_c")), log[-4000:]
