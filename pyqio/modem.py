@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 from typing import Any
 
 from . import commands as C
@@ -54,6 +55,8 @@ __all__ = [
 log = logging.getLogger("pyqio.modem")
 
 BOOT_LINE = b"RDY"  # what the module prints when it has (re)booted
+# the boot output as it lands inside a recv payload cut by the reboot: NULs, then RDY
+_BOOT_IN_PAYLOAD = re.compile(rb"\x00[\x00\r\n]*RDY\r?\n")
 
 
 @dataclasses.dataclass
@@ -262,6 +265,10 @@ class Modem(SocketsMixin, OpsMixin):
         elif isinstance(ev, E.ProtocolError):
             self.protocol_errors += 1
             log.warning("protocol error from the module: %s %r", ev.reason, ev.raw)
+            if _BOOT_IN_PAYLOAD.search(ev.raw):
+                # a reboot cut a length-framed URC: its RDY was taken as payload and
+                # only the broken framing shows it; the sockets are gone all the same
+                self._on_restart()
         elif isinstance(ev, E.Text) and ev.line.strip() == BOOT_LINE:
             self._on_restart()
         else:
