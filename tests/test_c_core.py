@@ -1,9 +1,10 @@
 """The C core (csrc/) on its own: warning-free builds, sanitizers, fuzzing, coverage.
 
-Needs at test time: gcc and gcov (Debian: gcc); for the clang builds and the
-libFuzzer run: clang and its sanitizer/fuzzer runtimes (Debian 12: clang-14 and
-libclang-rt-14-dev, which the ``clang`` package pulls in). Without clang, the
-clang-only tests are skipped (and say so); the gcc ones always run.
+Needs at test time: gcc and gcov (Debian: gcc, which brings libasan and libubsan)
+and cffi; for the clang builds and the libFuzzer run: clang and its
+sanitizer/fuzzer runtimes (Debian 12: clang-14 and libclang-rt-14-dev, which the
+``clang`` package pulls in). Without clang, the clang-only tests are skipped (and
+say so); the gcc ones always run.
 """
 from __future__ import annotations
 
@@ -138,3 +139,12 @@ def test_corpus_covers_every_line_of_tokenizer_c(tmp_path):
           f"branches taken {taken.group(1)}% of {taken.group(2)}")
     assert float(lines.group(1)) == 100.0, r.stdout
     assert float(taken.group(1)) == 100.0, r.stdout
+
+
+def test_tokenizer_tests_pass_on_the_extension_built_with_asan_and_ubsan():
+    # the Python-facing C code (wrapper, cffi glue, demux) under the sanitizers
+    r = run(["sh", ROOT / "tools" / "asan_pytest.sh", "tests/test_tokenizer.py",
+             "tests/test_backend.py"], ROOT, timeout=600)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
+    assert " passed" in r.stdout and " failed" not in r.stdout
+    assert "AddressSanitizer" not in r.stderr and "runtime error" not in r.stderr
