@@ -172,8 +172,9 @@ def test_c_feed_takes_bytes_bytearray_and_memoryview():
 def test_c_output_batches_that_fill_up_are_continued_in_the_same_feed():
     # 5000 tokens > the 1024 a C call returns: feed() must loop, in order
     data = b"".join(b'+QIURC: "recv",%d,3,"%03d"\r\n' % (i % 5, i % 1000) for i in range(5000))
-    toks = cbackend.Tokenizer().feed(data)
-    assert [t[5] for t in toks] == [b"%03d" % (i % 1000) for i in range(5000)]
+    for form in (data, bytearray(data), memoryview(data)):
+        toks = cbackend.Tokenizer().feed(form)
+        assert [t[5] for t in toks] == [b"%03d" % (i % 1000) for i in range(5000)]
 
 
 @needs_c
