@@ -1,0 +1,257 @@
+"""Faults around data and deferred results, seen from ``Modem``: a ``closed`` URC
+during a send, a deferred result that never comes (or comes too late), the
+per-socket receive buffer overflowing, and garbage between the module's lines.
+
+Same set-up as :mod:`tests.test_faults`: a real Modem, a real simulator with a
+hook that misbehaves at one point, real loopback servers.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from pyqio import _modem_servers as servers
+from pyqio import events as E
+from pyqio.modem import CommandTimeout, SendFailed, SocketClosedError
+from pyqio.sim import SimConfig
+from tests.test_faults import FAST, FaultSim, echo_ok, modem_on, read_exactly, run
+
+# -- a closed URC during a send ----------------------------------------------------------
+
+
+class ClosesDuringSend(FaultSim):
+    """At the first send: ``OK``, then ``+QIURC: "closed"`` (the peer went away while
+    the module was sending), then ``SEND FAIL``: the order the note allows (2.4.1)."""
+
+    def send(self, conn: Any, data: bytes, addr: Any) -> None:
+        self.reply(E.Ok())
+        self.socket_closed(conn, force=True)
+        self.urc(E.SendFail().to_bytes())
+
+
+def test_closed_urc_between_ok_and_send_fail_ends_the_send_and_the_socket():
+    async def main():
+        sim = ClosesDuringSend()
+        m = await modem_on(sim)
+        server, (host, port) = await servers.start_tcp_echo()
+        sock = await m.connect(host, port)
+        with pytest.raises((SendFailed, SocketClosedError)):
+            await sock.send(b"into a closing socket")
+        eof = await asyncio.wait_for(sock.recv(), 5)  # the close is reported once, as EOF
+        with pytest.raises(SocketClosedError):
+            await sock.send(b"again")
+        rows = await m.state()  # the next command is not confused by the close
+        await sock.close()
+        after = await m.state()
+        await m.close()
+        server.close()
+        return eof, rows, after, sim.seen
+
+    eof, rows, after, seen = run(main)
+    assert eof == b""
+    assert [r.socket_state for r in rows] == [4]  # closing: the host must still QICLOSE it
+    assert after == [] and sum(s.startswith(b"AT+QICLOSE") for s in seen) == 1
+
+
+def test_closed_urc_while_the_host_is_in_data_mode_reaches_the_socket_after_the_send():
+    """The peer closes while the host writes its payload after ``>``: the module
+    holds the URC until the data is in, then answers the send and reports the close."""
+    def close_at_prompt(sim: Any) -> None:
+        if not sim.seen_prompt:  # the first send only
+            sim.seen_prompt = True
+            sim.socket_closed(sim._datamode.conn, force=True)  # held behind data mode
+
+    async def main():
+        sim = FaultSim(on_prompt=close_at_prompt)
+        sim.seen_prompt = False
+        m = await modem_on(sim)
+        server, (host, port) = await servers.start_tcp_echo()
+        sock = await m.connect(host, port)
+        try:
+            await sock.send(b"x" * 300)
+            outcome = "sent"
+        except (SendFailed, SocketClosedError) as exc:
+            outcome = type(exc).__name__
+        eof = await asyncio.wait_for(sock.recv(), 5)
+        healthy = await echo_ok(m, b"other sockets still work")
+        await m.close()
+        server.close()
+        return outcome, eof, healthy
+
+    outcome, eof, healthy = run(main)
+    assert outcome in ("sent", "SendFailed", "SocketClosedError")  # the module's say
+    assert eof == b"" and healthy
+
+
+# -- a deferred result that never comes ----------------------------------------------------
+
+
+def test_open_whose_result_never_comes_times_out_frees_the_id_and_the_next_command_is_clean():
+    """``AT+QIOPEN`` answers ``OK`` but ``+QIOPEN: <id>,<result>`` never follows:
+    the caller's timeout fires with CommandTimeout, the modem closes the id
+    (note 2.3.1 NOTE 3), and the next commands get their own answers."""
+    def swallow_first_open(sim: Any, line: bytes) -> bool:
+        if line.startswith(b"AT+QIOPEN") and not sim.swallowed:
+            sim.swallowed = True
+            sim.reply(E.Ok())  # ... and nothing after it
+            return True
+        return False
+
+    async def main():
+        sim = FaultSim(on_line=swallow_first_open)
+        sim.swallowed = False
+        m = await modem_on(sim)
+        server, (host, port) = await servers.start_tcp_echo()
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        with pytest.raises(CommandTimeout) as err:
+            await m.connect(host, port, timeout=0.5)
+        waited = loop.time() - t0
+        ids_after = dict(m.sockets)
+        rows = await m.state()
+        healthy = await echo_ok(m, b"next one works")
+        await m.close()
+        server.close()
+        return err.value, waited, ids_after, rows, healthy, sim.seen
+
+    err, waited, ids_after, rows, healthy, seen = run(main)
+    assert b"AT+QIOPEN" in err.command and 0.5 <= waited < 0.5 + FAST.response + 1
+    assert ids_after == {} and rows == [] and healthy
+    assert seen[seen.index(next(s for s in seen if s.startswith(b"AT+QIOPEN"))) + 1] \
+        == b"AT+QICLOSE=0"
+
+
+def test_late_deferred_result_after_the_timeout_is_not_taken_for_the_next_command():
+    """The ``+QIOPEN`` that timed out arrives while the next command waits: it is a
+    stray event, never the answer of the command now pending."""
+    def late_open(sim: Any, line: bytes) -> bool:
+        if line.startswith(b"AT+QIOPEN") and not sim.swallowed:
+            sim.swallowed = True
+            sim.reply(E.Ok())
+            sim.loop.call_later(0.6, sim.write, b"\r\n+QIOPEN: 0,566\r\n")
+            return True
+        if line == b"AT+QISTATE?" and sim.swallowed:
+            # answer only after the stale +QIOPEN went out
+            sim.loop.call_later(0.6, sim.reply, E.Ok())
+            return True
+        return False
+
+    async def main():
+        sim = FaultSim(on_line=late_open)
+        sim.swallowed = False
+        m = await modem_on(sim)
+        with pytest.raises(CommandTimeout):
+            await m.connect("127.0.0.1", 9, timeout=0.3)
+        rows = await m.state()  # waits across the stale +QIOPEN
+        unattached = list(m.unattached)
+        await m.close()
+        return rows, unattached
+
+    rows, unattached = run(main)
+    assert rows == []
+    assert E.OpenResult(0, 566) in unattached
+
+
+# -- the receive buffer overflowing ---------------------------------------------------------
+
+
+def test_full_receive_buffer_drops_whole_packets_keeps_order_and_counts_every_byte():
+    """The modem's per-socket policy (pyqio._sock): a packet that does not fit is
+    dropped whole and counted; nothing already buffered is lost; what is read is
+    whole packets, in order."""
+    packets = [b"<%04d:" % i + bytes([65 + i % 26]) * 90 + b">" for i in range(60)]
+
+    async def main():
+        sim = FaultSim()
+        m = await modem_on(sim, buffer_limit=1000)
+        server, (host, port) = await servers.start_tcp_echo()
+        sock = await m.connect(host, port)
+        cid = sock.connect_id
+        for p in packets:  # straight from the module: one URC per packet, no reads between
+            sim.write(E.Recv(cid, p, len(p)).to_bytes())
+        await sock.send(b"!")  # a round trip: every URC before it has been handled
+        got = b""
+        while not got.endswith(b"!"):
+            got += await asyncio.wait_for(sock.recv(), 5)
+        counters = (sock.bytes_received, sock.dropped_bytes, sock.dropped_packets)
+        await m.close()
+        server.close()
+        return got[:-1], counters
+
+    got, (received, dropped, dropped_packets) = run(main)
+    size = len(packets[0])
+    kept = [got[i:i + size] for i in range(0, len(got), size)]
+    assert all(k in packets for k in kept) and kept == sorted(kept)  # whole, in order
+    assert kept == packets[:len(kept)]  # the buffer's head was never wiped
+    assert len(got) + dropped == sum(map(len, packets))  # every byte read or counted
+    assert dropped_packets == len(packets) - len(kept) > 0
+    assert received == sum(map(len, packets)) + 1
+
+
+def test_reading_frees_room_so_later_packets_fit_again():
+    async def main():
+        sim = FaultSim()
+        m = await modem_on(sim, buffer_limit=250)
+        server, (host, port) = await servers.start_tcp_echo()
+        sock = await m.connect(host, port)
+        for i in range(3):
+            sim.write(E.Recv(sock.connect_id, b"%d" % i * 100, 100).to_bytes())
+        first = await read_exactly(sock, 200)
+        sim.write(E.Recv(sock.connect_id, b"z" * 100, 100).to_bytes())
+        second = await read_exactly(sock, 100)
+        dropped = sock.dropped_packets
+        await m.close()
+        server.close()
+        return first, second, dropped
+
+    first, second, dropped = run(main)
+    assert first == b"0" * 100 + b"1" * 100 and second == b"z" * 100 and dropped == 1
+
+
+# -- garbage between lines --------------------------------------------------------------------
+
+JUNK = [
+    b"\xff\xfe\x80garbled",
+    b'+QIURC: "recv",7',                 # a URC header cut off
+    b'+QIURC: "recv",0,99999,"x',        # a length that lies (over the cap)
+    b'+QIURC: "recv",0,5,"ab"',          # too short: framing runs into the next line
+    b"+QIOPEN: ,",
+    b'+QIURC: "bogus",1',
+    b"\x00\x00\x00",
+    b"x" * 5000,                          # a line past the tokenizer's cap
+    b"+CME ERR",
+]
+
+
+class Garbler(FaultSim):
+    """Writes one junk line before each answer; which one cycles through JUNK."""
+
+    n = 0
+
+    def reply(self, *events: Any) -> None:
+        junk = JUNK[Garbler.n % len(JUNK)]
+        Garbler.n += 1
+        self.write(b"\r\n" + junk + b"\r\n")
+        super().reply(*events)
+
+
+def test_garbage_lines_before_answers_never_break_commands_or_data():
+    async def main():
+        m = await modem_on(Garbler(SimConfig(echo=False)))
+        server, (host, port) = await servers.start_tcp_echo()
+        sock = await m.connect(host, port)
+        msgs = [bytes([i]) * (1 + 37 * i) for i in range(20)]
+        got = b""
+        for msg in msgs:
+            await sock.send(msg)
+            got += await read_exactly(sock, len(msg))
+        rows = await m.state()
+        await m.close()
+        server.close()
+        return got, msgs, rows, m.protocol_errors
+
+    got, msgs, rows, errors = run(main)
+    assert got == b"".join(msgs) and len(rows) == 1
+    assert errors > 0  # the junk was seen as junk, and counted
