@@ -27,9 +27,9 @@ _TOKEN = struct.Struct("9i")   # qio_token: nine int32 fields
 _SIZE_T = ffi.sizeof("size_t")
 # C writes before it reads every byte of these buffers: no need to zero them
 _alloc = ffi.new_allocator(should_clear_after_alloc=False)
-_TOK_CAP = 1024             # tokens per C call
-_ARENA = 64 * 1024          # token bytes per C call (plus one token's room)
-_DMX = 256 * 1024           # demuxed payload bytes per C call (plus one token's room)
+_TOK_CAP = 256              # tokens per C call
+_ARENA = 16 * 1024          # token bytes per C call (plus one token's room)
+_DMX = 64 * 1024            # demuxed payload bytes per C call (plus one token's room)
 _MAX_LINE_RANGE = (256, 1 << 20)
 _UDP_IDS = range(32)
 _MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
