@@ -51,16 +51,20 @@ const char *qio_reason_string(int reason);
 ROOT = os.path.dirname(HERE)
 
 
-def make_ffi() -> FFI:
-    """The FFI, with source paths relative to the working directory (setup.py's)."""
+def make_ffi(absolute: bool = False) -> FFI:
+    """The FFI; source paths relative to the working directory (setup.py's), or absolute."""
+    def path(name: str) -> str:
+        full = os.path.join(HERE, name)
+        return full if absolute else os.path.relpath(full)
+
     ffi = FFI()
     ffi.cdef(CDEF)
     ffi.set_source(
         "pyqio._tokenizer_c",
         '#include "tokenizer.h"',
-        sources=[os.path.relpath(os.path.join(HERE, "tokenizer.c"))],
-        include_dirs=[os.path.relpath(HERE)],
-        depends=[os.path.relpath(os.path.join(HERE, "tokenizer.h"))],  # rebuilt, and in the sdist
+        sources=[path("tokenizer.c")],
+        include_dirs=[path(".")],
+        depends=[path("tokenizer.h")],  # rebuilt when it changes, and in the sdist
         extra_compile_args=["-O2", "-Wall", "-Wextra"],
     )
     return ffi
@@ -69,6 +73,11 @@ def make_ffi() -> FFI:
 ffi = make_ffi()
 
 if __name__ == "__main__":
-    # python csrc/build_tokenizer.py: compile into pyqio/ of the source tree
-    os.chdir(ROOT)
-    make_ffi().compile(tmpdir=".", verbose=True)
+    # python csrc/build_tokenizer.py: build in a scratch directory, then put the
+    # module beside the sources in pyqio/ (what setup.py build_ext --inplace does)
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        built = make_ffi(absolute=True).compile(tmpdir=tmp, verbose=True)
+        shutil.copy(built, os.path.join(ROOT, "pyqio"))
