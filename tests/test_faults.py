@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from pyqio import events as E
 from pyqio import _modem_servers as servers
+from pyqio import events as E
 from pyqio.errors import LinkError
 from pyqio.modem import CommandTimeout, Modem, ReconnectPolicy, Timeouts
 from pyqio.sim import SimConfig, Simulator

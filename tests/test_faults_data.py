@@ -11,12 +11,12 @@ import asyncio
 from typing import Any
 
 import pytest
+from test_faults import FAST, FaultSim, echo_ok, modem_on, read_exactly, run
 
 from pyqio import _modem_servers as servers
 from pyqio import events as E
 from pyqio.modem import CommandTimeout, SendFailed, SocketClosedError
 from pyqio.sim import SimConfig
-from test_faults import FAST, FaultSim, echo_ok, modem_on, read_exactly, run
 
 # -- a closed URC during a send ----------------------------------------------------------
 
