@@ -138,7 +138,8 @@ def format_rows(rows: list[dict]) -> str:
                      f"{r['mb_s_per_modem']:>10.3f} {r['mb_s_total']:>9.2f} "
                      f"{r['cpu_s_per_mb']:>9.3f} {r['idle_bytes_per_conn'] / 1024:>11.1f} "
                      f"{r['peak_bytes_per_conn'] / 1024:>11.1f} "
-                     f"{r['rss_idle_per_conn'] / 1024:>12.1f} {r['rss_end_per_conn'] / 1024:>11.1f} "
+                     f"{r['rss_idle_per_conn'] / 1024:>12.1f} "
+                     f"{r['rss_end_per_conn'] / 1024:>11.1f} "
                      f"{r['lost']:>7}")
     lines.append("(per connection; py = tracemalloc, Python objects only; RSS = whole process,"
                  " module side included)")

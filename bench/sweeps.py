@@ -47,7 +47,7 @@ def format_sweep(title: str, rows: list[dict], unit: str) -> str:
     return "\n".join(lines)
 
 
-def main(argv: "list[str] | None" = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="64 KiB streams, 3 rounds")
     parser.add_argument("--json", action="store_true")

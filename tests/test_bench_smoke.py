@@ -24,7 +24,8 @@ COMMON = ["C events", "Python events", "C demux", "naive re", "memcpy"]
 
 def bench(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pyqio", "bench", "--quick", "--size", "2048",
-                           "--repeat", "1", *args], check=False, capture_output=True, text=True, timeout=120)
+                           "--repeat", "1", *args],
+                          check=False, capture_output=True, text=True, timeout=120)
 
 
 def expected_rows() -> set[tuple[str, str]]:
