@@ -67,13 +67,15 @@ def rss() -> int:
 
 
 def c_tokenizer_bytes() -> int:
-    """Bytes the C tokenizer of one decoder allocates (once, at construction): cffi's
-    ``ffi.new`` buffers, which tracemalloc does not see."""
+    """Bytes the C tokenizer of one decoder allocates (once, at construction and at
+    the first ``feed_demux``): cffi's ``ffi.new`` buffers, which tracemalloc does
+    not see."""
     try:
         from pyqio._ctokenizer import Tokenizer, ffi
     except ImportError:
         return 0
     tok = Tokenizer()
+    tok.feed_demux(b"", [bytearray()] * 5)  # the demux space is made on first use
     total = 0
     for name in type(tok).__slots__:   # every buffer it owns, whatever its name
         value = getattr(tok, name, None)
