@@ -176,9 +176,8 @@ def path_runners(stream: Stream, chunk: int, backends: tuple) -> dict:
     chunks = stream.chunks(chunk)
     runners: dict[str, Any] = {}
 
-    # decoders are built once, as a program does: a pass ends at a URC boundary, so
-    # the next pass starts from the same state (and a C decoder's 664 KiB of
-    # buffers are not zeroed inside the timing)
+    # decoders are built once, as a program does (building one is not the work
+    # measured): a pass ends at a URC boundary, so the next starts in the same state
     def events(backend: str):
         feed = make_decoder(stream, backend).feed
 
