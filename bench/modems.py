@@ -11,8 +11,9 @@ Reported per modem count: wall time, throughput per modem and in all, CPU
 seconds per megabyte received (``time.process_time``: the simulator, the
 loopback server and the host side all run in this one process, so this is an
 upper bound on pyqio's own cost), and memory per connection (``tracemalloc``,
-measured in a separate run because tracing slows everything down): what an
-idle connected modem holds, and the peak while all of them receive.
+measured in a separate run, in a fresh process, because tracing slows everything
+down): what an idle connected modem holds, and the peak while all of them
+receive; and the growth of the process's RSS, which also counts C buffers.
 
     python -m bench.modems [--quick] [--counts 1,8,64] [--bytes N] [--json]
 """
@@ -116,14 +117,27 @@ async def one_run(count: int, nbytes: int, trace: bool) -> dict:
             "rss_end_per_conn": (rss_end - rss0) / count}
 
 
-def measure(count: int, nbytes: int) -> dict:
-    """Timed run without tracing, then the memory run with tracemalloc."""
-    row = asyncio.run(one_run(count, nbytes, trace=False))
+def memory_run(count: int, nbytes: int) -> dict:
+    """The traced run, meant for a fresh process: after a warm-up (imports, first
+    allocations), so that RSS grows by what the connections take, not by memory
+    an earlier run freed."""
+    asyncio.run(one_run(1, BLOCK, trace=False))
     tracemalloc.start()
     try:
-        mem = asyncio.run(one_run(count, nbytes, trace=True))
+        return asyncio.run(one_run(count, nbytes, trace=True))
     finally:
         tracemalloc.stop()
+
+
+def measure(count: int, nbytes: int) -> dict:
+    """Timed run without tracing here, then the memory run in a fresh process."""
+    import concurrent.futures
+    import multiprocessing
+
+    row = asyncio.run(one_run(count, nbytes, trace=False))
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        mem = pool.submit(memory_run, count, nbytes).result()
     for key in ("idle_bytes_per_conn", "peak_bytes_per_conn", "rss_idle_per_conn",
                 "rss_end_per_conn"):
         row[key] = mem[key]
