@@ -1,0 +1,365 @@
+"""A hypothesis state machine drives ``Modem`` against the simulator with faults on.
+
+Each run picks a fault profile and a seed for the simulator's knobs (``SimConfig``):
+
+- ``lossless``: latency, garbage lines between the module's lines, SEND FAIL at a
+  rate. Nothing the peer sends may be lost: every socket's bytes are, at every
+  step, a prefix of what was sent through it (the loopback echo peer sends back
+  exactly that), and at the end equal to it.
+- ``lossy``: dropped and held-back (reordered) URCs, peers closing mid-send, PDP
+  breakdowns, module restarts (timed and on demand), garbage. The module itself
+  loses data here, which the host cannot see; what the host *can* be held to is
+  checked against what the module actually wrote (decoded from its output).
+
+Invariants, checked after every step (and fully after a final drain):
+
+1. every operation completes, or fails with a typed ``PyqioError``, within its deadline;
+2. every command completes exactly once (no request gets two responses);
+3. each URC the module wrote (``recv``, ``closed``, ``+IP:``) is decoded exactly once,
+   in order (garbage between lines notwithstanding);
+4. every byte of every ``recv`` URC reaches the socket that owned the connect id,
+   once and in order, or is counted (``dropped_bytes``/``dropped_packets``, or the
+   modem's ``orphan_bytes`` for an id with no socket);
+5. memory stays bounded: socket buffers under their limit, the unattached-event
+   list, the decoder's partial input and the simulator's queue under their caps.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from typing import Any
+
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+from test_faults import FaultSim, modem_on
+
+from pyqio import _modem_servers as servers
+from pyqio import events as E
+from pyqio.decode import Decoder
+from pyqio.errors import InvalidArgument, PyqioError
+from pyqio.modem import Timeouts
+from pyqio.sim import SimConfig
+
+OP_DEADLINE = 8.0    # no single operation may take longer (timeouts below are far shorter)
+TIMEOUTS = Timeouts(response=1.5, open_result=2.0, sync=0.2)
+BUFFER_LIMIT = 3000  # small, so that not reading fills it and the drop policy is exercised
+URC_TYPES = (E.Recv, E.Closed, E.IpAddress)
+
+
+class WitnessSim(FaultSim):
+    """The simulator, keeping the URCs it really wrote (decoded from its own output,
+    before any garbage the faults add): the ground truth invariant 3 compares with."""
+
+    def __init__(self, config: SimConfig) -> None:
+        super().__init__(config)
+        self.emitted: list[Any] = []
+        self._witness = Decoder()
+
+    def write(self, data: bytes) -> None:
+        if self.transport is not None:
+            self.emitted += [ev for ev in self._witness.feed(data) if isinstance(ev, URC_TYPES)]
+        super().write(data)
+
+
+def lossless_config(seed: int) -> SimConfig:
+    rng = random.Random(seed)
+    return SimConfig(seed=seed, latency=rng.choice([0.0, 0.002]),
+                     garbage_rate=rng.choice([0.0, 0.2]),
+                     send_fail_rate=rng.choice([0.0, 0.3]))
+
+
+def lossy_config(seed: int) -> SimConfig:
+    rng = random.Random(seed)
+    return SimConfig(seed=seed, latency=rng.choice([0.0, 0.002]),
+                     garbage_rate=rng.choice([0.0, 0.2]), send_fail_rate=0.1,
+                     urc_drop_rate=rng.choice([0.0, 0.2]), urc_delay_rate=0.2, urc_delay=0.05,
+                     peer_close_rate=0.1,
+                     restart_after=rng.choice([None, 0.4]),
+                     pdp_breakdown_after=rng.choice([None, 0.6]), reattach_after=0.1)
+
+
+class Tracked:
+    """One socket object and what the test knows of it."""
+
+    def __init__(self, sock: Any) -> None:
+        self.sock = sock
+        self.sent = bytearray()      # payloads whose send succeeded (the echo peer returns them)
+        self.pending = b""           # the payload of the send in flight
+        self.received = bytearray()  # what recv() handed out
+        self.certain = True          # False once a send ended in a way that leaves it unknown
+
+
+class ModemMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.modem: Any = None
+        self.socks: list[Tracked] = []
+        self.decoded: list[Any] = []           # URC events the host decoded, in order
+        self.expected: dict[int, list[bytes]] = {}  # id(socket object) -> recv chunks routed to it
+        self.objects: dict[int, Any] = {}
+        self.orphans = 0
+        self.responses: set[int] = set()
+        self.requests: list[Any] = []
+        self.violations: list[str] = []
+
+    # -- plumbing ------------------------------------------------------------------
+    def trace(self, kind: str, data: Any) -> None:
+        if kind != "event":
+            return
+        if hasattr(data, "request") and hasattr(data, "final"):
+            # an assert here would be swallowed by the event loop: note it, check it below
+            if id(data.request) in self.responses:
+                self.violations.append(f"a second response for {data.request}")
+            self.responses.add(id(data.request))
+            self.requests.append(data.request)  # kept alive, so that ids stay unique
+            return
+        if isinstance(data, URC_TYPES):
+            self.decoded.append(data)
+        if isinstance(data, E.Recv):
+            owner = self.modem._sockets.get(data.connect_id) if self.modem else None
+            if owner is None:
+                self.orphans += len(data.data)
+            else:
+                self.objects[id(owner)] = owner
+                self.expected.setdefault(id(owner), []).append(data.data)
+
+    def run(self, coro: Any) -> Any:
+        """Run one operation: its result, or its typed error; never a hang (invariant 1)."""
+        task = self.loop.create_task(coro)
+        done, _ = self.loop.run_until_complete(asyncio.wait({task}, timeout=OP_DEADLINE))
+        assert done, f"an operation did not complete within {OP_DEADLINE} s"
+        exc = task.exception()
+        if exc is not None:
+            assert isinstance(exc, PyqioError) and not isinstance(exc, InvalidArgument), \
+                f"untyped failure: {exc!r}"
+        return exc
+
+    def settle(self, seconds: float = 0.01) -> None:
+        self.loop.run_until_complete(asyncio.sleep(seconds))
+
+    @initialize(profile=st.sampled_from(["lossless", "lossy"]),
+                seed=st.integers(0, 2 ** 16))
+    def start(self, profile: str, seed: int) -> None:
+        self.profile = profile
+        config = (lossless_config if profile == "lossless" else lossy_config)(seed)
+        self.sim = WitnessSim(config)
+        self.rng = random.Random(seed)
+
+        async def up() -> None:
+            self.echo, self.echo_addr = await servers.start_tcp_echo()
+            self.modem = await modem_on(self.sim, timeouts=TIMEOUTS, wait_ip=1.0,
+                                        buffer_limit=BUFFER_LIMIT, trace=self.trace)
+
+        self.loop.run_until_complete(asyncio.wait_for(up(), OP_DEADLINE))
+        self.connect()  # every run starts with one socket (the restart knobs may still win)
+
+    # -- operations --------------------------------------------------------------------
+    def live(self) -> list[Tracked]:
+        return [t for t in self.socks if not t.sock.closed and t.sock._error is None]
+
+    @precondition(lambda self: self.modem is not None and len(self.live()) < 3)
+    @rule()
+    def connect(self) -> None:
+        result: list[Any] = []
+
+        async def op() -> None:
+            await self.modem.wait_ready()
+            result.append(await self.modem.connect(*self.echo_addr, timeout=2.0))
+
+        if self.run(op()) is None:
+            self.socks.append(Tracked(result[0]))
+
+    @precondition(lambda self: self.live())
+    @rule(pick=st.integers(0, 2), size=st.integers(1, 1024))
+    def send(self, pick: int, size: int) -> None:
+        t = self.live()[pick % len(self.live())]
+        data = self.rng.randbytes(size)  # random content: no accidental repeats
+        t.pending = data
+        exc = self.run(t.sock.send(data))
+        t.pending = b""
+        self.settle(0.003)  # most of the time the echo is back before the next step
+        if exc is None:
+            t.sent += data
+        elif type(exc).__name__ != "SendFailed":  # SEND FAIL: the module sent nothing
+            t.certain = False
+
+    @precondition(lambda self: self.socks)
+    @rule(pick=st.integers(0, 5))
+    def read(self, pick: int) -> None:
+        t = self.socks[pick % len(self.socks)]
+
+        async def op() -> None:
+            t.sock.settimeout(0)
+            while t.sock._readable():
+                t.received += await t.sock.recv()
+
+        self.run(op())
+
+    @precondition(lambda self: self.live())
+    @rule(pick=st.integers(0, 2))
+    def close(self, pick: int) -> None:
+        t = self.live()[pick % len(self.live())]
+        self.run(t.sock.close())  # what was still on its way to it is discarded with it
+
+    @precondition(lambda self: self.modem is not None)
+    @rule()
+    def state(self) -> None:
+        self.run(self.modem.state())
+
+    @precondition(lambda self: self.modem is not None)
+    @rule(seconds=st.sampled_from([0.0, 0.02, 0.1]))
+    def wait(self, seconds: float) -> None:
+        self.settle(seconds)
+
+    # -- faults on demand (lossy profile) ---------------------------------------------------
+    @precondition(lambda self: self.modem is not None and self.profile == "lossy")
+    @rule()
+    def restart_module(self) -> None:
+        self.sim.restart()
+        self.settle()
+
+    @precondition(lambda self: self.modem is not None and self.profile == "lossy")
+    @rule()
+    def pdp_breakdown(self) -> None:
+        self.sim.break_pdp()
+        self.loop.call_later(0.05, self.sim.reattach)
+        self.settle()
+
+    @precondition(lambda self: self.modem is not None and self.profile == "lossy"
+                  and self.sim.conns)
+    @rule(pick=st.integers(0, 4), size=st.integers(1, 4000))
+    def peer_floods(self, pick: int, size: int) -> None:
+        """The peer pushes more than the host may buffer (direct push, note 1.2)."""
+        conns = list(self.sim.conns.values())
+        conn = conns[pick % len(conns)]
+        self.sim.socket_data(conn, self.rng.randbytes(size), (conn.host, conn.remote_port))
+        self.settle()
+
+    @precondition(lambda self: self.modem is not None and self.profile == "lossy"
+                  and self.sim.conns)
+    @rule(pick=st.integers(0, 4))
+    def peer_closes(self, pick: int) -> None:
+        conns = list(self.sim.conns.values())
+        self.sim.socket_closed(conns[pick % len(conns)], force=True)
+        self.settle()
+
+    # -- invariants -------------------------------------------------------------------
+    @invariant()
+    def commands_complete_exactly_once(self) -> None:
+        assert not self.violations, self.violations
+
+    @invariant()
+    def urcs_decoded_once_in_order(self) -> None:
+        if self.modem is None:
+            return
+        n = len(self.decoded)
+        assert self.decoded == self.sim.emitted[:n], "URCs lost, repeated or reordered"
+
+    @invariant()
+    def every_recv_byte_reaches_its_socket_or_is_counted(self) -> None:
+        if self.modem is None:
+            return
+        assert self.modem.orphan_bytes == self.orphans
+        for t in self.socks:
+            chunks = self.expected.get(id(t.sock), [])
+            have = bytes(t.received) + bytes(t.sock._stream)
+            assert len(have) + t.sock.dropped_bytes == sum(map(len, chunks))
+            assert is_subsequence_of_chunks(have, chunks, t.sock.dropped_packets)
+
+    @invariant()
+    def lossless_streams_are_prefixes_of_what_was_sent(self) -> None:
+        if self.modem is None or self.profile != "lossless":
+            return
+        for t in self.socks:
+            if t.certain and not t.sock.dropped_packets:
+                have = bytes(t.received) + bytes(t.sock._stream)
+                assert (bytes(t.sent) + t.pending).startswith(have), "lost or out of order"
+
+    @invariant()
+    def memory_is_bounded(self) -> None:
+        if self.modem is None:
+            return
+        for t in self.socks:
+            assert t.sock.buffered() <= BUFFER_LIMIT
+        assert len(self.modem.unattached) <= 32
+        link = self.modem._link
+        if link is not None:
+            assert len(link._futures) <= 1  # one operation at a time here
+        assert self.sim._queued <= 1 << 20
+
+    def teardown(self) -> None:
+        try:
+            if self.modem is not None:
+                self.drain()
+        finally:
+            if self.modem is not None:
+                self.loop.run_until_complete(self.modem.close())
+                self.echo.close()
+            self.loop.run_until_complete(asyncio.sleep(0.01))
+            self.loop.close()
+
+    def note_coverage(self) -> None:
+        """What this run exercised (``--hypothesis-show-statistics`` lists it)."""
+        m = self.modem
+        event(f"profile {self.profile}")
+        event(f"restarts {_bucket(m.restarts)}")
+        event(f"protocol errors {_bucket(m.protocol_errors)}")
+        event(f"dropped packets {_bucket(sum(t.sock.dropped_packets for t in self.socks))}")
+        event(f"recv URCs {_bucket(sum(isinstance(e, E.Recv) for e in self.decoded))}")
+        event(f"closed URCs {_bucket(sum(isinstance(e, E.Closed) for e in self.decoded))}")
+        event(f"uncertain sends {_bucket(sum(not t.certain for t in self.socks))}")
+
+    def drain(self) -> None:
+        """Let everything in flight land, then check the end state in full."""
+        for _ in range(100):
+            self.settle(0.02)
+            waiting = [t for t in self.socks if self.profile == "lossless" and t.certain
+                       and not t.sock.closed and not t.sock.dropped_packets
+                       and len(t.received) + len(t.sock._stream) < len(t.sent)]
+            if not waiting and not self.sim._queue:
+                break
+        self.run(self.modem.state())  # a round trip: all the module wrote before it is in
+        self.note_coverage()
+        self.urcs_decoded_once_in_order()
+        assert len(self.decoded) == len(self.sim.emitted), "URCs never decoded"
+        self.every_recv_byte_reaches_its_socket_or_is_counted()
+        if self.profile == "lossless":
+            for t in self.socks:
+                if t.certain and not t.sock.closed and not t.sock.dropped_packets:
+                    for _ in range(3):
+                        self.read(self.socks.index(t))
+                    assert bytes(t.received) == bytes(t.sent), "peer bytes lost"
+
+
+def _bucket(n: int) -> str:
+    return "0" if n == 0 else "1-9" if n < 10 else "10+"
+
+
+def is_subsequence_of_chunks(have: bytes, chunks: list[bytes], dropped: int) -> bool:
+    """*have* is *chunks* joined with exactly *dropped* of them left out, order kept."""
+    reach = {(0, 0)}  # (position in have, chunks skipped)
+    for chunk in chunks:
+        nxt = set()
+        for pos, skipped in reach:
+            if skipped < dropped:
+                nxt.add((pos, skipped + 1))
+            if have.startswith(chunk, pos):
+                nxt.add((pos + len(chunk), skipped))
+        reach = nxt
+    return (len(have), dropped) in reach
+
+
+ModemMachine.TestCase.settings = settings(
+    max_examples=int(os.environ.get("PYQIO_STATEFUL_EXAMPLES", "50")), stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+test_modem_under_faults = ModemMachine.TestCase
