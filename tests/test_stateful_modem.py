@@ -363,3 +363,70 @@ ModemMachine.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 test_modem_under_faults = ModemMachine.TestCase
+
+
+# -- the invariants are not vacuous: known driver bugs, planted, are caught -----------------
+
+
+def drive(profile: str, steps: Any) -> AssertionError | None:
+    """Run *steps* on a fresh machine by hand; the first invariant that fails, or None."""
+    m = ModemMachine()
+    try:
+        m.start(profile=profile, seed=5)
+        steps(m)
+        m.settle(0.05)
+        for check in (m.every_recv_byte_reaches_its_socket_or_is_counted,
+                      m.lossless_streams_are_prefixes_of_what_was_sent,
+                      m.urcs_decoded_once_in_order):
+            try:
+                check()
+            except AssertionError as exc:
+                return exc
+        return None
+    finally:
+        m.loop.run_until_complete(m.modem.close())
+        m.echo.close()
+        m.loop.run_until_complete(asyncio.sleep(0.01))
+        m.loop.close()
+
+
+def flood(m: ModemMachine) -> None:
+    conn = next(iter(m.sim.conns.values()))
+    for _ in range(3):
+        m.sim.socket_data(conn, m.rng.randbytes(1500), (conn.host, conn.remote_port))
+    m.settle(0.05)
+
+
+def test_a_socket_that_wipes_its_buffer_on_overflow_is_caught(monkeypatch: Any) -> None:
+    from pyqio._sock import ModemSocket
+
+    assert drive("lossy", flood) is None  # the real policy passes
+
+    def wipe_on_overflow(self: Any, data: bytes) -> None:  # the bug DESIGN.md warns of
+        if len(self._stream) + len(data) > self.buffer_limit:
+            self._stream.clear()
+        self._stream += data
+        self.bytes_received += len(data)
+
+    monkeypatch.setattr(ModemSocket, "_on_data", wipe_on_overflow)
+    assert drive("lossy", flood) is not None
+
+
+def test_data_routed_to_the_wrong_socket_is_caught(monkeypatch: Any) -> None:
+    from pyqio.modem import Modem
+
+    def two_sockets_both_send(m: ModemMachine) -> None:
+        m.connect()
+        m.send(0, 50)
+        m.send(1, 60)
+
+    assert drive("lossless", two_sockets_both_send) is None
+    real = Modem._on_event
+
+    def all_to_socket_0(self: Any, ev: Any) -> None:  # the bug DESIGN.md warns of
+        if isinstance(ev, E.Recv):
+            ev = E.Recv(0, ev.data, ev.length)
+        real(self, ev)
+
+    monkeypatch.setattr(Modem, "_on_event", all_to_socket_0)
+    assert drive("lossless", two_sockets_both_send) is not None
