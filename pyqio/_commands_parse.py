@@ -130,7 +130,8 @@ class _Args:
         if quoted:  # spaces before a quote are the usual ones after a comma, not data
             self.pos = after_spaces
         start = self.pos + quoted
-        stop = start + max(want, 0)
+        # clamped: a 20-digit length must frame past the line's end, not overflow ssize_t
+        stop = start + min(max(want, 0), len(self.text))
         tail = stop + quoted
         if (not quoted or self.text[stop:tail] == '"') and self._rai_or_end(tail):
             self.pos = tail
