@@ -300,6 +300,15 @@ def _send_data(cmd: Any, payload: bytes | None) -> Plan:
     return SendPlan(data_mode=True, cancel=payload is not None and payload.endswith(b"\x1b"))
 
 
+def _send_fixed(cmd: Any, payload: bytes | None) -> Plan:
+    # fixed-length data is any byte, Esc included: a payload of <send_length> bytes
+    # (twice that in hex) is data even when it ends in 0x1B; only a shorter one is
+    # the Esc cancel
+    cancel = (payload is not None and payload.endswith(b"\x1b")
+              and len(payload) not in (cmd.length, 2 * cmd.length))
+    return SendPlan(data_mode=True, cancel=cancel)
+
+
 _BY_CLASS = {
     "QIOpen": lambda c, p: OpenPlan(c.connect_id),
     "QIClose": lambda c, p: ClosePlan(),
@@ -307,7 +316,7 @@ _BY_CLASS = {
     "QIState": lambda c, p: StatePlan(full=(c.query_type == 0)),
     "QISend": _send,
     "QISendData": _send_data,
-    "QISendFixed": _send_data,
+    "QISendFixed": _send_fixed,
     "QISendStats": lambda c, p: Plan(frozenset({"QISEND"})),
     "QPing": lambda c, p: PingPlan(4 if c.count is None else c.count),
     "QNtp": lambda c, p: NtpPlan(),
