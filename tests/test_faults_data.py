@@ -255,3 +255,34 @@ def test_garbage_lines_before_answers_never_break_commands_or_data():
     got, msgs, rows, errors = run(main)
     assert got == b"".join(msgs) and len(rows) == 1
     assert errors > 0  # the junk was seen as junk, and counted
+
+
+# -- binary data ending in Esc (found by tests/test_stateful_modem.py) ----------------------
+
+
+def test_send_fail_of_a_chunk_ending_in_esc_is_reported_and_pairing_stays_right():
+    """A fixed-length payload is any byte; one that ends in 0x1B is data, not the Esc
+    cancel of Ctrl-Z mode. It used to be taken for a cancel: the send ended at ``OK``
+    as a success, its ``SEND FAIL`` was lost, and a stray ``SEND OK`` could end the
+    next data-mode send before its own answer."""
+    def fail_first_send(sim: Any, line: bytes) -> bool:
+        sim.config.send_fail_rate = 1.0 if not sim.failed_once else 0.0
+        sim.failed_once = sim.failed_once or line.startswith(b"AT+QISEND")
+        return False
+
+    async def main():
+        sim = FaultSim(on_line=fail_first_send)
+        sim.failed_once = False
+        m = await modem_on(sim)
+        server, (host, port) = await servers.start_tcp_echo()
+        sock = await m.connect(host, port)
+        sim.failed_once = False
+        with pytest.raises(SendFailed):
+            await sock.send(b"binary\x00\x1a\x1b")
+        await sock.send(b"next\x1b")  # its own SEND OK, not a stray one
+        got = await read_exactly(sock, 5)
+        await m.close()
+        server.close()
+        return got
+
+    assert run(main) == b"next\x1b"
