@@ -130,21 +130,18 @@ def test_link_vanishing_mid_command_fails_it_with_link_error_and_reconnect_recov
                            reconnect=ReconnectPolicy(initial_delay=0.05, max_delay=0.1))
         server, (host, port) = await servers.start_tcp_echo()
         sock = await m.connect(host, port)
-        t0 = asyncio.get_running_loop().time()
-        with pytest.raises(LinkError) as err:
+        with pytest.raises(LinkError) as err:  # not CommandTimeout: the loss ends it
             await m.state()
-        waited = asyncio.get_running_loop().time() - t0
         with pytest.raises(LinkError):  # the socket died with the link: its peer saw it go
             await sock.send(b"x")
         rows = await asyncio.wait_for(m.state(), 5)  # waits for the reconnect, then works
         healthy = await echo_ok(m, b"after the port came back")
         await m.close()
         server.close()
-        return err.value, waited, rows, healthy
+        return err.value, rows, healthy
 
-    err, waited, rows, healthy = run(main)
+    err, rows, healthy = run(main)
     assert isinstance(err.__cause__, OSError) and err.__cause__.errno == errno.EIO
-    assert waited < FAST.response  # failed by the loss itself, not by a timeout
     assert rows == [] and healthy
 
 
