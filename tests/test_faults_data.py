@@ -283,3 +283,29 @@ def test_send_fail_of_a_chunk_ending_in_esc_is_reported_and_pairing_stays_right(
         return got
 
     assert run(main) == b"next\x1b"
+
+
+def test_megabytes_of_junk_without_a_line_end_keep_memory_bounded():
+    """A module spewing bytes with no line end (a baud-rate mismatch does that): the
+    modem holds at most the tokenizer's cap of them, reports them, and goes on."""
+    import tracemalloc
+
+    async def main():
+        sim = FaultSim()
+        m = await modem_on(sim)
+        junk = bytes(range(0x20, 0x7F)) * 700  # 66 KB, no CR or LF
+        tracemalloc.start()
+        for _ in range(30):  # 2 MB in all, read as it comes
+            sim.write(junk)
+            await asyncio.sleep(0)
+        sim.write(b"\r\n")
+        rows = await m.state()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        errors = m.protocol_errors
+        await m.close()
+        return rows, peak, errors
+
+    rows, peak, errors = run(main)
+    assert rows == [] and errors >= 1
+    assert peak < 1_000_000  # a few chunks in flight, never the 2 MB
