@@ -13,7 +13,8 @@ Each run picks a fault profile and a seed for the simulator's knobs (``SimConfig
 
 Invariants, checked after every step (and fully after a final drain):
 
-1. every operation completes, or fails with a typed ``PyqioError``, within its deadline;
+1. every operation (TCP and UDP sockets, sends, reads, closes, AT+QISTATE, a
+   loopback ping with its deferred +QPING lines) completes, or fails with a typed ``PyqioError``, within its deadline;
 2. every command completes exactly once (no request gets two responses);
 3. each URC the module wrote (``recv``, ``closed``, ``+IP:``) is decoded exactly once,
    in order (garbage between lines notwithstanding);
@@ -156,6 +157,7 @@ class ModemMachine(RuleBasedStateMachine):
 
         async def up() -> None:
             self.echo, self.echo_addr = await servers.start_tcp_echo()
+            self.udp_echo, self.udp_echo_addr = await servers.start_udp_echo()
             self.modem = await modem_on(self.sim, timeouts=TIMEOUTS, wait_ip=1.0,
                                         buffer_limit=BUFFER_LIMIT, trace=self.trace)
 
@@ -167,13 +169,14 @@ class ModemMachine(RuleBasedStateMachine):
         return [t for t in self.socks if not t.sock.closed and t.sock._error is None]
 
     @precondition(lambda self: self.modem is not None and len(self.live()) < 3)
-    @rule()
-    def connect(self) -> None:
+    @rule(proto=st.sampled_from(["tcp", "udp"]))
+    def connect(self, proto: str = "tcp") -> None:
         result: list[Any] = []
+        addr = self.echo_addr if proto == "tcp" else self.udp_echo_addr
 
         async def op() -> None:
             await self.modem.wait_ready()
-            result.append(await self.modem.connect(*self.echo_addr, timeout=2.0))
+            result.append(await self.modem.connect(*addr, proto, timeout=2.0))
 
         if self.run(op()) is None:
             self.socks.append(Tracked(result[0]))
@@ -214,6 +217,12 @@ class ModemMachine(RuleBasedStateMachine):
     @rule()
     def state(self) -> None:
         self.run(self.modem.state())
+
+    @precondition(lambda self: self.modem is not None)
+    @rule()
+    def ping_loopback(self) -> None:
+        """A deferred result (+QPING lines) among the URCs; a failed ping is a result."""
+        self.run(self.modem.ping("127.0.0.1", timeout=1, count=1))
 
     @precondition(lambda self: self.modem is not None)
     @rule(seconds=st.sampled_from([0.0, 0.02, 0.1]))
@@ -271,7 +280,7 @@ class ModemMachine(RuleBasedStateMachine):
         assert self.modem.orphan_bytes == self.orphans
         for t in self.socks:
             chunks = self.expected.get(id(t.sock), [])
-            have = bytes(t.received) + bytes(t.sock._stream)
+            have = bytes(t.received) + unread(t.sock)
             assert len(have) + t.sock.dropped_bytes == sum(map(len, chunks))
             assert is_subsequence_of_chunks(have, chunks, t.sock.dropped_packets)
 
@@ -281,7 +290,7 @@ class ModemMachine(RuleBasedStateMachine):
             return
         for t in self.socks:
             if t.certain and not t.sock.dropped_packets:
-                have = bytes(t.received) + bytes(t.sock._stream)
+                have = bytes(t.received) + unread(t.sock)
                 assert (bytes(t.sent) + t.pending).startswith(have), "lost or out of order"
 
     @invariant()
@@ -304,6 +313,7 @@ class ModemMachine(RuleBasedStateMachine):
             if self.modem is not None:
                 self.loop.run_until_complete(self.modem.close())
                 self.echo.close()
+                self.udp_echo.close()
             self.loop.run_until_complete(asyncio.sleep(0.01))
             self.loop.close()
 
@@ -324,7 +334,7 @@ class ModemMachine(RuleBasedStateMachine):
             self.settle(0.02)
             waiting = [t for t in self.socks if self.profile == "lossless" and t.certain
                        and not t.sock.closed and not t.sock.dropped_packets
-                       and len(t.received) + len(t.sock._stream) < len(t.sent)]
+                       and len(t.received) + t.sock.buffered() < len(t.sent)]
             if not waiting and not self.sim._queue:
                 break
         self.run(self.modem.state())  # a round trip: all the module wrote before it is in
@@ -338,6 +348,11 @@ class ModemMachine(RuleBasedStateMachine):
                     for _ in range(3):
                         self.read(self.socks.index(t))
                     assert bytes(t.received) == bytes(t.sent), "peer bytes lost"
+
+
+def unread(sock: Any) -> bytes:
+    """What a socket holds and has not handed out yet (stream or datagrams)."""
+    return bytes(sock._stream) + b"".join(sock._datagrams)
 
 
 def _bucket(n: int) -> str:
@@ -386,6 +401,7 @@ def drive(profile: str, steps: Any) -> AssertionError | None:
     finally:
         m.loop.run_until_complete(m.modem.close())
         m.echo.close()
+        m.udp_echo.close()
         m.loop.run_until_complete(asyncio.sleep(0.01))
         m.loop.close()
 
