@@ -14,7 +14,8 @@ Each run picks a fault profile and a seed for the simulator's knobs (``SimConfig
 Invariants, checked after every step (and fully after a final drain):
 
 1. every operation (TCP and UDP sockets, sends, reads, closes, AT+QISTATE, a
-   loopback ping with its deferred +QPING lines) completes, or fails with a typed ``PyqioError``, within its deadline;
+   loopback ping with its deferred +QPING lines) completes, or fails with a typed
+   ``PyqioError``, within its deadline;
 2. every command completes exactly once (no request gets two responses);
 3. each URC the module wrote (``recv``, ``closed``, ``+IP:``) is decoded exactly once,
    in order (garbage between lines notwithstanding);
