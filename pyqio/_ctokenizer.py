@@ -12,7 +12,7 @@ one ``bytes`` of the output arena that the tokens slice.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ._tokenizer_c import ffi, lib
 from .errors import InvalidArgument
@@ -33,6 +33,8 @@ _DMX = 64 * 1024            # demuxed payload bytes per C call (plus one token's
 _MAX_LINE_RANGE = (256, 1 << 20)
 _UDP_IDS = range(32)
 _MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
+# collect(out, rows, arena): turns one C batch into output (see Tokenizer.feed_with)
+Collector = Callable[[list, Iterator[tuple], bytes], None]
 
 
 def _check_max_line(max_line: int) -> int:
@@ -71,6 +73,8 @@ def _demux_mask(buffers: Sequence[bytearray | None]) -> bytes:
 class Tokenizer:
     """Streaming tokenizer of the module's output (C backend); see ``csrc/TOKENS.md``."""
 
+    REASONS = _REASONS      # error reasons by qio_token.reason (feed_with)
+
     __slots__ = (
         "_arena",
         "_arena_mv",
@@ -82,6 +86,7 @@ class Tokenizer:
         "_group_out",
         "_groups",
         "_groups_mv",
+        "_masks",
         "_max_line",
         "_p",
         "_seg",
@@ -102,6 +107,7 @@ class Tokenizer:
         self._tok_mv = memoryview(ffi.buffer(self._tok))
         self._arena_mv = memoryview(ffi.buffer(self._arena))
         self._dmx = None    # the demux space, made on the first feed_demux()
+        self._masks: dict[tuple, bytes] = {}
         self._set_output()
         # the C call's output counts (ntok, arena_used, nseg, dmx_used, ngroups), read
         # through a memoryview: cheaper than a cffi attribute each
@@ -168,21 +174,46 @@ class Tokenizer:
     def feed(self, data: bytes | bytearray | memoryview) -> list[tuple]:
         """Tokenize the next chunk; returns the tokens it completed."""
         out: list[tuple] = []
-        self._feed(data, out, None)
+        self._feed(data, out, self._collect)
         return out
 
     def feed_demux(self, data: bytes | bytearray | memoryview,
                    buffers: Sequence[bytearray | None]) -> list[tuple]:
         """Like :meth:`feed`, but the data of a recv URC whose connect id has a
         ``bytearray`` in ``buffers`` is appended there instead of returned."""
-        mask = _demux_mask(buffers)
-        if self._dmx is None:
-            self._make_demux_space()
         out: list[tuple] = []
-        self._feed(data, out, buffers, mask)
+        self._feed(data, out, self._collect, buffers, self._mask(buffers))
         return out
 
-    def _feed(self, data: bytes | bytearray | memoryview, out: list[tuple],
+    def feed_with(self, data: bytes | bytearray | memoryview, collect: Collector,
+                  buffers: Sequence[bytearray | None] | None = None) -> list:
+        """:meth:`feed` (or, given *buffers*, :meth:`feed_demux`) handing each C batch
+        to ``collect(out, rows, arena)`` instead of making token tuples: *rows* iterates
+        the batch's tokens as the nine ints of ``qio_token`` (kind, off, len, reason,
+        connect_id, length, port, ip_off, ip_len; ``REASONS[reason]`` names an error),
+        *arena* is the ``bytes`` their offsets point into. The decoder builds its events
+        this way, without a tuple per token in between; returns *out*."""
+        out: list = []
+        if buffers is None:
+            self._feed(data, out, collect)
+        else:
+            self._feed(data, out, collect, buffers, self._mask(buffers))
+        return out
+
+    def _mask(self, buffers: Sequence[bytearray | None]) -> bytes:
+        """The demux mask of *buffers*, cached by the entries' types (all it depends on)."""
+        key = tuple(map(type, buffers))
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = _demux_mask(buffers)
+            if len(self._masks) >= 8:
+                self._masks.clear()
+            self._masks[key] = mask
+        if self._dmx is None:
+            self._make_demux_space()
+        return mask
+
+    def _feed(self, data: bytes | bytearray | memoryview, out: list, collect: Collector,
               buffers: Sequence[bytearray | None] | None = None, mask: bytes = b"") -> None:
         p, counts = self._p, self._counts
         # cffi hands a bytes object to C without a copy; other buffers need from_buffer
@@ -193,10 +224,12 @@ class Tokenizer:
                 used = lib.qio_feed_demux(p, src, left, mask, len(mask))
             else:
                 used = lib.qio_feed(p, src, left)
-            if counts[0]:
-                self._collect(out, counts[0], counts[1])
-            if counts[4]:
-                self._spill(buffers, counts[4])  # type: ignore[arg-type]
+            ntok, arena_used, _, _, ngroups = counts
+            if ntok:
+                collect(out, _TOKEN.iter_unpack(self._tok_mv[:_TOKEN.size * ntok]),
+                        self._arena_mv[:arena_used].tobytes())
+            if ngroups:
+                self._spill(buffers, ngroups)  # type: ignore[arg-type]
             left -= used
             if not left:
                 return
@@ -208,10 +241,21 @@ class Tokenizer:
     def finish(self) -> list[tuple]:
         """End of stream: the pending partial line or URC, then a reset."""
         out: list[tuple] = []
-        lib.qio_finish(self._p)
-        if self._counts[0]:
-            self._collect(out, self._counts[0], self._counts[1])
+        self._finish(out, self._collect)
         return out
+
+    def finish_with(self, collect: Collector) -> list:
+        """:meth:`finish` through *collect*, as :meth:`feed_with`."""
+        out: list = []
+        self._finish(out, collect)
+        return out
+
+    def _finish(self, out: list, collect: Collector) -> None:
+        lib.qio_finish(self._p)
+        ntok, used = self._counts[0], self._counts[1]
+        if ntok:
+            collect(out, _TOKEN.iter_unpack(self._tok_mv[:_TOKEN.size * ntok]),
+                    self._arena_mv[:used].tobytes())
 
     def reset(self) -> None:
         """Forget partial input; keep the settings."""
@@ -219,11 +263,11 @@ class Tokenizer:
 
     # -- batch conversion --
 
-    def _collect(self, out: list[tuple], ntok: int, used: int) -> None:
-        arena = self._arena_mv[:used].tobytes()
+    @staticmethod
+    def _collect(out: list, rows: Iterator[tuple], arena: bytes) -> None:
+        """The token tuples of TOKENS.md from one C batch."""
         append = out.append
-        for kind, off, n, reason, cid, length, port, ipo, ipl in \
-                _TOKEN.iter_unpack(self._tok_mv[:_TOKEN.size * ntok]):
+        for kind, off, n, reason, cid, length, port, ipo, ipl in rows:
             if kind == T_RECV:
                 ip = arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None
                 append((T_RECV, cid, length, ip, port, arena[off:off + n], reason == 1))
