@@ -3,7 +3,8 @@
 Each harness states its invariant at its top (Decoder: never raises, chunking and
 backend do not change the tokens, memory bounded, demux loses nothing;
 commands.parse: a Command whose bytes parse back equal and are one line, or a
-ValueError). Here each runs for a bounded time in a subprocess, its seed corpus
+ValueError; Session: any module output while commands wait never raises, and every
+request completes exactly once). Here each runs for a bounded time in a subprocess, its seed corpus
 read-only behind a scratch corpus, and any finding (a crash, an assertion, a
 timeout) fails the test with the harness's report.
 
@@ -54,6 +55,7 @@ def executions(output: str) -> int:
 @pytest.mark.parametrize("harness, corpus", [
     ("fuzz_decoder.py", "decoder"),
     ("fuzz_commands.py", "commands"),
+    ("fuzz_session.py", "session"),
 ])
 def test_harness_finds_nothing_in_a_bounded_run(harness: str, corpus: str,
                                                 tmp_path: Path) -> None:
