@@ -9,7 +9,8 @@ Invariant, for every input, under the settings its first bytes pick:
 3. the C tokenizer and its pure-Python twin give the same tokens, also when the
    settings (hex, show_ra, udp_service) change between chunks, as ``AT+QICFG`` does;
 4. memory stays bounded: the twin never holds more than ``max_line`` bytes of
-   payload plus one recv header of partial input, and no event carries more than a bounded part of the input;
+   payload plus one recv header of partial input, and no event carries more than
+   a bounded part of the input;
 5. ``feed_demux()`` puts into each connect id's buffer exactly the data of that
    id's ``Recv`` events, in order.
 
