@@ -75,7 +75,8 @@ def asan_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = dict(os.environ, CC="gcc", CFLAGS=SAN_FLAGS, LDFLAGS="-fsanitize=address,undefined")
     build = subprocess.run([sys.executable, "csrc/build_tokenizer.py"], cwd=tree, env=env,
                            capture_output=True, text=True, check=False)
-    assert build.returncode == 0, f"ASan build failed:\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}"
+    assert build.returncode == 0, \
+        f"ASan build failed:\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}"
     return tree
 
 
@@ -151,7 +152,8 @@ seeds = [
 ]
 rng = random.Random(1)
 for i in range(40):
-    seeds.append(bytes(rng.choice(b'+QIURC: "recv",0123456789\\r\\n>\\x00abcdef.:') for _ in range(300)))
+    alphabet = b'+QIURC: "recv",0123456789\\r\\n>\\x00abcdef.:'
+    seeds.append(bytes(rng.choice(alphabet) for _ in range(300)))
 for hexmode in (False, True):
     for show_ra in (False, True):
         for data in seeds:
