@@ -86,7 +86,8 @@ class Tokenizer:
         "_group_out",
         "_groups",
         "_groups_mv",
-        "_masks",
+        "_mask_bytes",
+        "_mask_key",
         "_max_line",
         "_p",
         "_seg",
@@ -107,7 +108,8 @@ class Tokenizer:
         self._tok_mv = memoryview(ffi.buffer(self._tok))
         self._arena_mv = memoryview(ffi.buffer(self._arena))
         self._dmx = None    # the demux space, made on the first feed_demux()
-        self._masks: dict[tuple, bytes] = {}
+        self._mask_key: tuple | None = None    # see _mask()
+        self._mask_bytes = b""
         self._set_output()
         # the C call's output counts (ntok, arena_used, nseg, dmx_used, ngroups), read
         # through a memoryview: cheaper than a cffi attribute each
@@ -201,16 +203,18 @@ class Tokenizer:
         return out
 
     def _mask(self, buffers: Sequence[bytearray | None]) -> bytes:
-        """The demux mask of *buffers*, cached by the entries' types (all it depends on)."""
-        key = tuple(map(type, buffers))
-        mask = self._masks.get(key)
-        if mask is None:
-            mask = _demux_mask(buffers)
-            if len(self._masks) >= 8:
-                self._masks.clear()
-            self._masks[key] = mask
+        """The demux mask of *buffers*; a consumer passes the same entries feed after
+        feed, so the last mask is kept with the entries it was made from (holding them:
+        one set at most) and reused while the entries compare equal. Equal but not
+        identical entries are bytearrays of equal content (same mask) or, a caller's
+        mistake, another buffer type, which :meth:`_spill` refuses."""
+        key = tuple(buffers)
+        if key == self._mask_key:
+            return self._mask_bytes
+        mask = _demux_mask(buffers)
         if self._dmx is None:
             self._make_demux_space()
+        self._mask_key, self._mask_bytes = key, mask
         return mask
 
     def _feed(self, data: bytes | bytearray | memoryview, out: list, collect: Collector,
@@ -280,8 +284,11 @@ class Tokenizer:
 
     def _spill(self, buffers: Sequence[bytearray | None], ng: int) -> None:
         """Append the demuxed payloads of the last call, one ``+=`` per connect id."""
-        g = self._groups_mv
         src = self._dmx_mv if ng == 1 else self._group_mv
-        for i in range(0, 3 * ng, 3):
-            buf = buffers[g[i]]     # in place: buffers may be a tuple
-            buf += src[g[i + 1]:g[i + 1] + g[i + 2]]  # type: ignore[operator]
+        it = iter(self._groups_mv[:3 * ng].tolist())
+        for cid, off, n in zip(it, it, it, strict=False):
+            buf = buffers[cid]     # += in place: buffers may be a tuple
+            if buf.__class__ is not bytearray and not isinstance(buf, bytearray):
+                raise InvalidArgument(f"buffers[{cid}] is a {type(buf).__name__}: "
+                                      "a bytearray or None is required")
+            buf += src[off:off + n]

@@ -66,7 +66,7 @@ class Decoder:
 
     def __init__(self, recv_format: RecvFormat = "text", show_ra: bool = False,
                  udp_service: Iterable[int] = (), *, max_line: int = 4096,
-                 backend: "Backend | None" = None) -> None:
+                 backend: Backend | None = None) -> None:
         self._recv_format: RecvFormat = recv_format
         self._show_ra = _check_flag(show_ra)
         self._udp_service = _check_ids(udp_service)
@@ -116,14 +116,14 @@ class Decoder:
         self._udp_service = _check_ids(value)
         self._tok.udp_service = set(self._udp_service)
 
-    def feed(self, chunk: "bytes | bytearray | memoryview") -> list[Event]:
+    def feed(self, chunk: bytes | bytearray | memoryview) -> list[Event]:
         """Decode *chunk*; returns the events completed by it (maybe none)."""
         if self._feed_with is not None:
             return self._feed_with(chunk, _collect)
         return _events(self._tokenizer.feed(chunk))
 
-    def feed_demux(self, chunk: "bytes | bytearray | memoryview",
-                   buffers: "MutableSequence[bytearray | None]") -> list[Event]:
+    def feed_demux(self, chunk: bytes | bytearray | memoryview,
+                   buffers: MutableSequence[bytearray | None]) -> list[Event]:
         """As :meth:`feed`, but recv payloads of a connect id whose ``buffers[id]`` is a
         bytearray are appended to it instead of becoming :class:`Recv` events (the
         per-connection fast path of TOKENS.md; address and length are dropped)."""
@@ -143,7 +143,7 @@ class Decoder:
         self._tok.reset()
 
 
-def _tokenizer_class(backend: "Backend | None") -> Any:
+def _tokenizer_class(backend: Backend | None) -> Any:
     """The Tokenizer of *backend*; None: the process's choice (``pyqio.backend()``)."""
     if backend is None:
         return Tokenizer
@@ -156,39 +156,49 @@ def _tokenizer_class(backend: "Backend | None") -> Any:
     raise InvalidArgument(f"backend={backend!r}: allowed values are 'c', 'python' and None")
 
 
-_new = object.__new__
-
-
 def _collect(out: list, rows: Iterator[tuple], arena: bytes) -> None:
     """Events straight from one batch of the C tokenizer (``Tokenizer.feed_with``).
 
-    The hot path of the decoder: a Recv is built as its slotted twin and turned into
-    a Recv (``events._twin``), four times cheaper than the frozen ``__init__``.
+    The decoder's hot path, one turn per token: a Recv is built as its slotted twin
+    and then made a Recv (``events._twin``), three times cheaper than the frozen
+    ``__init__``; the common URC shape (a length, no address: 2.4.2's first form)
+    skips the field conversions.
     """
+    if _RecvTwin is None:  # pragma: no cover - an interpreter refusing the twin
+        out += _events(_token_tuples(rows, arena))
+        return
     append = out.append
     for kind, off, n, reason, cid, length, port, ipo, ipl in rows:
-        if kind == T_RECV:
-            if _RecvTwin is None:  # pragma: no cover - interpreters refusing the twin
-                append(Recv(cid, arena[off:off + n], None if length < 0 else length,
-                            arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None,
-                            None if port < 0 else port, reason == 1))
-                continue
-            e = _new(_RecvTwin)
+        if kind == 2:  # T_RECV
+            e = _RecvTwin()
             e.connect_id = cid
             e.data = arena[off:off + n]
-            e.length = None if length < 0 else length
-            e.remote_ip = arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None
-            e.remote_port = None if port < 0 else port
-            e.framed = reason == 1
+            if ipl < 0 and length >= 0:  # length-framed (framed iff a length, TOKENS.md)
+                e.length = length
+                e.remote_ip = e.remote_port = None
+                e.framed = True
+            else:
+                e.length = None if length < 0 else length
+                e.remote_ip = arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None
+                e.remote_port = None if port < 0 else port
+                e.framed = reason == 1
             e.__class__ = Recv
             append(e)
-        elif kind == T_LINE:
+        elif kind == 0:  # T_LINE
             append(classify_line(arena[off:off + n]))
-        elif kind == T_PROMPT:
+        elif kind == 1:  # T_PROMPT
             append(_PROMPT)
-        else:  # rare: the reason table is looked up here only
+        else:  # T_ERROR, rare: the reason table is looked up here only
             from ._ctokenizer import Tokenizer as CTokenizer
             append(ProtocolError(CTokenizer.REASONS[reason], arena[off:off + n]))
+
+
+def _token_tuples(rows: Iterator[tuple], arena: bytes) -> list:  # pragma: no cover
+    """The token tuples of one C batch (the fallback of :func:`_collect`)."""
+    from ._ctokenizer import Tokenizer as CTokenizer
+    out: list = []
+    CTokenizer._collect(out, rows, arena)
+    return out
 
 
 def _events(tokens: list) -> list[Event]:
@@ -211,7 +221,7 @@ def _events(tokens: list) -> list[Event]:
     return out
 
 
-def decode(data: "bytes | bytearray | memoryview", *, recv_format: RecvFormat = "text",
+def decode(data: bytes | bytearray | memoryview, *, recv_format: RecvFormat = "text",
            show_ra: bool = False, udp_service: Iterable[int] = ()) -> list[Event]:
     """Decode a whole capture of module output, end of stream included."""
     dec = Decoder(recv_format, show_ra, udp_service)

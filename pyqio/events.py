@@ -48,10 +48,10 @@ class Event:
         """
         return b"\r\n" + self._body() + b"\r\n"
 
-    def to_dict(self) -> "dict[str, Any]":
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready: bytes as ``{"hex": ..., "text": ...}`` ("text" only when valid
         UTF-8), datetimes ISO 8601, result codes as numbers, ranges as ``{"range": [a, b]}``."""
-        out: "dict[str, Any]" = {"event": type(self).__name__}
+        out: dict[str, Any] = {"event": type(self).__name__}
         for f in fields(self):  # type: ignore[arg-type]
             out[f.name] = _jsonable(getattr(self, f.name))
         return out
@@ -77,7 +77,7 @@ class Error(Event):
 class CmeError(Event):
     """``+CME ERROR: <err>``; ``code`` is an int, or the text in verbose mode."""
 
-    code: Union[int, str]
+    code: int | str
 
     def _body(self) -> bytes:
         return b"+CME ERROR: " + _b(str(self.code))
@@ -131,9 +131,9 @@ class Recv(Event):
 
     connect_id: int
     data: bytes
-    length: "int | None" = None
-    remote_ip: "str | None" = None
-    remote_port: "int | None" = None
+    length: int | None = None
+    remote_ip: str | None = None
+    remote_port: int | None = None
     framed: bool = True
 
     def to_bytes(self, recv_format: str = "text") -> bytes:
@@ -234,10 +234,10 @@ class PingReply(Event):
     """
 
     result: Result
-    ip: "str | None" = None
-    size: "int | None" = None
-    time_ms: "int | None" = None
-    ttl: "int | None" = None
+    ip: str | None = None
+    size: int | None = None
+    time_ms: int | None = None
+    ttl: int | None = None
 
     def _body(self) -> bytes:
         if self.ip is None:
@@ -251,12 +251,12 @@ class PingSummary(Event):
     """``+QPING: <finresult>[,<sent>,<rcvd>,<lost>,<min>,<max>,<avg>]`` (2.3.5)."""
 
     result: Result
-    sent: "int | None" = None
-    received: "int | None" = None
-    lost: "int | None" = None
-    min_ms: "int | None" = None
-    max_ms: "int | None" = None
-    avg_ms: "int | None" = None
+    sent: int | None = None
+    received: int | None = None
+    lost: int | None = None
+    min_ms: int | None = None
+    max_ms: int | None = None
+    avg_ms: int | None = None
 
     def _body(self) -> bytes:
         """A summary without counts is written as the lone result (it then decodes as a
@@ -276,7 +276,7 @@ class NtpResult(Event):
     """
 
     result: Result
-    time: "_dt.datetime | None" = None
+    time: _dt.datetime | None = None
 
     def _body(self) -> bytes:
         """The time as the note shows it (4.5): ``"YYYY/MM/DD,hh:mm:ss"`` in UTC."""
@@ -315,7 +315,7 @@ class DnsServers(Event):
     """``+QIDNSCFG: <contextID>,<pridnsaddr>,<secdnsaddr>[,...]`` (2.3.8): two or four addresses."""
 
     context_id: int
-    addresses: "tuple[str, ...]"
+    addresses: tuple[str, ...]
 
     def _body(self) -> bytes:
         return b"+QIDNSCFG: %d," % self.context_id + b",".join(_q(a) for a in self.addresses)
@@ -414,7 +414,7 @@ class ProtocolError(Event):
 # same layout. The result is an ordinary instance of the event class (equality,
 # hash, repr, frozenness unchanged); ``Recv(...)`` itself is untouched.
 
-def _twin(cls: type) -> "type | None":
+def _twin(cls: type) -> type | None:
     """A mutable class laid out like the frozen event class *cls*, or None where the
     interpreter refuses the __class__ switch (then callers build *cls* normally)."""
     names = tuple(f.name for f in fields(cls))
@@ -429,18 +429,17 @@ def _twin(cls: type) -> "type | None":
     return twin if getattr(probe, names[0], 0) is None else None
 
 
-def _maker(cls: type) -> "Any":
+def _maker(cls: type) -> Any:
     """``make(*values)`` building a *cls* event from its fields in order, all given:
     the twin route when available, else the class itself."""
     twin = _twin(cls)
     if twin is None:
         return cls
     names = tuple(f.name for f in fields(cls))
-    new = object.__new__
-    src = [f"def make({', '.join(names)}):", "    e = new(twin)"]
+    src = [f"def make({', '.join(names)}):", "    e = twin()"]
     src += [f"    e.{n} = {n}" for n in names]
     src += ["    e.__class__ = cls", "    return e"]
-    namespace: "dict[str, Any]" = {"new": new, "twin": twin, "cls": cls}
+    namespace: dict[str, Any] = {"twin": twin, "cls": cls}
     exec("\n".join(src), namespace)  # noqa: S102 - fixed source from field names
     make = namespace["make"]
     make.__doc__ = f"Build a {cls.__name__} from all its fields, positionally (fast path)."
