@@ -418,6 +418,8 @@ def _twin(cls: type) -> type | None:
     """A mutable class laid out like the frozen event class *cls*, or None where the
     interpreter refuses the __class__ switch (then callers build *cls* normally)."""
     names = tuple(f.name for f in fields(cls))
+    if not names:
+        return None     # nothing to store: the class itself is as fast
     twin = type(f"_{cls.__name__}Twin", (Event,), {"__slots__": names})
     probe = object.__new__(twin)
     for name in names:
@@ -426,7 +428,7 @@ def _twin(cls: type) -> type | None:
         probe.__class__ = cls
     except TypeError:
         return None
-    return twin if getattr(probe, names[0], 0) is None else None
+    return twin if all(getattr(probe, n, 0) is None for n in names) else None
 
 
 def _maker(cls: type) -> Any:

@@ -1,0 +1,136 @@
+"""The decoder's fast path: events built straight from the C batch must be the very
+events the slow path builds, and the cached demux mask must follow the buffers.
+
+Needs: pytest, hypothesis (pip); the C tokenizer built in place.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pyqio import events
+from pyqio.errors import InvalidArgument
+
+decode_mod = importlib.import_module("pyqio.decode")
+Decoder = decode_mod.Decoder
+
+# every recv shape of note 2.4.2 (and TOKENS.md), responses around them, and faults
+SHAPES = (
+    b'\r\n+QIURC: "recv",0,5,"a\r\nb"\r\n'                       # length-framed text
+    b'\r\nOK\r\n'
+    b'\r\n+QIURC: "recv",1,3,"220.180.239.212",8062,"xyz"\r\n'  # UDP SERVICE form
+    b'\r\n+QIURC: "recv",2,"10.0.0.1",53,"no length"\r\n'       # address, no length
+    b'\r\n+QIURC: "recv",3,2, "::1",7,"hi"\r\n'                 # space after a comma
+    b'\r\n+QIURC: "recv",4,99999,"x"\r\n'                       # bad header
+    b'\r\n+QIURC: "closed",1\r\n>'
+    b'\r\n+QIURC: "recv",0,2,"ab"X\r\n'                         # not terminated
+    b'\r\n+QIOPEN: 1,0\r\n+QIURC: "recv",1,4,"'
+)
+
+
+def _events(backend: str, data: bytes, step: int | None, **kw) -> list:
+    dec = Decoder(backend=backend, **kw)
+    if step is None:
+        return dec.feed(data) + dec.finish()
+    out: list = []
+    for i in range(0, len(data), step):
+        out += dec.feed(data[i:i + step])
+    return out + dec.finish()
+
+
+@pytest.mark.parametrize("kw", [{}, {"udp_service": {1, 3}}, {"show_ra": True}])
+def test_c_fast_path_yields_the_python_twins_events_however_chunked(kw) -> None:
+    expected = _events("python", SHAPES, None, **kw)
+    assert any(isinstance(e, events.Recv) for e in expected)
+    for step in (None, 1, 7, 64):
+        assert _events("c", SHAPES, step, **kw) == expected
+
+
+def test_hex_recv_through_the_fast_path_matches_the_twin() -> None:
+    data = (b'\r\n+QIURC: "recv",0,4,"DEADbeef"\r\n\r\n+QIURC: "recv",1,2,"0G12"\r\n'
+            b'\r\n+QIURC: "recv",2,"1.2.3.4",5,"ABC"\r\n')
+    for step in (None, 1, 5):
+        got = _events("c", data, step, recv_format="hex")
+        assert got == _events("python", data, step, recv_format="hex")
+    assert got[0] == events.Recv(0, b"\xde\xad\xbe\xef", 4)
+    assert [type(e).__name__ for e in got] == ["Recv", "ProtocolError", "ProtocolError"]
+
+
+def test_a_recv_from_the_fast_path_is_a_real_frozen_slotted_recv() -> None:
+    urc = b'\r\n+QIURC: "recv",2,3,"1.2.3.4",80,"abc"\r\n'
+    [ev] = Decoder(udp_service={2}, backend="c").feed(urc)
+    ref = events.Recv(2, b"abc", 3, "1.2.3.4", 80)
+    assert type(ev) is events.Recv and dataclasses.is_dataclass(ev)
+    assert ev == ref and hash(ev) == hash(ref) and repr(ev) == repr(ref)
+    assert not hasattr(ev, "__dict__")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ev.data = b"x"  # type: ignore[misc]
+
+
+def _sample(f: dataclasses.Field) -> object:
+    return {"data": b"\x00\r\n", "line": b"x", "raw": b"y", "params": (1, "a"),
+            "addresses": ("1.1.1.1", "8.8.8.8")}.get(f.name, 7)
+
+
+def _event_classes() -> list[type]:
+    return [c for c in vars(events).values() if isinstance(c, type)
+            and issubclass(c, events.Event) and dataclasses.is_dataclass(c)]
+
+
+@pytest.mark.parametrize("cls", _event_classes(), ids=lambda c: c.__name__)
+def test_fast_maker_builds_what_the_constructor_builds(cls: type) -> None:
+    values = [_sample(f) for f in dataclasses.fields(cls)]
+    made = events._maker(cls)(*values)
+    assert type(made) is cls and made == cls(*values) and repr(made) == repr(cls(*values))
+    if values:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(made, dataclasses.fields(cls)[0].name, 1)
+
+
+def test_demux_mask_follows_buffers_changed_between_feeds() -> None:
+    dec = Decoder(backend="c")
+    urc = b'\r\n+QIURC: "recv",1,2,"ab"\r\n'
+    bufs: list = [bytearray() for _ in range(5)]
+    assert dec.feed_demux(urc, bufs) == [] and bufs[1] == b"ab"
+    bufs[1] = None                      # same list, an entry dropped: the URC is returned
+    assert dec.feed_demux(urc, bufs) == [events.Recv(1, b"ab", 2)]
+    bufs[1] = bytearray(b"ab")          # a new bytearray, equal to the old: appended
+    assert dec.feed_demux(urc, bufs) == [] and bufs[1] == b"abab"
+    old = bufs[1]
+    bufs[1] = bytes(old)                # equal content, not a bytearray: refused
+    with pytest.raises(InvalidArgument, match=r"buffers\[1\] is a bytes"):
+        dec.feed_demux(urc, bufs)
+    bufs[1] = bytearray()               # and the decoder goes on afterwards
+    assert dec.feed_demux(urc + b"\r\nOK\r\n", tuple(bufs)) == [events.Ok()]
+    assert bufs[1] == b"ab"
+
+
+def test_decoder_backend_argument_is_checked() -> None:
+    assert type(Decoder(backend="python")._tok).__module__ == "pyqio._tokenizer"
+    assert type(Decoder(backend="c")._tok).__module__ == "pyqio._ctokenizer"
+    with pytest.raises(InvalidArgument, match="backend='rust'"):
+        Decoder(backend="rust")  # type: ignore[arg-type]
+
+
+urcs = st.builds(
+    lambda cid, data, shape: (
+        b'+QIURC: "recv",%d,%d,"%s"' % (cid, len(data), data) if shape == 0 else
+        b'+QIURC: "recv",%d,%d,"10.1.2.3",%d,"%s"' % (cid, len(data), cid + 1, data)
+        if shape == 1 else b'+QIURC: "recv",%d,"::1",9,%s' % (cid, data.replace(b"\r", b"")
+                                                             .replace(b"\n", b""))),
+    st.integers(0, 6), st.binary(max_size=40), st.integers(0, 2))
+lines = st.sampled_from([b"OK", b"ERROR", b"+QIOPEN: 0,0", b"+QIURC: \"closed\",2", b">",
+                         b"+CME ERROR: 552", b"junk\x00line", b'+QIURC: "recv",x'])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(urcs, lines), max_size=12), st.integers(1, 50),
+       st.booleans())
+def test_fast_path_agrees_with_the_twin_on_generated_streams(parts, step, show_ra) -> None:
+    data = b"".join(b"\r\n" + p + b"\r\n" for p in parts)
+    kw = {"show_ra": show_ra, "udp_service": {1}}
+    assert _events("c", data, step, **kw) == _events("python", data, None, **kw)
