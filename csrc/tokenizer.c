@@ -419,6 +419,36 @@ static void header_byte(qio_parser *p, unsigned char c)
         hdr_push(p, c);
 }
 
+/* The common header "<id>,<len>," (no spaces, no NULs, no address due, length
+ * in range) when all of it is in the input: taken in one go, to the same state
+ * header_byte() would reach byte by byte. Anything else, a header cut by the
+ * input's end included, is left to header_bytes() untouched. */
+static const unsigned char *fast_header(qio_parser *p, const unsigned char *s,
+                                        const unsigned char *e)
+{
+    uint32_t v[2];
+    const unsigned char *q = s;
+    for (int f = 0; f < 2; f++) {
+        const unsigned char *d = q;
+        uint32_t num = 0;
+        while (q < e && q - d < NUM_MAX_DIGITS && is_digit(*q))
+            num = num * 10 + (uint32_t)(*q++ - '0');
+        if (q == d || q == e || *q != ',' || num > NUM_MAX)
+            return s;
+        v[f] = num;
+        q++;
+    }
+    p->id = (int32_t)v[0];
+    if (v[1] * (p->uhex ? 2u : 1u) > p->max_line || address_expected(p))
+        return s;
+    memcpy(p->buf + p->len, s, (size_t)(q - s));
+    p->len += (size_t)(q - s);
+    p->length = (int32_t)v[1];
+    p->has_len = 1;
+    begin_data(p);
+    return q;
+}
+
 /* Header bytes until DATA begins or an error ends the URC. */
 static const unsigned char *header_bytes(qio_parser *p, const unsigned char *s,
                                          const unsigned char *e)
@@ -593,7 +623,7 @@ static const unsigned char *line_start(qio_parser *p, const unsigned char *s,
         memcpy(p->buf, PREFIX, PREFIX_LEN);
         p->len = PREFIX_LEN;
         start_urc(p);
-        return s + PREFIX_LEN;
+        return fast_header(p, s + PREFIX_LEN, e);
     }
     if (c == '>') {
         new_token(p, QIO_T_PROMPT, p->buf, 0);
