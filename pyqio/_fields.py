@@ -45,6 +45,25 @@ def split(rest: str) -> list[Field]:
         if not rest.strip():
             return []
         return [(BARE, f.strip(" \t")) for f in rest.split(",")]
+    # quoted fields without a comma inside (nearly all): one str.split and a look at
+    # each part; anything else (commas in quotes, parentheses, broken quotes) is
+    # walked field by field
+    fields: list[Field] = []
+    for part in rest.split(","):
+        value = part.strip(" \t")
+        if value[:1] == '"':
+            if len(value) < 2 or value[-1] != '"' or '"' in value[1:-1]:
+                return _split_slowly(rest)
+            fields.append((QUOTED, value[1:-1]))
+        elif '"' in value or "(" in value or ")" in value:
+            return _split_slowly(rest)
+        else:
+            fields.append((BARE, value))
+    return fields
+
+
+def _split_slowly(rest: str) -> list[Field]:
+    """The field-by-field split: raises :class:`Shape` naming the column it stops at."""
     fields: list[Field] = []
     pos, end = 0, len(rest)
     while True:

@@ -134,3 +134,56 @@ def test_fast_path_agrees_with_the_twin_on_generated_streams(parts, step, show_r
     data = b"".join(b"\r\n" + p + b"\r\n" for p in parts)
     kw = {"show_ra": show_ra, "udp_service": {1}}
     assert _events("c", data, step, **kw) == _events("python", data, None, **kw)
+
+
+# ---- the line classifier's precompiled forms give the general splitter's events ----
+
+_lines = importlib.import_module("pyqio._lines")
+FAST_LINES = [
+    b"+QIOPEN: 1,0", b"+QIOPEN: 0,566", b"+QIOPEN:1,0", b"+QIOPEN: 01,0", b"+QIOPEN: 1, 0",
+    b"+QIOPEN: -1,0", b"+QIOPEN: 1,0,", b"+QIOPEN: 1", b"+QIOPEN: 12345678901,0",
+    b"+QISEND: 4096,4096,0", b"+QISEND: 1,2", b"+QISEND:  1,2,3",
+    b"+QIDNSGIP: 0,1,600", b"+QIDNSGIP: 565", b'+QIDNSGIP: "1.2.3.4"', b"+QIDNSGIP: 1.2.3.4",
+    b'+QIURC: "closed",1', b'+QIURC: "closed",x', b'+QIURC: "closed"', b"+QIURC: closed,1",
+    b'+QIURC: "incoming",1,0,"1.2.3.4",5', b"+IP: 10.18.237.42", b'+IP: "10.1.2.3"',
+    b"+IP: fe80::1", b"+IP: 10.1.2.3 ", b"+IP: 1" + b"0" * 45, b"+IP: g",
+    b'+QPING: 0,"127.0.0.1",32,12,255', b'+QPING: 0,127.0.0.1,32,12,255', b"+QPING: 569",
+    b'+QPING: 0,"1.2.3.4",32,12', b'+QPING: 0,"x",32,12,255',
+    b'+QISTATE: 0,"TCP","127.0.0.1",8080,39712,2,1,1',
+    b'+QISTATE: 0,"TCP","h\xc3\xa9\xff",1,2,3,4,5',
+    b'+QISTATE: 0,"TCP","a,b",1,2,3,4,5', b'+QISTATE: 0,"TCP","h",1,2,3,4', b"+QIOPEN: (0-4),(0,1)",
+    b"+QIOPEN: \xd9\xa3,0", b"+QIOPEN", b"+QISEND 1,2,3",
+]
+
+
+@pytest.mark.parametrize("line", FAST_LINES)
+def test_precompiled_line_forms_give_the_general_event(line: bytes) -> None:
+    fast, general = _lines.classify_line(line), _lines._classify(line)
+    assert fast == general and repr(fast) == repr(general)  # repr: ResultCode vs int
+
+
+_pieces = st.sampled_from([b"0", b"1", b"566", b"65535", b"007", b"-1", b" ", b"\t", b",",
+                           b'"', b"TCP", b"1.2.3.4", b"::1", b"closed", b"(", b"\xff", b"x"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(sorted(_lines._FAST)), st.lists(_pieces, max_size=16))
+def test_precompiled_forms_agree_with_the_splitter_on_generated_lines(name, pieces) -> None:
+    line = name + b": " + b"".join(pieces)
+    fast, general = _lines.classify_line(line), _lines._classify(line)
+    assert fast == general and repr(fast) == repr(general)
+
+
+_fields = importlib.import_module("pyqio._fields")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=' ,"()ab1\t\x0b', max_size=16))
+def test_field_split_by_str_split_equals_the_field_by_field_walk(rest: str) -> None:
+    def outcome(fn):
+        try:
+            return fn(rest)
+        except _fields.Shape as exc:
+            return ("Shape", str(exc))
+    assert outcome(_fields.split) == outcome(_fields._split_slowly) or (
+        '"' not in rest and "(" not in rest)  # the plain path never walks
