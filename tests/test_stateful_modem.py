@@ -311,8 +311,8 @@ class ModemMachine(RuleBasedStateMachine):
             if self.modem is not None:
                 self.drain()
         finally:
-            if self.modem is not None:
-                self.loop.run_until_complete(self.modem.close())
+            if self.modem is not None:  # closing, too, ends within its deadline
+                self.loop.run_until_complete(asyncio.wait_for(self.modem.close(), OP_DEADLINE))
                 self.echo.close()
                 self.udp_echo.close()
             self.loop.run_until_complete(asyncio.sleep(0.01))
