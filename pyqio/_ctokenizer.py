@@ -24,6 +24,7 @@ __all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer"]
 _REASONS = tuple(ffi.string(lib.qio_reason_string(i)).decode("ascii") for i in range(7))
 _PROMPT_TOKEN = (T_PROMPT,)
 _TOKEN = struct.Struct("9i")   # qio_token: nine int32 fields
+_GROUP = struct.Struct("3i")   # a demux group: connect_id, offset, length
 _SIZE_T = ffi.sizeof("size_t")
 # C writes before it reads every byte of these buffers: no need to zero them
 _alloc = ffi.new_allocator(should_clear_after_alloc=False)
@@ -85,7 +86,7 @@ class Tokenizer:
         "_group_mv",
         "_group_out",
         "_groups",
-        "_groups_mv",
+        "_groups_b",
         "_mask_bytes",
         "_mask_key",
         "_max_line",
@@ -138,7 +139,7 @@ class Tokenizer:
         self._groups = _alloc("int32_t[]", 3 * _TOK_CAP)
         self._dmx_mv = memoryview(ffi.buffer(self._dmx))
         self._group_mv = memoryview(ffi.buffer(self._group_out))
-        self._groups_mv = memoryview(ffi.buffer(self._groups)).cast("i")
+        self._groups_b = memoryview(ffi.buffer(self._groups))
         self._set_output()
 
     # -- settings (TOKENS.md "Settings"), changeable between feeds --
@@ -198,8 +199,10 @@ class Tokenizer:
         out: list = []
         if buffers is None:
             self._feed(data, out, collect)
-        else:
-            self._feed(data, out, collect, buffers, self._mask(buffers))
+            return out
+        key = tuple(buffers)    # _mask(), inlined for its common case
+        mask = self._mask_bytes if key == self._mask_key else self._mask(buffers)
+        self._feed(data, out, collect, buffers, mask)
         return out
 
     def _mask(self, buffers: Sequence[bytearray | None]) -> bytes:
@@ -285,8 +288,7 @@ class Tokenizer:
     def _spill(self, buffers: Sequence[bytearray | None], ng: int) -> None:
         """Append the demuxed payloads of the last call, one ``+=`` per connect id."""
         src = self._dmx_mv if ng == 1 else self._group_mv
-        it = iter(self._groups_mv[:3 * ng].tolist())
-        for cid, off, n in zip(it, it, it, strict=False):
+        for cid, off, n in _GROUP.iter_unpack(self._groups_b[:_GROUP.size * ng]):
             buf = buffers[cid]     # += in place: buffers may be a tuple
             if buf.__class__ is not bytearray and not isinstance(buf, bytearray):
                 raise InvalidArgument(f"buffers[{cid}] is a {type(buf).__name__}: "

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, fields
-from typing import Any, Union
+from typing import Any
 
 from ._eventfmt import _b, _jsonable, _params_line, _q
 from ._result import ResultCode
 from .errors import InvalidArgument
 
-Result = Union[ResultCode, int]
+Result = ResultCode | int
 
 __all__ = [
     "Event", "Ok", "Error", "CmeError", "SendOk", "SendFail", "CloseOk", "Prompt",
