@@ -19,13 +19,13 @@ from typing import Any
 
 from . import events
 from ._result import ResultCode
-from .errors import BackendUnavailable, CommandError, InvalidArgument, LinkError, PyqioError
 
 # Imported eagerly, and after the submodule: ``pyqio.decode`` is both a module and
 # the contract function ``pyqio.decode(data)``. Importing the module sets the
 # package attribute to the module; rebinding it here, once, keeps the function
 # whatever a user imports first (``from pyqio.decode import Decoder`` included).
 from .decode import Decoder, decode
+from .errors import BackendUnavailable, CommandError, InvalidArgument, LinkError, PyqioError
 from .tokenizer import backend
 
 __all__ = [

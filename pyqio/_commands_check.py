@@ -106,7 +106,7 @@ def check_nesting(names: tuple[str, ...], values: tuple) -> int:
     given = 0
     for i, value in enumerate(values):
         if value is None:
-            later = [n for n, v in zip(names[i + 1:], values[i + 1:]) if v is not None]
+            later = [n for n, v in zip(names[i + 1:], values[i + 1:], strict=True) if v is not None]
             if later:
                 raise InvalidArgument(
                     f"{later[0]}={show(values[names.index(later[0])])} needs {names[i]} too: "

@@ -12,7 +12,7 @@ class ResultCode(enum.IntEnum):
 
     description: str
 
-    def __new__(cls, value: int, description: str) -> "ResultCode":
+    def __new__(cls, value: int, description: str) -> ResultCode:
         obj = int.__new__(cls, value)
         obj._value_ = value
         obj.description = description
@@ -49,6 +49,6 @@ class ResultCode(enum.IntEnum):
 _BY_VALUE = {int(m): m for m in ResultCode}
 
 
-def result_code(value: int) -> "ResultCode | int":
+def result_code(value: int) -> ResultCode | int:
     """The :class:`ResultCode` member for *value*, or *value* itself when unknown."""
     return _BY_VALUE.get(value, value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 # name -> (module, one-line help)
 SUBCOMMANDS = {
@@ -24,7 +24,7 @@ SUBCOMMANDS = {
 }
 
 
-def build_parser(only: "str | None" = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with *only*, just that sub-command's module is imported."""
     parser = argparse.ArgumentParser(
         prog="pyqio",
@@ -42,7 +42,7 @@ def build_parser(only: "str | None" = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: "Sequence[str] | None" = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     chosen = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     parser = build_parser(chosen)

@@ -22,7 +22,7 @@ class InvalidArgument(ValueError, PyqioError):
 class CommandError(PyqioError):
     """The module answered a command with ``ERROR``, ``+CME ERROR`` or a failing result code."""
 
-    def __init__(self, message: str, *, result: "int | None" = None, command: "bytes | None" = None):
+    def __init__(self, message: str, *, result: int | None = None, command: bytes | None = None):
         super().__init__(message)
         self.result = result
         self.command = command

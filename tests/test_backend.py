@@ -201,7 +201,7 @@ stream = st.lists(st.one_of(st.sampled_from(PIECES), st.binary(max_size=6)),
 
 def cut(data: bytes, points: list[int]) -> list[bytes]:
     pts = sorted({p % (len(data) + 1) for p in points})
-    return [data[a:b] for a, b in zip([0, *pts], [*pts, len(data)])]
+    return [data[a:b] for a, b in zip([0, *pts], [*pts, len(data)], strict=True)]
 
 
 def run(tok, chunks: list[bytes], demux: bool) -> tuple:

@@ -182,7 +182,7 @@ def test_backends_agree_when_settings_change_between_feeds(steps):
     toks = [load_backend("python")(max_line=256), load_backend("c")(max_line=256)]
     outs: list = [[], []]
     for chunk, hex_, show_ra, udp in steps:
-        for tok, out in zip(toks, outs):
+        for tok, out in zip(toks, outs, strict=True):
             tok.hex, tok.show_ra, tok.udp_service = hex_, show_ra, udp
             out += tok.feed(chunk)
     assert outs[0] + toks[0].finish() == outs[1] + toks[1].finish()
