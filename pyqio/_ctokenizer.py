@@ -3,8 +3,10 @@
 ``csrc/tokenizer.c`` does the work; this wrapper owns its buffers (allocated
 once, from ``max_line``), makes one C call per ``feed()`` in the common case
 (more only when the output batch fills), and turns each batch into the tuples
-TOKENS.md defines: the token fields come back as one list of ints, the bytes as
-one ``bytes`` of the output arena that the tokens slice.
+TOKENS.md defines: the token fields come back through one ``struct.iter_unpack``,
+the bytes as one ``bytes`` of the output arena that the tokens slice.
+``feed_with()`` hands the batch to the caller's function instead, so that the
+decoder makes its events without a token tuple in between.
 
 ``feed_demux()`` appends payloads to the caller's bytearrays with one
 ``+=`` per connect id per C call, making no Python object per URC.

@@ -215,7 +215,7 @@ def _cme(line: bytes, rest: str) -> Event:
 # line matched here (tests/test_fastpath.py checks that).
 _NUM = rb"([0-9]{1,10})"
 _IPS = rb"([0-9A-Fa-f.:]{1,45})"
-_FAST: dict[bytes, tuple[Callable, Callable]] = {
+_FAST_FORMS: dict[bytes, tuple[bytes, Callable[[re.Match], Event]]] = {
     b"+QIOPEN": (rb" ?%s,%s\Z" % (_NUM, _NUM),
                  lambda m: _OpenResult(int(m[1]), result_code(int(m[2])))),
     b"+QISEND": (rb" ?%s,%s,%s\Z" % (_NUM, _NUM, _NUM),
@@ -231,7 +231,8 @@ _FAST: dict[bytes, tuple[Callable, Callable]] = {
                   lambda m: _SocketStatus(int(m[1]), F.text(m[2]), F.text(m[3]), int(m[4]),
                                           int(m[5]), int(m[6]), int(m[7]), int(m[8]))),
 }
-_FAST = {k: (re.compile(pattern).match, build) for k, (pattern, build) in _FAST.items()}
+_FAST: dict[bytes, tuple[Callable, Callable[[re.Match], Event]]] = {
+    k: (re.compile(pattern).match, build) for k, (pattern, build) in _FAST_FORMS.items()}
 
 
 def classify_line(line: bytes) -> Event:

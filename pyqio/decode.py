@@ -7,6 +7,10 @@ the ``>`` prompt into :class:`Prompt`, framing faults into
 :class:`ProtocolError`, and every other line through the line classifier
 (:func:`pyqio._lines.classify_line`).
 
+With the C tokenizer the events are built straight from each C batch
+(``Tokenizer.feed_with``); with the Python twin from its token tuples. Both give
+the same events (tests/test_fastpath.py).
+
 The decoder knows nothing about which command is pending; the session pairs
 answers with commands.
 """

@@ -421,7 +421,7 @@ def _twin(cls: type) -> type | None:
     if not names:
         return None     # nothing to store: the class itself is as fast
     twin = type(f"_{cls.__name__}Twin", (Event,), {"__slots__": names})
-    probe = object.__new__(twin)
+    probe: Any = object.__new__(twin)
     for name in names:
         setattr(probe, name, None)
     try:
