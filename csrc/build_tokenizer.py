@@ -75,9 +75,15 @@ ffi = make_ffi()
 if __name__ == "__main__":
     # python csrc/build_tokenizer.py: build in a scratch directory, then put the
     # module beside the sources in pyqio/ (what setup.py build_ext --inplace does)
+    import glob
     import shutil
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         built = make_ffi(absolute=True).compile(tmpdir=tmp, verbose=True)
-        shutil.copy(built, os.path.join(ROOT, "pyqio"))
+        # Same file name as setup.py's build (``.abi3.so``): Python prefers a
+        # ``.cpython-3XX-*.so``, so a module under another name would shadow the
+        # next setup.py build, or be shadowed by it.
+        for old in glob.glob(os.path.join(ROOT, "pyqio", "_tokenizer_c*.so")):
+            os.remove(old)
+        shutil.copy(built, os.path.join(ROOT, "pyqio", "_tokenizer_c.abi3.so"))
