@@ -1,19 +1,26 @@
-"""Build pyqio with its C tokenizer (cffi, out-of-line API mode).
+"""Build pyqio with its C tokenizer (cffi, out-of-line API mode) and the optional
+``pyqio._events_c`` extension (Recv events built in C, ``csrc/events_c.c``).
 
 cffi has no optional-build switch, so, as markupsafe does, a failed compile is
 caught and the package is installed again without the extension: pyqio then
 runs on its pure-Python twin and says so with a warning at import.
+``_events_c`` is an ``optional=True`` Extension: if it fails to compile, the build
+goes on without it and the decoder builds its events in Python.
 """
 import os
 import sys
 
-from setuptools import setup
+from setuptools import Extension, setup
 
 CFFI = ["csrc/build_tokenizer.py:ffi"]
+EVENTS_C = Extension(
+    "pyqio._events_c", ["csrc/events_c.c"], optional=True,
+    extra_compile_args=["-O2", "-Wall", "-Wextra"],
+)
 
 
 def run(with_c: bool) -> None:
-    setup(cffi_modules=CFFI if with_c else [])
+    setup(cffi_modules=CFFI if with_c else [], ext_modules=[EVENTS_C] if with_c else [])
 
 
 if os.environ.get("PYQIO_NO_C") == "1":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from ._tokenizer_c import ffi, lib
 from .errors import InvalidArgument
@@ -26,6 +27,7 @@ __all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer"]
 _REASONS = tuple(ffi.string(lib.qio_reason_string(i)).decode("ascii") for i in range(7))
 _PROMPT_TOKEN = (T_PROMPT,)
 _TOKEN = struct.Struct("9i")   # qio_token: nine int32 fields
+TOKEN_SIZE = _TOKEN.size
 _GROUP = struct.Struct("3i")   # a demux group: connect_id, offset, length
 _SIZE_T = ffi.sizeof("size_t")
 # C writes before it reads every byte of these buffers: no need to zero them
@@ -37,7 +39,7 @@ _MAX_LINE_RANGE = (256, 1 << 20)
 _UDP_IDS = range(32)
 _MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
 # collect(out, rows, arena): turns one C batch into output (see Tokenizer.feed_with)
-Collector = Callable[[list, Iterator[tuple], bytes], None]
+Collector = Callable[[list, Any, bytes], None]
 
 
 def _check_max_line(max_line: int) -> int:
@@ -191,20 +193,23 @@ class Tokenizer:
         return out
 
     def feed_with(self, data: bytes | bytearray | memoryview, collect: Collector,
-                  buffers: Sequence[bytearray | None] | None = None) -> list:
+                  buffers: Sequence[bytearray | None] | None = None, *, raw: bool = False) -> list:
         """:meth:`feed` (or, given *buffers*, :meth:`feed_demux`) handing each C batch
         to ``collect(out, rows, arena)`` instead of making token tuples: *rows* iterates
         the batch's tokens as the nine ints of ``qio_token`` (kind, off, len, reason,
         connect_id, length, port, ip_off, ip_len; ``REASONS[reason]`` names an error),
         *arena* is the ``bytes`` their offsets point into. The decoder builds its events
-        this way, without a tuple per token in between; returns *out*."""
+        this way, without a tuple per token in between; returns *out*.
+        With *raw*, *rows* is instead the batch's ``qio_token`` array itself, a
+        memoryview of ``TOKEN_SIZE`` bytes per token (valid during the call only), for
+        a collector written in C (``pyqio._events_c``)."""
         out: list = []
         if buffers is None:
-            self._feed(data, out, collect)
+            self._feed(data, out, collect, raw=raw)
             return out
         key = tuple(buffers)    # _mask(), inlined for its common case
         mask = self._mask_bytes if key == self._mask_key else self._mask(buffers)
-        self._feed(data, out, collect, buffers, mask)
+        self._feed(data, out, collect, buffers, mask, raw)
         return out
 
     def _mask(self, buffers: Sequence[bytearray | None]) -> bytes:
@@ -223,7 +228,8 @@ class Tokenizer:
         return mask
 
     def _feed(self, data: bytes | bytearray | memoryview, out: list, collect: Collector,
-              buffers: Sequence[bytearray | None] | None = None, mask: bytes = b"") -> None:
+              buffers: Sequence[bytearray | None] | None = None, mask: bytes = b"",
+              raw: bool = False) -> None:
         p, counts = self._p, self._counts
         # cffi hands a bytes object to C without a copy; other buffers need from_buffer
         src = data if type(data) is bytes else ffi.from_buffer("unsigned char[]", data)
@@ -235,7 +241,8 @@ class Tokenizer:
                 used = lib.qio_feed(p, src, left)
             ntok, arena_used, _, _, ngroups = counts
             if ntok:
-                collect(out, _TOKEN.iter_unpack(self._tok_mv[:_TOKEN.size * ntok]),
+                rows = self._tok_mv[:_TOKEN.size * ntok]
+                collect(out, rows if raw else _TOKEN.iter_unpack(rows),
                         self._arena_mv[:arena_used].tobytes())
             if ngroups:
                 self._spill(buffers, ngroups)  # type: ignore[arg-type]
@@ -253,18 +260,18 @@ class Tokenizer:
         self._finish(out, self._collect)
         return out
 
-    def finish_with(self, collect: Collector) -> list:
+    def finish_with(self, collect: Collector, *, raw: bool = False) -> list:
         """:meth:`finish` through *collect*, as :meth:`feed_with`."""
         out: list = []
-        self._finish(out, collect)
+        self._finish(out, collect, raw)
         return out
 
-    def _finish(self, out: list, collect: Collector) -> None:
+    def _finish(self, out: list, collect: Collector, raw: bool = False) -> None:
         lib.qio_finish(self._p)
         ntok, used = self._counts[0], self._counts[1]
         if ntok:
-            collect(out, _TOKEN.iter_unpack(self._tok_mv[:_TOKEN.size * ntok]),
-                    self._arena_mv[:used].tobytes())
+            rows = self._tok_mv[:_TOKEN.size * ntok]
+            collect(out, rows if raw else _TOKEN.iter_unpack(rows), self._arena_mv[:used].tobytes())
 
     def reset(self) -> None:
         """Forget partial input; keep the settings."""

@@ -9,14 +9,21 @@ the ``>`` prompt into :class:`Prompt`, framing faults into
 
 With the C tokenizer the events are built straight from each C batch
 (``Tokenizer.feed_with``); with the Python twin from its token tuples. Both give
-the same events (tests/test_fastpath.py).
+the same events (tests/test_fastpath.py). Where the optional extension
+``pyqio._events_c`` (``csrc/events_c.c``) is built, the commonest recv URCs of a
+C batch become :class:`Recv` events in C, the other tokens here
+(tests/test_events_c.py); ``PYQIO_NO_EVENTS_C=1`` turns it off.
 
 The decoder knows nothing about which command is pending; the session pairs
 answers with commands.
 """
 from __future__ import annotations
 
+import importlib
+import os
+import struct
 from collections.abc import Iterable, Iterator, MutableSequence
+from dataclasses import fields
 from typing import Any, Literal
 
 from ._lines import classify_line
@@ -89,6 +96,9 @@ class Decoder:
         # the C tokenizer hands its batches to _collect, skipping the token tuples
         self._feed_with = getattr(tok, "feed_with", None)
         self._finish_with = getattr(tok, "finish_with", None)
+        # ... and, with pyqio._events_c, as the raw token array to the C collector
+        self._raw = _events_c is not None and self._feed_with is not None
+        self._collector = _collect_c if self._raw else _collect
 
     @property
     def recv_format(self) -> RecvFormat:
@@ -123,7 +133,7 @@ class Decoder:
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[Event]:
         """Decode *chunk*; returns the events completed by it (maybe none)."""
         if self._feed_with is not None:
-            return self._feed_with(chunk, _collect)
+            return self._feed_with(chunk, self._collector, raw=self._raw)
         return _events(self._tokenizer.feed(chunk))
 
     def feed_demux(self, chunk: bytes | bytearray | memoryview,
@@ -132,14 +142,14 @@ class Decoder:
         bytearray are appended to it instead of becoming :class:`Recv` events (the
         per-connection fast path of TOKENS.md; address and length are dropped)."""
         if self._feed_with is not None:
-            return self._feed_with(chunk, _collect, buffers)
+            return self._feed_with(chunk, self._collector, buffers, raw=self._raw)
         return _events(self._tokenizer.feed_demux(chunk, buffers))
 
     def finish(self) -> list[Event]:
         """End of stream: a partial line becomes its event, a partial recv URC a
         ``ProtocolError("truncated recv", ...)``; the decoder is then reset."""
         if self._finish_with is not None:
-            return self._finish_with(_collect)
+            return self._finish_with(self._collector, raw=self._raw)
         return _events(self._tokenizer.finish())
 
     def reset(self) -> None:
@@ -195,6 +205,47 @@ def _collect(out: list, rows: Iterator[tuple], arena: bytes) -> None:
         else:  # T_ERROR, rare: the reason table is looked up here only
             from ._ctokenizer import Tokenizer as CTokenizer
             append(ProtocolError(CTokenizer.REASONS[reason], arena[off:off + n]))
+
+
+_ROW = struct.Struct("9i")  # one qio_token (csrc/tokenizer.h), as the C tokenizer's rows
+
+
+def _collect_c(out: list, rows: memoryview, arena: bytes) -> None:
+    """:func:`_collect` with the common recv URCs built by ``pyqio._events_c`` and the
+    lines classified from there: *rows* is the batch's raw token array
+    (``Tokenizer.feed_with(..., raw=True)``)."""
+    _events_c.collect(out, rows, arena, _collect_slow, classify_line)  # type: ignore[union-attr]
+
+
+def _collect_slow(out: list, rows: memoryview, arena: bytes, start: int, stop: int) -> None:
+    """Tokens *start* to *stop* - 1 of a raw batch, which ``_events_c`` leaves to Python."""
+    _collect(out, _ROW.iter_unpack(rows[start * _ROW.size:stop * _ROW.size]), arena)
+
+
+def _load_events_c() -> Any:
+    """``pyqio._events_c`` set up for :class:`Recv`, or None: not built, turned off
+    (``PYQIO_NO_EVENTS_C=1``), or refusing this interpreter's Recv layout. A probe
+    event must equal the one Python builds, or the extension is not used."""
+    if os.environ.get("PYQIO_NO_EVENTS_C") == "1":
+        return None
+    try:
+        mod: Any = importlib.import_module("pyqio._events_c")
+    except ImportError:
+        return None
+    try:
+        mod.setup(Recv, tuple(f.name for f in fields(Recv)))
+        arena = b"probe"
+        out: list = []
+        mod.collect(out, _ROW.pack(2, 1, 3, 0, 4, 3, -1, 0, -1), arena, _collect_slow, classify_line)
+    except (TypeError, ValueError):  # pragma: no cover - an unexpected Recv layout
+        return None
+    ref = Recv(4, b"rob", 3)
+    if len(out) != 1 or type(out[0]) is not Recv or out[0] != ref or repr(out[0]) != repr(ref):
+        return None  # pragma: no cover
+    return mod
+
+
+_events_c = _load_events_c()
 
 
 def _token_tuples(rows: Iterator[tuple], arena: bytes) -> list:  # pragma: no cover
