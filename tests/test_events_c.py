@@ -1,0 +1,363 @@
+"""``pyqio._events_c``: Recv events built in C must be the very events Python builds.
+
+The optional extension (``csrc/events_c.c``) makes the commonest recv URCs of a C
+tokenizer batch into :class:`pyqio.events.Recv` instances by filling their slots
+directly, and hands lines to the classifier from C. Here: the same events (==,
+hash, repr, type, frozenness) with and without it, on every recv shape and on
+generated streams split anywhere; the ``PYQIO_NO_EVENTS_C=1`` switch (in a
+subprocess); its refusals and error paths; and no leaked references or memory.
+
+A missing extension FAILS these tests (as a missing C tokenizer does, conftest.py);
+``PYQIO_ALLOW_NO_C=1`` skips them instead.
+
+Needs: pytest, hypothesis (pip); the C tokenizer and ``_events_c`` built in place
+(``python setup.py build_ext --inplace``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import gc
+import importlib
+import os
+import struct
+import subprocess
+import sys
+import tracemalloc
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pyqio import events
+
+decode_mod = importlib.import_module("pyqio.decode")
+Decoder = decode_mod.Decoder
+ROW = struct.Struct("9i")
+NAMES = tuple(f.name for f in dataclasses.fields(events.Recv))
+
+
+def _ext():
+    try:
+        return importlib.import_module("pyqio._events_c")
+    except ImportError as exc:
+        if os.environ.get("PYQIO_ALLOW_NO_C") == "1":
+            pytest.skip(f"pyqio._events_c not built ({exc}); PYQIO_ALLOW_NO_C=1 allows that")
+        pytest.fail(f"pyqio._events_c cannot be imported: {exc} "
+                    "(build it with `python setup.py build_ext --inplace`)")
+
+
+@pytest.fixture
+def ext(monkeypatch):
+    """The extension, set up for Recv and used by Decoders made in the test."""
+    _ext()
+    monkeypatch.delenv("PYQIO_NO_EVENTS_C", raising=False)
+    mod = decode_mod._load_events_c()
+    assert mod is not None, "pyqio._events_c is built but refused Recv"
+    monkeypatch.setattr(decode_mod, "_events_c", mod)
+    return mod
+
+
+def _run(data: bytes, step: int | None, *, use_ext: bool, backend: str = "c", **kw) -> list:
+    saved = decode_mod._events_c
+    if not use_ext:
+        decode_mod._events_c = None
+    try:
+        dec = Decoder(backend=backend, **kw)
+    finally:
+        decode_mod._events_c = saved
+    assert dec._raw is (use_ext and backend == "c")
+    if step is None:
+        return dec.feed(data) + dec.finish()
+    out: list = []
+    for i in range(0, len(data), step):
+        out += dec.feed(data[i:i + step])
+    return out + dec.finish()
+
+
+def _same(got: list, want: list) -> None:
+    """Identical event lists: type, ==, hash, repr, frozenness, no __dict__."""
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert type(g) is type(w)
+        assert g == w and hash(g) == hash(w) and repr(g) == repr(w)
+        assert not hasattr(g, "__dict__")
+        if isinstance(g, events.Recv):
+            assert [type(getattr(g, n)) for n in NAMES] == [type(getattr(w, n)) for n in NAMES]
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                g.data = b"x"  # type: ignore[misc]
+
+
+# every recv shape of note 2.4.2 (and TOKENS.md), with responses and faults around them
+SHAPES = (
+    b'\r\n+QIURC: "recv",0,5,"a\r\nb"\r\n'                       # length-framed, fake line end
+    b'\r\n+QIURC: "recv",1,0,""\r\n'                            # empty payload
+    b'\r\n+QIURC: "recv",2,12,"\r\nOK\r\n\x00\xff\",\r\n"\r\n'  # fake OK, NUL, quote, comma
+    b'\r\nOK\r\n'
+    b'\r\n+QIURC: "recv",1,3,"220.180.239.212",8062,"xyz"\r\n'  # UDP SERVICE form
+    b'\r\n+QIURC: "recv",2,"10.0.0.1",53,"no length"\r\n'       # address, no length
+    b'\r\n+QIURC: "recv",3,2, "::1",7,"hi"\r\n'                 # space after a comma
+    b'\r\n+QIURC: "recv",4,99999,"x"\r\n'                       # bad header
+    b'\r\n+QIURC: "closed",1\r\n>'
+    b'\r\n+QIURC: "recv",65535,1,"z"\r\n'                       # the largest connect id
+    b'\r\n+QIURC: "recv",0,2,"ab"X\r\n'                         # not terminated
+    b'\r\n+QIOPEN: 1,0\r\n+QIURC: "recv",1,4,"'                 # truncated at the end
+)
+KWARGS = [{}, {"udp_service": {1, 3}}, {"show_ra": True}]
+
+
+@pytest.mark.parametrize("kw", KWARGS)
+@pytest.mark.parametrize("step", [None, 1, 3, 7, 64])
+def test_every_recv_shape_gives_identical_events_with_and_without_the_extension(ext, kw, step) -> None:
+    want = _run(SHAPES, None, use_ext=False, backend="python", **kw)
+    assert sum(isinstance(e, events.Recv) for e in want) >= 3
+    _same(_run(SHAPES, step, use_ext=True, **kw), want)
+    _same(_run(SHAPES, step, use_ext=False, **kw), want)
+
+
+@pytest.mark.parametrize("step", [None, 1, 5])
+def test_hex_recv_gives_identical_events_with_and_without_the_extension(ext, step) -> None:
+    data = (b'\r\n+QIURC: "recv",0,4,"DEADbeef"\r\n\r\n+QIURC: "recv",1,2,"0G12"\r\n'
+            b'\r\n+QIURC: "recv",2,"1.2.3.4",5,"ABC"\r\n\r\n+QIURC: "recv",3,1,"0D"\r\n')
+    want = _run(data, None, use_ext=False, backend="python", recv_format="hex")
+    _same(_run(data, step, use_ext=True, recv_format="hex"), want)
+    assert want[0] == events.Recv(0, b"\xde\xad\xbe\xef", 4)
+
+
+def test_demux_path_with_the_extension(ext) -> None:
+    urcs = b'\r\n+QIURC: "recv",1,2,"ab"\r\n\r\n+QIURC: "recv",2,2,"cd"\r\nOK\r\n'
+    dec = Decoder(backend="c")
+    assert dec._raw
+    bufs: list = [None, bytearray(), None, None, None]
+    got = dec.feed_demux(urcs, bufs)
+    _same(got, [events.Recv(2, b"cd", 2), events.Ok()])
+    assert bufs[1] == b"ab"
+
+
+def test_batches_larger_than_one_c_call(ext) -> None:
+    """More tokens than one C batch holds (256): several collect calls per feed."""
+    data = b"".join(b'\r\n+QIURC: "recv",%d,3,"%03d"\r\n\r\nOK\r\n' % (i % 5, i % 1000)
+                    for i in range(3000))
+    want = _run(data, None, use_ext=False)
+    _same(_run(data, None, use_ext=True), want)
+    assert len(want) == 6000
+
+
+urcs = st.builds(
+    lambda cid, data, shape: (
+        b'+QIURC: "recv",%d,%d,"%s"' % (cid, len(data), data) if shape == 0 else
+        b'+QIURC: "recv",%d,%d,"10.1.2.3",%d,"%s"' % (cid, len(data), cid + 1, data)
+        if shape == 1 else b'+QIURC: "recv",%d,"::1",9,%s' % (cid, data.replace(b"\r", b"")
+                                                             .replace(b"\n", b""))),
+    st.integers(0, 6), st.binary(max_size=40), st.integers(0, 2))
+hex_urcs = st.builds(
+    lambda cid, data, bad: b'+QIURC: "recv",%d,%d,"%s"' % (
+        cid, len(data), data.hex().encode() + (b"G" if bad else b"")),
+    st.integers(0, 6), st.binary(max_size=20), st.booleans())
+lines = st.sampled_from([b"OK", b"ERROR", b"+QIOPEN: 0,0", b"+QIURC: \"closed\",2", b">", b"",
+                         b"+CME ERROR: 552", b"junk\x00line", b'+QIURC: "recv",x', b"SEND OK"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.one_of(urcs, hex_urcs, lines), max_size=14),
+       cuts=st.lists(st.integers(0, 2000), max_size=8), show_ra=st.booleans(),
+       hex_mode=st.booleans(), udp=st.frozensets(st.integers(0, 6), max_size=3))
+def test_generated_streams_split_at_random_give_identical_events(
+        parts, cuts, show_ra, hex_mode, udp) -> None:
+    data = b"".join(b"\r\n" + p + b"\r\n" for p in parts)
+    kw = {"show_ra": show_ra, "udp_service": udp, "recv_format": "hex" if hex_mode else "text"}
+    want = _run(data, None, use_ext=False, backend="python", **kw)
+    for use_ext in (True, False):
+        saved = decode_mod._events_c
+        if not use_ext:
+            decode_mod._events_c = None
+        try:
+            dec = Decoder(backend="c", **kw)
+        finally:
+            decode_mod._events_c = saved
+        got: list = []
+        prev = 0
+        for cut in sorted({c % (len(data) + 1) for c in cuts}) + [len(data)]:
+            got += dec.feed(data[prev:cut])
+            prev = cut
+        _same(got + dec.finish(), want)
+
+
+def test_generated_streams_exercise_the_extension() -> None:
+    if decode_mod._events_c is None:
+        _ext()  # fails or skips with the reason when it is not built
+        pytest.skip("PYQIO_NO_EVENTS_C=1 in this process")
+    assert Decoder(backend="c")._raw
+
+
+# ---- the switch, in a fresh interpreter ----
+
+_CHILD = r"""
+import importlib, sys
+d = importlib.import_module("pyqio.decode")
+ev = d.Decoder(backend="c").feed(sys.stdin.buffer.read())
+print(d._events_c is not None, d.Decoder(backend="c")._raw)
+print(repr(ev))
+"""
+
+
+def _child(env_value: str | None) -> tuple[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYQIO_NO_EVENTS_C"}
+    if env_value is not None:
+        env["PYQIO_NO_EVENTS_C"] = env_value
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    res = subprocess.run([sys.executable, "-c", _CHILD], input=SHAPES, env=env, cwd=root,
+                         capture_output=True, check=True, timeout=60)
+    flags, reprs = res.stdout.decode().splitlines()
+    return flags, reprs
+
+
+def test_pyqio_no_events_c_turns_the_extension_off_with_the_same_events() -> None:
+    _ext()
+    on_flags, on = _child(None)
+    off_flags, off = _child("1")
+    assert on_flags == "True True"
+    assert off_flags == "False False"
+    assert on == off
+    want = Decoder(backend="python").feed(SHAPES)
+    assert on == repr(want)
+
+
+# ---- refusals and error paths ----
+
+def test_setup_refuses_a_type_not_laid_out_as_recv(ext) -> None:
+    @dataclasses.dataclass(frozen=True)
+    class NoSlots:
+        connect_id: int
+        data: bytes
+        length: int | None = None
+        remote_ip: str | None = None
+        remote_port: int | None = None
+        framed: bool = True
+
+    class Prop:
+        __slots__ = ("connect_id", "data", "length", "remote_ip", "remote_port")
+        framed = property(lambda self: True)
+
+    with pytest.raises(TypeError):
+        ext.setup(NoSlots, NAMES)
+    with pytest.raises(TypeError):
+        ext.setup(Prop, NAMES)
+    with pytest.raises(TypeError):
+        ext.setup(events.Recv, NAMES[:5])
+    with pytest.raises(TypeError):
+        ext.setup(events.Recv, NAMES[:5] + ("nope",))
+    with pytest.raises(TypeError):
+        ext.setup(events.Recv, NAMES[:5] + ("data",))   # two fields, one slot
+    with pytest.raises(TypeError):
+        ext.setup(int, NAMES)
+    with pytest.raises(TypeError):
+        ext.setup(events.Recv, list(NAMES))
+    # a refusal leaves the last good setup in place
+    assert _run(SHAPES, None, use_ext=True)[0] == _run(SHAPES, None, use_ext=False)[0]
+
+
+def _noop_slow(out, rows, arena, start, stop) -> None:
+    out.append(("slow", start, stop))
+
+
+def test_collect_checks_its_input(ext) -> None:
+    ok = ROW.pack(2, 0, 2, 0, 1, 2, -1, 0, -1)
+    out: list = []
+    ext.collect(out, ok + ROW.pack(0, 0, 2, 0, 0, 0, 0, 0, 0) + ROW.pack(3, 0, 1, 5, 0, 0, 0, 0, 0),
+                b"ab", _noop_slow, bytes)
+    assert out == [events.Recv(1, b"ab", 2), b"ab", ("slow", 2, 3)]
+    with pytest.raises(ValueError, match="whole number"):
+        ext.collect([], ok[:-1], b"ab", _noop_slow, bytes)
+    for bad in (ROW.pack(2, 1, 2, 0, 1, 2, -1, 0, -1), ROW.pack(2, -1, 1, 0, 1, 1, -1, 0, -1),
+                ROW.pack(0, 0, 3, 0, 0, 0, 0, 0, 0)):
+        with pytest.raises(ValueError, match="outside the arena"):
+            ext.collect([], bad, b"ab", _noop_slow, bytes)
+    with pytest.raises(TypeError):
+        ext.collect((), ok, b"ab", _noop_slow, bytes)
+    with pytest.raises(TypeError):
+        ext.collect([], "text", b"ab", _noop_slow, bytes)
+    with pytest.raises(TypeError):
+        ext.collect([], ok, "text", _noop_slow, bytes)
+
+
+def test_exceptions_from_python_callbacks_propagate(ext) -> None:
+    def boom(*args):
+        raise RuntimeError("boom")
+    line = ROW.pack(0, 0, 1, 0, 0, 0, 0, 0, 0)
+    err = ROW.pack(3, 0, 1, 5, 0, 0, 0, 0, 0)
+    with pytest.raises(RuntimeError, match="boom"):
+        ext.collect([], line, b"x", _noop_slow, boom)
+    with pytest.raises(RuntimeError, match="boom"):
+        ext.collect([], err, b"x", boom, bytes)
+    out: list = []
+    with pytest.raises(RuntimeError, match="boom"):   # a slow run flushed before a fast token
+        ext.collect(out, err + ROW.pack(2, 0, 1, 0, 0, 1, -1, 0, -1), b"x", boom, bytes)
+    assert out == []
+
+
+# ---- references and memory ----
+
+STREAM = b"".join(b'\r\n+QIURC: "recv",%d,16,"%s"\r\n' % (i % 5, b"%016d" % i) for i in range(1000))
+
+
+def test_no_reference_leaks_over_1e5_events(ext) -> None:
+    dec = Decoder(backend="c")
+    watched = [events.Recv, None, True, False]
+    for _ in range(3):    # warm up (caches, free lists)
+        dec.feed(STREAM)
+    gc.collect()
+    before = [sys.getrefcount(o) for o in watched]
+    kept = []
+    for _ in range(100):  # 1e5 events
+        evs = dec.feed(STREAM)
+        kept.append(evs[-1])
+        del evs
+    # each event kept holds one reference to its type, None (twice) and True
+    mid = [sys.getrefcount(o) for o in watched]
+    probe = kept[0]
+    counts = (sys.getrefcount(probe.data), sys.getrefcount(probe))
+    del kept, probe
+    gc.collect()
+    after = [sys.getrefcount(o) for o in watched]
+    # asserted only now: pytest's rewritten asserts hold references (None among them)
+    assert after == before
+    assert mid[0] - before[0] == 100
+    if sys.version_info < (3, 12):  # None and True are immortal from 3.12 on
+        assert mid[1] - before[1] == 200 and mid[2] - before[2] == 100
+    assert counts == (2, 3)     # data: the slot and the argument; probe: kept, local, argument
+
+
+def test_memory_is_flat_over_1e5_events(ext) -> None:
+    dec = Decoder(backend="c")
+    for _ in range(5):
+        dec.feed(STREAM)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for _ in range(20):
+            dec.feed(STREAM)
+        gc.collect()
+        first, _ = tracemalloc.get_traced_memory()
+        for _ in range(100):   # 1e5 events
+            dec.feed(STREAM)
+        gc.collect()
+        second, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert second - first < 64 * 1024, (first, second)
+
+
+def test_the_suite_runs_clean_under_dev_mode() -> None:
+    """``python -X dev`` (debug allocator hooks, warnings as errors where it matters)."""
+    _ext()
+    if sys.flags.dev_mode:
+        pytest.skip("already in dev mode")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {k: v for k, v in os.environ.items() if k != "PYQIO_NO_EVENTS_C"}
+    res = subprocess.run(
+        [sys.executable, "-X", "dev", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "-W", "error", os.path.abspath(__file__), "-k", "not dev_mode",
+         "--hypothesis-seed=0"],
+        cwd=root, env=env, capture_output=True, timeout=240)
+    assert res.returncode == 0, res.stdout.decode()[-3000:] + res.stderr.decode()[-2000:]
