@@ -182,11 +182,12 @@ def test_generated_streams_split_at_random_give_identical_events(
         _same(got + dec.finish(), want)
 
 
-def test_generated_streams_exercise_the_extension() -> None:
-    if decode_mod._events_c is None:
-        _ext()  # fails or skips with the reason when it is not built
-        pytest.skip("PYQIO_NO_EVENTS_C=1 in this process")
-    assert Decoder(backend="c")._raw
+def test_decoders_of_this_process_use_the_extension_unless_switched_off() -> None:
+    _ext()  # fails (or skips, if allowed) when it is not built
+    off = os.environ.get("PYQIO_NO_EVENTS_C") == "1"
+    assert (decode_mod._events_c is None) is off
+    assert Decoder(backend="c")._raw is not off
+    assert not Decoder(backend="python")._raw
 
 
 # ---- the switch, in a fresh interpreter ----
