@@ -15,6 +15,7 @@ from setuptools import Extension, setup
 CFFI = ["csrc/build_tokenizer.py:ffi"]
 EVENTS_C = Extension(
     "pyqio._events_c", ["csrc/events_c.c"], optional=True,
+    include_dirs=["csrc"], depends=["csrc/tokenizer.h"],
     extra_compile_args=["-O2", "-Wall", "-Wextra"],
 )
 

@@ -28,6 +28,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "tokenizer.h"
+
 #define NFIELDS 6   /* connect_id, data, length, remote_ip, remote_port, framed */
 #define ROW 9       /* int32 per qio_token */
 
@@ -145,17 +147,78 @@ append_line(PyObject *out, PyObject *line, const int32_t *r, const char *arena, 
     return rc;
 }
 
+/* The batch as Python objects for slow(): made on first use (a Feeder's batch
+ * lives in C memory), or given (collect()'s caller passed them). */
+typedef struct {
+    const char *rows;           /* ntok rows of ROW int32 (maybe unaligned) */
+    Py_ssize_t ntok;
+    const char *arena;
+    Py_ssize_t arena_n;
+    PyObject *rows_obj, *arena_obj;     /* NULL until needed; owned when made here */
+    int own;
+} batch;
+
 static int
-flush_slow(PyObject *slow, PyObject *out, PyObject *rows, PyObject *arena,
-           Py_ssize_t start, Py_ssize_t stop)
+flush_slow(PyObject *slow, PyObject *out, batch *b, Py_ssize_t start, Py_ssize_t stop)
 {
     if (start >= stop)
         return 0;
-    PyObject *res = PyObject_CallFunction(slow, "OOOnn", out, rows, arena, start, stop);
+    if (b->rows_obj == NULL) {
+        b->rows_obj = PyBytes_FromStringAndSize(b->rows,
+                                                b->ntok * ROW * (Py_ssize_t)sizeof(int32_t));
+        b->arena_obj = b->rows_obj ? PyBytes_FromStringAndSize(b->arena, b->arena_n) : NULL;
+        b->own = 1;
+        if (b->arena_obj == NULL)
+            return -1;
+    }
+    PyObject *res = PyObject_CallFunction(slow, "OOOnn", out, b->rows_obj, b->arena_obj,
+                                          start, stop);
     if (res == NULL)
         return -1;
     Py_DECREF(res);
     return 0;
+}
+
+/* The events of one batch appended to out: a Recv per common recv token, line(bytes)
+ * per line token, runs of other tokens to slow(). 0, or -1 with an exception. */
+static int
+collect_batch(PyObject *out, batch *b, PyObject *slow, PyObject *line)
+{
+    Py_ssize_t run = 0;     /* first token of the pending slow run */
+    for (Py_ssize_t i = 0; i < b->ntok; i++) {
+        int32_t r[ROW];
+        memcpy(r, b->rows + i * (Py_ssize_t)sizeof r, sizeof r);
+        int is_line = r[K_KIND] == 0;
+        /* decode.py's fast shape: a recv with a length and no address (framed) */
+        if (!is_line && (r[K_KIND] != 2 || r[K_IPL] >= 0 || r[K_LENGTH] < 0))
+            continue;
+        if (flush_slow(slow, out, b, run, i) < 0)
+            return -1;
+        run = i + 1;
+        if (is_line) {
+            if (append_line(out, line, r, b->arena, b->arena_n) < 0)
+                return -1;
+            continue;
+        }
+        PyObject *e = make_recv(r, b->arena, b->arena_n);
+        if (e == NULL)
+            return -1;
+        int rc = PyList_Append(out, e);
+        Py_DECREF(e);
+        if (rc < 0)
+            return -1;
+    }
+    return flush_slow(slow, out, b, run, b->ntok);
+}
+
+static void
+batch_release(batch *b)
+{
+    if (b->own) {
+        Py_CLEAR(b->rows_obj);
+        Py_CLEAR(b->arena_obj);
+        b->own = 0;
+    }
 }
 
 static PyObject *
@@ -182,32 +245,9 @@ collect(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "collect: rows is not a whole number of tokens");
         goto done;
     }
-    Py_ssize_t ntok = rows.len / (Py_ssize_t)(ROW * sizeof(int32_t));
-    Py_ssize_t run = 0;     /* first token of the pending slow run */
-    for (Py_ssize_t i = 0; i < ntok; i++) {
-        int32_t r[ROW];
-        memcpy(r, (const char *)rows.buf + i * ROW * (Py_ssize_t)sizeof(int32_t), sizeof r);
-        int is_line = r[K_KIND] == 0;
-        /* decode.py's fast shape: a recv with a length and no address (framed) */
-        if (!is_line && (r[K_KIND] != 2 || r[K_IPL] >= 0 || r[K_LENGTH] < 0))
-            continue;
-        if (flush_slow(slow, out, rows_obj, arena_obj, run, i) < 0)
-            goto done;
-        run = i + 1;
-        if (is_line) {
-            if (append_line(out, line, r, (const char *)arena.buf, arena.len) < 0)
-                goto done;
-            continue;
-        }
-        PyObject *e = make_recv(r, (const char *)arena.buf, arena.len);
-        if (e == NULL)
-            goto done;
-        int rc = PyList_Append(out, e);
-        Py_DECREF(e);
-        if (rc < 0)
-            goto done;
-    }
-    if (flush_slow(slow, out, rows_obj, arena_obj, run, ntok) < 0)
+    batch b = {(const char *)rows.buf, rows.len / (Py_ssize_t)(ROW * sizeof(int32_t)),
+               (const char *)arena.buf, arena.len, rows_obj, arena_obj, 0};
+    if (collect_batch(out, &b, slow, line) < 0)
         goto done;
     result = Py_NewRef(Py_None);
 done:
@@ -215,6 +255,258 @@ done:
     PyBuffer_Release(&arena);
     return result;
 }
+
+/* ---- Feeder: the decoder's whole feed() in C -------------------------------
+ *
+ * Feeder(parser, feed, layout, slow, line, error, keep) drives one C tokenizer
+ * (pyqio._ctokenizer.Tokenizer.native(): its qio_parser's address, qio_feed's
+ * address and the layout cffi sees) and makes the same events as collect(), with
+ * no Python frame per C batch. feed_demux(data, buffers) also appends demuxed
+ * payloads straight from the tokenizer's demux space to the caller's bytearrays
+ * (consecutive URCs of one id in one append, as `+=` grows them), skipping the
+ * regrouping copy and the Python loop of the wrapper's _spill(). error is the
+ * exception raised for bad buffers (pyqio.errors.InvalidArgument); keep holds
+ * the Tokenizer, owner of the memory the parser points into.
+ */
+#define MAX_IDS 65536   /* a connect id is a NUM: 0-65535 (TOKENS.md) */
+
+typedef size_t (*feed_fn)(qio_parser *, const unsigned char *, size_t);
+
+typedef struct {
+    PyObject_HEAD
+    qio_parser *p;
+    feed_fn feed;
+    PyObject *slow, *line, *error, *keep;
+    unsigned char *mask;
+    Py_ssize_t mask_cap;
+} Feeder;
+
+static void
+feeder_dealloc(Feeder *self)
+{
+    Py_XDECREF(self->slow);
+    Py_XDECREF(self->line);
+    Py_XDECREF(self->error);
+    Py_XDECREF(self->keep);
+    PyMem_Free(self->mask);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    unsigned long long parser, feed;
+    Py_ssize_t psize, tsize, ntok_off;
+    PyObject *slow, *line, *error, *keep;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "Feeder() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "KK(nnn)OOOO:Feeder", &parser, &feed, &psize, &tsize, &ntok_off,
+                          &slow, &line, &error, &keep))
+        return NULL;
+    /* the tokenizer and this module are built from the same tokenizer.h; a stale
+     * build of either would disagree here */
+    if (psize != (Py_ssize_t)sizeof(qio_parser) || tsize != (Py_ssize_t)sizeof(qio_token)
+        || ntok_off != (Py_ssize_t)offsetof(qio_parser, ntok)
+        || tsize != ROW * (Py_ssize_t)sizeof(int32_t)) {
+        PyErr_SetString(PyExc_TypeError, "Feeder: the tokenizer's layout differs from this build's");
+        return NULL;
+    }
+    if (parser == 0 || feed == 0) {
+        PyErr_SetString(PyExc_ValueError, "Feeder: null parser or function");
+        return NULL;
+    }
+    if (!PyCallable_Check(slow) || !PyCallable_Check(line)
+        || !PyType_Check(error) || !PyType_IsSubtype((PyTypeObject *)error,
+                                                     (PyTypeObject *)PyExc_Exception)) {
+        PyErr_SetString(PyExc_TypeError, "Feeder: slow and line must be callable, error an exception");
+        return NULL;
+    }
+    if (recv_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Feeder: setup() was not called");
+        return NULL;
+    }
+    Feeder *self = (Feeder *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->p = (qio_parser *)(uintptr_t)parser;
+    self->feed = (feed_fn)(uintptr_t)feed;
+    self->slow = Py_NewRef(slow);
+    self->line = Py_NewRef(line);
+    self->error = Py_NewRef(error);
+    self->keep = Py_NewRef(keep);
+    return (PyObject *)self;
+}
+
+/* The demux mask of buffers (one byte per id: 1 where a bytearray is), checked as
+ * pyqio._ctokenizer._demux_mask does; its length, or -1 with an exception. */
+static Py_ssize_t
+make_mask(Feeder *self, PyObject *seq)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n < 5) {
+        PyErr_Format(self->error, "buffers has %zd entries: at least 5 (connect ids 0-4) "
+                     "are required", n);
+        return -1;
+    }
+    if (n > MAX_IDS)
+        n = MAX_IDS;
+    if (n > self->mask_cap) {
+        unsigned char *m = PyMem_Realloc(self->mask, (size_t)n);
+        if (m == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->mask = m;
+        self->mask_cap = n;
+    }
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *b = items[i];
+        if (b != Py_None && !PyByteArray_Check(b)) {
+            PyErr_Format(self->error, "buffers[%zd] is a %s: a bytearray or None is required",
+                         i, Py_TYPE(b)->tp_name);
+            return -1;
+        }
+        self->mask[i] = b != Py_None;
+    }
+    return n;
+}
+
+/* Bytearray b resized to size, its storage grown by half when it must grow.
+ *
+ * bytearray's own policy (PyByteArray_Resize, which `+=` uses) grows storage by
+ * an eighth, or to the exact size when more is asked: bytearrays growing side by
+ * side, as one per connection does, are then copied by realloc() about eight
+ * times over (the demux benchmark spent 60% of its time in that memmove). Asked
+ * for 1.5 times the size first, it allocates that; the second resize, down to
+ * the size, keeps the storage (bytearray shrinks it only below half). Unused
+ * storage stays under a third of the whole; the bytes are what `+=` would give. */
+static int
+grow(PyObject *b, Py_ssize_t size)
+{
+    PyByteArrayObject *a = (PyByteArrayObject *)b;
+    Py_ssize_t room = a->ob_alloc - (Py_ssize_t)(a->ob_start - a->ob_bytes) - 1;
+    if (size > room && size < PY_SSIZE_T_MAX / 2 && PyByteArray_Resize(b, size + size / 2) < 0)
+        return -1;
+    return PyByteArray_Resize(b, size);
+}
+
+/* The demuxed payloads of the last C call appended to their bytearrays. */
+static int
+spill(Feeder *self, PyObject *seq)
+{
+    const qio_parser *p = self->p;
+    const unsigned char *src = p->dmx;
+    Py_ssize_t nbuf = PySequence_Fast_GET_SIZE(seq);
+    size_t i = 0;
+    while (i < p->nseg) {
+        int32_t id = p->seg[2 * i];
+        size_t n = (size_t)p->seg[2 * i + 1], j = i + 1;
+        while (j < p->nseg && p->seg[2 * j] == id)
+            n += (size_t)p->seg[2 * j++ + 1];
+        /* the items are re-read: a callback (line, slow) may have changed the list */
+        PyObject *b = id >= 0 && id < nbuf ? PySequence_Fast_GET_ITEM(seq, id) : Py_None;
+        if (!PyByteArray_Check(b)) {
+            PyErr_Format(self->error, "buffers[%d] is a %s: a bytearray or None is required",
+                         (int)id, Py_TYPE(b)->tp_name);
+            return -1;
+        }
+        Py_ssize_t old = PyByteArray_GET_SIZE(b);
+        if (grow(b, old + (Py_ssize_t)n) < 0)
+            return -1;
+        memcpy(PyByteArray_AS_STRING(b) + old, src, n);
+        src += n;
+        i = j;
+    }
+    return 0;
+}
+
+static PyObject *
+feeder_run(Feeder *self, PyObject *data, PyObject *buffers)
+{
+    Py_buffer in;
+    PyObject *seq = NULL, *out = NULL;
+    Py_ssize_t mask_n = 0;
+    if (PyObject_GetBuffer(data, &in, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (buffers != NULL) {
+        seq = PySequence_Fast(buffers, "buffers must be a sequence of bytearray or None");
+        if (seq == NULL || (mask_n = make_mask(self, seq)) < 0)
+            goto fail;
+    }
+    out = PyList_New(0);
+    if (out == NULL)
+        goto fail;
+    qio_parser *p = self->p;
+    const unsigned char *src = in.buf;
+    size_t left = (size_t)in.len;
+    for (;;) {
+        p->demux = seq ? self->mask : NULL;     /* qio_feed_demux() without its regrouping */
+        p->demux_n = (size_t)mask_n;
+        size_t used = self->feed(p, src, left);
+        p->demux = NULL;
+        p->demux_n = 0;
+        if (p->ntok) {
+            batch b = {(const char *)p->tok, (Py_ssize_t)p->ntok, (const char *)p->arena,
+                       (Py_ssize_t)p->arena_used, NULL, NULL, 0};
+            int rc = collect_batch(out, &b, self->slow, self->line);
+            batch_release(&b);
+            if (rc < 0)
+                goto fail;
+        }
+        if (p->nseg && spill(self, seq) < 0)
+            goto fail;
+        left -= used;
+        if (!left)
+            break;
+        src += used;    /* the output batch was full: go on from there */
+    }
+    Py_XDECREF(seq);
+    PyBuffer_Release(&in);
+    return out;
+fail:
+    Py_XDECREF(out);
+    Py_XDECREF(seq);
+    PyBuffer_Release(&in);
+    return NULL;
+}
+
+static PyObject *
+feeder_feed(Feeder *self, PyObject *data)
+{
+    return feeder_run(self, data, NULL);
+}
+
+static PyObject *
+feeder_feed_demux(Feeder *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "feed_demux() takes 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    return feeder_run(self, args[0], args[1]);
+}
+
+static PyMethodDef feeder_methods[] = {
+    {"feed", (PyCFunction)feeder_feed, METH_O,
+     "feed(data) -> list: the events data completes (pyqio.Decoder.feed)."},
+    {"feed_demux", (PyCFunction)(void (*)(void))feeder_feed_demux, METH_FASTCALL,
+     "feed_demux(data, buffers) -> list: pyqio.Decoder.feed_demux."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject FeederType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pyqio._events_c.Feeder",
+    .tp_basicsize = sizeof(Feeder),
+    .tp_dealloc = (destructor)feeder_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Feeder(parser, feed, layout, slow, line, error, keep): a decoder's feed in C.",
+    .tp_methods = feeder_methods,
+    .tp_new = feeder_new,
+};
 
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
@@ -242,5 +534,15 @@ static struct PyModuleDef moduledef = {
 PyMODINIT_FUNC
 PyInit__events_c(void)
 {
-    return PyModule_Create(&moduledef);
+    if (PyType_Ready(&FeederType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&moduledef);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddObject(m, "Feeder", Py_NewRef((PyObject *)&FeederType)) < 0) {
+        Py_DECREF((PyObject *)&FeederType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

@@ -176,6 +176,19 @@ class Tokenizer:
     def max_line(self) -> int:
         return self._max_line
 
+    def native(self) -> tuple[int, int, tuple[int, int, int]]:
+        """For a feeder written in C (``pyqio._events_c.Feeder``): the address of this
+        tokenizer's ``qio_parser``, that of ``qio_feed``, and the layout cffi sees
+        (``sizeof(qio_parser)``, ``sizeof(qio_token)``, ``offsetof(qio_parser, ntok)``),
+        which the feeder checks against its own build. The demux space is made here,
+        so that the feeder may route payloads there. The caller keeps this tokenizer
+        alive while it uses them."""
+        if self._dmx is None:
+            self._make_demux_space()
+        return (int(ffi.cast("uintptr_t", self._p)),
+                int(ffi.cast("uintptr_t", ffi.addressof(lib, "qio_feed"))),
+                (ffi.sizeof("qio_parser"), ffi.sizeof("qio_token"), ffi.offsetof("qio_parser", "ntok")))
+
     # -- feeding --
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[tuple]:

@@ -12,7 +12,9 @@ With the C tokenizer the events are built straight from each C batch
 the same events (tests/test_fastpath.py). Where the optional extension
 ``pyqio._events_c`` (``csrc/events_c.c``) is built, the commonest recv URCs of a
 C batch become :class:`Recv` events in C, the other tokens here
-(tests/test_events_c.py); ``PYQIO_NO_EVENTS_C=1`` turns it off.
+(tests/test_events_c.py), and its ``Feeder`` runs :meth:`Decoder.feed` and
+:meth:`Decoder.feed_demux` in C, appending demuxed payloads to the caller's
+bytearrays from there; ``PYQIO_NO_EVENTS_C=1`` turns it off.
 
 The decoder knows nothing about which command is pending; the session pairs
 answers with commands.
@@ -99,6 +101,16 @@ class Decoder:
         # ... and, with pyqio._events_c, as the raw token array to the C collector
         self._raw = _events_c is not None and self._feed_with is not None
         self._collector = _collect_c if self._raw else _collect
+        # ... and, with its Feeder, feed() and feed_demux() run in C from end to end:
+        # its methods become this decoder's own (an instance attribute shadows the
+        # method: no Python frame per call), unless a subclass overrides them
+        feeder = _make_feeder(tok) if self._raw else None
+        mine = vars(self)
+        for name in ("feed", "feed_demux"):
+            if feeder is not None and getattr(type(self), name) is getattr(Decoder, name):
+                mine[name] = getattr(feeder, name)
+            else:
+                mine.pop(name, None)
 
     @property
     def recv_format(self) -> RecvFormat:
@@ -246,6 +258,18 @@ def _load_events_c() -> Any:
 
 
 _events_c = _load_events_c()
+
+
+def _make_feeder(tok: Any) -> Any:
+    """A ``pyqio._events_c.Feeder`` driving the C tokenizer *tok*, or None where the
+    extension has none or refuses the tokenizer's layout (a stale build)."""
+    native = getattr(tok, "native", None)
+    if _events_c is None or native is None or not hasattr(_events_c, "Feeder"):
+        return None
+    try:
+        return _events_c.Feeder(*native(), _collect_slow, classify_line, InvalidArgument, tok)
+    except (TypeError, ValueError):  # pragma: no cover - a stale build
+        return None
 
 
 def _token_tuples(rows: Iterator[tuple], arena: bytes) -> list:  # pragma: no cover
