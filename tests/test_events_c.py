@@ -350,7 +350,8 @@ def test_memory_is_flat_over_1e5_events(ext) -> None:
 
 
 def test_the_suite_runs_clean_under_dev_mode() -> None:
-    """``python -X dev`` (debug allocator hooks, warnings as errors where it matters)."""
+    """``python -X dev`` (debug allocator hooks, warnings as errors where it matters),
+    this file and tests/test_feeder.py."""
     _ext()
     if sys.flags.dev_mode:
         pytest.skip("already in dev mode")
@@ -358,7 +359,9 @@ def test_the_suite_runs_clean_under_dev_mode() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYQIO_NO_EVENTS_C"}
     res = subprocess.run(
         [sys.executable, "-X", "dev", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-W", "error", os.path.abspath(__file__), "-k", "not dev_mode",
+         "-W", "error", os.path.abspath(__file__),
+         os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_feeder.py"),
+         "-k", "not dev_mode",
          "--hypothesis-seed=0"],
         cwd=root, env=env, capture_output=True, timeout=240)
     assert res.returncode == 0, res.stdout.decode()[-3000:] + res.stderr.decode()[-2000:]

@@ -3,7 +3,8 @@
 The cffi extension ``pyqio._tokenizer_c`` is rebuilt into a scratch copy of the
 source tree with ``-fsanitize=address,undefined -fno-sanitize-recover=all`` (gcc,
 whose ``libasan`` is preloaded into CPython, which is not built with it), and the
-tokenizer, decoder and chapter-4 test files run against it in a subprocess: any
+tokenizer, decoder, chapter-4, Feeder and events_c test files run against it (with
+``pyqio._events_c`` built with the same flags) in a subprocess: any
 out-of-bounds access, use after free or undefined behaviour aborts that run.
 Leak detection is off (``detect_leaks=0``): CPython's own allocations at exit are
 not ours to report.
@@ -23,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from pathlib import Path
 
@@ -30,7 +32,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ["test_tokenizer.py", "test_tokenizer_hypothesis.py", "test_decoder.py",
-          "test_examples_ch4.py"]
+          "test_examples_ch4.py", "test_feeder.py", "test_events_c.py"]
 SAN_FLAGS = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
 
 
@@ -66,7 +68,7 @@ def san_env(tree: Path) -> dict[str, str]:
 def asan_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of pyqio/ and csrc/ whose extension is built with ASan + UBSan."""
     tree = tmp_path_factory.mktemp("asan")
-    skip = shutil.ignore_patterns("_tokenizer_c*", "__pycache__", "fuzz", "bench")
+    skip = shutil.ignore_patterns("_tokenizer_c*", "_events_c*", "__pycache__", "fuzz", "bench")
     shutil.copytree(ROOT / "pyqio", tree / "pyqio", ignore=skip)
     shutil.copytree(ROOT / "csrc", tree / "csrc", ignore=skip)
     (tree / "tests").mkdir()
@@ -77,6 +79,13 @@ def asan_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
                            capture_output=True, text=True, check=False)
     assert build.returncode == 0, \
         f"ASan build failed:\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}"
+    # pyqio._events_c (the Feeder, Recv built in C) with the same sanitizers
+    target = tree / "pyqio" / ("_events_c" + sysconfig.get_config_var("EXT_SUFFIX"))
+    build = subprocess.run(
+        ["gcc", "-shared", "-fPIC", *SAN_FLAGS.split(), "-Wall", "-Wextra", "-Werror",
+         f"-I{sysconfig.get_paths()['include']}", "-Icsrc", "csrc/events_c.c", "-o", str(target)],
+        cwd=tree, capture_output=True, text=True, check=False)
+    assert build.returncode == 0, f"ASan build of _events_c failed:\n{build.stderr[-3000:]}"
     return tree
 
 
@@ -88,18 +97,21 @@ def run_py(tree: Path, code: str, *args: str, timeout: float = 600) -> subproces
 
 def test_the_instrumented_extension_is_the_one_loaded(asan_tree: Path) -> None:
     """Guard: the suites below really run the ASan build, with ASan live."""
-    lib = next((asan_tree / "pyqio").glob("_tokenizer_c*.so"))
-    needed = subprocess.run(["readelf", "-d", str(lib)], capture_output=True, text=True,
-                            check=True).stdout
-    assert "libasan" in needed and "libubsan" in needed
+    for pattern in ("_tokenizer_c*.so", "_events_c*.so"):
+        lib = next((asan_tree / "pyqio").glob(pattern))
+        needed = subprocess.run(["readelf", "-d", str(lib)], capture_output=True, text=True,
+                                check=True).stdout
+        assert "libasan" in needed and "libubsan" in needed, pattern
     r = run_py(asan_tree, textwrap.dedent("""
-        import ctypes, pyqio, pyqio._tokenizer_c as c
+        import ctypes, importlib, pyqio, pyqio._tokenizer_c as c
+        d = importlib.import_module("pyqio.decode")  # pyqio.decode is the function
         ctypes.CDLL(None).__asan_init  # the preloaded runtime is live
-        print(c.__file__, pyqio.backend())
+        print(c.__file__, pyqio.backend(), d._events_c.__file__)
     """))
     assert r.returncode == 0, r.stderr[-3000:]
-    path, backend = r.stdout.split()
+    path, backend, events_c = r.stdout.split()
     assert path.startswith(str(asan_tree)) and backend == "c"
+    assert events_c.startswith(str(asan_tree))
 
 
 # asks qio_feed to read 64 bytes from a 9-byte buffer: an out-of-bounds read in C

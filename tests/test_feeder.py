@@ -1,0 +1,322 @@
+"""``pyqio._events_c.Feeder``: Decoder.feed and feed_demux run in C end to end.
+
+Where the optional extension is built, a C-backed Decoder's ``feed`` and
+``feed_demux`` are the methods of a Feeder (``csrc/events_c.c``) that drives the C
+tokenizer and appends demuxed payloads straight to the caller's bytearrays. Here:
+the same events and the same buffer contents as the pure-Python twin, however the
+stream is cut, in text and hex, with any buffer mask; the buffer checks and their
+messages; a subclass's own ``feed`` is kept; the buffers' growth (bounded spare
+room, right after a front deletion); errors from callbacks, an exported buffer and
+a list changed during a feed; the layout check against a stale build; no leaked
+references or memory. ``tests/test_sanitizers.py`` runs this file under ASan+UBSan.
+
+A missing extension FAILS these tests (``PYQIO_ALLOW_NO_C=1`` skips them).
+"""
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+import sys
+import tracemalloc
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pyqio import events
+from pyqio.errors import InvalidArgument
+
+decode_mod = importlib.import_module("pyqio.decode")
+Decoder = decode_mod.Decoder
+H = b'\r\n+QIURC: "recv",'
+
+
+@pytest.fixture
+def ext(monkeypatch):
+    """The extension, set up for Recv and used by the Decoders made in the test."""
+    try:
+        importlib.import_module("pyqio._events_c")
+    except ImportError as exc:
+        if os.environ.get("PYQIO_ALLOW_NO_C") == "1":
+            pytest.skip(f"pyqio._events_c not built ({exc}); PYQIO_ALLOW_NO_C=1 allows that")
+        pytest.fail(f"pyqio._events_c cannot be imported: {exc}")
+    monkeypatch.delenv("PYQIO_NO_EVENTS_C", raising=False)
+    mod = decode_mod._load_events_c()
+    assert mod is not None, "pyqio._events_c is built but refused Recv"
+    monkeypatch.setattr(decode_mod, "_events_c", mod)
+    return mod
+
+
+def _feeder_of(dec):
+    return getattr(vars(dec).get("feed"), "__self__", None)
+
+
+def test_a_c_decoder_feeds_through_the_feeder(ext) -> None:
+    dec = Decoder(backend="c")
+    feeder = _feeder_of(dec)
+    assert type(feeder) is ext.Feeder
+    assert vars(dec)["feed_demux"].__self__ is feeder
+    # the Python twin has no feeder; swapping the tokenizer (as the benchmark does) drops it
+    assert _feeder_of(Decoder(backend="python")) is None
+    dec._tok = Decoder(backend="python")._tok
+    assert "feed" not in vars(dec) and "feed_demux" not in vars(dec)
+    assert dec.feed(b"OK\r\n") == [events.Ok()]
+
+
+def test_a_subclass_overriding_feed_keeps_its_own(ext) -> None:
+    class Counting(Decoder):
+        calls = 0
+
+        def feed(self, chunk):
+            Counting.calls += 1
+            return super().feed(chunk)
+
+    dec = Counting(backend="c")
+    assert dec.feed(b"OK\r\n") == [events.Ok()] and Counting.calls == 1
+    # the method it does not override still runs in C
+    assert type(vars(dec)["feed_demux"].__self__) is ext.Feeder
+
+
+def _twin_run(data: bytes, cuts: list[int], mask: list[bool], kw: dict) -> tuple:
+    """Events and buffers of the Python twin's Decoder, fed in the same pieces."""
+    dec = Decoder(backend="python", **kw)
+    return _feed_pieces(dec, data, cuts, mask)
+
+
+def _feed_pieces(dec, data: bytes, cuts: list[int], mask: list[bool]) -> tuple:
+    bufs = [bytearray() if m else None for m in mask]
+    out: list = []
+    prev = 0
+    for cut in sorted({c % (len(data) + 1) for c in cuts}) + [len(data)]:
+        out += dec.feed_demux(data[prev:cut], bufs)
+        prev = cut
+    out += dec.finish()
+    return out, bufs
+
+
+recv = st.builds(
+    lambda cid, data, shape: (
+        b'+QIURC: "recv",%d,%d,"%s"' % (cid, len(data), data) if shape == 0 else
+        b'+QIURC: "recv",%d,%d,"10.1.2.3",%d,"%s"' % (cid, len(data), cid + 1, data)
+        if shape == 1 else b'+QIURC: "recv",%d,"::1",9,%s' % (cid, data.replace(b"\r", b"")
+                                                             .replace(b"\n", b""))),
+    st.integers(0, 7), st.binary(max_size=60), st.integers(0, 2))
+hex_recv = st.builds(
+    lambda cid, data, bad: b'+QIURC: "recv",%d,%d,"%s"' % (
+        cid, len(data), data.hex().encode() + (b"G" if bad else b"")),
+    st.integers(0, 7), st.binary(max_size=30), st.booleans())
+other = st.sampled_from([b"OK", b"ERROR", b"+QIOPEN: 0,0", b'+QIURC: "closed",2', b">", b"",
+                         b"+CME ERROR: 552", b"junk\x00line", b'+QIURC: "recv",x', b"SEND OK",
+                         b'+QIURC: "recv",1,99999,"x"'])
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # ext: set once, read only
+@given(parts=st.lists(st.one_of(recv, hex_recv, other), max_size=16),
+       cuts=st.lists(st.integers(0, 3000), max_size=8),
+       mask=st.lists(st.booleans(), min_size=5, max_size=9),
+       show_ra=st.booleans(), hex_mode=st.booleans(),
+       udp=st.frozensets(st.integers(0, 7), max_size=3))
+def test_feed_demux_gives_the_twins_events_and_bytes_however_cut(
+        ext, parts, cuts, mask, show_ra, hex_mode, udp) -> None:
+    data = b"".join(b"\r\n" + p + b"\r\n" for p in parts)
+    kw = {"show_ra": show_ra, "udp_service": udp, "recv_format": "hex" if hex_mode else "text"}
+    dec = Decoder(backend="c", **kw)
+    assert _feeder_of(dec) is not None
+    got_events, got_bufs = _feed_pieces(dec, data, cuts, mask)
+    want_events, want_bufs = _twin_run(data, cuts, mask, kw)
+    assert got_events == want_events
+    assert [type(e) for e in got_events] == [type(e) for e in want_events]
+    assert got_bufs == want_bufs
+
+
+def test_feed_demux_over_many_c_batches(ext) -> None:
+    """More payload bytes (64 KiB) and tokens (256) than one C call holds, in one feed."""
+    data = b"".join(H + b'%d,1000,"%s"\r\n\r\nOK\r\n' % (i % 6, bytes([65 + i % 26]) * 1000)
+                    for i in range(400))
+    mask = [True, False, True, True, True, True]
+    got = _feed_pieces(Decoder(backend="c"), data, [], mask)
+    assert got == _twin_run(data, [], mask, {})
+    assert len(got[0]) == 400 + 400 // 6 + (400 % 6 > 1)    # the OKs and id 1's Recvs
+    assert sum(map(len, filter(None, got[1]))) == 1000 * (400 - 400 // 6 - (400 % 6 > 1))
+
+
+def test_feed_takes_any_buffer_and_refuses_other_objects(ext) -> None:
+    dec = Decoder(backend="c")
+    urc = H + b'0,2,"ab"\r\n'
+    want = [events.Recv(0, b"ab", 2)]
+    assert dec.feed(urc) == want
+    assert dec.feed(bytearray(urc)) == want
+    assert dec.feed(memoryview(b"xx" + urc)[2:]) == want
+    with pytest.raises(TypeError):
+        dec.feed("OK\r\n")   # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        dec.feed_demux(urc)  # type: ignore[call-arg]
+    assert dec.feed(urc) == want
+
+
+@pytest.mark.parametrize("buffers, match", [
+    ([bytearray()] * 4, r"buffers has 4 entries: at least 5"),
+    ([None, b"", None, None, None], r"buffers\[1\] is a bytes: a bytearray or None"),
+    ([None, None, None, None, memoryview(bytearray())], r"buffers\[4\] is a memoryview"),
+])
+def test_feed_demux_refuses_bad_buffers_naming_them(ext, buffers, match) -> None:
+    dec = Decoder(backend="c")
+    with pytest.raises(InvalidArgument, match=match):
+        dec.feed_demux(H + b'0,1,"a"\r\n', buffers)
+    with pytest.raises(TypeError, match="sequence"):
+        dec.feed_demux(b"", 5)
+    # nothing was consumed by a refused call: the decoder goes on
+    bufs = [bytearray() for _ in range(5)]
+    assert dec.feed_demux(H + b'0,1,"a"\r\n', bufs) == [] and bufs[0] == b"a"
+
+
+def test_feed_demux_takes_tuples_long_lists_and_bytearray_subclasses(ext) -> None:
+    class Buf(bytearray):
+        pass
+
+    dec = Decoder(backend="c")
+    data = H + b'0,2,"ab"\r\n' + H + b'7,1,"c"\r\n' + H + b'1,1,"d"\r\n'
+    bufs = (Buf(), None, None, None, None, None, None, bytearray(b">"))
+    assert dec.feed_demux(data, bufs) == [events.Recv(1, b"d", 1)]
+    assert bufs[0] == b"ab" and type(bufs[0]) is Buf and bufs[7] == b">c"
+    # ids beyond the buffers are returned as events
+    assert dec.feed_demux(H + b'9,1,"e"\r\n', bufs) == [events.Recv(9, b"e", 1)]
+
+
+def test_buffers_grow_with_bounded_spare_room(ext) -> None:
+    """Payloads appended from C grow each bytearray geometrically (by half), never
+    holding more than ~70% spare room over its content, and give the bytes `+=` would."""
+    dec = Decoder(backend="c")
+    bufs = [bytearray() for _ in range(5)]
+    want = [bytearray() for _ in range(5)]
+    growths = 0
+    for i in range(3000):
+        payload = bytes([i % 251]) * (1 + i % 700)
+        b = bufs[i % 5]
+        alloc = b.__alloc__()
+        dec.feed_demux(H + b'%d,%d,"%s"\r\n' % (i % 5, len(payload), payload), bufs)
+        want[i % 5] += payload
+        assert b.__alloc__() <= 1.7 * len(b) + 64, (len(b), b.__alloc__())
+        if b.__alloc__() != alloc:      # grown: by half of the new size, not an eighth
+            growths += 1
+            assert b.__alloc__() >= 1.45 * len(b), (len(b), b.__alloc__())
+    assert bufs == want
+    assert growths < 5 * 25     # ~1 MB in 5 buffers: a 1.5x growth needs ~20 steps each
+
+
+def test_appends_after_a_front_deletion_and_into_a_drained_buffer(ext) -> None:
+    dec = Decoder(backend="c")
+    bufs = [bytearray(b"0123456789" * 100)] + [None] * 4
+    del bufs[0][:995]                     # bytearray keeps the hole at the front
+    dec.feed_demux(H + b'0,3,"abc"\r\n', bufs)
+    assert bufs[0] == b"56789abc"
+    bufs[0].clear()
+    dec.feed_demux(H + b'0,2,"de"\r\n', bufs)
+    assert bufs[0] == b"de"
+
+
+def test_an_exported_buffer_raises_bufferError_and_the_decoder_goes_on(ext) -> None:
+    dec = Decoder(backend="c")
+    bufs = [bytearray(b"x")] + [None] * 4
+    view = memoryview(bufs[0])
+    with pytest.raises(BufferError):
+        dec.feed_demux(H + b'0,3,"abc"\r\n', bufs)
+    view.release()
+    assert bufs[0] == b"x"
+    assert dec.feed_demux(H + b'0,2,"de"\r\n\r\nOK\r\n', bufs) == [events.Ok()]
+    assert bufs[0] == b"xde"
+
+
+def _feeder(ext, tok, line=None, slow=None):
+    return ext.Feeder(*tok.native(), slow or decode_mod._collect_slow,
+                      line or decode_mod.classify_line, InvalidArgument, tok)
+
+
+def test_a_buffer_list_changed_by_a_callback_is_read_again(ext) -> None:
+    """The line callback empties the list entry of id 1 between the URC and the append:
+    the feeder reads the list again and refuses the entry rather than using a stale one."""
+    from pyqio._ctokenizer import Tokenizer
+    bufs: list = [bytearray() for _ in range(5)]
+
+    def line(text: bytes):
+        bufs[1] = "gone"
+        return decode_mod.classify_line(text)
+
+    feed = _feeder(ext, Tokenizer(), line=line)
+    with pytest.raises(InvalidArgument, match=r"buffers\[1\] is a str"):
+        feed.feed_demux(H + b'1,2,"ab"\r\n\r\nOK\r\n', bufs)
+
+
+def test_exceptions_from_callbacks_propagate(ext) -> None:
+    from pyqio._ctokenizer import Tokenizer
+
+    def boom(*args):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        _feeder(ext, Tokenizer(), line=boom).feed(b"OK\r\n")
+    with pytest.raises(RuntimeError, match="boom"):   # an error token goes to slow
+        _feeder(ext, Tokenizer(), slow=boom).feed(H + b'1,99999,"x"\r\n')
+
+
+def test_the_feeder_refuses_a_stale_layout_and_bad_arguments(ext) -> None:
+    from pyqio._ctokenizer import Tokenizer
+    tok = Tokenizer()
+    parser, feed, (psize, tsize, ntok) = tok.native()
+    good = (decode_mod._collect_slow, decode_mod.classify_line, InvalidArgument, tok)
+    for layout in [(psize + 8, tsize, ntok), (psize, tsize + 4, ntok), (psize, tsize, ntok + 8)]:
+        with pytest.raises(TypeError, match="layout"):
+            ext.Feeder(parser, feed, layout, *good)
+    with pytest.raises(ValueError, match="null"):
+        ext.Feeder(0, feed, (psize, tsize, ntok), *good)
+    with pytest.raises(TypeError, match="callable"):
+        ext.Feeder(parser, feed, (psize, tsize, ntok), None, *good[1:])
+    with pytest.raises(TypeError, match="exception"):
+        ext.Feeder(parser, feed, (psize, tsize, ntok), *good[:2], int, tok)
+    with pytest.raises(TypeError, match="keyword"):
+        ext.Feeder(parser, feed, (psize, tsize, ntok), *good, extra=1)
+
+
+STREAM = b"".join(H + b'%d,16,"%s"\r\n' % (i % 5, b"%016d" % i) for i in range(1000)) + b"\r\nOK\r\n"
+
+
+def test_no_reference_leaks_in_feed_demux(ext) -> None:
+    dec = Decoder(backend="c")
+    bufs = [bytearray() for _ in range(4)] + [None]
+    for _ in range(3):
+        dec.feed_demux(STREAM, bufs)
+    gc.collect()
+    watched = [*bufs[:4], dec, events.Recv, events.Ok]
+    before = [sys.getrefcount(o) for o in watched]
+    for _ in range(200):
+        evs = dec.feed_demux(STREAM, bufs)
+        for b in bufs[:4]:
+            b.clear()
+    assert len(evs) == 201 and type(evs[0]) is events.Recv
+    del evs, b
+    gc.collect()
+    after = [sys.getrefcount(o) for o in watched]
+    assert after == before
+
+
+def test_memory_is_flat_over_drained_feeds(ext) -> None:
+    dec = Decoder(backend="c")
+    bufs = [bytearray() for _ in range(5)]
+    for _ in range(5):
+        dec.feed_demux(STREAM, bufs)
+        for b in bufs:
+            b.clear()
+    tracemalloc.start()
+    try:
+        first, _ = tracemalloc.get_traced_memory()
+        for _ in range(300):
+            dec.feed_demux(STREAM, bufs)
+            for b in bufs:
+                b.clear()
+        gc.collect()
+        second, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert second - first < 64 * 1024, (first, second)
