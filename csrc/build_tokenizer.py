@@ -46,6 +46,8 @@ size_t qio_feed_demux(qio_parser *p, const unsigned char *data, size_t n,
 void qio_finish(qio_parser *p);
 void qio_reset(qio_parser *p);
 const char *qio_reason_string(int reason);
+int qio_simd_level(void);
+int qio_set_simd(int level);
 """
 
 ROOT = os.path.dirname(HERE)

@@ -8,16 +8,32 @@
  * dispatch per byte: plain lines, the recv prefix at line start, and above all a
  * length-framed payload whose terminator is in the same input, which goes from
  * the input to the output in one copy (or one hex decode).
+ *
+ * Hex decoding has three levels, chosen at run time (qio_simd_level): 0 scalar
+ * (tables), 1 SSE2 (16 digits a step; x86-64 baseline, so compiled in whenever
+ * __SSE2__ is defined) and 2 AVX2 (32 digits a step, compiled with
+ * __attribute__((target("avx2"))) so that the file needs no -mavx2, used only
+ * when __builtin_cpu_supports("avx2") says so). Each level takes what it can
+ * and leaves the tail to the next one down. All give the same bytes and the
+ * same verdict (any non-digit is "bad hex digit"). -DQIO_NO_SIMD, or a compiler
+ * or CPU other than GCC/clang on x86-64, leaves only what it can build.
  */
 #include "tokenizer.h"
 
 #include <string.h>
 
-/* SSE2 is part of x86-64, so no run-time dispatch; the scalar path is always
- * there (other CPUs, tails, and -DQIO_NO_SIMD, which the tests build too). */
+/* SSE2 is part of x86-64: compiled in whenever the compiler targets it. AVX2 is
+ * compiled in on x86-64 GCC/clang (function-level target attribute) and used
+ * only if the CPU has it. The scalar path is always there (other CPUs, tails,
+ * and -DQIO_NO_SIMD, which the tests build too). */
 #if defined(__SSE2__) && !defined(QIO_NO_SIMD)
 #define QIO_SSE2 1
 #include <emmintrin.h>
+#endif
+#if defined(QIO_SSE2) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) \
+    && !defined(QIO_NO_SIMD)
+#define QIO_AVX2 1
+#include <immintrin.h>
 #endif
 
 enum {
@@ -101,6 +117,7 @@ void qio_reset(qio_parser *p)
 
 void qio_init(qio_parser *p, unsigned char *buf, size_t buf_cap, size_t max_line)
 {
+    qio_simd_level();   /* the hex level is chosen once, before any decoding */
     memset(p, 0, sizeof(*p));
     p->buf = buf;
     p->buf_cap = buf_cap;
@@ -202,15 +219,92 @@ static int unhex16(unsigned char *dst, const unsigned char *src)
 }
 #endif
 
-/* Strict hex decoding of n (even) digits: returns 0 when every byte is a digit. */
+#ifdef QIO_AVX2
+/* The digits of src[0..n) in whole steps of 32, to dst; returns 1 when all of
+ * them were digits (the tail, n % 32 digits, is left to the caller). One
+ * function for the whole loop, so that AVX2 code is entered (and the upper
+ * halves cleared) once per payload, not once per step. */
+__attribute__((target("avx2")))
+static int unhex_avx2(unsigned char *dst, const unsigned char *src, size_t n)
+{
+    __m256i bad = _mm256_setzero_si256();
+    for (size_t i = 0; i + 32 <= n; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
+        /* unsigned: d = v - '0' is 0..9 for a digit, a = (v | 0x20) - 'a' is 0..5
+         * for a letter; anything else (bytes >= 0x80 included) is out of both */
+        __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
+        __m256i a = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
+                                    _mm256_set1_epi8('a'));
+        /* nonzero where a byte is neither (saturating d - 9 and a - 5) */
+        bad = _mm256_or_si256(bad, _mm256_min_epu8(_mm256_subs_epu8(d, _mm256_set1_epi8(9)),
+                                                   _mm256_subs_epu8(a, _mm256_set1_epi8(5))));
+        /* a digit's value is d (a + 10 wraps above 15), a letter's a + 10 */
+        __m256i val = _mm256_min_epu8(d, _mm256_add_epi8(a, _mm256_set1_epi8(10)));
+        /* each 16-bit lane (high digit, low digit) to high * 16 + low */
+        __m256i pair = _mm256_maddubs_epi16(val, _mm256_set1_epi16(0x0110));
+        /* packus works per 128-bit half: bytes 0-7 and 16-23 hold the result */
+        __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(pair, pair), 0x08);
+        _mm_storeu_si128((__m128i *)(void *)(dst + i / 2), _mm256_castsi256_si128(packed));
+    }
+    return _mm256_testz_si256(bad, bad);
+}
+#endif
+
+/* The hex level in force: 0 scalar, 1 SSE2, 2 AVX2; -1 until first asked for.
+ * It is set once, lazily (qio_init asks), or by qio_set_simd. Two threads that
+ * both find it unset both store the same value, a benign and idempotent race;
+ * change it with qio_set_simd only while no other thread is decoding. */
+static int simd_level = -1;
+
+/* The best level this build and this CPU allow. Without a branch, so that one
+ * machine runs all of it (gcov): __builtin_cpu_supports gives a nonzero mask,
+ * and a nonzero x has the top bit set in x or in -x. */
+static int simd_max(void)
+{
+#ifdef QIO_AVX2
+    unsigned avx2;
+    __builtin_cpu_init();
+    avx2 = (unsigned)__builtin_cpu_supports("avx2");
+    return 1 + (int)((avx2 | (0u - avx2)) >> 31);
+#elif defined(QIO_SSE2)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int qio_simd_level(void)
+{
+    if (simd_level < 0)
+        simd_level = simd_max();
+    return simd_level;
+}
+
+int qio_set_simd(int level)
+{
+    int max = simd_max();
+    simd_level = level < 0 || level > max ? max : level;
+    return simd_level;
+}
+
+/* Strict hex decoding of n (even) digits: returns 0 when every byte is a digit.
+ * Each level takes the steps it can and leaves the rest to the next one down. */
 static int unhex(unsigned char *dst, const unsigned char *src, size_t n)
 {
     unsigned all = 0x100;
     size_t i = 0;
 #ifdef QIO_SSE2
     int ok = 1;
-    for (; i + 16 <= n; i += 16)
-        ok &= unhex16(dst + i / 2, src + i);
+#ifdef QIO_AVX2
+    if (simd_level == 2) {
+        ok = unhex_avx2(dst, src, n);
+        i = n & ~(size_t)31;
+    }
+#endif
+    if (simd_level >= 1) {
+        for (; i + 16 <= n; i += 16)
+            ok &= unhex16(dst + i / 2, src + i);
+    }
     all = ok ? all : 0;
 #endif
     for (; i < n; i += 2) {

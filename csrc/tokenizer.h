@@ -99,4 +99,12 @@ void qio_finish(qio_parser *p);
 void qio_reset(qio_parser *p);
 const char *qio_reason_string(int reason);
 
+/* Hex decoding level: 0 scalar, 1 SSE2, 2 AVX2. qio_simd_level() gives the one
+ * in force (the best this build and CPU allow, chosen once, unless set). For
+ * tests and benchmarks, qio_set_simd() forces one: a level above the best (or
+ * negative) gives the best; returns the level now in force. Process-wide: call
+ * it while no other thread is in qio_feed(). Every level gives the same tokens. */
+int qio_simd_level(void);
+int qio_set_simd(int level);
+
 #endif

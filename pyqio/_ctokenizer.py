@@ -75,6 +75,24 @@ def _demux_mask(buffers: Sequence[bytearray | None]) -> bytes:
     return bytes(mask[:_MAX_ID + 1])
 
 
+def simd_level() -> int:
+    """The hex decoding level in force, process-wide: 0 scalar, 1 SSE2, 2 AVX2.
+
+    The best this build and CPU allow, chosen once, unless ``set_simd`` forced one.
+    Every level gives the same tokens; only the speed differs.
+    """
+    return int(lib.qio_simd_level())
+
+
+def set_simd(level: int) -> int:
+    """Force the hex decoding level (for tests and benchmarks); returns the level in force.
+
+    A level above what the CPU has, or a negative one, gives the best it has. It
+    applies to every Tokenizer of the process: set it while no other thread feeds one.
+    """
+    return int(lib.qio_set_simd(level))
+
+
 class Tokenizer:
     """Streaming tokenizer of the module's output (C backend); see ``csrc/TOKENS.md``."""
 

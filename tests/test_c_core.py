@@ -8,6 +8,7 @@ say so); the gcc ones always run.
 """
 from __future__ import annotations
 
+import platform
 import re
 import shutil
 import subprocess
@@ -26,6 +27,11 @@ WARN = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 SAN = ["-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
        "-fno-omit-frame-pointer"]
 COMPILERS = [cc for cc in ("gcc", "clang") if shutil.which(cc)]
+X86_64 = platform.machine() in ("x86_64", "AMD64")
+_CPUINFO = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+CPU_AVX2 = any(ln.startswith("flags") and " avx2" in ln for ln in _CPUINFO.splitlines())
+# the best hex level (0 scalar, 1 SSE2, 2 AVX2) tokenizer.c picks at run time here
+BEST_SIMD = (2 if CPU_AVX2 else 1) if X86_64 else 0
 needs_clang = pytest.mark.skipif(shutil.which("clang") is None,
                                  reason="clang not installed (apt-get install clang)")
 
@@ -40,8 +46,14 @@ def compile_ok(cmd: list, cwd: Path) -> None:
     assert r.returncode == 0 and not r.stderr.strip(), r.stderr
 
 
+# x86-64: AVX2 is compiled in by a function attribute, whatever -m flags say
+# (none, all of AVX2, or not even SSE2: then no SIMD level is built)
+X86_OPTS = ["-O2 -mavx2", "-O0 -mno-sse2"] if X86_64 else []
+
+
 @pytest.mark.parametrize("cc", COMPILERS)
-@pytest.mark.parametrize("opt", ["-O0", "-O2", "-O2 -DQIO_NO_SIMD"])
+@pytest.mark.parametrize("opt", ["-O0", "-O2", "-O0 -DQIO_NO_SIMD", "-O2 -DQIO_NO_SIMD",
+                                 *X86_OPTS])
 def test_tokenizer_c_compiles_without_a_single_warning(cc, opt, tmp_path):
     compile_ok([cc, *WARN, *opt.split(), "-c", CSRC / "tokenizer.c", "-o", tmp_path / "t.o"],
                tmp_path)
@@ -63,8 +75,9 @@ def test_cffi_module_source_compiles_without_warnings(tmp_path):
 
 @pytest.fixture(scope="module", params=["simd", "scalar"])
 def asan_driver(request, tmp_path_factory) -> Path:
-    # "scalar" compiles out the SSE2 hex path: both must agree with the reference
-    out = tmp_path_factory.mktemp("asan") / "driver"
+    # "scalar" compiles out the SIMD hex paths; "simd" runs every hex input under
+    # each level the CPU has (scalar, SSE2, AVX2): all must agree with the reference
+    out = tmp_path_factory.mktemp(f"asan-{request.param}") / "driver"
     cc = "clang" if shutil.which("clang") else "gcc"
     flags = ["-DQIO_NO_SIMD"] if request.param == "scalar" else []
     compile_ok([cc, *WARN, *SAN, *flags, "-o", out, FUZZ / "driver.c", *HARNESS], out.parent)
@@ -78,7 +91,8 @@ def test_driver_under_asan_ubsan_agrees_with_the_reference_on_the_note_and_edge_
     # it, each compared with the byte-at-a-time reference
     r = run([asan_driver, *CORPUS], ROOT)
     assert r.returncode == 0, r.stderr[-4000:]
-    assert f"ok: 12 golden cases, {len(CORPUS)} files" in r.stdout
+    best = 0 if "scalar" in str(asan_driver.parent) else BEST_SIMD
+    assert f"ok: 12 golden cases, {len(CORPUS)} files, hex levels 0-{best}" in r.stdout
     assert "runtime error" not in r.stderr and "AddressSanitizer" not in r.stderr
 
 
@@ -111,6 +125,26 @@ def test_driver_fails_when_the_tokenizer_disagrees_with_the_reference(tmp_path):
     assert r.returncode == 1 and "MISMATCH" in r.stderr
 
 
+# a bug in one hex level only: accepting 'g'/'G' as a digit
+SIMD_BUGS = {1: ("_mm_set1_epi8('f' + 1)", "_mm_set1_epi8('g' + 1)"),
+             2: ("_mm256_set1_epi8(5)", "_mm256_set1_epi8(6)")}
+
+
+@pytest.mark.parametrize("level", [lv for lv in SIMD_BUGS if lv <= BEST_SIMD])
+def test_driver_runs_every_hex_level_and_catches_a_bug_in_one_of_them(level, tmp_path):
+    text = (CSRC / "tokenizer.c").read_text()
+    mutated = text.replace(*SIMD_BUGS[level])
+    assert mutated != text
+    (tmp_path / "tokenizer.c").write_text(mutated)
+    (tmp_path / "tokenizer.h").write_text((CSRC / "tokenizer.h").read_text())
+    out = tmp_path / "driver"
+    compile_ok(["gcc", "-std=c99", "-O1", "-I", tmp_path, "-o", out, FUZZ / "driver.c",
+                *HARNESS[:-1], tmp_path / "tokenizer.c"], tmp_path)
+    r = run([out, FUZZ / "corpus" / "edge_hex_blocks"], tmp_path)
+    assert r.returncode == 1 and f"simd={level}\n" in r.stderr
+    assert "simd=0\n" not in r.stderr   # the scalar run of the same input agreed
+
+
 @needs_clang
 def test_libfuzzer_harness_finds_no_crash_or_disagreement_in_a_bounded_run(tmp_path):
     fuzzer = tmp_path / "fuzz_tokenizer"
@@ -131,6 +165,8 @@ def test_libfuzzer_harness_finds_no_crash_or_disagreement_in_a_bounded_run(tmp_p
 def test_corpus_covers_every_line_of_tokenizer_c(tmp_path):
     r = run(["sh", ROOT / "tools" / "coverage_c.sh", tmp_path], ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
+    # the driver ran every hex level the CPU has, so no level's lines go unseen
+    assert f"hex levels 0-{BEST_SIMD}" in r.stdout
     lines = re.search(r"Lines executed:([\d.]+)% of (\d+)", r.stdout)
     taken = re.search(r"Taken at least once:([\d.]+)% of (\d+)", r.stdout)
     assert lines and taken, r.stdout

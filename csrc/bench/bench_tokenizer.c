@@ -2,10 +2,12 @@
  * C-level benchmark of csrc/tokenizer.c alone (no Python): MB/s and ns per URC
  * on streams of +QIURC: "recv" URCs, text payloads of 16/256/1024 bytes and hex
  * payloads of 16/256/512 bytes, tokens (feed) and demux (feed_demux, all URCs
- * of connect id 0), against memcpy of the same bytes in the same run.
+ * of connect id 0), against memcpy of the same bytes in the same run. Hex cases
+ * run once per hex decoding level the CPU has (scalar, sse2, avx2; the row
+ * without a suffix is the level tokenizer.c picks by itself, the best).
  *
- *   bench_tokenizer            the table (median of 9 timed runs per cell)
- *   bench_tokenizer --once K   one pass of case K, for callgrind (callgrind.sh)
+ *   bench_tokenizer                    the table (median of 9 timed runs per cell)
+ *   bench_tokenizer --once K [LEVEL]   one pass of case K (at LEVEL), for callgrind
  *
  * Build and run: make -C csrc bench (callgrind: make -C csrc callgrind).
  */
@@ -144,24 +146,35 @@ int main(int argc, char **argv)
     grouped = malloc(262144 + qio_token_room(MAX_LINE));
     if (!stream || !sink || !pbuf || !arena || !dmx || !grouped)
         return 1;
-    if (argc == 3 && strcmp(argv[1], "--once") == 0) {
+    int best = qio_simd_level();
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "--once") == 0) {
         const struct bcase *c = &CASES[atoi(argv[2]) % NCASES];
+        int level = qio_set_simd(argc == 4 ? atoi(argv[3]) : best);
         build_stream(c);
         setup(c->hex);
-        printf("%s bytes=%zu urcs=%zu tokens=%zu\n", c->name, stream_n, stream_urcs,
-               tokenize(0));
+        printf("%s bytes=%zu urcs=%zu tokens=%zu digits=%zu simd=%d\n", c->name, stream_n,
+               stream_urcs, tokenize(0), c->hex ? 2 * c->len * stream_urcs : 0, level);
         return 0;
     }
-    printf("%-10s %9s %9s %9s %9s %9s %8s %8s\n", "case", "URC B", "tok MB/s", "dmx MB/s",
+    printf("%-16s %9s %9s %9s %9s %9s %8s %8s\n", "case", "URC B", "tok MB/s", "dmx MB/s",
            "tok ns/URC", "cpy MB/s", "tok/cpy", "dmx/cpy");
     for (size_t i = 0; i < NCASES; i++) {
         build_stream(&CASES[i]);
-        setup(CASES[i].hex);
-        double tt = median_pass(0), td = median_pass(1), tc = median_pass(2);
-        double mb = (double)stream_n / 1e6;
-        printf("%-10s %9zu %9.0f %9.0f %9.1f %9.0f %7.1f%% %7.1f%%\n", CASES[i].name,
-               stream_n / stream_urcs, mb / tt, mb / td, tt * 1e9 / (double)stream_urcs,
-               mb / tc, 100 * tc / tt, 100 * tc / td);
+        /* level -1: the best, as chosen by itself; then each level (hex only) */
+        for (int level = -1; level <= (CASES[i].hex ? best : -1); level++) {
+            static const char *const NAMES[] = {"scalar", "sse2", "avx2"};
+            char name[32];
+            qio_set_simd(level);
+            setup(CASES[i].hex);
+            snprintf(name, sizeof name, "%s%s%s", CASES[i].name, level < 0 ? "" : " ",
+                     level < 0 ? "" : NAMES[level]);
+            double tt = median_pass(0), td = median_pass(1), tc = median_pass(2);
+            double mb = (double)stream_n / 1e6;
+            printf("%-16s %9zu %9.0f %9.0f %9.1f %9.0f %7.1f%% %7.1f%%\n", name,
+                   stream_n / stream_urcs, mb / tt, mb / td, tt * 1e9 / (double)stream_urcs,
+                   mb / tc, 100 * tc / tt, 100 * tc / td);
+        }
+        qio_set_simd(best);
     }
     return sink_sum == 255 ? 2 : 0;
 }

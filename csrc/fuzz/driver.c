@@ -4,7 +4,8 @@
  *
  *   driver [FILE...]   runs the built-in cases, then every FILE (fuzz corpus
  *                      format, see README.md) under a sweep of settings and splits,
- *                      comparing with the reference each time; exit 1 on a mismatch
+ *                      comparing with the reference each time (hex settings under
+ *                      every hex level the CPU has); exit 1 on a mismatch
  *   driver -p FILE     prints the tokens of FILE's body (default settings)
  */
 #include <stdio.h>
@@ -147,6 +148,13 @@ int main(int argc, char **argv)
         free(d);
         return 0;
     }
+    /* the hex level: chosen on first use, forced and clamped by qio_set_simd */
+    int best = qio_simd_level();
+    if (qio_set_simd(best + 1) != best || qio_set_simd(-1) != best || qio_set_simd(0) != 0
+        || qio_simd_level() != 0 || qio_set_simd(best) != best) {
+        fprintf(stderr, "qio_set_simd does not clamp to the best level %d\n", best);
+        bad = 1;
+    }
     bad |= run_golden();
     if (strcmp(qio_reason_string(-1), "unknown") != 0 || strcmp(qio_reason_string(QIO_E_COUNT), "unknown") != 0) {
         fprintf(stderr, "qio_reason_string accepts codes outside its table\n");
@@ -162,7 +170,7 @@ int main(int argc, char **argv)
         free(d);
         files++;
     }
-    printf("%s: %zu golden cases, %d files\n", bad ? "FAIL" : "ok",
-           sizeof GOLDEN / sizeof GOLDEN[0], files);
+    printf("%s: %zu golden cases, %d files, hex levels 0-%d\n", bad ? "FAIL" : "ok",
+           sizeof GOLDEN / sizeof GOLDEN[0], files, best);
     return bad;
 }

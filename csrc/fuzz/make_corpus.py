@@ -25,6 +25,14 @@ def cat(*parts: bytes) -> bytes:
 
 
 Q = b'+QIURC: "recv",'
+
+
+def hexrun(n: int, pos: int, bad: int) -> bytes:
+    """2n hex digits of both cases, byte pos replaced by bad (pos < 0: none)."""
+    digits = bytearray(b"0123456789abcdefABCDEF"[i % 22] for i in range(2 * n))
+    if pos >= 0:
+        digits[pos] = bad
+    return bytes(digits)
 EXAMPLES = {
     # 4.1.1 set up a TCP client connection
     "tcp_open": cat(
@@ -101,6 +109,14 @@ EDGES = {
                           *(cat(Q, b'0,16,"', b"00" * 5 + bytes([bad]) + b"0" * 21, b'"\r\n')
                             for bad in (0x10, 0x19, 0x2F, 0x3A, 0x40, 0x47, 0x60, 0x67, 0xB1,
                                         0xE1, 0x00, 0x20)))),
+    # every hex level's part of a payload (AVX2 32-digit steps, an SSE2 16-digit
+    # step, the scalar tail), whole and with a bad byte in each part
+    "hex_blocks": (HEX, cat(*(cat(Q, b'0,%d,"' % n, hexrun(n, pos, bad), b'"\r\n')
+                              for n in (8, 16, 24, 31, 40, 72)
+                              for pos, bad in ((-1, 0), (0, 0x2F), (15, 0x3A), (31, 0x40),
+                                               (32, 0x47), (47, 0x60), (48, 0x67), (61, 0x80),
+                                               (79, 0xFF), (143, 0x00))
+                              if pos < 2 * n))),
     "control_bytes": (TEXT, b"LF only\nAT\x01\t\x0b\x0c\x1a\x1b\r\npartial line"),
     "demux_mix": (DEMUX0, cat(Q, b'0,3,"abc"\r\nOK\r\n', Q, b'1,3,"def"\r\n',
                               Q, b'0,3,"ghi"\r\n', Q, b'0,2,"zz\r\n')),
