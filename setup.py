@@ -6,6 +6,10 @@ caught and the package is installed again without the extension: pyqio then
 runs on its pure-Python twin and says so with a warning at import.
 ``_events_c`` is an ``optional=True`` Extension: if it fails to compile, the build
 goes on without it and the decoder builds its events in Python.
+
+``PYQIO_REQUIRE_C=1`` (CI, and every Python version .ci/run builds on) turns both
+fallbacks off: a tokenizer or an ``_events_c`` that does not compile fails the
+install, with the compiler's message, instead of a test run later.
 """
 import os
 import sys
@@ -13,8 +17,9 @@ import sys
 from setuptools import Extension, setup
 
 CFFI = ["csrc/build_tokenizer.py:ffi"]
+REQUIRE_C = os.environ.get("PYQIO_REQUIRE_C") == "1"
 EVENTS_C = Extension(
-    "pyqio._events_c", ["csrc/events_c.c"], optional=True,
+    "pyqio._events_c", ["csrc/events_c.c"], optional=not REQUIRE_C,
     include_dirs=["csrc"], depends=["csrc/tokenizer.h"],
     extra_compile_args=["-O2", "-Wall", "-Wextra"],
 )
@@ -30,7 +35,7 @@ else:
     try:
         run(True)
     except (SystemExit, Exception) as exc:  # compiler missing or failing
-        if os.environ.get("PYQIO_REQUIRE_C") == "1":
+        if REQUIRE_C:
             raise
         print(f"pyqio: building the C tokenizer failed ({exc!r}); "
               "installing the pure-Python backend only", file=sys.stderr)

@@ -24,9 +24,18 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <structmember.h>
 #include <stdint.h>
 #include <string.h>
+
+/* Member types and flags: in Python.h as Py_T_OBJECT_EX, Py_READONLY and
+ * Py_RELATIVE_OFFSET from 3.12 on; before, structmember.h's T_OBJECT_EX and
+ * READONLY (deprecated since 3.12), and no relative offsets. */
+#if PY_VERSION_HEX < 0x030C0000
+#  include <structmember.h>
+#  define Py_T_OBJECT_EX T_OBJECT_EX
+#  define Py_READONLY READONLY
+#  define Py_RELATIVE_OFFSET 0
+#endif
 
 #include "tokenizer.h"
 
@@ -74,7 +83,7 @@ setup(PyObject *self, PyObject *args)
             return NULL;
         }
         PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
-        if (m->type != T_OBJECT_EX || (m->flags & READONLY)
+        if (m->type != Py_T_OBJECT_EX || (m->flags & (Py_READONLY | Py_RELATIVE_OFFSET))
             || m->offset < (Py_ssize_t)sizeof(PyObject)
             || m->offset + (Py_ssize_t)sizeof(PyObject *) > tp->tp_basicsize) {
             PyErr_Format(PyExc_TypeError, "setup: slot %R of %s has an unexpected layout",
