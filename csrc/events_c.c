@@ -465,7 +465,7 @@ feeder_run(Feeder *self, PyObject *data, PyObject *buffers)
             if (rc < 0)
                 goto fail;
         }
-        if (p->nseg && spill(self, seq) < 0)
+        if (p->nseg && seq != NULL && spill(self, seq) < 0)   /* segments only with a mask */
             goto fail;
         left -= used;
         if (!left)
