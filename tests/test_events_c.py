@@ -29,6 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyqio import events
+from tests.recv_streams import hex_urcs, other_lines, recv_urcs
 
 decode_mod = importlib.import_module("pyqio.decode")
 Decoder = decode_mod.Decoder
@@ -142,23 +143,13 @@ def test_batches_larger_than_one_c_call(ext) -> None:
     assert len(want) == 6000
 
 
-urcs = st.builds(
-    lambda cid, data, shape: (
-        b'+QIURC: "recv",%d,%d,"%s"' % (cid, len(data), data) if shape == 0 else
-        b'+QIURC: "recv",%d,%d,"10.1.2.3",%d,"%s"' % (cid, len(data), cid + 1, data)
-        if shape == 1 else b'+QIURC: "recv",%d,"::1",9,%s' % (cid, data.replace(b"\r", b"")
-                                                             .replace(b"\n", b""))),
-    st.integers(0, 6), st.binary(max_size=40), st.integers(0, 2))
-hex_urcs = st.builds(
-    lambda cid, data, bad: b'+QIURC: "recv",%d,%d,"%s"' % (
-        cid, len(data), data.hex().encode() + (b"G" if bad else b"")),
-    st.integers(0, 6), st.binary(max_size=20), st.booleans())
-lines = st.sampled_from([b"OK", b"ERROR", b"+QIOPEN: 0,0", b"+QIURC: \"closed\",2", b">", b"",
-                         b"+CME ERROR: 552", b"junk\x00line", b'+QIURC: "recv",x', b"SEND OK"])
+urcs = recv_urcs(6, 40)
+hex_lines = hex_urcs(6, 20)
+lines = other_lines
 
 
 @settings(max_examples=300, deadline=None)
-@given(parts=st.lists(st.one_of(urcs, hex_urcs, lines), max_size=14),
+@given(parts=st.lists(st.one_of(urcs, hex_lines, lines), max_size=14),
        cuts=st.lists(st.integers(0, 2000), max_size=8), show_ra=st.booleans(),
        hex_mode=st.booleans(), udp=st.frozensets(st.integers(0, 6), max_size=3))
 def test_generated_streams_split_at_random_give_identical_events(

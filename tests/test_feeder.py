@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from pyqio import events
 from pyqio.errors import InvalidArgument
+from tests.recv_streams import hex_urcs, other_lines, recv_urcs
 
 decode_mod = importlib.import_module("pyqio.decode")
 Decoder = decode_mod.Decoder
@@ -95,20 +96,9 @@ def _feed_pieces(dec, data: bytes, cuts: list[int], mask: list[bool]) -> tuple:
     return out, bufs
 
 
-recv = st.builds(
-    lambda cid, data, shape: (
-        b'+QIURC: "recv",%d,%d,"%s"' % (cid, len(data), data) if shape == 0 else
-        b'+QIURC: "recv",%d,%d,"10.1.2.3",%d,"%s"' % (cid, len(data), cid + 1, data)
-        if shape == 1 else b'+QIURC: "recv",%d,"::1",9,%s' % (cid, data.replace(b"\r", b"")
-                                                             .replace(b"\n", b""))),
-    st.integers(0, 7), st.binary(max_size=60), st.integers(0, 2))
-hex_recv = st.builds(
-    lambda cid, data, bad: b'+QIURC: "recv",%d,%d,"%s"' % (
-        cid, len(data), data.hex().encode() + (b"G" if bad else b"")),
-    st.integers(0, 7), st.binary(max_size=30), st.booleans())
-other = st.sampled_from([b"OK", b"ERROR", b"+QIOPEN: 0,0", b'+QIURC: "closed",2', b">", b"",
-                         b"+CME ERROR: 552", b"junk\x00line", b'+QIURC: "recv",x', b"SEND OK",
-                         b'+QIURC: "recv",1,99999,"x"'])
+recv = recv_urcs(7, 60)
+hex_recv = hex_urcs(7, 30)
+other = other_lines
 
 
 @settings(max_examples=400, deadline=None,
