@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from . import commands as C
@@ -43,6 +44,7 @@ class SocketsMixin:
     """connect / listen / udp_service / open_connection and what sockets call back."""
 
     _sockets: dict[int, Any]
+    _cleanups: set[asyncio.Task[Any]]
     send_hex: bool
     buffer_limit: int
 
@@ -63,8 +65,14 @@ class SocketsMixin:
             resp = await self.request(C.QIOpen(0, sock.connect_id, *cmd_args), timeout=timeout)
         except CommandTimeout:
             # the module may still be opening it: close it so the id is really free
-            await self._quiet_close(sock.connect_id)
-            self._sockets.pop(sock.connect_id, None)
+            await self._release(sock)
+            raise
+        except asyncio.CancelledError:
+            # the same, in the background, so a caller's deadline (create_connection's
+            # timeout) is kept; the id stays taken until the close is done
+            task = asyncio.get_running_loop().create_task(self._release(sock))
+            self._cleanups.add(task)
+            task.add_done_callback(self._cleanups.discard)
             raise
         except BaseException:
             self._sockets.pop(sock.connect_id, None)
@@ -107,6 +115,24 @@ class SocketsMixin:
         sock = await self.connect(host, port, "tcp")
         return open_stream(sock, limit=limit)
 
+    async def create_connection(self, protocol_factory: Callable[[], asyncio.BaseProtocol],
+                                host: str, port: int, *, ssl: Any = None,
+                                local_addr: tuple[str, int] | None = None,
+                                timeout: float | None = None
+                                ) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
+        """Like :meth:`asyncio.loop.create_connection`: ``(transport, protocol)`` over a
+        module TCP socket, so protocol-based clients take the modem unchanged.
+
+        The transport is an :class:`asyncio.Transport` (``write``, ``close``,
+        ``abort``, ``pause_reading``/``resume_reading``, ``get_extra_info``:
+        ``"peername"`` and ``"pyqio_socket"``).  *timeout* bounds the whole open
+        (``AT+QIOPEN`` and its deferred result, note 2.3.1).  *local_addr* may only
+        be None or ``("", 0)`` (the module binds its own); *ssl* is refused."""
+        from ._modem_dropin import create_transport
+
+        return await create_transport(self, protocol_factory, host, port, ssl=ssl,
+                                      local_addr=local_addr, timeout=timeout)
+
     async def _send_data(self, sock: Any, data: bytes,
                          remote: tuple[str, int] | None = None) -> None:
         """Send in chunks of at most 1024 (text) / 512 (hex) bytes, each after the
@@ -143,6 +169,16 @@ class SocketsMixin:
                 await self._quiet_close(cid)
             finally:
                 self._sockets.pop(cid, None)
+
+    async def _release(self, sock: Any) -> None:
+        cid = sock.connect_id
+        try:
+            await self._quiet_close(cid)
+        except Exception as exc:  # a lost link frees every id anyway
+            log.debug("releasing socket %d: %s", cid, exc)
+        finally:
+            if self._sockets.get(cid) is sock:
+                del self._sockets[cid]
 
     async def _quiet_close(self, connect_id: int) -> None:
         """``AT+QICLOSE``; an ERROR means the id is already free, which is what we want."""

@@ -17,11 +17,20 @@ import asyncio
 import logging
 import socket
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterable, Iterator
 from typing import Any
 
 from . import modem as _am
-from .errors import InvalidArgument
+from ._modem_dropin import (
+    DEFAULT_TIMEOUT,
+    apply_socket_options,
+    check_address,
+    check_source_address,
+    connect_timeout,
+    group_errors,
+    local_pair,
+    open_bounded,
+)
 
 __all__ = ["Listener", "Modem", "Socket", "UdpService"]
 
@@ -170,27 +179,61 @@ class Modem:
     def udp_service(self, port: int) -> UdpService:
         return UdpService(self._runner, self._run(self._modem.udp_service(port)))
 
-    def create_connection(self, address: tuple[str, int], timeout: float | None = None,
-                          source_address: tuple[str, int] | None = None) -> socket.socket:
-        """Like :func:`socket.create_connection`: a real, connected ``socket.socket``.
+    def create_connection(self, address: tuple[str, int], timeout: Any = DEFAULT_TIMEOUT,
+                          source_address: tuple[str, int] | None = None, *,
+                          all_errors: bool = False,
+                          socket_options: Iterable[Any] | None = None) -> socket.socket:
+        """:func:`socket.create_connection` over the module: a real, connected
+        ``socket.socket``, so ``socket.create_connection = modem.create_connection``
+        (or urllib3's ``urllib3.util.connection.create_connection``) runs
+        paho-mqtt 2.x, urllib3 2.x, requests and http.client over the module.
 
-        It is one end of a ``socketpair()``; a task on the modem's loop copies bytes
-        between the other end and a module TCP socket.  The module closing the
-        connection shows as EOF (``recv`` returns ``b""``); closing the returned
-        socket closes the module socket (``AT+QICLOSE``), and so does
-        ``shutdown(SHUT_WR)``: the module has no TCP half-close.
+        The parameters are the standard library's, plus urllib3's *socket_options*:
+
+        - *timeout* bounds the whole connect, ``AT+QIOPEN`` and its deferred
+          ``+QIOPEN`` result together (note 2.3.1), and is then the returned
+          socket's timeout; the default is :func:`socket.getdefaulttimeout`, as
+          in the standard library (urllib3's default token means the same).
+          A connect that takes longer raises :class:`CommandTimeout`, a
+          ``TimeoutError``.
+        - *source_address*: None or ``("", 0)`` (paho-mqtt's default); the module
+          binds its own local address, so anything else is refused.
+        - *all_errors*: on Python 3.11+, failures are raised in an
+          ``ExceptionGroup``, as the standard library does.
+        - *socket_options*: ``(level, option, value)`` triples set on the
+          returned socket (the local end: ``TCP_NODELAY``, ``SO_KEEPALIVE``...);
+          options with no meaning there are accepted and skipped.  They do not
+          reach the module's TCP connection, which AT cannot tune.
+
+        The returned socket is one end of a loopback TCP pair; a task on the
+        modem's loop copies bytes between the other end and the module socket.
+        The module closing the connection shows as EOF (``recv`` returns ``b""``);
+        closing the returned socket closes the module socket (``AT+QICLOSE``),
+        and so does ``shutdown(SHUT_WR)``: the module has no TCP half-close.
+        Failures are ``OSError`` subclasses (:class:`pyqio.OpenFailed` is a
+        ``ConnectionError``), so clients map them as they map the host's own.
         """
-        if source_address is not None:
-            raise InvalidArgument(f"source_address={source_address!r}: the module picks its "
-                                  "own local address and port; pass None")
-        host, port = address
-        msock = self._run(self._modem.connect(host, port, "tcp"))
-        user, ours = socket.socketpair()
+        bound = connect_timeout(timeout)
+        check_source_address(source_address)
+        host, port = check_address(address)
+        try:
+            msock = self._run(open_bounded(self._modem, host, port, bound))
+        except Exception as exc:
+            grouped = group_errors(exc, all_errors)
+            if grouped is exc:
+                raise
+            raise grouped from None
+        try:
+            user, ours = local_pair()
+            apply_socket_options(user, socket_options)
+        except BaseException:
+            self._run(msock.close())
+            raise
         ours.setblocking(False)
         fut = asyncio.run_coroutine_threadsafe(_bridge(msock, ours), self._runner.loop)
         self._bridges.add(fut)
         fut.add_done_callback(self._bridges.discard)
-        user.settimeout(timeout)
+        user.settimeout(bound)
         return user
 
     # -- everything else -----------------------------------------------------------

@@ -112,6 +112,7 @@ class Modem(SocketsMixin, OpsMixin):
         self.restarts = 0
         self.unattached: list[Any] = []  # last few events nobody claimed, for inspection
         self._sockets: dict[int, Any] = {}
+        self._cleanups: set[asyncio.Task[Any]] = set()  # ids being freed in the background
         self._link: Link | None = None
         self._ip_event = asyncio.Event()
         self._closing = False

@@ -9,10 +9,13 @@ Top-level imports stay light (see :mod:`pyqio.cli`).
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidArgument
 
 if TYPE_CHECKING:
     from ._config import SimConfig
+    from ._simulator import Simulator
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +25,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal")
     where.add_argument("--listen", metavar="HOST:PORT",
                        help="serve over TCP, one simulated module per connection")
+    parser.add_argument("--shared", action="store_true",
+                        help="with --listen: one module for every connection, kept between "
+                             "them as a real module behind ser2net is (its sockets stay open "
+                             "when a host disconnects); a new connection takes the port over")
     SimConfig.add_arguments(parser)
 
 
@@ -31,12 +38,12 @@ def run(args: argparse.Namespace) -> int:
     from ._config import SimConfig
 
     config = SimConfig.from_args(args)
+    if args.listen is not None:
+        args.listen = _split_host_port(args.listen)  # a usage error before anything starts
     return asyncio.run(_serve(args, config))
 
 
 def _split_host_port(text: str) -> tuple[str, int]:
-    from ..errors import InvalidArgument
-
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise InvalidArgument(f"--listen {text!r}: expected HOST:PORT with PORT in 0-65535")
@@ -59,15 +66,19 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, on_signal)
 
-    def factory() -> Simulator:
+    def factory() -> Any:
         return Simulator(config)
+    if args.shared:
+        if args.pty:  # a PTY keeps its one module across opens anyway
+            raise InvalidArgument("--shared goes with --listen (a --pty module is shared already)")
+        factory = _SharedPort.factory(Simulator(config))
     if args.pty:
         transport, path = await serve_pty(factory)
         print(path, flush=True)
         await stop
         transport.close()
     else:
-        host, port = _split_host_port(args.listen)
+        host, port = args.listen
         server = await serve_tcp(host, port, factory)
         bound = server.sockets[0].getsockname()
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
@@ -75,3 +86,44 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
         await stop
         server.close()
     return 0
+
+
+class _SharedPort:
+    """One TCP connection to a module shared by every connection (``--shared``)."""
+
+    def __init__(self, hub: dict[str, Any]) -> None:
+        self.hub, self.transport = hub, None
+
+    @classmethod
+    def factory(cls, sim: Simulator) -> Any:
+        hub: dict[str, Any] = {"sim": sim, "current": None, "started": False}
+        return lambda: cls(hub)
+
+    def connection_made(self, transport: Any) -> None:
+        before, self.hub["current"] = self.hub["current"], self
+        self.transport = transport
+        if before is not None and before.transport is not None:
+            before.transport.close()  # the new host takes the port over
+        if self.hub["started"]:
+            self.hub["sim"].host_back(transport)
+        else:
+            self.hub["started"] = True
+            self.hub["sim"].connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self.hub["current"] is self:
+            self.hub["sim"].data_received(data)
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.hub["current"] is self:
+            self.hub["current"] = None
+            self.hub["sim"].host_left()
+
+    def pause_writing(self) -> None:
+        pass
+
+    def resume_writing(self) -> None:
+        pass

@@ -91,7 +91,10 @@ class Simulator(Handlers, asyncio.Protocol):
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
         self.loop = asyncio.get_running_loop()
-        self._attach_later()
+        if self.config.boot_on_connect:
+            self._attach_later()
+        else:  # booted and attached long ago: its +IP: went out before anyone listened
+            self.attached = True
         self._schedule(self.config.pdp_breakdown_after, self.break_pdp)
         self._schedule(self.config.restart_after, self.restart)
 
@@ -100,6 +103,18 @@ class Simulator(Handlers, asyncio.Protocol):
             timer.cancel()
         self._shutdown()
         self.transport = None
+
+    def host_left(self) -> None:
+        """The host closed the port but the module runs on (``pyqio sim --listen
+        --shared``): sockets stay open, output goes nowhere, as on an unread UART."""
+        self.transport = None
+        self._rx.clear()
+        self._discarding = False
+
+    def host_back(self, transport: Any) -> None:
+        """A host opened the port again: the same module, in the state it was left in."""
+        self.transport = transport
+        self._datamode = None  # the last host's half-typed data is gone with it
 
     def data_received(self, data: bytes) -> None:
         self._rx += data
