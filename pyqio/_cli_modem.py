@@ -49,12 +49,11 @@ def configure_demo(parser: argparse.ArgumentParser) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    import asyncio
-
+    from . import _cli_async
     from ._modem_demo import run_demo as demo
 
     _logging(args)
-    return asyncio.run(demo(args.device, verbose=not args.quiet))
+    return _cli_async.run(demo(args.device, verbose=not args.quiet))
 
 
 # -- forward ----------------------------------------------------------------------
@@ -73,15 +72,14 @@ def configure_forward(parser: argparse.ArgumentParser) -> None:
 
 
 def run_forward(args: argparse.Namespace) -> int:
-    import asyncio
-
+    from . import _cli_async
     from ._modem_forward import forward
+    from .errors import InvalidArgument
 
     _logging(args)
     if args.to[1] == 0:
-        raise SystemExit("pyqio forward: --to needs a port 1-65535")
-    asyncio.run(forward(args.device, args.listen, args.to, udp=args.udp))
-    return 0
+        raise InvalidArgument("--to needs a port 1-65535")
+    return _cli_async.run(forward(args.device, args.listen, args.to, udp=args.udp))
 
 
 # -- at ---------------------------------------------------------------------------
@@ -102,9 +100,9 @@ def configure_at(parser: argparse.ArgumentParser) -> None:
 
 
 def run_at(args: argparse.Namespace) -> int:
-    import asyncio
-
+    from . import _cli_async
     from ._modem_at import run_at as at
 
     _logging(args)
-    return asyncio.run(at(args.device, args.commands, timeout=args.timeout, linger=args.linger))
+    return _cli_async.run(at(args.device, args.commands, timeout=args.timeout,
+                             linger=args.linger))

@@ -25,6 +25,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal")
     where.add_argument("--listen", metavar="HOST:PORT",
                        help="serve over TCP, one simulated module per connection")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log to stderr (-v info, -vv debug); errors with their traceback")
     parser.add_argument("--shared", action="store_true",
                         help="with --listen: one module for every connection, kept between "
                              "them as a real module behind ser2net is (its sockets stay open "
@@ -33,14 +35,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
+    import logging
 
+    from .. import _cli_async
     from ._config import SimConfig
 
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO if args.verbose == 1 else logging.DEBUG,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
     config = SimConfig.from_args(args)
+    # usage errors before anything starts
     if args.listen is not None:
-        args.listen = _split_host_port(args.listen)  # a usage error before anything starts
-    return asyncio.run(_serve(args, config))
+        args.listen = _split_host_port(args.listen)
+    if args.shared and args.pty:  # a PTY keeps its one module across opens anyway
+        raise InvalidArgument("--shared goes with --listen (a --pty module is shared already)")
+    return _cli_async.run(_serve(args, config))
 
 
 def _split_host_port(text: str) -> tuple[str, int]:
@@ -63,28 +72,30 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
         if not stop.done():
             stop.set_result(0)
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, on_signal)
+    # SIGTERM ends the service in order (exit 0); Ctrl-C is _cli_async's (exit 130)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, on_signal)
 
     def factory() -> Any:
         return Simulator(config)
     if args.shared:
-        if args.pty:  # a PTY keeps its one module across opens anyway
-            raise InvalidArgument("--shared goes with --listen (a --pty module is shared already)")
         factory = _SharedPort.factory(Simulator(config))
     if args.pty:
         transport, path = await serve_pty(factory)
-        print(path, flush=True)
-        await stop
-        transport.close()
+        try:
+            print(path, flush=True)
+            await stop
+        finally:
+            transport.close()
     else:
         host, port = args.listen
         server = await serve_tcp(host, port, factory)
-        bound = server.sockets[0].getsockname()
-        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        print(f"{shown}:{bound[1]}", flush=True)
-        await stop
-        server.close()
+        try:
+            bound = server.sockets[0].getsockname()
+            shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+            print(f"{shown}:{bound[1]}", flush=True)
+            await stop
+        finally:
+            server.close()
     return 0
 
 
