@@ -11,14 +11,17 @@ def test_every_name_in_all_resolves():
         assert getattr(pyqio, name) is not None, name
 
 
-def test_decode_is_the_function_even_after_importing_the_decode_module_first():
-    # `import pyqio.decode` would otherwise leave the package attribute bound to the module.
+def test_decode_is_the_function_and_no_module_has_its_name():
+    # `pyqio.decode` is the contract function only: no module `pyqio.decode` shadows
+    # it, whatever is imported first (the decoder module is pyqio.wire._decoder).
     code = (
-        "import pyqio.decode\nfrom pyqio.decode import Decoder\nimport pyqio\n"
+        "import importlib.util, pyqio\nfrom pyqio import Decoder\n"
+        "print(importlib.util.find_spec('pyqio.decode'), callable(pyqio.decode))\n"
+        "try:\n    import pyqio.decode\nexcept ImportError:\n    print('no module')\n"
         "print(pyqio.decode(b'\\r\\nOK\\r\\n'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[Ok()]"
+    assert out.stdout.split("\n")[:3] == ["None True", "no module", "[Ok()]"]
 
 
 def test_backend_names_the_tokenizer_in_use():
