@@ -22,12 +22,28 @@ import importlib
 from typing import Any
 
 from . import events
-from .errors import BackendUnavailable, CommandError, InvalidArgument, LinkError, PyqioError
+from .errors import (
+    BackendUnavailable,
+    CommandError,
+    CommandSyntaxError,
+    CommandTimeout,
+    FieldShapeError,
+    InvalidArgument,
+    LinkError,
+    OpenFailed,
+    PyqioError,
+    SendFailed,
+    SocketClosedError,
+    SocketError,
+)
 from .wire import Decoder, ResultCode, backend, decode
 
 __all__ = [
     "events", "ResultCode", "backend", "decode", "Decoder", "Session", "Modem",
+    # every exception, all defined in pyqio.errors
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
+    "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
+    "SocketClosedError", "SocketError",
 ]
 __version__ = "0.1.0"
 

@@ -11,6 +11,7 @@ Data-mode payloads: after ``>`` send :func:`ctrl_z_payload` for :class:`QISendDa
 """
 from __future__ import annotations
 
+from ..errors import CommandSyntaxError
 from ._base import (
     SERVICE_TYPES,
     TEST_COMMANDS,
@@ -24,7 +25,6 @@ from ._base import (
     QIStateAll,
     TestCommand,
 )
-from ._check import CommandSyntaxError
 from ._parse import parse
 from ._send import (
     CTRL_Z,

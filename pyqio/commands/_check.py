@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ..errors import InvalidArgument
+from ..errors import CommandSyntaxError, InvalidArgument
 
 __all__ = [
     "CommandSyntaxError",
@@ -23,10 +23,6 @@ __all__ = [
     "show",
     "text_data_refusal",
 ]
-
-
-class CommandSyntaxError(InvalidArgument):
-    """A host command line that is not one the note defines (raised by ``parse``)."""
 
 
 def show(value: object, limit: int = 60) -> str:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import cast
 
-from ..errors import InvalidArgument
+from ..errors import CommandSyntaxError, InvalidArgument
 from ._base import (
     TEST_COMMANDS,
     At,
@@ -30,7 +30,7 @@ from ._base import (
     QIStateAll,
     TestCommand,
 )
-from ._check import CommandSyntaxError, hex_to_bytes, show
+from ._check import hex_to_bytes, show
 from ._send import QISend, QISendData, QISendFixed, QISendStats, _check_length
 from ._services import (
     QICfgDataFormat,

@@ -14,19 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import commands as C
-from ..errors import CommandError, LinkError, PyqioError
+from ..errors import CommandError, CommandTimeout, LinkError
 from ..wire import events as E
 
 log = logging.getLogger("pyqio.modem")
 at_log = logging.getLogger("pyqio.at")  # the AT transcript, at DEBUG
-
-
-class CommandTimeout(PyqioError, TimeoutError):
-    """The module did not answer a command within its timeout."""
-
-    def __init__(self, message: str, *, command: bytes | None = None):
-        super().__init__(message)
-        self.command = command
 
 
 @dataclasses.dataclass

@@ -21,18 +21,23 @@ import re
 from typing import Any
 
 from .. import commands as C
-from ..errors import CommandError, InvalidArgument, LinkError
+from ..errors import (
+    CommandError,
+    CommandTimeout,
+    InvalidArgument,
+    LinkError,
+    OpenFailed,
+    SendFailed,
+    SocketClosedError,
+    SocketError,
+)
 from ..wire import events as E
-from ._link import CommandTimeout, Link, Timeouts, Trace
+from ._link import Link, Timeouts, Trace
 from ._ops import OpsMixin, PingResult
 from ._socket import (
     DEFAULT_BUFFER_LIMIT,
     Listener,
     ModemSocket,
-    OpenFailed,
-    SendFailed,
-    SocketClosedError,
-    SocketError,
     UdpService,
 )
 from ._socket_ops import SocketsMixin

@@ -26,7 +26,11 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ..errors import CommandError, InvalidArgument, LinkError
+from ..errors import (
+    InvalidArgument,
+    LinkError,
+    SocketClosedError,
+)
 from ..wire._result import ResultCode
 
 log = logging.getLogger("pyqio.modem")
@@ -36,22 +40,6 @@ DEFAULT_MAX_DATAGRAMS = 256
 DEFAULT_BACKLOG = 8
 
 Address = tuple[str, int]
-
-
-class SocketError(CommandError, ConnectionError):
-    """A socket operation failed on the module; ``result`` holds the :class:`ResultCode`."""
-
-
-class OpenFailed(SocketError):
-    """``+QIOPEN: <id>,<result>`` with a non-zero result (AT+QIOPEN, note 2.3.1)."""
-
-
-class SendFailed(SocketError):
-    """``SEND FAIL``: the module accepted the data but could not send it (note 2.3.4)."""
-
-
-class SocketClosedError(SocketError):
-    """The connection is closed (``+QIURC: "closed"``, note 2.4.1, or closed locally)."""
 
 
 def _check_timeout(value: float | None) -> float | None:

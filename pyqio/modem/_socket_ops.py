@@ -11,17 +11,20 @@ import logging
 from typing import Any
 
 from .. import commands as C
-from ..errors import CommandError, InvalidArgument
-from ..wire import events as E
-from ..wire._result import ResultCode, result_code
-from ._link import CommandTimeout
-from ._socket import (
-    Listener,
-    ModemSocket,
+from ..errors import (
+    CommandError,
+    CommandTimeout,
+    InvalidArgument,
     OpenFailed,
     SendFailed,
     SocketClosedError,
     SocketError,
+)
+from ..wire import events as E
+from ..wire._result import ResultCode, result_code
+from ._socket import (
+    Listener,
+    ModemSocket,
     UdpService,
     _check_address,
 )

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from ..errors import FieldShapeError as Shape
+
 BARE, QUOTED, PAREN = 0, 1, 2
 Field = tuple  # (kind, str)
 
@@ -27,10 +29,6 @@ _IPCH_RE = re.compile(r"[0-9A-Fa-f.:]{1,45}\Z")
 _TIME_RE = re.compile(
     r"([0-9]{2}|[0-9]{4})/([0-9]{1,2})/([0-9]{1,2}),[ ]?"
     r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:([+-])([0-9]{1,2}))?\Z")
-
-
-class Shape(ValueError):
-    """A known line whose parameters do not have the documented shape."""
 
 
 def text(raw: bytes) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..errors import FieldShapeError as Shape
 from . import _fields as F
-from ._fields import Shape
 from ._result import result_code
 from .events import (
     Closed,
