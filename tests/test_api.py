@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import pyqio
 from pyqio import events
 
@@ -60,3 +62,18 @@ def test_result_code_covers_zero_and_550_to_574_with_descriptions():
     codes = sorted(int(c) for c in pyqio.ResultCode)
     assert codes == [0, *range(550, 575)]
     assert pyqio.ResultCode(566).description == "Socket connection failed"
+
+
+def test_modem_requires_its_url() -> None:
+    # no default: a program that forgets its device must not talk to the simulator
+    import inspect
+
+    import pyqio.blocking
+
+    for ctor in (pyqio.Modem, pyqio.Modem.open, pyqio.blocking.Modem):
+        url = inspect.signature(ctor).parameters["url"]
+        assert url.default is inspect.Parameter.empty, ctor
+    with pytest.raises(TypeError):
+        pyqio.Modem()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        pyqio.blocking.Modem()  # type: ignore[call-arg]

@@ -83,7 +83,9 @@ class ReconnectPolicy:
 class Modem(SocketsMixin, OpsMixin):
     """An asyncio driver for one BC660K-GL over one transport URL.
 
-    *url* names the link (see :func:`pyqio.transports.open_transport`).
+    *url* names the link (see :func:`pyqio.transports.open_transport`) and is
+    required: a program that forgot it must not talk to the simulator unawares
+    (``"sim://"`` asks for it).
     *timeouts* overrides the note's 5 s / 60 s (:class:`Timeouts`); every method
     that sends a command also takes ``timeout=``.  *reconnect* turns on
     reopening a vanished link (:class:`ReconnectPolicy`).  *wait_ip* is how long
@@ -93,7 +95,7 @@ class Modem(SocketsMixin, OpsMixin):
     ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
     """
 
-    def __init__(self, url: str = "sim://", *, timeouts: Timeouts | None = None,
+    def __init__(self, url: str, *, timeouts: Timeouts | None = None,
                  reconnect: ReconnectPolicy | None = None, wait_ip: float = 5.0,
                  sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
                  trace: Trace | None = None) -> None:
@@ -126,7 +128,7 @@ class Modem(SocketsMixin, OpsMixin):
 
     # -- life cycle ----------------------------------------------------------
     @classmethod
-    async def open(cls, url: str = "sim://", **kwargs: Any) -> Modem:
+    async def open(cls, url: str, **kwargs: Any) -> Modem:
         """Open *url* and bring the module up; the caller closes it with :meth:`close`."""
         modem = cls(url, **kwargs)
         await modem.start()
