@@ -98,3 +98,27 @@ def test_the_modem_does_not_import_the_demo_or_the_bench_harness() -> None:
                "or 'demo' in m or 'bench' in m or m.startswith('pyqio.sim')))")
     assert out.strip() == "[]"
 
+
+def test_transports_never_import_the_simulator() -> None:
+    # sim registers its sim:// scheme with transports, never the other way round
+    out = _run("import sys, pyqio.transports\n"
+               "print([m for m in sys.modules if m.startswith('pyqio.sim')])")
+    assert out.strip() == "[]"
+    for path in (PKG / "transports").rglob("*.py"):
+        text = path.read_text()
+        assert "pyqio.sim" not in text and "..sim" not in text, path
+
+
+def test_sim_urls_open_through_the_modem_which_loads_the_simulator() -> None:
+    out = _run(
+        "import asyncio, sys, pyqio\n"
+        "from pyqio.transports import open_transport\n"
+        "async def main():\n"
+        "    try:\n"
+        "        await open_transport('sim://', asyncio.Protocol)\n"
+        "    except pyqio.InvalidArgument as exc:\n"
+        "        print('refused:', 'sim://' in str(exc), 'pyqio.sim' in sys.modules)\n"
+        "    async with pyqio.Modem('sim://?echo=0') as m:\n"
+        "        print('modem:', m.ip is not None, 'pyqio.sim' in sys.modules)\n"
+        "asyncio.run(main())\n")
+    assert out.split("\n")[:2] == ["refused: True False", "modem: True True"]

@@ -111,9 +111,9 @@ async def run_at(device: str, commands: list[str], *, timeout: float = 5.0,
                  stdin: TextIO | None = None) -> int:
     """One-shot (each of *commands*, waiting for its final result and *linger* more
     seconds for deferred answers) or, with no commands, interactive from *stdin*."""
-    from ..transports import open_transport
+    from ..modem._open import open_link
 
-    transport, link = await open_transport(device, lambda: RawLink(out))
+    transport, link = await open_link(device, lambda: RawLink(out))
     try:
         if commands:
             for text in commands:

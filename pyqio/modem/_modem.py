@@ -154,7 +154,7 @@ class Modem(SocketsMixin, OpsMixin):
 
     async def _open_link(self) -> None:
         from ..session import Session
-        from ..transports import open_transport
+        from ._open import open_link
 
         # the module keeps AT+QICFG in NVRAM (2.3.9): after a reconnect, frame what
         # arrives before bring-up has read them again by what they were
@@ -162,7 +162,7 @@ class Modem(SocketsMixin, OpsMixin):
         link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
                     on_lost=self._on_lost, trace=self.trace)
         self._ip_event.clear()
-        await open_transport(self.url, lambda: link)
+        await open_link(self.url, lambda: link)
         self._link = link
         log.info("opened %s", self.url)
 
