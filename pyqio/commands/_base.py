@@ -4,7 +4,7 @@ Each class validates its arguments in ``__post_init__`` (raising
 :class:`pyqio.errors.InvalidArgument`) and ``to_bytes()`` gives the exact command
 line, ending in CR (note 2.1.2). This module holds the base class, the basic
 commands and the socket commands; the ``AT+QISEND`` family lives in
-``_commands_send``, ping, NTP, DNS and ``AT+QICFG`` in ``_commands_services``.
+``_send``, ping, NTP, DNS and ``AT+QICFG`` in ``_services``.
 :func:`pyqio.commands.parse` is the inverse of them all.
 
 Metadata for the session, as class attributes:

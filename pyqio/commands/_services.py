@@ -1,5 +1,5 @@
 """Builders of the service and settings commands: AT+QPING, AT+QNTP, AT+QIDNSGIP,
-AT+QIDNSCFG and AT+QICFG (note 2.3.5–2.3.9). See :mod:`pyqio._commands` for the
+AT+QIDNSCFG and AT+QICFG (note 2.3.5–2.3.9). See :mod:`pyqio.commands._base` for the
 common ground (``Command`` and its metadata).
 """
 from __future__ import annotations

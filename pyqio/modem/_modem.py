@@ -2,8 +2,8 @@
 
 One :class:`Modem` drives one module over one transport (``sim://``, a device
 path, ``socket://host:port`` ...): it brings the module up, hands out socket
-objects (:mod:`pyqio._sock`), and offers ping, NTP, DNS and raw commands
-(:mod:`pyqio._modem_ops`).  Bytes are never parsed here: the session does that.
+objects (:mod:`pyqio.modem._socket`), and offers ping, NTP, DNS and raw commands
+(:mod:`pyqio.modem._ops`).  Bytes are never parsed here: the session does that.
 
 Typical use::
 
@@ -91,7 +91,7 @@ class Modem(SocketsMixin, OpsMixin):
     reopening a vanished link (:class:`ReconnectPolicy`).  *wait_ip* is how long
     bring-up waits for ``+IP:``; *sync_attempts* how many ``AT`` it tries.
     *buffer_limit* bounds each socket's receive buffer (policy in
-    :mod:`pyqio._sock`).  *trace* is called as ``trace(kind, data)`` with
+    :mod:`pyqio.modem._socket`).  *trace* is called as ``trace(kind, data)`` with
     ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
     """
 

@@ -6,7 +6,7 @@ writes go out through ``ModemSocket.send``.  Stream-based libraries get the
 classes they expect, with the usual flow control: ``drain()`` waits while more
 than the high-water mark is queued for the module.  The module cannot pause
 direct push (note 1.2), so when the reader pauses, received data waits in the
-socket's bounded buffer (see :mod:`pyqio._sock`).
+socket's bounded buffer (see :mod:`pyqio.modem._socket`).
 """
 from __future__ import annotations
 

@@ -119,7 +119,7 @@ class Session:
 
     @property
     def sockets(self) -> dict[int, SocketInfo]:
-        """What the session knows of each connect id (see :mod:`pyqio._sockets`)."""
+        """What the session knows of each connect id (see :mod:`pyqio.session._socket_table`)."""
         return self._table.sockets
 
     @property

@@ -5,7 +5,7 @@ Sans-I/O (as h11): feed bytes in, get :mod:`pyqio.events` out. The tokenizer
 turns each token into an event: ``+QIURC: "recv"`` URCs into :class:`Recv`,
 the ``>`` prompt into :class:`Prompt`, framing faults into
 :class:`ProtocolError`, and every other line through the line classifier
-(:func:`pyqio._lines.classify_line`).
+(:func:`pyqio.wire._lines.classify_line`).
 
 With the C tokenizer the events are built straight from each C batch
 (``Tokenizer.feed_with``); with the Python twin from its token tuples. Both give

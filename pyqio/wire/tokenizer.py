@@ -8,7 +8,7 @@ speed only. As msgpack does, the environment can force one:
   it is not built (so CI notices a silently missing extension);
 - unset (or empty): C when importable, else the twin with a ``RuntimeWarning``.
 
-Other modules import from here: ``from pyqio.tokenizer import Tokenizer, backend, T_LINE``.
+Other modules import from here: ``from pyqio.wire.tokenizer import Tokenizer, backend, T_LINE``.
 """
 from __future__ import annotations
 
