@@ -43,9 +43,9 @@ from hypothesis.stateful import (
 )
 from test_faults import FaultSim, modem_on
 
-from pyqio import _modem_servers as servers
+from pyqio import Decoder
 from pyqio import events as E
-from pyqio.decode import Decoder
+from pyqio.cli import _demo_servers as servers
 from pyqio.errors import InvalidArgument, PyqioError
 from pyqio.modem import Timeouts
 from pyqio.sim import SimConfig
@@ -431,7 +431,7 @@ def flood(m: ModemMachine) -> None:
 
 
 def test_a_socket_that_wipes_its_buffer_on_overflow_is_caught(monkeypatch: Any) -> None:
-    from pyqio._sock import ModemSocket
+    from pyqio.modem._socket import ModemSocket
 
     assert drive("lossy", flood) is None  # the real policy passes
 
