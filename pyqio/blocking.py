@@ -21,7 +21,7 @@ from collections.abc import Coroutine, Iterable, Iterator
 from typing import Any
 
 from . import modem as _am
-from ._modem_dropin import (
+from .modem._dropin import (
     DEFAULT_TIMEOUT,
     apply_socket_options,
     check_address,
@@ -131,7 +131,7 @@ class UdpService(_Wrapped):
 class Modem:
     """The blocking twin of :class:`pyqio.modem.Modem`: same arguments, same methods."""
 
-    def __init__(self, url: str = "sim://", **kwargs: Any) -> None:
+    def __init__(self, url: str, **kwargs: Any) -> None:
         self._runner = _Runner()
         try:
             self._modem: _am.Modem = self._runner.run(_am.Modem.open(url, **kwargs))

@@ -37,7 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from .. import _cli_async
+    from ..cli import _async as _cli_async
     from ._config import SimConfig
 
     if args.verbose:
@@ -72,7 +72,7 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
         if not stop.done():
             stop.set_result(0)
 
-    # SIGTERM ends the service in order (exit 0); Ctrl-C is _cli_async's (exit 130)
+    # SIGTERM ends the service in order (exit 0); Ctrl-C is cli._async's (exit 130)
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, on_signal)
 
     def factory() -> Any:
