@@ -54,7 +54,17 @@ class SimConfig:
     peer_close_rate: float = _knob(0.0, "probability that the peer closes the socket mid-send")
     garbage_rate: float = _knob(0.0, "probability of garbage bytes before each output line")
     pdp_breakdown_after: float | None = _knob(None, "seconds until the PDP context breaks down")
-    reattach_after: float | None = _knob(None, "seconds after a breakdown until +IP: again")
+    reattach_after: float | None = _knob(None, "seconds after a breakdown or a registration "
+                                               "loss until registered and +IP: again")
+    register_delay: float = _knob(0.0, "seconds the network search takes, after boot, "
+                                       "AT+CFUN=1 or AT+CGATT=1, until +CEREG: 1")
+    detach_after: float | None = _knob(None, "seconds until registration is lost (+CEREG: 2, "
+                                             "the PDP context and its sockets with it)")
+    detach_rate: float = _knob(0.0, "probability, each second while registered, that "
+                                    "registration is lost (seeded)")
+    rssi: int = _knob(22, "<rssi> AT+CSQ answers while registered (0-31, 99 unknown)")
+    imei: str = _knob("866818039921444", "IMEI (AT+CGSN)")
+    imsi: str = _knob("460001357924680", "IMSI (AT+CIMI)")
     restart_after: float | None = _knob(None, "seconds until the module restarts mid-session")
     state_file: str | None = _knob(None, "JSON file keeping AT+QICFG settings (NVRAM)")
 
@@ -72,6 +82,13 @@ class SimConfig:
             kind = str(f.type)
             if kind.startswith("float") and getattr(self, f.name) is not None:
                 _check_range(f.name, getattr(self, f.name), 0.0, float("inf"))
+        if not (0 <= self.rssi <= 31 or self.rssi == 99):
+            raise InvalidArgument(f"sim option rssi={self.rssi!r} is out of range 0-31 or 99")
+        for name, digits in (("imei", 15), ("imsi", 15)):
+            value = getattr(self, name)
+            if not (value.isdigit() and value.isascii() and 6 <= len(value) <= digits):
+                raise InvalidArgument(f"sim option {name}={value!r}: expected up to "
+                                      f"{digits} digits")
         try:
             ipaddress.ip_address(self.ip)
         except ValueError:
