@@ -42,7 +42,7 @@ from ._commands_services import (
 )
 from .errors import InvalidArgument
 
-__all__ = ["parse"]
+__all__ = ["known_name", "parse"]
 
 _INT = re.compile(r"-?[0-9]+")
 _NAME = re.compile(r"\+([A-Za-z]+)")
@@ -263,17 +263,27 @@ _WRITE: dict[str, Callable[[_Args], Command]] = {
 assert set(_WRITE) == set(TEST_COMMANDS)
 
 
-def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "text") -> Command:
+def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "text",
+          raw: bool = False) -> Command:
     """Parse one host command line (with or without its CR) into a :class:`Command`.
 
     ``send_format="hex"`` reads ``AT+QISEND`` data as hex, as the module does after
     ``AT+QICFG="dataformat",1,x`` (2.3.9). Raises ``ValueError``
     (:class:`InvalidArgument`, :class:`CommandSyntaxError`) saying what is wrong.
+
+    ``raw=True``: a line naming a command pyqio has no builder for becomes
+    :class:`~pyqio.commands.Raw` (checked against injection) instead of raising; a
+    known command still parses to its builder, and a malformed one still raises.
     """
     if send_format not in ("text", "hex"):
         raise InvalidArgument(f"send_format={show(send_format)} is not 'text' or 'hex'")
     if isinstance(line, str):
-        line = line.encode("latin-1")
+        given = line
+        try:
+            line = given.encode("latin-1")
+        except UnicodeEncodeError as exc:
+            raise CommandSyntaxError(f"{_show(given)} holds {given[exc.start]!r} at offset "
+                                     f"{exc.start}: a command line is bytes") from None
     elif not isinstance(line, (bytes, bytearray, memoryview)):
         raise InvalidArgument(f"line={show(line)} is not bytes")
     # latin-1 maps each byte to one character and back, so data bytes survive.
@@ -286,7 +296,27 @@ def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "tex
         raise CommandSyntaxError(f"{_show(text)} holds a line end: one command line at a time")
     if text[:2].upper() != "AT":
         raise CommandSyntaxError(f"{_show(text)} does not start with AT or at (note 2.1.2)")
+    if raw and known_name(text) is None:
+        from ._commands_raw import Raw
+        return Raw(text)
     return _dispatch(text, text[2:], send_format == "hex")
+
+
+def known_name(line: str) -> str | None:
+    """``"AT+QIOPEN"`` (the command as the note writes it) when *line* names a command
+    pyqio has a builder for, whatever its parameters; else None."""
+    rest = line[2:]
+    basic = rest.upper()
+    if basic in ("", "E", "E0", "E1", "I"):
+        return "AT" + basic
+    m = _NAME.match(rest)
+    if m is None:
+        return None
+    name = m.group(1).upper()
+    after = rest[m.end():m.end() + 1]
+    if name in _WRITE and after in ("", "=", "?"):
+        return "AT+" + name
+    return None
 
 
 def _dispatch(line: str, rest: str, hex: bool) -> Command:

@@ -282,14 +282,17 @@ def plan_for(cmd: Any, payload: bytes | None) -> Plan:
     """The plan of *cmd* (a :mod:`pyqio.commands` command), found by its class name.
 
     Dispatch is by class name along the MRO so that this module needs no import of
-    the command builders.  Any other command gets the generic ``+NAME`` lines then
-    ``OK`` plan.
+    the command builders.  Any other command (``Raw`` among them) gets the generic
+    plan: ``+NAME`` lines of its ``info_prefix`` (its ``name`` when it has none), bare
+    text lines when its ``text_lines`` is true, then ``OK``.
     """
     for klass in type(cmd).__mro__:
         make = _BY_CLASS.get(klass.__name__)
         if make is not None:
             return make(cmd, payload)
-    return Plan(frozenset({str(getattr(cmd, "name", "")).upper()}))
+    prefix = getattr(cmd, "info_prefix", None) or getattr(cmd, "name", "")
+    names = frozenset({str(prefix).lstrip("+").upper()}) - {""}
+    return Plan(names, text=bool(getattr(cmd, "text_lines", False)))
 
 
 def _send(cmd: Any, payload: bytes | None) -> Plan:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import _session_plans as _plans
 from ._result import result_code
-from .events import CloseOk, CmeError, Event, Ok, SendOk
+from .events import CloseOk, CmeError, Event, Ok, Prompt, SendOk
 
 if TYPE_CHECKING:  # the builders are only needed for the annotation
     from .commands import Command
@@ -77,6 +77,15 @@ class Response:
     request: Request
     final: Event
     events: tuple[Event, ...]
+
+    @property
+    def info(self) -> tuple[Event, ...]:
+        """The information lines that answered the command, in order: every attached
+        event but the final and the ``>`` prompt (``SignalQuality`` for ``AT+CSQ``,
+        ``Text`` lines for ``AT+CGSN``/``ATI``, ``Info`` for a ``+NAME:`` line pyqio has
+        no type for)."""
+        return tuple(ev for ev in self.events
+                     if ev is not self.final and not isinstance(ev, (Prompt, Ok)))
 
     @property
     def ok(self) -> bool:

@@ -6,6 +6,9 @@ Every command form of the note is a frozen, slotted dataclass subclass of
 a ``ValueError``). ``cmd.to_bytes()`` is the exact line, ending in CR, and
 :func:`parse` turns such a line back into the command: ``parse(cmd.to_bytes()) == cmd``.
 
+Any other AT command goes as :class:`Raw` (``Raw("AT+CSQ")``), checked against
+injection; ``parse(line, raw=True)`` picks the builder or ``Raw``.
+
 Data-mode payloads: after ``>`` send :func:`ctrl_z_payload` for :class:`QISendData`,
 :func:`fixed_payload` for :class:`QISendFixed`, or :data:`ESC` to cancel.
 """
@@ -26,6 +29,7 @@ from ._commands import (
 )
 from ._commands_check import CommandSyntaxError
 from ._commands_parse import parse
+from ._commands_raw import MAX_LINE_LENGTH, Raw
 from ._commands_send import (
     CTRL_Z,
     ESC,
@@ -52,6 +56,7 @@ __all__ = [
     "CTRL_Z",
     "ESC",
     "MAX_HEX_LENGTH",
+    "MAX_LINE_LENGTH",
     "MAX_TEXT_LENGTH",
     "SERVICE_TYPES",
     "TEST_COMMANDS",
@@ -75,6 +80,7 @@ __all__ = [
     "QIStateAll",
     "QNtp",
     "QPing",
+    "Raw",
     "TestCommand",
     "ctrl_z_payload",
     "fixed_payload",
