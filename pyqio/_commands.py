@@ -15,7 +15,8 @@ Metadata for the session, as class attributes:
 - ``deferred``: what follows ``OK`` before the command is complete: ``"+QIOPEN"``,
   ``"CLOSE OK"``, ``"SEND OK"`` (or ``SEND FAIL``), ``"+QPING"``, ``"+QNTP"``,
   ``"+QIDNSGIP"``; None when ``OK``/``ERROR`` ends it;
-- ``data_mode``: True when the module answers ``>`` and waits for a payload.
+- ``data_mode``: True when the module answers ``>`` and waits for a payload;
+- ``text_lines``: True when bare text lines answer it (``ATI``, ``AT+CGSN``).
 """
 from __future__ import annotations
 
@@ -47,9 +48,12 @@ __all__ = [
 ]
 
 
-#: Commands with a test form ``AT+<NAME>=?`` (the note's tables).
+#: Commands with a test form ``AT+<NAME>=?`` (the note's tables, and 27.007's).
 TEST_COMMANDS = ("QIOPEN", "QICLOSE", "QISTATE", "QISEND", "QPING", "QNTP",
-                 "QIDNSGIP", "QIDNSCFG", "QICFG")
+                 "QIDNSGIP", "QIDNSCFG", "QICFG",
+                 # and the 3GPP TS 27.007 commands of pyqio._commands_3gpp
+                 "CFUN", "CEREG", "CGATT", "CGPADDR", "CGDCONT", "CSQ", "CPSMS", "CEDRXS",
+                 "CCLK", "CGSN", "CIMI", "CGMR")
 #: ``<service_type>`` values AT+QIOPEN takes (2.3.1); "TCP INCOMING" only appears in +QISTATE.
 SERVICE_TYPES = ("TCP", "UDP", "TCP LISTENER", "UDP SERVICE")
 
@@ -62,6 +66,7 @@ class Command:
     info_prefix: ClassVar[str | None] = None
     deferred: ClassVar[str | None] = None
     data_mode: ClassVar[bool] = False
+    text_lines: ClassVar[bool] = False
 
     def to_bytes(self) -> bytes:
         """The command line as sent to the module, ending in CR (note 2.1.2)."""
@@ -124,6 +129,7 @@ class Identify(Command):
     """``ATI``: product identification (V.25ter)."""
 
     name: ClassVar[str] = "ATI"
+    text_lines: ClassVar[bool] = True
 
     def _body(self) -> bytes:
         return b"ATI"

@@ -30,6 +30,7 @@ from ._commands import (
     TestCommand,
 )
 from ._commands_check import CommandSyntaxError, hex_to_bytes, show
+from ._commands_parse_3gpp import FORMS as _3GPP
 from ._commands_send import QISend, QISendData, QISendFixed, QISendStats, _check_length
 from ._commands_services import (
     QICfgDataFormat,
@@ -260,7 +261,7 @@ _WRITE: dict[str, Callable[[_Args], Command]] = {
     "QPING": _qping, "QNTP": _qntp, "QIDNSGIP": _qidnsgip, "QIDNSCFG": _qidnscfg,
     "QICFG": _qicfg,
 }
-assert set(_WRITE) == set(TEST_COMMANDS)
+assert set(_WRITE) | set(_3GPP) == set(TEST_COMMANDS)
 
 
 def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "text",
@@ -314,7 +315,7 @@ def known_name(line: str) -> str | None:
         return None
     name = m.group(1).upper()
     after = rest[m.end():m.end() + 1]
-    if name in _WRITE and after in ("", "=", "?"):
+    if (name in _WRITE or name in _3GPP) and after in ("", "=", "?"):
         return "AT+" + name
     return None
 
@@ -329,9 +330,12 @@ def _dispatch(line: str, rest: str, hex: bool) -> Command:
         return Identify()
     m = _NAME.match(rest)
     name = m.group(1).upper() if m else ""
+    if name in _3GPP:
+        return _dispatch_3gpp(line, name, rest[m.end():] if m else "", hex)
     if name not in _WRITE:
         raise CommandSyntaxError(f"{_show(line)} is not a command pyqio knows (the TCP/IP "
-                                 "commands of the note, AT, ATE0/1 and ATI)")
+                                 "commands of the note, the 3GPP basics, AT, ATE0/1 and ATI; "
+                                 "commands.Raw or parse(line, raw=True) take any other)")
     suffix = rest[m.end():] if m else ""
     if suffix == "=?":
         return TestCommand(name)
@@ -341,3 +345,18 @@ def _dispatch(line: str, rest: str, hex: bool) -> Command:
         return _WRITE[name](_Args(suffix[1:], line, hex))
     raise CommandSyntaxError(f"{_show(line)}: AT+{name} takes '=?' or '=<parameters>'"
                              + (" or '?'" if name == "QISTATE" else ""))
+
+
+def _dispatch_3gpp(line: str, name: str, suffix: str, hex: bool) -> Command:
+    read, exec_, write = _3GPP[name]
+    if suffix == "=?":
+        return TestCommand(name)
+    if suffix == "?" and read is not None:
+        return read()
+    if suffix == "" and exec_ is not None:
+        return exec_()
+    if suffix.startswith("=") and write is not None:
+        return write(_Args(suffix[1:], line, hex))
+    forms = ["'=?'"] + [f for f, ok in (("'?'", read), ("no suffix", exec_),
+                                         ("'=<parameters>'", write)) if ok is not None]
+    raise CommandSyntaxError(f"{_show(line)}: AT+{name} takes " + " or ".join(forms))

@@ -6,8 +6,12 @@ Every command form of the note is a frozen, slotted dataclass subclass of
 a ``ValueError``). ``cmd.to_bytes()`` is the exact line, ending in CR, and
 :func:`parse` turns such a line back into the command: ``parse(cmd.to_bytes()) == cmd``.
 
-Any other AT command goes as :class:`Raw` (``Raw("AT+CSQ")``), checked against
-injection; ``parse(line, raw=True)`` picks the builder or ``Raw``.
+The 3GPP TS 27.007 basics a host stack needs (``Cfun``, ``Cereg``, ``Cgatt``,
+``Cgpaddr``, ``Cgdcont``, ``Csq``, ``Cpsms``, ``Cedrxs``, ``Cclk``, ``Cgsn``, ``Cimi``,
+``Cgmr``; ``...Query`` for the read forms) are builders too, with helpers turning
+the PSM/eDRX timer strings into seconds and back. Any other AT command goes as
+:class:`Raw` (``Raw("AT+QENG=0")``), checked against injection;
+``parse(line, raw=True)`` picks the builder or ``Raw``.
 
 Data-mode payloads: after ``>`` send :func:`ctrl_z_payload` for :class:`QISendData`,
 :func:`fixed_payload` for :class:`QISendFixed`, or :data:`ESC` to cancel.
@@ -26,6 +30,28 @@ from ._commands import (
     QIState,
     QIStateAll,
     TestCommand,
+)
+from ._commands_3gpp import (
+    PDP_TYPES,
+    Cclk,
+    CclkQuery,
+    Cedrxs,
+    CedrxsQuery,
+    Cereg,
+    CeregQuery,
+    Cfun,
+    CfunQuery,
+    Cgatt,
+    CgattQuery,
+    Cgdcont,
+    CgdcontQuery,
+    Cgmr,
+    Cgpaddr,
+    Cgsn,
+    Cimi,
+    Cpsms,
+    CpsmsQuery,
+    Csq,
 )
 from ._commands_check import CommandSyntaxError
 from ._commands_parse import parse
@@ -51,6 +77,14 @@ from ._commands_services import (
     QNtp,
     QPing,
 )
+from ._timers3gpp import (
+    active_time_bits,
+    active_time_seconds,
+    edrx_bits,
+    edrx_seconds,
+    periodic_tau_bits,
+    periodic_tau_seconds,
+)
 
 __all__ = [
     "CTRL_Z",
@@ -58,11 +92,31 @@ __all__ = [
     "MAX_HEX_LENGTH",
     "MAX_LINE_LENGTH",
     "MAX_TEXT_LENGTH",
+    "PDP_TYPES",
     "SERVICE_TYPES",
     "TEST_COMMANDS",
     "At",
+    "Cclk",
+    "CclkQuery",
+    "Cedrxs",
+    "CedrxsQuery",
+    "Cereg",
+    "CeregQuery",
+    "Cfun",
+    "CfunQuery",
+    "Cgatt",
+    "CgattQuery",
+    "Cgdcont",
+    "CgdcontQuery",
+    "Cgmr",
+    "Cgpaddr",
+    "Cgsn",
+    "Cimi",
     "Command",
     "CommandSyntaxError",
+    "Cpsms",
+    "CpsmsQuery",
+    "Csq",
     "Echo",
     "Identify",
     "QICfgDataFormat",
@@ -82,7 +136,13 @@ __all__ = [
     "QPing",
     "Raw",
     "TestCommand",
+    "active_time_bits",
+    "active_time_seconds",
     "ctrl_z_payload",
+    "edrx_bits",
+    "edrx_seconds",
     "fixed_payload",
     "parse",
+    "periodic_tau_bits",
+    "periodic_tau_seconds",
 ]

@@ -17,9 +17,12 @@ Out come, in the order the module's bytes gave them:
   answer of a command the caller gave up on, an ``OK`` when nothing is pending ...).
 
 A line is attached to the pending command only when its prefix is that command's
-(a ``+QIOPEN:`` while ``AT+QISTATE?`` is pending is not).  The module's echo of the
+(a ``+QIOPEN:`` while ``AT+QISTATE?`` is pending is not).  ``+CEREG:`` in its URC
+form (no ``<n>``, see :class:`pyqio.events.Registration`) is a URC even while
+``AT+CEREG?`` is pending; its read form, ``<n>`` first, is that command's answer.  The module's echo of the
 pending command line (``ATE1``) is dropped: it carries nothing the caller does not
-already have.  Other ``Text`` lines are attached only to ``ATI``.
+already have.  Other ``Text`` lines are attached only to commands answered by bare
+lines (``ATI``, ``AT+CGSN``, ``AT+CIMI``, ``AT+CGMR`` and ``Raw`` commands).
 """
 from __future__ import annotations
 
@@ -55,6 +58,7 @@ from .events import (
     Prompt,
     ProtocolError,
     Recv,
+    Registration,
     ShowRA,
     SocketStatus,
     Text,
@@ -226,7 +230,8 @@ class Session:
 
     def _handle_event(self, ev: Event) -> None:
         """Route one decoded event: URC, line of the pending command, or unattached."""
-        if isinstance(ev, _URC_TYPES) or (isinstance(ev, Info) and _is_qiurc(ev)):
+        if isinstance(ev, _URC_TYPES) or (isinstance(ev, Info) and _is_qiurc(ev)) \
+                or (isinstance(ev, Registration) and ev.n is None):
             self._on_urc(ev)
             self._events.append(ev)
             return
