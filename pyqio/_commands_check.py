@@ -61,17 +61,17 @@ def check_flag(name: str, value: object) -> bool:
     raise InvalidArgument(f"{name}={show(value)} is not a bool or 0/1 (allowed: 0–1)")
 
 
-def check_quoted(name: str, value: object, max_len: int) -> str:
-    """A string for a quoted parameter: 1..*max_len* bytes of printable ASCII, no ``"``.
+def check_quoted(name: str, value: object, max_len: int, min_len: int = 1) -> str:
+    """A string for a quoted parameter: *min_len*..*max_len* bytes of printable ASCII, no ``"``.
 
     The module ends a quoted parameter at the next ``"`` and the command at CR
     (note 2.1.2), and Ctrl-Z/Esc act in data mode: any of these, or any other
     control byte, would let a caller's string inject a second command.
     """
     if not isinstance(value, str):
-        raise InvalidArgument(f"{name}={show(value)} is not a str (1–{max_len} bytes)")
-    if not value:
-        raise InvalidArgument(f"{name}='' is empty (allowed: 1–{max_len} bytes)")
+        raise InvalidArgument(f"{name}={show(value)} is not a str ({min_len}–{max_len} bytes)")
+    if len(value) < min_len:
+        raise InvalidArgument(f"{name}='' is empty (allowed: {min_len}–{max_len} bytes)")
     for ch in value:
         if ch == '"':
             raise InvalidArgument(
@@ -82,7 +82,7 @@ def check_quoted(name: str, value: object, max_len: int) -> str:
                 "printable ASCII only (a control byte could inject a command)")
     if len(value) > max_len:
         raise InvalidArgument(f"{name} is {len(value)} bytes long, over the maximum of "
-                              f"{max_len} bytes (allowed: 1–{max_len})")
+                              f"{max_len} bytes (allowed: {min_len}–{max_len})")
     return value
 
 

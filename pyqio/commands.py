@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from ._commands import (
     SERVICE_TYPES,
-    TEST_COMMANDS,
     At,
     Command,
     Echo,
@@ -32,7 +31,6 @@ from ._commands import (
     TestCommand,
 )
 from ._commands_3gpp import (
-    PDP_TYPES,
     Cclk,
     CclkQuery,
     Cedrxs,
@@ -77,6 +75,7 @@ from ._commands_services import (
     QNtp,
     QPing,
 )
+from ._commands_spec import names_with_test
 from ._timers3gpp import (
     active_time_bits,
     active_time_seconds,
@@ -85,6 +84,11 @@ from ._timers3gpp import (
     periodic_tau_bits,
     periodic_tau_seconds,
 )
+from .protocol import PDP_TYPES
+
+#: Every command with a test form ``AT+<NAME>=?`` (the note's and 27.007's), from the
+#: declarations: a command declared with ``test=True`` (the default) is listed.
+TEST_COMMANDS = names_with_test()
 
 __all__ = [
     "CTRL_Z",

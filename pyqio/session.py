@@ -39,8 +39,6 @@ from .commands import (
     QICfgShowRA,
     QIClose,
     QIOpen,
-    QIState,
-    QIStateAll,
 )
 from .errors import InvalidArgument
 from .events import (
@@ -275,8 +273,11 @@ class Session:
             self._out += self._pending.line
 
     def _needs_line_steps(self) -> bool:
+        # a command whose success changes how the tokenizer frames what follows
+        # (declared framing=True): fed line by line so that the change applies from its OK on
         req = self._pending
-        return req is not None and isinstance(req.command, _CHANGES_FRAMING)
+        spec = getattr(req.command, "spec", None) if req is not None else None
+        return spec is not None and spec.framing
 
     # -- side effects on sockets and decoder settings ---------------------
 
@@ -339,11 +340,6 @@ class Session:
         ids = self._table.udp_service_ids()
         if set(self.decoder.udp_service) != ids:
             self.decoder.udp_service = ids
-
-
-# Commands whose success changes how the tokenizer frames what follows: while one is
-# pending, input is fed line by line so that the change applies from its OK on.
-_CHANGES_FRAMING = (QICfgDataFormat, QICfgShowRA, QIOpen, QIClose, QIStateAll, QIState)
 
 
 def _is_qiurc(ev: Info) -> bool:
