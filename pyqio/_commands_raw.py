@@ -29,13 +29,9 @@ from typing import ClassVar
 from ._commands import Command
 from ._commands_check import show
 from .errors import InvalidArgument
+from .protocol import MAX_LINE_LENGTH
 
 __all__ = ["MAX_LINE_LENGTH", "Raw", "check_line"]
-
-#: The longest line :class:`Raw` takes: above every line of the note (an inline
-#: ``AT+QISEND`` with 1024 bytes of data is ~1050 characters) and bounded, so that a
-#: caller's mistake cannot fill the module's input buffer.
-MAX_LINE_LENGTH = 1100
 
 # ``+NAME`` of an extended command (V.25ter 5.4.1: letters, digits and ! % - . / : _)
 _EXT_NAME = re.compile(r"AT([+][A-Za-z][A-Za-z0-9!%\-./:_]*)")

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import events as ev
 from .._result import ResultCode as RC
+from ..protocol import CONNECT_IDS
 from . import _netsvc, _wire
 from ._datamode import DataMode
 from ._services import ServiceCommands
@@ -19,7 +20,6 @@ from ._sockets import CONNECTED, CONNECTING, INITIAL, REMOTE_CLOSING, Conn, open
 
 __all__ = ["Handlers"]
 
-CONNECT_IDS = range(5)
 
 
 class Handlers(ServiceCommands):
