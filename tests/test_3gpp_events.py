@@ -32,7 +32,7 @@ from pyqio.events import (
     SignalQuality,
 )
 
-decode_mod = importlib.import_module("pyqio.decode")
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pyqio import _commands_spec as spec
+from pyqio.commands import _spec as spec
 from pyqio import commands as C
 from pyqio.errors import InvalidArgument
 from pyqio.events import Info, Ok
