@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pyqio.commands import _spec as spec
 from pyqio import commands as C
+from pyqio.commands import _spec as spec
 from pyqio.errors import InvalidArgument
 from pyqio.events import Info, Ok
 from pyqio.protocol import CONNECT_IDS

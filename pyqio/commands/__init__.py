@@ -5,6 +5,8 @@ Every command form of the note is a frozen, slotted dataclass subclass of
 (``connect_id=7 is out of range 0–4`` raises :class:`pyqio.errors.InvalidArgument`,
 a ``ValueError``). ``cmd.to_bytes()`` is the exact line, ending in CR, and
 :func:`parse` turns such a line back into the command: ``parse(cmd.to_bytes()) == cmd``.
+Each command is declared once (:mod:`pyqio.commands._spec`); that declaration is
+the builder's checks, its line, its grammar for ``parse`` and the session's plan.
 
 The 3GPP TS 27.007 basics a host stack needs (``Cfun``, ``Cereg``, ``Cgatt``,
 ``Cgpaddr``, ``Cgdcont``, ``Csq``, ``Cpsms``, ``Cedrxs``, ``Cclk``, ``Cgsn``, ``Cimi``,

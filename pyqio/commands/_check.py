@@ -16,8 +16,6 @@ __all__ = [
     "check_flag",
     "check_int",
     "check_ip",
-    "check_nesting",
-    "check_opt_int",
     "check_quoted",
     "hex_to_bytes",
     "show",
@@ -39,11 +37,6 @@ def check_int(name: str, value: object, lo: int, hi: int, allowed: str = "") -> 
     if not lo <= value <= hi:
         raise InvalidArgument(f"{name}={value} is out of range {allowed}")
     return value
-
-
-def check_opt_int(name: str, value: object, lo: int, hi: int) -> int | None:
-    """Like :func:`check_int`, None passing through (an omitted optional parameter)."""
-    return None if value is None else check_int(name, value, lo, hi)
 
 
 def check_flag(name: str, value: object) -> bool:
@@ -90,27 +83,6 @@ def check_ip(name: str, value: object, max_len: int = 64) -> str:
     except ValueError:
         raise InvalidArgument(f"{name}={show(text)} is not an IPv4 or IPv6 address") from None
     return text
-
-
-def check_nesting(names: tuple[str, ...], values: tuple) -> int:
-    """Refuse an optional parameter given while one before it is omitted.
-
-    The note nests optionals (``[,<a>[,<b>]]``, 2.1.1) and an omitted one keeps its
-    previous or default value, so filling the gap with a default would change
-    what the command means. Returns how many optionals are given.
-    """
-    given = 0
-    for i, value in enumerate(values):
-        if value is None:
-            later = [n for n, v in zip(names[i + 1:], values[i + 1:], strict=True) if v is not None]
-            if later:
-                raise InvalidArgument(
-                    f"{later[0]}={show(values[names.index(later[0])])} needs {names[i]} too: "
-                    f"the note nests the optional parameters {', '.join(names)} "
-                    "left to right and none can be skipped")
-            return given
-        given += 1
-    return given
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
