@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from ..protocol import CONNECT_IDS
 from ..wire import events as ev
 from ..wire._result import ResultCode as RC
 from . import _netsvc, _wire
@@ -20,7 +21,6 @@ from ._services import ServiceCommands
 
 __all__ = ["Handlers"]
 
-CONNECT_IDS = range(5)
 
 
 class Handlers(ServiceCommands):

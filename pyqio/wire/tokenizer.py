@@ -17,12 +17,7 @@ import warnings
 from typing import Literal
 
 from ..errors import BackendUnavailable
-
-# token kinds (TOKENS.md); the twin defines the same values
-T_LINE = 0
-T_PROMPT = 1
-T_RECV = 2
-T_ERROR = 3
+from ..protocol import T_ERROR, T_LINE, T_PROMPT, T_RECV  # token kinds (TOKENS.md), once
 
 __all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer", "backend"]
 
