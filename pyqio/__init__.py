@@ -27,9 +27,11 @@ from .errors import (
     CommandError,
     CommandSyntaxError,
     CommandTimeout,
+    ContextLost,
     FieldShapeError,
     InvalidArgument,
     LinkError,
+    NotRegistered,
     OpenFailed,
     PyqioError,
     SendFailed,
@@ -43,7 +45,7 @@ __all__ = [
     # every exception, all defined in pyqio.errors
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
     "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
-    "SocketClosedError", "SocketError",
+    "SocketClosedError", "SocketError", "NotRegistered", "ContextLost",
 ]
 __version__ = "0.1.0"
 

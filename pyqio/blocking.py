@@ -145,6 +145,26 @@ class Modem:
         return self._modem.ip
 
     @property
+    def registered(self) -> bool:
+        """True while registered to the network (home or roaming, ``+CEREG``)."""
+        return self._modem.registered
+
+    @property
+    def registration(self) -> Any:
+        """The last :class:`pyqio.events.Registration` (read answer or URC)."""
+        return self._modem.registration
+
+    def wait_registered(self, timeout: float | None = None) -> None:
+        """Block until registered; :class:`pyqio.errors.NotRegistered` after *timeout* s."""
+        self._run(self._modem.wait_registered(timeout))
+
+    @property
+    def adopted(self) -> list[Any]:
+        """Sockets taken over from an earlier host program (``stale_sockets="adopt"``)."""
+        kinds = {_am.Listener: Listener, _am.UdpService: UdpService}
+        return [kinds.get(type(s), Socket)(self._runner, s) for s in self._modem.adopted]
+
+    @property
     def aio(self) -> _am.Modem:
         """The underlying asyncio modem (use only from its loop: ``self.loop``)."""
         return self._modem
