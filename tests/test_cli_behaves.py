@@ -214,3 +214,21 @@ def test_demo_shows_long_payloads_as_one_short_line():
     assert max(len(line) for line in lines) < 200
     # the 768-byte binary echo is shown by its length and first bytes
     assert any("<512 bytes b'\\x00\\x01" in line for line in lines)
+
+
+def test_permission_denied_is_one_line_and_exit_1(capsys):
+    # as root no device refuses to open, so the handler is driven directly
+    from pyqio.cli import _report
+
+    exc = PermissionError(13, "Permission denied", "/dev/ttyUSB0")
+    assert _report("pyqio at", exc, 0) == 1
+    err = capsys.readouterr().err
+    assert err == "pyqio at: error: [Errno 13] Permission denied: '/dev/ttyUSB0'\n"
+
+
+def test_an_unexpected_error_says_so_in_one_line(capsys):
+    from pyqio.cli import _report
+
+    assert _report("pyqio demo", KeyError("x"), 0) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: KeyError" in err and "-v" in err

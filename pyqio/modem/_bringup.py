@@ -72,6 +72,7 @@ class NetworkMixin:
         self._registered = asyncio.Event()
         self._context_task: asyncio.Task[Any] | None = None
         self._lost_once = False  # a registration loss was seen since bring-up
+        self._reg_urcs = 0  # +CEREG URCs handled, to tell a read answer's age
 
     @property
     def registered(self) -> bool:
@@ -96,15 +97,23 @@ class NetworkMixin:
             # 0 (minimum) or 4 (radio off): nothing can register until it is on
             log.info("radio off (+CFUN: %d): switching it on with AT+CFUN=1", fun.fun)
             await self.request(C.Cfun(1), timeout=self.registration_timeout)
-        reg = _first(await self.request(C.CeregQuery()), E.Registration)
-        if reg is not None:
-            if reg.n == 0:  # no URCs: ask for them (with the cell, as n=2 gives it)
-                await self.request(C.Cereg(2))
-            if self.registration is None or not reg.registered:
-                self._set_registration(reg)  # a URC that came meanwhile is newer
+        reg = await self._read_registration()
+        if reg is not None and reg.n == 0:
+            # no URCs: ask for them (with the cell, as n=2 gives it), then read again,
+            # since a registration between the two commands would give no URC
+            await self.request(C.Cereg(2))
+            await self._read_registration()
         if self.registration_timeout is not None:
             await self.wait_registered(self.registration_timeout)
         await self._read_address()
+
+    async def _read_registration(self) -> Any:
+        """``AT+CEREG?``; its answer is taken unless a URC handled meanwhile is newer."""
+        urcs = self._reg_urcs
+        reg = _first(await self.request(C.CeregQuery()), E.Registration)
+        if reg is not None and urcs == self._reg_urcs:
+            self._set_registration(reg)
+        return reg
 
     async def _read_address(self) -> None:
         """``AT+CGPADDR``; until the context is active, whichever of ``+IP:`` or a
@@ -180,6 +189,7 @@ class NetworkMixin:
 
     def _on_registration(self, reg: Any) -> None:
         """A ``+CEREG`` URC: follow it, and tell ``on_registration``."""
+        self._reg_urcs += 1
         self._set_registration(reg)
         if self.on_registration is not None:
             try:

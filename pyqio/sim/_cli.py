@@ -2,8 +2,13 @@
 
 ``pyqio sim --pty`` prints the PTY's slave path, ``pyqio sim --listen HOST:PORT``
 the bound ``HOST:PORT`` (port 0 picks a free one), alone on the first line of
-standard output, then serves until stopped (Ctrl-C or SIGTERM). Every fault knob
-of :class:`pyqio.sim.SimConfig` is a flag (``--send-fail-rate 0.1 --seed 7``).
+standard output, then serves until stopped (SIGTERM: exit 0; Ctrl-C: exit 130).
+The module is already up when the host opens the port, as a real one that booted
+long before (registered, attached, its ``+IP:`` printed to nobody);
+``--boot-on-connect`` makes it boot then instead. ``--listen --shared`` keeps one
+module across connections, as ser2net in front of a real one. Every fault knob of
+:class:`pyqio.sim.SimConfig` is a flag (``--send-fail-rate 0.1 --seed 7``); a bad
+value is a usage error.
 Top-level imports stay light (see :mod:`pyqio.cli`).
 """
 from __future__ import annotations

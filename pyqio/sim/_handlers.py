@@ -27,6 +27,7 @@ class Handlers(ServiceCommands):
     """Command and socket handlers; see the module docstring."""
 
     # provided by Simulator
+    network_line: Callable[[bytes], bool]
     reply: Callable[..., None]
     write: Callable[[bytes], None]
     urc: Callable[..., None]
@@ -47,6 +48,8 @@ class Handlers(ServiceCommands):
         """Parse and carry out one command line (without its CR); ERROR if malformed."""
         from ..commands import parse
 
+        if self.network_line(line):  # the 3GPP commands (._network), read by their own grammar
+            return
         try:
             cmd = parse(line + b"\r", send_format="hex" if self.nvram["send_hex"] else "text")
         except ValueError:

@@ -152,8 +152,7 @@ class Simulator(Handlers, Network, asyncio.Protocol):
         if text:
             if self.echo:
                 self.write(text + b"\r")
-            if not self.network_line(text):
-                self.command_line(text)
+            self.command_line(text)
         return True
 
     def _feed_datamode(self) -> None:
