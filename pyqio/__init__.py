@@ -15,10 +15,12 @@ stays cheap to import.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 from . import events
 from ._result import ResultCode
+from ._version import __version__ as __version__
 
 # Imported eagerly, and after the submodule: ``pyqio.decode`` is both a module and
 # the contract function ``pyqio.decode(data)``. Importing the module sets the
@@ -32,7 +34,11 @@ __all__ = [
     "events", "ResultCode", "backend", "decode", "Decoder", "Session", "Modem",
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
 ]
-__version__ = "0.1.0"
+
+# A library configures no output of its own: without this, a warning logged before
+# the program sets up logging would reach stderr through logging's last resort.
+# The logger tree (pyqio.at, pyqio.modem, ...) is listed in docs/logging.md.
+logging.getLogger("pyqio").addHandler(logging.NullHandler())
 
 # public name -> module that defines it, imported on first access (PEP 562)
 _LAZY = {
