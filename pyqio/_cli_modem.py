@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 DEFAULT_DEVICE = "sim://"
 
@@ -52,7 +53,12 @@ def run_demo(args: argparse.Namespace) -> int:
     import asyncio
 
     from ._modem_demo import run_demo as demo
+    from .sim._deps import missing_sim_deps
 
+    missing = missing_sim_deps("pyqio demo")  # its DNS server, and the simulator
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     _logging(args)
     return asyncio.run(demo(args.device, verbose=not args.quiet))
 
