@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from doc_blocks import ALIASES, CHECKER, RUN, Block, blocks, console_steps, output_matches, with_checks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +104,21 @@ def test_the_site_builds_with_warnings_as_errors(tmp_path: Path) -> None:
     # the API reference is generated from the docstrings, not written by hand
     reference = (site / "reference" / "index.html").read_text()
     assert "Decoder" in reference and "recv_format" in reference
+
+
+def test_every_public_module_has_a_reference_page() -> None:
+    import pkgutil
+
+    import pyqio
+
+    public = [m.name for m in pkgutil.iter_modules(pyqio.__path__)
+              if not m.name.startswith("_") and m.name not in ("cli", "data")]
+    assert {"wire", "events", "commands", "session", "modem", "transports", "sim", "errors"} <= set(public)
+    nav = (ROOT / "mkdocs.yml").read_text()
+    for name in public:
+        page = ROOT / "docs" / "reference" / f"{name}.md"
+        assert page.exists() and f"::: pyqio.{name}" in page.read_text(), f"no reference page for pyqio.{name}"
+        assert f"reference/{name}.md" in nav
 
 
 def test_runner_catches_a_wrong_shown_value(tmp_path: Path) -> None:

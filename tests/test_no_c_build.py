@@ -83,7 +83,7 @@ def test_first_import_warns_once_with_the_reason_then_imports_and_commands_are_q
     try:
         silenced = _run(site, "import pyqio; print(pyqio.backend(), pyqio.__file__)", PYQIO_NO_C_WARNING="1")
         assert silenced.stderr == "" and silenced.stdout.startswith(f"python {site}")
-        first = _run(site, "import pyqio, pyqio.tokenizer; print(pyqio.backend())")
+        first = _run(site, "import pyqio, pyqio.wire.tokenizer; print(pyqio.backend())")
         assert first.stdout == "python\n"
         assert first.stderr.count("RuntimeWarning") == 1 and WARNING in first.stderr
         assert "PYQIO_NO_C_WARNING=1" in first.stderr
