@@ -41,10 +41,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import logging
+    import sys
 
     from ..cli import _async as _cli_async
     from ._config import SimConfig
+    from ._deps import missing_sim_deps
 
+    missing = missing_sim_deps("pyqio sim")
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     if args.verbose:
         logging.basicConfig(level=logging.INFO if args.verbose == 1 else logging.DEBUG,
                             format="%(asctime)s %(name)s %(levelname)s %(message)s")
