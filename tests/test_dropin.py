@@ -249,6 +249,22 @@ def test_asyncio_create_connection_mirrors_the_loop_method():
                 await m.create_connection(Echoed, host, port, ssl=True)
             with pytest.raises(InvalidArgument, match="source_address"):
                 await m.create_connection(Echoed, host, port, local_addr=("127.0.0.1", 9))
+            with pytest.raises(InvalidArgument, match="sock="):
+                await m.create_connection(Echoed, host, port, server_hostname="x")
+            with pytest.raises(TypeError, match="unexpected"):
+                await m.create_connection(Echoed, host, port, no_such_option=1)
+            # what asyncio's own callers pass for the host's connect is accepted
+            transport, protocol = await m.create_connection(
+                Echoed, host, port, family=0, proto=0, flags=0, local_addr=("", 0),
+                happy_eyeballs_delay=0.25, interleave=1, ssl_handshake_timeout=None)
+            transport.write(b"again")
+            for _ in range(200):
+                if protocol.data == b"again":
+                    break
+                await asyncio.sleep(0.01)
+            assert protocol.data == b"again"
+            transport.abort()
+            assert await asyncio.wait_for(protocol.lost, 10) is None
         server.close()
 
     asyncio.run(main())

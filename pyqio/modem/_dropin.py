@@ -26,6 +26,10 @@ log = logging.getLogger("pyqio.modem")
 #: ``socket.create_connection``'s "no timeout given" sentinel
 DEFAULT_TIMEOUT: Any = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
 _ANY_HOSTS = ("", "0.0.0.0", "::")
+#: loop.create_connection's keywords that tune the host's own connect and mean
+#: nothing when the module connects
+TUNING = frozenset({"happy_eyeballs_delay", "interleave", "all_errors",
+                    "ssl_handshake_timeout", "ssl_shutdown_timeout"})
 
 
 def connect_timeout(timeout: Any) -> float | None:

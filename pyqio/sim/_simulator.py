@@ -258,6 +258,8 @@ class Simulator(Handlers, Network, asyncio.Protocol):
 
     def _schedule(self, delay: float | None, action: Callable[[], None]) -> None:
         if delay is not None and self.loop is not None:
+            now = self.loop.time()  # forget timers that ran: a ticking fault adds one a second
+            self._timers = [t for t in self._timers if t.when() > now and not t.cancelled()]
             self._timers.append(self.loop.call_later(delay, action))
 
     def _attach_later(self) -> None:
