@@ -86,9 +86,9 @@ def test_bring_up_needs_no_ip_urc_and_any_command_goes_through(kind, echo):
 @pytest.mark.parametrize("kind", KINDS)
 def test_registration_lost_and_regained_under_an_open_socket(kind, echo):
     seen: list[E.Registration] = []
-    # registration drops 2.5 s after the simulator starts (or the host connects),
+    # registration drops 4 s after the simulator starts (or the host connects),
     # and comes back 0.5 s later
-    with sim_process(kind, "--detach-after", "2.5", "--reattach-after", "0.5") as url:
+    with sim_process(kind, "--detach-after", "4", "--reattach-after", "0.5") as url:
         with Modem(url, on_registration=seen.append) as m:
             sock = m.connect(*echo)
             assert echo_ok(sock)
