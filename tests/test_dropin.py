@@ -141,7 +141,7 @@ def test_timeout_bounds_the_whole_connect_against_a_slow_module(http_server):
         with pytest.raises(TimeoutError, match="took more than 0.5 s"):
             m.create_connection(http_server, timeout=0.5)
         elapsed = time.monotonic() - t0
-        assert 0.45 <= elapsed < 1.2, elapsed
+        assert 0.45 <= elapsed < 1.5, elapsed  # 0.5 s and a margin for a loaded machine
         # the half-open id is closed in the background; a patient connect works
         sock = m.create_connection(http_server, timeout=10)
         assert sock.gettimeout() == 10
