@@ -66,16 +66,15 @@ class SocketsMixin:
         self._sockets[sock.connect_id] = sock  # early data for it must find it
         try:
             resp = await self.request(C.QIOpen(0, sock.connect_id, *cmd_args), timeout=timeout)
-        except CommandTimeout:
-            # the module may still be opening it: close it so the id is really free
-            await self._release(sock)
-            raise
-        except asyncio.CancelledError:
-            # the same, in the background, so a caller's deadline (create_connection's
-            # timeout) is kept; the id stays taken until the close is done
+        except (CommandTimeout, asyncio.CancelledError) as exc:
+            # the module may still be opening it: close it so the id is really free.
+            # A task, so that a caller's deadline (create_connection's timeout)
+            # cancelling us cannot cut the close short: the id stays taken until done
             task = asyncio.get_running_loop().create_task(self._release(sock))
             self._cleanups.add(task)
             task.add_done_callback(self._cleanups.discard)
+            if isinstance(exc, CommandTimeout):
+                await asyncio.shield(task)  # the id is free when the timeout is raised
             raise
         except BaseException:
             self._sockets.pop(sock.connect_id, None)
