@@ -168,3 +168,21 @@ def test_context_back_with_the_same_address_keeps_the_sockets():
         server.close()
 
     run(main)
+
+
+def test_leaving_the_network_fails_the_sockets_even_without_closed_urcs():
+    async def main() -> None:
+        server, (host, port) = await servers.start_tcp_echo()
+        sim = FaultSim(SimConfig(echo=False))
+        m = await modem_on(sim)
+        sock = await m.connect(host, port)
+        sim.set_registration(3)  # registration denied; this module says nothing of sockets
+        with pytest.raises(ContextLost, match="left the network"):
+            await asyncio.wait_for(sock.recv(), 5)
+        with pytest.raises(ContextLost):
+            await sock.send(b"x")
+        await sock.close()
+        await m.close()
+        server.close()
+
+    run(main)

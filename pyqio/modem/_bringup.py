@@ -23,7 +23,10 @@ dozen round trips.
 Afterwards every ``+CEREG`` URC updates :attr:`registration` and is passed to
 ``on_registration``; :meth:`wait_registered` waits for registration.  Sockets
 whose context died (the module closed them while not registered, or the context
-came back with another address) fail with :class:`~pyqio.errors.ContextLost`.
+came back with another address, or the module left the network: ``+CEREG: 0``
+or 3) fail with :class:`~pyqio.errors.ContextLost`.  A loss while searching
+(2, 4, 80) leaves them be: the context may survive it, and the module says
+``closed`` for the sockets it did not.
 """
 from __future__ import annotations
 
@@ -41,6 +44,7 @@ log = logging.getLogger("pyqio.modem")
 
 STALE_POLICIES = ("close", "adopt")
 REGISTERED = (1, 5)  # <stat>: registered, home network / roaming
+DETACHED = (0, 3)  # <stat>: not registered and not searching / registration denied
 _CONNECTED, _REMOTE_CLOSING = 2, 4  # AT+QISTATE <socket_state> (note 2.3.3)
 
 
@@ -181,6 +185,12 @@ class NetworkMixin:
             self._registered.clear()
         if before and not self.registered:
             log.warning("network registration lost (+CEREG <stat> %d)", reg.stat)
+            if reg.stat in DETACHED:  # not searching, or denied: no context survives
+                for sock in list(self._sockets.values()):
+                    if not sock.closed and getattr(sock, "_error", None) is None:
+                        sock._fail(ContextLost(
+                            f"socket {sock.connect_id}: the module left the network "
+                            f"(+CEREG <stat> {reg.stat}); its PDP context is gone"))
         elif self.registered and not before and self._lost_once:
             log.info("network registration regained (+CEREG <stat> %d)", reg.stat)
             self._check_context(self.ip)
