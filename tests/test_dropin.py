@@ -245,18 +245,18 @@ def test_asyncio_create_connection_mirrors_the_loop_method():
             transport.close()
             assert await asyncio.wait_for(protocol.lost, 10) is None
             assert await m.state() == []
-            with pytest.raises(InvalidArgument, match="ssl"):
-                await m.create_connection(Echoed, host, port, ssl=True)
+            with pytest.raises(InvalidArgument, match="server_hostname"):
+                await m.create_connection(Echoed, host, port, server_hostname="x")
             with pytest.raises(InvalidArgument, match="source_address"):
                 await m.create_connection(Echoed, host, port, local_addr=("127.0.0.1", 9))
             with pytest.raises(InvalidArgument, match="sock="):
-                await m.create_connection(Echoed, host, port, server_hostname="x")
+                await m.create_connection(Echoed, host, port, sock=socket.socket())
             with pytest.raises(TypeError, match="unexpected"):
                 await m.create_connection(Echoed, host, port, no_such_option=1)
             # what asyncio's own callers pass for the host's connect is accepted
             transport, protocol = await m.create_connection(
                 Echoed, host, port, family=0, proto=0, flags=0, local_addr=("", 0),
-                happy_eyeballs_delay=0.25, interleave=1, ssl_handshake_timeout=None)
+                happy_eyeballs_delay=0.25, interleave=1)
             transport.write(b"again")
             for _ in range(200):
                 if protocol.data == b"again":
@@ -265,6 +265,62 @@ def test_asyncio_create_connection_mirrors_the_loop_method():
             assert protocol.data == b"again"
             transport.abort()
             assert await asyncio.wait_for(protocol.lost, 10) is None
+        server.close()
+
+    asyncio.run(main())
+
+
+def test_asyncio_create_connection_runs_tls_in_asyncios_own_transport():
+    """TLS to a local TLS echo server (a trustme CA) through the module: asyncio's TLS
+    transport over the bridged module socket, the server's name checked."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("echo.pyqio.test").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+
+    class Got(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.data = b""
+            self.more = asyncio.Event()
+
+        def data_received(self, data: bytes) -> None:
+            self.data += data
+            self.more.set()
+
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(echo, "127.0.0.1", 0, ssl=server_ctx)
+        host, port = server.sockets[0].getsockname()[:2]
+        async with AsyncModem("sim://") as m:
+            transport, protocol = await m.create_connection(
+                Got, host, port, ssl=client_ctx, server_hostname="echo.pyqio.test",
+                ssl_handshake_timeout=10, timeout=10)
+            assert transport.get_extra_info("ssl_object").version().startswith("TLS")
+            transport.write(b"secret \x00\x1a" * 100)
+            while len(protocol.data) < 900:
+                protocol.more.clear()
+                await asyncio.wait_for(protocol.more.wait(), 10)
+            assert protocol.data == b"secret \x00\x1a" * 100
+            transport.close()
+            # a wrong name is refused by the handshake, and its module socket freed
+            with pytest.raises(ssl.SSLCertVerificationError):
+                await m.create_connection(Got, host, port, ssl=client_ctx,
+                                          server_hostname="other.example")
+            for _ in range(500):
+                if await m.state() == []:
+                    break
+                await asyncio.sleep(0.01)
+            assert await m.state() == []
         server.close()
 
     asyncio.run(main())

@@ -28,8 +28,7 @@ DEFAULT_TIMEOUT: Any = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defin
 _ANY_HOSTS = ("", "0.0.0.0", "::")
 #: loop.create_connection's keywords that tune the host's own connect and mean
 #: nothing when the module connects
-TUNING = frozenset({"happy_eyeballs_delay", "interleave", "all_errors",
-                    "ssl_handshake_timeout", "ssl_shutdown_timeout"})
+TUNING = frozenset({"happy_eyeballs_delay", "interleave", "all_errors"})
 
 
 def connect_timeout(timeout: Any) -> float | None:
@@ -157,18 +156,28 @@ def apply_socket_options(sock: socket.socket, options: Iterable[Any] | None) -> 
 
 async def create_transport(modem: Any, protocol_factory: Callable[[], asyncio.BaseProtocol],
                            host: str, port: int, *, ssl: Any = None,
+                           server_hostname: str | None = None,
+                           ssl_handshake_timeout: float | None = None,
+                           ssl_shutdown_timeout: float | None = None,
                            local_addr: Any = None, timeout: float | None = None
                            ) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
-    """:meth:`asyncio.loop.create_connection` over a module TCP socket."""
+    """:meth:`asyncio.loop.create_connection` over a module TCP socket.
+
+    Plain TCP gets a :class:`~pyqio.modem._streams.SocketTransport` on the module
+    socket itself.  TLS (*ssl* a context or True) runs in asyncio's own TLS
+    transport: the module socket is bridged to one end of a loopback TCP pair
+    (as the blocking ``create_connection`` does) and ``loop.create_connection``
+    is given the other end with *ssl*, so every TLS option of the loop works."""
     from ._streams import SocketTransport
 
-    if ssl not in (None, False):
-        raise InvalidArgument("ssl: TLS over a module socket is not offered by "
-                              "create_connection; the module's own TCP/IP stack has no TLS "
-                              "in the TCP/IP note, so wrap the stream in the protocol")
     check_source_address(local_addr)
     host, port = check_address((host, port))
+    if ssl in (None, False) and server_hostname is not None:
+        raise InvalidArgument("server_hostname is only meaningful with ssl")
     sock = await open_bounded(modem, host, port, timeout)
+    if ssl not in (None, False):
+        return await _over_tls(modem, sock, protocol_factory, host, ssl, server_hostname,
+                               ssl_handshake_timeout, ssl_shutdown_timeout)
     try:
         protocol = protocol_factory()
         transport = SocketTransport(sock, protocol)
@@ -177,3 +186,32 @@ async def create_transport(modem: Any, protocol_factory: Callable[[], asyncio.Ba
         await sock.close()
         raise
     return transport, protocol
+
+
+async def _over_tls(modem: Any, sock: Any, protocol_factory: Callable[[], Any], host: str,
+                    ssl: Any, server_hostname: str | None, handshake: float | None,
+                    shutdown: float | None) -> tuple[Any, Any]:
+    from ..blocking import _bridge
+
+    loop = asyncio.get_running_loop()
+    try:
+        user, ours = local_pair()
+    except BaseException:
+        await sock.close()
+        raise
+    ours.setblocking(False)
+    bridge = loop.create_task(_bridge(sock, ours))
+    modem._cleanups.add(bridge)
+    bridge.add_done_callback(modem._cleanups.discard)
+    extra: dict[str, Any] = {}
+    if handshake is not None:
+        extra["ssl_handshake_timeout"] = handshake
+    if shutdown is not None and sys.version_info >= (3, 11):
+        extra["ssl_shutdown_timeout"] = shutdown
+    try:
+        return await loop.create_connection(
+            protocol_factory, sock=user, ssl=ssl,
+            server_hostname=host if server_hostname is None else server_hostname, **extra)
+    except BaseException:
+        user.close()  # the bridge sees EOF and closes the module socket
+        raise

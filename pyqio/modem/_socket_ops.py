@@ -122,6 +122,8 @@ class SocketsMixin:
                                 proto: int = 0, flags: int = 0, sock: Any = None,
                                 local_addr: tuple[str, int] | None = None,
                                 server_hostname: str | None = None,
+                                ssl_handshake_timeout: float | None = None,
+                                ssl_shutdown_timeout: float | None = None,
                                 timeout: float | None = None, **tuning: Any
                                 ) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
         """Like :meth:`asyncio.loop.create_connection`: ``(transport, protocol)`` over a
@@ -129,25 +131,27 @@ class SocketsMixin:
 
         The transport is an :class:`asyncio.Transport` (``write``, ``close``,
         ``abort``, ``pause_reading``/``resume_reading``, ``get_extra_info``:
-        ``"peername"`` and ``"pyqio_socket"``).  *timeout* bounds the whole open
-        (``AT+QIOPEN`` and its deferred result, note 2.3.1).  The loop method's other
-        parameters are accepted where they ask for nothing the module cannot do:
-        *family*, *proto*, *flags* and the connection-racing and TLS-timing ones
-        (``happy_eyeballs_delay``, ``interleave``, ``all_errors``,
-        ``ssl_handshake_timeout``, ``ssl_shutdown_timeout``) are ignored, since
-        the module resolves and connects by itself; *local_addr* may only be None
-        or ``("", 0)`` (the module binds its own); *ssl*, *server_hostname* and
-        an existing *sock* are refused with :class:`InvalidArgument`."""
+        ``"peername"`` and ``"pyqio_socket"``); with *ssl* (an
+        :class:`ssl.SSLContext` or True) asyncio's own TLS transport, with
+        *server_hostname* (default *host*) and the TLS timeouts as the loop takes
+        them.  *timeout* bounds the whole open (``AT+QIOPEN`` and its deferred
+        result, note 2.3.1).  The loop method's other parameters are accepted where
+        they ask for nothing the module cannot do: *family*, *proto*, *flags* and
+        the connection-racing ones (``happy_eyeballs_delay``, ``interleave``,
+        ``all_errors``) are ignored, since the module resolves and connects by
+        itself; *local_addr* may only be None or ``("", 0)`` (the module binds its
+        own); an existing *sock* is refused with :class:`InvalidArgument`."""
         from ._dropin import TUNING, create_transport
 
         unknown = sorted(set(tuning) - TUNING)
         if unknown:
             raise TypeError(f"create_connection() got unexpected keyword arguments {unknown}")
-        if sock is not None or server_hostname is not None:
-            raise InvalidArgument("sock= and server_hostname= have no meaning over a module "
-                                  "socket: give host and port")
-        return await create_transport(self, protocol_factory, host, port, ssl=ssl,
-                                      local_addr=local_addr, timeout=timeout)
+        if sock is not None:
+            raise InvalidArgument("sock= has no meaning over a module socket: give host and port")
+        return await create_transport(
+            self, protocol_factory, host, port, ssl=ssl, server_hostname=server_hostname,
+            ssl_handshake_timeout=ssl_handshake_timeout,
+            ssl_shutdown_timeout=ssl_shutdown_timeout, local_addr=local_addr, timeout=timeout)
 
     async def _send_data(self, sock: Any, data: bytes,
                          remote: tuple[str, int] | None = None) -> None:
