@@ -324,3 +324,31 @@ def test_asyncio_create_connection_runs_tls_in_asyncios_own_transport():
         server.close()
 
     asyncio.run(main())
+
+
+def test_urllib3_https_wraps_the_returned_socket_in_tls(remote_modem, monkeypatch, tmp_path):
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)  # the module resolves no names here
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = server_ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setattr(urllib3.util.connection, "create_connection",
+                            remote_modem.create_connection)
+        port = server.server_address[1]
+        with urllib3.PoolManager(ca_certs=str(ca_file)) as pool:
+            resp = pool.request("GET", f"https://127.0.0.1:{port}/")
+            assert resp.status == 200 and resp.data == BODY
+        del resp
+        gc.collect()
+        wait_no_sockets(remote_modem)
+    finally:
+        server.shutdown()
+        server.server_close()
