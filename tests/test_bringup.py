@@ -16,9 +16,37 @@ from pyqio import ContextLost, Modem, NotRegistered
 from pyqio import events as E
 from pyqio.cli import _demo_servers as servers
 from pyqio.errors import InvalidArgument
-from pyqio.sim import SimConfig
+from pyqio.sim import SimConfig, Simulator
+from pyqio.transports import open_pipe, register_scheme
 from tests.servers.simproc import sim_process
-from tests.test_faults import FaultSim, modem_on, read_exactly, run
+
+# ``heldsim://``: a Modem joined to a Simulator this test holds, to drive it by hand
+_HELD: list[Simulator] = []
+
+
+async def _open_held(url: str, protocol_factory, *, loop=None):
+    return await open_pipe(protocol_factory, _HELD.pop(0))
+
+
+register_scheme("heldsim", _open_held)
+
+
+async def modem_on(sim: Simulator, **kwargs) -> Modem:
+    _HELD[:] = [sim]
+    return await Modem.open("heldsim://", **kwargs)
+
+
+def run(body):
+    return asyncio.run(asyncio.wait_for(body(), 30))
+
+
+async def read_exactly(sock, n: int, timeout: float = 5.0) -> bytes:
+    got = b""
+    while len(got) < n:
+        chunk = await asyncio.wait_for(sock.recv(), timeout)
+        assert chunk, got
+        got += chunk
+    return got
 
 
 def at(device: str, *lines: str) -> None:
@@ -134,7 +162,7 @@ def test_radio_switched_off_by_the_user_fails_the_sockets_with_context_lost():
 def test_context_back_with_another_address_fails_the_old_sockets():
     async def main() -> None:
         server, (host, port) = await servers.start_tcp_echo()
-        sim = FaultSim(SimConfig(echo=False))
+        sim = Simulator(SimConfig(echo=False))
         m = await modem_on(sim)
         sock = await m.connect(host, port)
         # the network goes and comes back; the module keeps the socket open, but the
@@ -155,7 +183,7 @@ def test_context_back_with_another_address_fails_the_old_sockets():
 def test_context_back_with_the_same_address_keeps_the_sockets():
     async def main() -> None:
         server, (host, port) = await servers.start_tcp_echo()
-        sim = FaultSim(SimConfig(echo=False))
+        sim = Simulator(SimConfig(echo=False))
         m = await modem_on(sim)
         sock = await m.connect(host, port)
         sim.set_registration(4)  # unknown for a moment (a cell change), then home again
@@ -173,7 +201,7 @@ def test_context_back_with_the_same_address_keeps_the_sockets():
 def test_leaving_the_network_fails_the_sockets_even_without_closed_urcs():
     async def main() -> None:
         server, (host, port) = await servers.start_tcp_echo()
-        sim = FaultSim(SimConfig(echo=False))
+        sim = Simulator(SimConfig(echo=False))
         m = await modem_on(sim)
         sock = await m.connect(host, port)
         sim.set_registration(3)  # registration denied; this module says nothing of sockets
