@@ -142,7 +142,7 @@ class TestCommand(Command):
         _set(self, "name", self.name.upper())
 
     @property
-    def info_prefix(self) -> str:  # type: ignore[override]
+    def info_prefix(self) -> str:  # type: ignore[override]  # per instance: the tested name
         return "+" + self.name
 
     def _body(self) -> bytes:

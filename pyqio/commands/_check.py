@@ -92,7 +92,7 @@ def check_ip(name: str, value: object, max_len: int = 64) -> str:
     return text
 
 
-def check_nesting(names: tuple[str, ...], values: tuple) -> int:
+def check_nesting(names: tuple[str, ...], values: tuple[object, ...]) -> int:
     """Refuse an optional parameter given while one before it is omitted.
 
     The note nests optionals (``[,<a>[,<b>]]``, 2.1.1) and an omitted one keeps its
