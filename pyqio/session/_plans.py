@@ -15,6 +15,7 @@ on cannot end the next command before that one's own ``OK``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..wire._result import ResultCode, result_code
@@ -309,7 +310,7 @@ def _send_fixed(cmd: Any, payload: bytes | None) -> Plan:
     return SendPlan(data_mode=True, cancel=cancel)
 
 
-_BY_CLASS = {
+_BY_CLASS: dict[str, Callable[[Any, bytes | None], Plan]] = {
     "QIOpen": lambda c, p: OpenPlan(c.connect_id),
     "QIClose": lambda c, p: ClosePlan(),
     "QIStateAll": lambda c, p: StatePlan(full=True),
