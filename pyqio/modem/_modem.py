@@ -18,7 +18,7 @@ import asyncio
 import dataclasses
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import commands as C
 from ..errors import (
@@ -41,6 +41,9 @@ from ._socket import (
     UdpService,
 )
 from ._socket_ops import SocketsMixin
+
+if TYPE_CHECKING:  # annotations only: the session is imported when a link opens
+    from ..session import Response
 
 __all__ = [
     "CommandTimeout",
@@ -122,8 +125,8 @@ class Modem(SocketsMixin, OpsMixin):
         self._link: Link | None = None
         self._ip_event = asyncio.Event()
         self._closing = False
-        self._reconnect_task: asyncio.Task | None = None
-        self._reinit_task: asyncio.Task | None = None
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._reinit_task: asyncio.Task[None] | None = None
         self._up = asyncio.Event()
 
     # -- life cycle ----------------------------------------------------------
@@ -237,8 +240,8 @@ class Modem(SocketsMixin, OpsMixin):
             raise self._link.lost
 
     # -- requests --------------------------------------------------------------
-    async def request(self, cmd: Any, payload: bytes | None = None, *,
-                      timeout: float | None = None) -> Any:
+    async def request(self, cmd: C.Command, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Response:
         """Send one :mod:`pyqio.commands` command; the session's Response."""
         if self._link is None:
             raise LinkError("the modem is not open")

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import commands as C
 from ..errors import CommandError, InvalidArgument
 from ..wire import events as E
 from ..wire._result import ResultCode, result_code
+
+if TYPE_CHECKING:  # annotations only: the session is imported when a link opens
+    from ..session import Response
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +36,10 @@ def _fail(what: str, code: Any) -> CommandError:
     return CommandError(f"{what} failed: {text}", result=rc)
 
 
-def _of(resp: Any, kind: type) -> list:
+_Ev = TypeVar("_Ev", bound=E.Event)
+
+
+def _of(resp: Response, kind: type[_Ev]) -> list[_Ev]:
     found = [ev for ev in resp.events if isinstance(ev, kind)]
     if isinstance(resp.final, kind) and resp.final not in found:
         found.append(resp.final)
@@ -43,12 +49,12 @@ def _of(resp: Any, kind: type) -> list:
 class OpsMixin:
     """Ping, NTP, DNS, state, settings and raw commands (needs ``self.request``)."""
 
-    async def request(self, cmd: Any, payload: bytes | None = None, *,
-                      timeout: float | None = None) -> Any:  # pragma: no cover
+    async def request(self, cmd: C.Command, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Response:  # pragma: no cover
         raise NotImplementedError
 
-    async def command(self, cmd: Any | str | bytes, payload: bytes | None = None, *,
-                      timeout: float | None = None) -> Any:
+    async def command(self, cmd: C.Command | str | bytes, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Response:
         """Send any command: a :mod:`pyqio.commands` object or its line (``"AT+QISTATE?"``),
         parsed with :func:`pyqio.commands.parse`.  Returns the session's Response
         (``.final``, ``.events``); ``ERROR`` raises :class:`CommandError`."""
@@ -56,7 +62,7 @@ class OpsMixin:
             cmd = cmd.encode("latin-1")
         if isinstance(cmd, (bytes, bytearray)):
             line = bytes(cmd).rstrip(b"\r\n") + b"\r"
-            cmd = C.parse(line, send_format="hex" if self.send_hex else "text")  # type: ignore[attr-defined]
+            cmd = C.parse(line, send_format="hex" if self.send_hex else "text")
         return await self.request(cmd, payload, timeout=timeout)
 
     async def ping(self, host: str, *, timeout: int | None = None,

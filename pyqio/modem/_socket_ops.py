@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import commands as C
 from ..errors import (
@@ -27,14 +27,20 @@ from ._socket import (
     ModemSocket,
     UdpService,
     _check_address,
+    _SocketBase,
 )
 from ._streams import open_stream
+
+if TYPE_CHECKING:  # annotations only: the session is imported when a link opens
+    from ..session import Response
 
 log = logging.getLogger("pyqio.modem")
 
 CONNECT_IDS = range(5)  # <connectID> 0-4 (note 2.3.1)
 TEXT_CHUNK = 1024       # <send_length> maximum in text mode (note 2.3.4)
 HEX_CHUNK = 512         # ... and in hex mode
+
+_Sock = TypeVar("_Sock", bound=_SocketBase)
 
 
 def _describe(code: Any) -> str:
@@ -49,8 +55,8 @@ class SocketsMixin:
     send_hex: bool
     buffer_limit: int
 
-    async def request(self, cmd: Any, payload: bytes | None = None, *,
-                      timeout: float | None = None) -> Any:  # pragma: no cover
+    async def request(self, cmd: C.Command, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Response:  # pragma: no cover
         raise NotImplementedError
 
     def _free_id(self) -> int:
@@ -60,7 +66,8 @@ class SocketsMixin:
         raise SocketError("no free <connectID> (0-4) on the module",
                           result=ResultCode.SOCKET_IDENTITY_USED)
 
-    async def _open(self, sock: Any, cmd_args: tuple, timeout: float | None) -> Any:
+    async def _open(self, sock: _Sock, cmd_args: tuple[str, str, int, int, int],
+                    timeout: float | None) -> _Sock:
         self._sockets[sock.connect_id] = sock  # early data for it must find it
         try:
             resp = await self.request(C.QIOpen(0, sock.connect_id, *cmd_args), timeout=timeout)
