@@ -11,14 +11,12 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import commands as C
 from ..errors import CommandError, CommandTimeout, LinkError
+from ..session import Request, Response, Session
 from ..wire import events as E
-
-if TYPE_CHECKING:  # annotations only: the session is imported when a link opens
-    from ..session import Request, Response, Session
 
 log = logging.getLogger("pyqio.modem")
 at_log = logging.getLogger("pyqio.at")  # the AT transcript, at DEBUG

@@ -18,7 +18,7 @@ import asyncio
 import dataclasses
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import commands as C
 from ..errors import (
@@ -31,6 +31,7 @@ from ..errors import (
     SocketClosedError,
     SocketError,
 )
+from ..session import Response
 from ..wire import events as E
 from ._link import Link, Timeouts, Trace
 from ._ops import OpsMixin, PingResult
@@ -41,9 +42,6 @@ from ._socket import (
     UdpService,
 )
 from ._socket_ops import SocketsMixin
-
-if TYPE_CHECKING:  # annotations only: the session is imported when a link opens
-    from ..session import Response
 
 __all__ = [
     "CommandTimeout",

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from .. import commands as C
 from ..errors import CommandError, InvalidArgument
+from ..session import Response
 from ..wire import events as E
 from ..wire._result import ResultCode, result_code
-
-if TYPE_CHECKING:  # annotations only: the session is imported when a link opens
-    from ..session import Response
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from .. import commands as C
 from ..errors import (
@@ -20,6 +20,7 @@ from ..errors import (
     SocketClosedError,
     SocketError,
 )
+from ..session import Response
 from ..wire import events as E
 from ..wire._result import ResultCode, result_code
 from ._socket import (
@@ -30,9 +31,6 @@ from ._socket import (
     _SocketBase,
 )
 from ._streams import open_stream
-
-if TYPE_CHECKING:  # annotations only: the session is imported when a link opens
-    from ..session import Response
 
 log = logging.getLogger("pyqio.modem")
 
