@@ -20,15 +20,13 @@ import logging
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from . import modem as _am
+from .commands import Command
 from .errors import InvalidArgument
-
-if TYPE_CHECKING:  # annotations only
-    from .commands import Command
-    from .session import Response
-    from .wire.events import SocketStatus
+from .session import Response
+from .wire.events import SocketStatus
 
 __all__ = ["Listener", "Modem", "Socket", "UdpService"]
 
