@@ -15,7 +15,7 @@ of a shared machine falls on every path alike:
 Every path reads the stream in the same chunks (``--chunk``, 4096 bytes, a
 typical serial read). Times are medians over repeats after a warm-up pass.
 The payloads hold no CR, LF or ``"``, so that the naive parser (which would
-mis-split such payloads, DESIGN "hot path") decodes them right and the
+mis-split such payloads; docs/architecture.md, "Length framing") decodes them right and the
 comparison is fair.
 
 The generated streams and the naive parser live here (not in ``bench/``) so
