@@ -1,5 +1,5 @@
 /*
- * pyqio C tokenizer: see tokenizer.h and docs/TOKENS.md (the contract, rule by rule).
+ * pyqio C tokenizer: see tokenizer.h and csrc/TOKENS.md (the contract, rule by rule).
  *
  * The parser is one state machine over bytes. Every state decides from the byte
  * in hand (the one look-ahead, a '"' in an unframed quoted payload, is a state of

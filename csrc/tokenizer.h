@@ -1,7 +1,7 @@
 /*
  * pyqio C tokenizer: frames the output of a Quectel BC660K-GL AT port into
  * tokens (lines, the '>' prompt, +QIURC: "recv" URCs framed by their length
- * field, protocol errors), exactly as docs/TOKENS.md defines them.
+ * field, protocol errors), exactly as csrc/TOKENS.md defines them.
  *
  * picohttpparser style: one struct of state, every buffer owned by the caller
  * and handed over once, no allocation, no I/O. qio_feed() consumes input until

@@ -1,4 +1,4 @@
-"""The token stream of docs/TOKENS.md, on both backends, fed whole, byte by byte and cut.
+"""The token stream of csrc/TOKENS.md, on both backends, fed whole, byte by byte and cut.
 
 The module's bytes on one side, the tokens on the other. Every case goes through
 ``tokens_every_way`` (conftest), so each also checks chunk independence.

@@ -2,7 +2,7 @@
 
 - :mod:`pyqio.wire.tokenizer` picks the tokenizer backend: ``_ctokenizer`` (the
   cffi binding of the C core, ``csrc/tokenizer.c``) or ``_pytokenizer`` (its
-  pure-Python twin); both frame the stream as ``docs/TOKENS.md`` says;
+  pure-Python twin); both frame the stream as ``csrc/TOKENS.md`` says;
 - ``_decoder`` turns tokens into events (:class:`Decoder`, :func:`decode`);
 - :mod:`pyqio.wire.events` holds one frozen dataclass per response and URC kind;
 - ``_lines`` classifies one line into its event, reading the fields with

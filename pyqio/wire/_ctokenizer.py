@@ -1,4 +1,4 @@
-"""The C tokenizer behind the Python API of ``docs/TOKENS.md``.
+"""The C tokenizer behind the Python API of ``csrc/TOKENS.md``.
 
 ``csrc/tokenizer.c`` does the work; this wrapper owns its buffers (allocated
 once, from ``max_line``), makes one C call per ``feed()`` in the common case
@@ -94,7 +94,7 @@ def set_simd(level: int) -> int:
 
 
 class Tokenizer:
-    """Streaming tokenizer of the module's output (C backend); see ``docs/TOKENS.md``."""
+    """Streaming tokenizer of the module's output (C backend); see ``csrc/TOKENS.md``."""
 
     REASONS = _REASONS      # error reasons by qio_token.reason (feed_with)
 

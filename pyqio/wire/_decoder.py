@@ -1,7 +1,7 @@
 """Decode the module's output into typed events: :class:`Decoder` and :func:`decode`.
 
 Sans-I/O (as h11): feed bytes in, get :mod:`pyqio.events` out. The tokenizer
-(C core or its Python twin, ``docs/TOKENS.md``) frames the stream; this module
+(C core or its Python twin, ``csrc/TOKENS.md``) frames the stream; this module
 turns each token into an event: ``+QIURC: "recv"`` URCs into :class:`Recv`,
 the ``>`` prompt into :class:`Prompt`, framing faults into
 :class:`ProtocolError`, and every other line through the line classifier

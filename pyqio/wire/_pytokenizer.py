@@ -1,6 +1,6 @@
 """The pure-Python tokenizer: the twin of ``csrc/tokenizer.c`` and the fallback backend.
 
-It implements ``docs/TOKENS.md`` byte for byte: lines, the ``>`` prompt, and
+It implements ``csrc/TOKENS.md`` byte for byte: lines, the ``>`` prompt, and
 ``+QIURC: "recv"`` URCs framed by their length field (note 2.4.2), with the same
 tokens however the input is cut into :meth:`Tokenizer.feed` calls.
 

@@ -1,6 +1,6 @@
 """Pick the tokenizer backend: the C core when it is built, else the Python twin.
 
-Both backends implement ``docs/TOKENS.md`` byte for byte, so the choice changes
+Both backends implement ``csrc/TOKENS.md`` byte for byte, so the choice changes
 speed only. As msgpack does, the environment can force one:
 
 - ``PYQIO_BACKEND=python`` always uses the pure-Python twin;

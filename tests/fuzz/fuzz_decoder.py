@@ -3,9 +3,9 @@
 Invariant, for every input, under the settings its first bytes pick:
 
 1. ``Decoder.feed()``/``finish()`` never raise: bad bytes from the module are
-   ``ProtocolError`` events, never exceptions (docs/architecture.md, "Errors are events");
+   ``ProtocolError`` events, never exceptions (DESIGN.md, "Errors as events");
 2. feeding the body whole or cut into the chunks the input picks gives the same
-   events (chunk independence, docs/TOKENS.md);
+   events (chunk independence, csrc/TOKENS.md);
 3. the C tokenizer and its pure-Python twin give the same tokens, also when the
    settings (hex, show_ra, udp_service) change between chunks, as ``AT+QICFG`` does;
 4. memory stays bounded: the twin never holds more than ``max_line`` bytes of
