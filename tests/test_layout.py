@@ -131,7 +131,8 @@ def test_sim_urls_open_through_the_modem_which_loads_the_simulator() -> None:
 # sides of one link: they meet only through a transport, and the modem loads the
 # simulator by name, at run time, for a sim:// URL).
 LAYER = {
-    "errors": 0, "_tokenizer_c": 0, "_events_c": 0,  # the built C parts import nothing
+    "errors": 0, "protocol": 0, "_version": 0,  # the protocol's numbers, stated once
+    "_tokenizer_c": 0, "_events_c": 0,  # the built C parts import nothing
     "wire": 1, "transports": 1, "data": 1,
     "commands": 2, "events": 2,
     "session": 3,

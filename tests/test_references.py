@@ -31,13 +31,29 @@ def _text_files() -> list[pathlib.Path]:
     return files
 
 
+def _generated_pages() -> dict[str, str]:
+    """The pages the docs site generates (``GENERATED`` of tools/mkdocs_hooks.py):
+    name on the site -> the file it is made from."""
+    hooks = ROOT / "tools" / "mkdocs_hooks.py"
+    if not hooks.exists():
+        return {}
+    for node in ast.walk(ast.parse(hooks.read_text())):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "GENERATED" for t in node.targets):
+            assert isinstance(node.value, ast.Dict)
+            return {k.value: ast.unparse(v) for k, v in zip(node.value.keys, node.value.values, strict=True)
+                    if isinstance(k, ast.Constant)}
+    return {}
+
+
 def _markdown_names() -> set[str]:
-    return {p.name for p in ROOT.rglob("*.md") if ".git" not in p.parts}
+    return {p.name for p in ROOT.rglob("*.md") if ".git" not in p.parts} | set(_generated_pages())
 
 
 def _resolves(name: str, where: pathlib.Path, known: set[str]) -> bool:
     if "/" not in name:
         return name in known  # a bare name: some file of the tree has it
+    if name.startswith("docs/") and name.removeprefix("docs/") in _generated_pages():
+        return True  # a page the docs site generates
     return (ROOT / name).exists() or (where.parent / name).exists()
 
 
@@ -65,14 +81,22 @@ def test_the_check_sees_a_name_of_a_file_the_project_does_not_contain(tmp_path: 
     assert len(got) == 1 and got[0].endswith(f": {missing}"), got
 
 
-@pytest.mark.parametrize("doc", ["README.md", "docs/architecture.md", "docs/TOKENS.md",
-                                 "bench/README.md"])
+DOCS = ["README.md", "csrc/TOKENS.md", "bench/README.md",
+        *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md"))]
+
+
+@pytest.mark.parametrize("doc", DOCS)
 def test_relative_links_of_the_documentation_resolve(doc: str) -> None:
     path = ROOT / doc
+    generated = set(_generated_pages()) if path.parent == ROOT / "docs" else set()
     for target in LINK.findall(path.read_text()):
-        if "://" in target or target.startswith("mailto:"):
+        if "://" in target or target.startswith("mailto:") or target in generated:
             continue
         assert (path.parent / target).exists(), f"{doc}: link to {target}"
+
+
+def test_the_generated_token_page_is_made_from_the_contract_beside_the_c() -> None:
+    assert "csrc" in _generated_pages().get("tokens.md", "") and (ROOT / "csrc" / "TOKENS.md").exists()
 
 
 def _test_names(path: pathlib.Path) -> set[str]:
