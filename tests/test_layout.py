@@ -135,10 +135,10 @@ LAYER = {
     "_tokenizer_c": 0, "_events_c": 0,  # the built C parts import nothing
     "wire": 1, "transports": 1, "data": 1,
     "commands": 2, "events": 2,
-    "session": 3,
+    "session": 3, "capture": 3,  # capture: the capture format, reading and replay
     "modem": 4, "sim": 4,
     "blocking": 5,
-    "cli": 6, "__main__": 7,
+    "cli": 6, "testing": 6, "__main__": 7,  # testing: the users' pytest plugin and strategies
 }
 
 
