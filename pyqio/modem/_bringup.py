@@ -49,7 +49,7 @@ _CONNECTED, _REMOTE_CLOSING = 2, 4  # AT+QISTATE <socket_state> (note 2.3.3)
 
 
 def check_stale_policy(value: Any) -> str:
-    if value not in STALE_POLICIES:
+    if not isinstance(value, str) or value not in STALE_POLICIES:
         raise InvalidArgument(f"stale_sockets must be one of {STALE_POLICIES}, got {value!r}")
     return value
 
