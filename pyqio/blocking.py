@@ -27,6 +27,7 @@ from .commands import Command
 from .modem._dropin import (
     DEFAULT_TIMEOUT,
     apply_socket_options,
+    bridge,
     check_address,
     check_source_address,
     connect_timeout,
@@ -259,7 +260,7 @@ class Modem:
             self._run(msock.close())
             raise
         ours.setblocking(False)
-        fut = asyncio.run_coroutine_threadsafe(_bridge(msock, ours), self._runner.loop)
+        fut = asyncio.run_coroutine_threadsafe(bridge(msock, ours), self._runner.loop)
         self._bridges.add(fut)
         fut.add_done_callback(self._bridges.discard)
         user.settimeout(bound)
@@ -293,41 +294,3 @@ class Modem:
 
     def set_show_ra(self, enabled: bool) -> None:
         self._run(self._modem.set_show_ra(enabled))
-
-
-async def _bridge(msock: _am.ModemSocket, ours: socket.socket) -> None:
-    """Copy bytes both ways between the socketpair end *ours* and module socket *msock*."""
-    loop = asyncio.get_running_loop()
-
-    async def up() -> None:  # user -> module; EOF from the user closes the module socket
-        while True:
-            data = await loop.sock_recv(ours, 65536)
-            if not data:
-                return
-            await msock.send(data)
-
-    async def down() -> None:  # module -> user; the peer's close becomes EOF for the user
-        async for chunk in msock:
-            await loop.sock_sendall(ours, chunk)
-        ours.shutdown(socket.SHUT_WR)
-
-    up_t, down_t = loop.create_task(up()), loop.create_task(down())
-    tasks, pending = [up_t, down_t], {up_t, down_t}
-    try:
-        # the user closing (up ends) or any failure finishes the bridge; the peer
-        # closing in order (down ends) leaves up running so the user reads EOF, then closes
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            failed = [t for t in done if t.exception() is not None]
-            for t in failed:
-                log.debug("bridge of socket %d: %r", msock.connect_id, t.exception())
-            if up_t in done or failed:
-                break
-    finally:
-        for t in tasks:
-            t.cancel()
-        ours.close()
-        try:
-            await msock.close()
-        except Exception as exc:
-            log.debug("closing socket %d: %s", msock.connect_id, exc)

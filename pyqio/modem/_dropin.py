@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import CommandTimeout, InvalidArgument
+from ._socket import ModemSocket
 
 log = logging.getLogger("pyqio.modem")
 
@@ -191,8 +192,6 @@ async def create_transport(modem: Any, protocol_factory: Callable[[], asyncio.Ba
 async def _over_tls(modem: Any, sock: Any, protocol_factory: Callable[[], Any], host: str,
                     ssl: Any, server_hostname: str | None, handshake: float | None,
                     shutdown: float | None) -> tuple[Any, Any]:
-    from ..blocking import _bridge
-
     loop = asyncio.get_running_loop()
     try:
         user, ours = local_pair()
@@ -200,9 +199,9 @@ async def _over_tls(modem: Any, sock: Any, protocol_factory: Callable[[], Any], 
         await sock.close()
         raise
     ours.setblocking(False)
-    bridge = loop.create_task(_bridge(sock, ours))
-    modem._cleanups.add(bridge)
-    bridge.add_done_callback(modem._cleanups.discard)
+    task = loop.create_task(bridge(sock, ours))
+    modem._cleanups.add(task)
+    task.add_done_callback(modem._cleanups.discard)
     extra: dict[str, Any] = {}
     if handshake is not None:
         extra["ssl_handshake_timeout"] = handshake
@@ -215,3 +214,42 @@ async def _over_tls(modem: Any, sock: Any, protocol_factory: Callable[[], Any], 
     except BaseException:
         user.close()  # the bridge sees EOF and closes the module socket
         raise
+
+
+async def bridge(msock: ModemSocket, ours: socket.socket) -> None:
+    """Copy bytes both ways between the local end *ours* (of :func:`local_pair`) and
+    the module socket *msock* until either side is done; then close both."""
+    loop = asyncio.get_running_loop()
+
+    async def up() -> None:  # user -> module; EOF from the user closes the module socket
+        while True:
+            data = await loop.sock_recv(ours, 65536)
+            if not data:
+                return
+            await msock.send(data)
+
+    async def down() -> None:  # module -> user; the peer's close becomes EOF for the user
+        async for chunk in msock:
+            await loop.sock_sendall(ours, chunk)
+        ours.shutdown(socket.SHUT_WR)
+
+    up_t, down_t = loop.create_task(up()), loop.create_task(down())
+    tasks, pending = [up_t, down_t], {up_t, down_t}
+    try:
+        # the user closing (up ends) or any failure finishes the bridge; the peer
+        # closing in order (down ends) leaves up running so the user reads EOF, then closes
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            failed = [t for t in done if t.exception() is not None]
+            for t in failed:
+                log.debug("bridge of socket %d: %r", msock.connect_id, t.exception())
+            if up_t in done or failed:
+                break
+    finally:
+        for t in tasks:
+            t.cancel()
+        ours.close()
+        try:
+            await msock.close()
+        except Exception as exc:
+            log.debug("closing socket %d: %s", msock.connect_id, exc)

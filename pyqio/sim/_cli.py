@@ -43,7 +43,6 @@ def run(args: argparse.Namespace) -> int:
     import logging
     import sys
 
-    from ..cli import _async as _cli_async
     from ._config import SimConfig
     from ._deps import missing_sim_deps
 
@@ -60,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
         args.listen = _split_host_port(args.listen)
     if args.shared and args.pty:  # a PTY keeps its one module across opens anyway
         raise InvalidArgument("--shared goes with --listen (a --pty module is shared already)")
-    return _cli_async.run(_serve(args, config))
+    import asyncio
+
+    return asyncio.run(_serve(args, config))
 
 
 def _split_host_port(text: str) -> tuple[str, int]:
@@ -77,14 +78,16 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
     from ..transports import serve_pty, serve_tcp
     from ._simulator import Simulator
 
-    stop = asyncio.get_running_loop().create_future()
+    stop: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
-    def on_signal() -> None:
+    def on_signal(status: int) -> None:
         if not stop.done():
-            stop.set_result(0)
+            stop.set_result(status)
 
-    # SIGTERM ends the service in order (exit 0); Ctrl-C is cli._async's (exit 130)
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, on_signal)
+    # SIGTERM ends the service in order (exit 0); Ctrl-C too, with 130 (128 + SIGINT)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, on_signal, 0)
+    loop.add_signal_handler(signal.SIGINT, on_signal, 130)
 
     def factory() -> Any:
         return Simulator(config)
@@ -94,7 +97,7 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
         transport, path = await serve_pty(factory)
         try:
             print(path, flush=True)
-            await stop
+            status = await stop
         finally:
             transport.close()
     else:
@@ -104,10 +107,10 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
             bound = server.sockets[0].getsockname()
             shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
             print(f"{shown}:{bound[1]}", flush=True)
-            await stop
+            status = await stop
         finally:
             server.close()
-    return 0
+    return status
 
 
 class _SharedPort:
