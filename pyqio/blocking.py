@@ -36,7 +36,7 @@ from .modem._dropin import (
     open_bounded,
 )
 from .session import Response
-from .wire.events import SocketStatus
+from .wire.events import Registration, SocketStatus
 
 __all__ = ["Listener", "Modem", "Socket", "UdpService"]
 
@@ -160,7 +160,7 @@ class Modem:
         return self._modem.registered
 
     @property
-    def registration(self) -> Any:
+    def registration(self) -> Registration | None:
         """The last :class:`pyqio.events.Registration` (read answer or URC)."""
         return self._modem.registration
 

@@ -64,14 +64,14 @@ class NetworkMixin:
     _ip_event: asyncio.Event
     registration_timeout: float | None
     stale_sockets: str
-    on_registration: Callable[[Any], Any] | None
+    on_registration: Callable[[E.Registration], Any] | None
 
     async def request(self, cmd: Any, payload: bytes | None = None, *,
                       timeout: float | None = None) -> Any:  # pragma: no cover
         raise NotImplementedError
 
     def _init_network(self) -> None:
-        self.registration: Any = None  # the last Registration (read answer or URC)
+        self.registration: E.Registration | None = None  # the last read answer or URC
         self.adopted: list[Any] = []  # sockets taken over from an earlier host program
         self._registered = asyncio.Event()
         self._context_task: asyncio.Task[Any] | None = None
@@ -176,7 +176,7 @@ class NetworkMixin:
         return sock
 
     # -- registration after bring-up ------------------------------------------------
-    def _set_registration(self, reg: Any) -> None:
+    def _set_registration(self, reg: E.Registration) -> None:
         before = self.registered
         self.registration = reg
         if reg.stat in REGISTERED:
@@ -197,7 +197,7 @@ class NetworkMixin:
         if before and not self.registered:
             self._lost_once = True
 
-    def _on_registration(self, reg: Any) -> None:
+    def _on_registration(self, reg: E.Registration) -> None:
         """A ``+CEREG`` URC: follow it, and tell ``on_registration``."""
         self._reg_urcs += 1
         self._set_registration(reg)

@@ -110,7 +110,7 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
                  sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
                  trace: Trace | None = None, registration_timeout: float | None = 60.0,
                  stale_sockets: str = "close",
-                 on_registration: Callable[[Any], Any] | None = None) -> None:
+                 on_registration: Callable[[E.Registration], Any] | None = None) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
         if sync_attempts < 1:
