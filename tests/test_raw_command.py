@@ -128,3 +128,17 @@ def test_raw_commands_queue_behind_each_other_in_order():
     assert out[0].request is a and s.data_to_send() == b"ATZ\r"
     out = answer(s, b"\r\nOK\r\n")
     assert out[0].request is b and out[0].info == ()
+
+
+def test_blocking_modem_command_takes_lines_and_refuses_injection():
+    from pyqio.blocking import Modem
+    from pyqio.errors import CommandError
+
+    with Modem("sim://") as m:
+        ati = m.command("ATI")  # a known command given as a line: its builder, its bare lines
+        with pytest.raises(InvalidArgument, match="line end"):
+            m.command("ATI\rAT+QICLOSE=0")
+        with pytest.raises(CommandError, match="AT\\+QNOSUCH=1: ERROR"):
+            m.command("AT+QNOSUCH=1")  # sent as Raw; the simulated module refuses it
+    assert isinstance(ati.request.command, C.Identify)
+    assert ati.info and all(isinstance(ev, Text) for ev in ati.info)
