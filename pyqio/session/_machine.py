@@ -38,6 +38,7 @@ from ..commands import (
     QIOpen,
 )
 from ..errors import InvalidArgument
+from ..wire._events_3gpp import Registration
 from ..wire.events import (
     Closed,
     CloseOk,
@@ -53,7 +54,6 @@ from ..wire.events import (
     Prompt,
     ProtocolError,
     Recv,
-    Registration,
     ShowRA,
     SocketStatus,
     Text,

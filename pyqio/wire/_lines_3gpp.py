@@ -11,12 +11,10 @@ from collections.abc import Callable
 
 from ..errors import FieldShapeError as Shape
 from . import _fields as F
-from ._events_3gpp import clock_time
-from .events import (
+from ._events_3gpp import (
     AttachState,
     Clock,
     EdrxSetting,
-    Event,
     Functionality,
     PdpAddress,
     PdpContext,
@@ -24,7 +22,9 @@ from .events import (
     Registration,
     SerialNumber,
     SignalQuality,
+    clock_time,
 )
+from .events import Event
 
 __all__ = ["HANDLERS"]
 
