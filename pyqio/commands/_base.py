@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import InvalidArgument
-from ..protocol import CONNECT_IDS, CONTEXT_IDS, MAX_HOST, SERVICE_TYPES
+from ..protocol import CONNECT_IDS, CONTEXT_IDS, MAX_HOST, PORTS, SERVICE_TYPES
 from ._check import show
 from ._spec import Spec, choice, command, flag, integer, names_with_test, text
 
@@ -180,13 +180,13 @@ class TestCommand(Command):
 
 def _remote_port_range(cmd: Any) -> tuple[range, str]:
     # a TCP LISTENER's remote port is unused: example 4.3.1 opens one with 0
-    lo = 0 if cmd.service_type == "TCP LISTENER" else 1
-    return range(lo, 65536), f"{lo}–65535"
+    lo = 0 if cmd.service_type == "TCP LISTENER" else PORTS[0]
+    return range(lo, PORTS[-1] + 1), f"{lo}–{PORTS[-1]}"
 
 
 def _local_port_range(cmd: Any) -> tuple[range, str]:
-    lo = 1 if cmd.service_type in ("TCP LISTENER", "UDP SERVICE") else 0
-    return range(lo, 65536), f"{lo}–65535"
+    lo = PORTS[0] if cmd.service_type in ("TCP LISTENER", "UDP SERVICE") else 0
+    return range(lo, PORTS[-1] + 1), f"{lo}–{PORTS[-1]}"
 
 
 @command("QIOPEN", plan="open", framing=True)
@@ -210,7 +210,7 @@ class QIOpen(Command):
     def _check(self) -> None:
         if self.service_type in ("TCP LISTENER", "UDP SERVICE") and self.local_port is None:
             raise InvalidArgument(f"local_port=None: a {self.service_type} needs a local_port "
-                                  "(allowed: 1–65535)")
+                                  f"(allowed: {_span(PORTS)})")
 
 
 @command("QICLOSE", plan="close", framing=True)
@@ -227,8 +227,12 @@ class QIStateAll(Command):
 
 def _state_id_range(cmd: Any) -> tuple[range, str]:
     if cmd.query_type == 0:
-        return CONTEXT_IDS, "0–10 (a contextID, query_type=0)"
-    return CONNECT_IDS, "0–4 (a connectID, query_type=1)"
+        return CONTEXT_IDS, f"{_span(CONTEXT_IDS)} (a contextID, query_type=0)"
+    return CONNECT_IDS, f"{_span(CONNECT_IDS)} (a connectID, query_type=1)"
+
+
+def _span(ids: range) -> str:
+    return f"{ids[0]}–{ids[-1]}"
 
 
 @command("QISTATE", plan="state", framing=True)
