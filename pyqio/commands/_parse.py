@@ -194,9 +194,12 @@ def _basic(upper: str) -> Command | None:
     if cls is None:
         return None
     from_basic = getattr(cls, "from_basic", None)
+    cmd: Command | None
     if from_basic is not None:
-        return from_basic(upper[1:])  # type: ignore[no-any-return]
-    return cls() if upper[1:] == "" else None  # type: ignore[no-any-return]
+        cmd = from_basic(upper[1:])
+    else:
+        cmd = cls() if upper[1:] == "" else None
+    return cmd
 
 
 def _dispatch(line: str, rest: str, hex: bool) -> Command:
@@ -216,10 +219,10 @@ def _dispatch(line: str, rest: str, hex: bool) -> Command:
     forms = {c.spec.form for c in classes}
     if suffix == "=?":
         return TestCommand(name)
-    if suffix == "?" and "read" in forms:
-        return next(c for c in classes if c.spec.form == "read")()
-    if suffix == "" and "exec" in forms:
-        return next(c for c in classes if c.spec.form == "exec")()
+    if suffix in ("?", "") and {"?": "read", "": "exec"}[suffix] in forms:
+        form = {"?": "read", "": "exec"}[suffix]
+        made: Command = next(c for c in classes if c.spec.form == form)()
+        return made
     writers = [c for c in classes if c.spec.form == "write"
                or (c.spec.form == "exec" and c.spec.params)]
     if suffix.startswith("=") and writers:
