@@ -85,17 +85,18 @@ class Command:
     def _body(self) -> bytes:
         """The line from the declaration: name, form, selector, then each parameter."""
         spec = self.spec
-        head = b"AT+" + spec.name.encode()
         if spec.form == "read":
-            return head + b"?"
-        values: list[tuple[Any, Any]] = [(p, getattr(self, f)) for f, p in spec.params]
-        while values and values[-1][1] is None:
+            return spec.head + b"?"
+        values = [getattr(self, f) for f in spec.fields]
+        while values and values[-1] is None:
             values.pop()
         parts = [] if spec.selector is None else [_q(spec.selector)]
-        parts += [_write(p, v) for p, v in values]
+        for value, quoted in zip(values, spec.quoted, strict=False):  # trailing Nones dropped
+            # None: a gap (gaps=True), an empty field; bools (the 0/1 flags) print as 0 or 1
+            parts.append(b"" if value is None else _q(value) if quoted else b"%d" % value)
         if spec.form == "exec" and not parts:
-            return head
-        return head + b"=" + b",".join(parts)
+            return spec.head
+        return spec.head + b"=" + b",".join(parts)
 
     def __str__(self) -> str:
         return self._body().decode("latin-1").encode("ascii", "backslashreplace").decode()
@@ -103,14 +104,6 @@ class Command:
 
 def _q(text: str) -> bytes:
     return b'"' + text.encode("ascii") + b'"'
-
-
-def _write(param: Any, value: Any) -> bytes:
-    if value is None:
-        return b""  # a gap (gaps=True): an empty field
-    if param.quoted:
-        return _q(value)
-    return str(int(value)).encode()  # bools (the 0/1 flags) print as 0 or 1
 
 
 def _join(*parts: bytes | int) -> bytes:
