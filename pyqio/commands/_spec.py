@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ..errors import InvalidArgument
 from ..wire._timers3gpp import check_bits
@@ -99,6 +99,36 @@ _BASIC: dict[str, Any] = {}
 def by_name(name: str) -> list[Any]:
     """The registered classes of extended command *name* (``"QISEND"``), in declaration order."""
     return _REGISTRY.get(name, [])
+
+
+class Forms(NamedTuple):
+    """The classes of one command name by form, as :func:`pyqio.commands.parse` needs them."""
+
+    read: Any  # the class of AT+<NAME>?, or None
+    exec: Any  # the class of AT+<NAME>, or None
+    writers: tuple[Any, ...]  # the classes AT+<NAME>=<params> may be
+
+
+_FORMS: dict[str, Forms] = {}
+
+
+def forms(name: str) -> Forms | None:
+    """The :class:`Forms` of extended command *name*; None when no command has that name."""
+    found = _FORMS.get(name)
+    if found is None and name in _REGISTRY:
+        classes = _REGISTRY[name]
+        found = _FORMS[name] = Forms(
+            next((c for c in classes if c.spec.form == "read"), None),
+            next((c for c in classes if c.spec.form == "exec"), None),
+            tuple(c for c in classes if c.spec.form == "write"
+                  or (c.spec.form == "exec" and c.spec.params)))
+    return found
+
+
+def unregister(name: str) -> None:
+    """Forget every command of *name* (a test's own declarations)."""
+    _REGISTRY.pop(name, None)
+    _FORMS.pop(name, None)
 
 
 def basic(letter: str) -> Any:
@@ -206,5 +236,6 @@ def command(name: str, form: str = "write", *, selector: str | None = None, gaps
             _BASIC[name] = made
         else:
             _REGISTRY.setdefault(name, []).append(made)
+            _FORMS.pop(name, None)
         return made  # type: ignore[no-any-return]
     return wrap
