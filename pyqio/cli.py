@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "forward": ("pyqio._cli_modem", "forward a local port through a module socket"),
     "at": ("pyqio._cli_modem", "raw AT passthrough with decoded events"),
     "bench": ("pyqio._cli_bench", "print the benchmark table"),
+    "fuzz": ("pyqio._cli_fuzz", "fuzz a handler of module events; save what fails as a capture"),
 }
 
 

@@ -34,3 +34,27 @@ class LinkError(PyqioError, ConnectionError):
 
 class BackendUnavailable(ImportError, PyqioError):
     """``PYQIO_BACKEND=c`` was asked for but the C tokenizer is not built."""
+
+
+class CaptureError(ValueError, PyqioError):
+    """A capture file is not one, or is damaged before its last record.
+
+    ``offset`` is the byte offset in the file where reading stopped (None when
+    the problem is not at one place). A torn *last* record (a crash mid-write)
+    is not an error: readers drop it and count the bytes.
+    """
+
+    def __init__(self, message: str, *, offset: int | None = None):
+        super().__init__(message)
+        self.offset = offset
+
+
+class ReplayDivergence(AssertionError, PyqioError):
+    """The host sent something else than the recording (``Replay(strict=True)``).
+
+    ``divergences`` lists every :class:`pyqio.capture.Divergence` seen so far.
+    """
+
+    def __init__(self, message: str, divergences: list | None = None):
+        super().__init__(message)
+        self.divergences = list(divergences or ())

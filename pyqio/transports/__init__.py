@@ -89,8 +89,14 @@ async def open_sim(url: str, protocol_factory: Callable[[], Any], *,
 
 
 async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
-                         loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
+                         loop: asyncio.AbstractEventLoop | None = None,
+                         record: Any = None) -> tuple[Any, Any]:
     """Open the link ``url`` names; return ``(transport, protocol)``.
+
+    ``record`` (a path or a :class:`pyqio.capture.CaptureWriter`) records the
+    conversation: the transport returned is then a
+    :class:`pyqio.capture.RecordingTransport`, and a writer made from a path
+    is closed when the link is lost.
 
     Returns once ``protocol.connection_made`` has run. Raises
     :class:`~pyqio.errors.InvalidArgument` for a malformed URL or setting,
@@ -102,7 +108,23 @@ async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
                               "/dev/ttyUSB0, socket://HOST:PORT or sim://")
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     opener = _OPENERS.get(scheme, open_serial)
-    return await opener(url, protocol_factory, loop=loop)
+    if record is None:
+        return await opener(url, protocol_factory, loop=loop)
+    from ..capture._transport import RecordingProtocol, as_writer
+
+    writer, owned = as_writer(record)
+    made: list[RecordingProtocol] = []
+
+    def recording() -> RecordingProtocol:
+        made.append(RecordingProtocol(protocol_factory(), writer, close_writer=owned))
+        return made[-1]
+    try:
+        await opener(url, recording, loop=loop)
+    except BaseException:
+        if owned:
+            writer.close()
+        raise
+    return made[-1].transport, made[-1].protocol
 
 
 register_scheme("sim", open_sim)
