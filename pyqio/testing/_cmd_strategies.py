@@ -103,5 +103,6 @@ def commands() -> st.SearchStrategy[Command]:
 
 
 def command_lines() -> st.SearchStrategy[bytes]:
-    """The bytes of :func:`commands` (each a line ending in CR)."""
+    """The bytes of :func:`commands` (each a line ending in CR; a hex-mode
+    ``AT+QISEND`` line reads back with ``parse(line, send_format="hex")``)."""
     return commands().map(lambda c: c.to_bytes())
