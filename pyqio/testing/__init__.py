@@ -17,6 +17,8 @@ See ``docs/testing.md``.
 """
 from __future__ import annotations
 
+import sys
+
 from ..capture import (
     Capture,
     CaptureSettings,
@@ -33,3 +35,17 @@ __all__ = [
     "SIM_PROFILES", "Capture", "CaptureSettings", "CaptureWriter", "Divergence", "Replay",
     "ReplayDivergence", "SimModem", "read_capture", "replay", "sim_url",
 ]
+
+if "_pytest" in sys.modules:
+    # inside a pytest run: `pytest -p pyqio.testing` registers this package, so it
+    # offers the plugin's fixtures and hooks too (the entry point loads .plugin)
+    from .plugin import (  # noqa: F401
+        echo_server,
+        http_server,
+        mosquitto,
+        pyqio_replay,
+        pytest_configure,
+        sim_modem,
+        sim_modem_blocking,
+        sim_url_fixture,
+    )

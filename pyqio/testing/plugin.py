@@ -24,6 +24,7 @@ The test's profile: ``@pytest.mark.pyqio_sim("restart", seed=7, attach_delay=0.1
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -31,6 +32,15 @@ import pytest
 
 from ._sim import SimModem
 from ._sim import sim_url as _sim_url
+
+
+def pytest_plugin_registered(plugin: Any, manager: Any) -> None:
+    # `-p pyqio.testing.plugin` on a machine where pyqio is installed: this module is
+    # registered under its own name first; keep the entry point ("pyqio") from
+    # registering it a second time, which pytest refuses
+    if plugin is sys.modules[__name__] and manager.get_name(plugin) != "pyqio" \
+            and manager.get_plugin("pyqio") is None:
+        manager.set_blocked("pyqio")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,8 +58,8 @@ def _profile(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
     return profile, options
 
 
-@pytest.fixture
-def sim_url(request: pytest.FixtureRequest) -> Callable[..., str]:
+@pytest.fixture(name="sim_url")
+def sim_url_fixture(request: pytest.FixtureRequest) -> Callable[..., str]:
     """``sim_url(profile=None, *, seed=0, **options)`` -> a ``sim://`` URL."""
     default, marked = _profile(request)
 
