@@ -12,7 +12,7 @@ and in ``docs/testing.md``.
 """
 from __future__ import annotations
 
-from ._follow import ConversationDecoder, HostUnits, command_key
+from ._follow import ConversationDecoder, HostUnits, command_key, conversation_dicts
 from ._format import (
     FORMAT_VERSION,
     HOST,
@@ -35,5 +35,6 @@ __all__ = [
     "FORMAT_VERSION", "HOST", "MAGIC", "MARK", "MODULE", "SETTINGS",
     "Capture", "CaptureHeader", "CaptureSettings", "CaptureWriter", "ConversationDecoder",
     "Divergence", "HostUnits", "Record", "RecordingProtocol", "RecordingTransport",
-    "Replay", "ReplayModule", "command_key", "is_capture", "read_capture", "replay",
+    "Replay", "ReplayModule", "command_key", "conversation_dicts", "is_capture", "read_capture",
+    "replay",
 ]

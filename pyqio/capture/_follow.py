@@ -22,7 +22,7 @@ from typing import Any
 
 from ._format import HOST, MARK, MODULE, SETTINGS, Capture, CaptureSettings, Record
 
-__all__ = ["ConversationDecoder", "HostUnits", "command_key"]
+__all__ = ["ConversationDecoder", "HostUnits", "command_key", "conversation_dicts"]
 
 CTRL_Z, ESC = 0x1A, 0x1B
 MAX_PAYLOAD = 1024  # 2.3.4: the module sends by itself once 1024 bytes are typed
@@ -199,3 +199,11 @@ class ConversationDecoder:
         self._dec.show_ra = settings.show_ra
         self._dec.udp_service = settings.udp_service
         self._host.send_format = settings.send_format
+
+
+def conversation_dicts(capture: Capture) -> Iterator[dict[str, Any]]:
+    """Every event of both directions as a JSON-ready dict, in order, each led by
+    ``t`` (seconds since the start), ``direction`` and ``record`` (its index)."""
+    for rec, items in ConversationDecoder(capture.settings).decode(capture):
+        for item in items:
+            yield {"t": round(rec.t_ns / 1e9, 9), "direction": rec.direction, "record": rec.index, **item}

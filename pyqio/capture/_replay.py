@@ -224,6 +224,7 @@ class ReplayModule:
     def _flush(self) -> None:
         """Send at once what is still waiting: it came before the host's next unit."""
         timers, self._timers = self._timers, []
+        self._last_due = 0.0
         for timer, data in timers:
             timer.cancel()
             self._write(data)
