@@ -76,7 +76,7 @@ class HostUnits:
                 else:
                     out.append(self._line())
             elif len(buf) > MAX_LINE:
-                out.append((bytes(buf), command_key(buf), None))
+                out.append((bytes(buf), command_key(bytes(buf)), None))
                 buf.clear()
         return out
 
@@ -195,7 +195,7 @@ class ConversationDecoder:
 
     def _apply(self, settings: CaptureSettings) -> None:
         self.settings = settings
-        self._dec.recv_format = settings.recv_format
+        self._dec.recv_format = settings.recv_format  # type: ignore[assignment]
         self._dec.show_ra = settings.show_ra
         self._dec.udp_service = settings.udp_service
         self._host.send_format = settings.send_format

@@ -199,12 +199,13 @@ class CaptureWriter:
         self._t0 = time.monotonic_ns()
         self._count = 0
         self._owns = not hasattr(target, "write")
+        self._file: IO[bytes]
         if append:
             if not self._owns:
                 raise InvalidArgument("append=True needs a path, not an open file")
             self._file = self._reopen(os.fspath(target))  # type: ignore[arg-type]
             return
-        self._file = open(target, "wb") if self._owns else target  # type: ignore[arg-type]
+        self._file = open(target, "wb") if self._owns else target  # type: ignore[arg-type,assignment]
         from .. import __version__
         head = {"pyqio": __version__, "created": _now_utc(),
                 "settings": self.settings.to_dict(), "meta": dict(meta or {})}

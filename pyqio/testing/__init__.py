@@ -10,7 +10,8 @@
 - :mod:`pyqio.testing.plugin`: pytest fixtures (``sim_modem``,
   ``sim_modem_blocking``, ``sim_url``, ``echo_server``, ``http_server``,
   ``mosquitto``, ``pyqio_replay``), registered under the ``pytest11`` entry point.
-- :func:`sim_url` / :data:`SIM_PROFILES`: the simulator with named fault profiles.
+- :func:`sim_url` / :data:`SIM_PROFILES`: the simulator with named fault profiles;
+  :class:`EchoServer`, :class:`HttpServer`, :class:`Mosquitto`: loopback peers.
 - ``pyqio fuzz MODULE:CALLABLE``: :func:`pyqio.testing.fuzz.fuzz` from the command line.
 
 See ``docs/testing.md``.
@@ -29,11 +30,13 @@ from ..capture import (
     replay,
 )
 from ..errors import ReplayDivergence
+from ._peers import EchoServer, HttpServer, Mosquitto, MosquittoMissing
 from ._sim import SIM_PROFILES, SimModem, sim_url
 
 __all__ = [
-    "SIM_PROFILES", "Capture", "CaptureSettings", "CaptureWriter", "Divergence", "Replay",
-    "ReplayDivergence", "SimModem", "read_capture", "replay", "sim_url",
+    "SIM_PROFILES", "Capture", "CaptureSettings", "CaptureWriter", "Divergence", "EchoServer",
+    "HttpServer", "Mosquitto", "MosquittoMissing", "Replay", "ReplayDivergence", "SimModem",
+    "read_capture", "replay", "sim_url",
 ]
 
 if "_pytest" in sys.modules:

@@ -48,16 +48,17 @@ class EchoServer:
     """TCP and UDP echo on 127.0.0.1, free ports: :attr:`tcp` and :attr:`udp` addresses."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self._servers = [_TcpServer((host, 0), _TcpEcho), _UdpServer((host, 0), _UdpEcho)]
+        self._servers: list[socketserver.BaseServer] = [
+            _TcpServer((host, 0), _TcpEcho), _UdpServer((host, 0), _UdpEcho)]
         for srv in self._servers:
             threading.Thread(target=srv.serve_forever, daemon=True).start()
-        self.tcp: Address = self._servers[0].server_address[:2]  # type: ignore[assignment]
-        self.udp: Address = self._servers[1].server_address[:2]  # type: ignore[assignment]
+        self.tcp: Address = self._servers[0].server_address[:2]  # type: ignore[assignment,index]
+        self.udp: Address = self._servers[1].server_address[:2]  # type: ignore[assignment,index]
 
     def close(self) -> None:
         for srv in self._servers:
             srv.shutdown()
-            srv.server_close()
+            srv.server_close()  # type: ignore[attr-defined]
 
     def __enter__(self) -> EchoServer:
         return self

@@ -283,7 +283,8 @@ def token_streams(draw: Any) -> tuple[dict, bytes, list]:
     conf = {"hex": draw(st.booleans()), "show_ra": draw(st.booleans()),
             "udp_service": draw(st.frozensets(st.integers(0, 31), max_size=4)),
             "max_line": draw(st.sampled_from([256, 4096]))}
-    parts, expected = [], []
+    parts: list[bytes] = []
+    expected: list[tuple] = []
     for _ in range(draw(st.integers(0, 10))):
         kind = draw(st.sampled_from(["line", "prompt", "recv", "recv", "nul", "eol"]))
         if kind == "line":
