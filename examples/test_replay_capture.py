@@ -14,6 +14,7 @@ import pytest
 from app import ask_time
 from record_session import record
 
+from pyqio.errors import CommandError
 from pyqio.testing import ReplayDivergence, read_capture, replay
 
 
@@ -41,11 +42,11 @@ def test_a_changed_application_is_caught_where_it_diverges(capture):
     rep = replay(path, speed=None)
 
     async def run():
-        async with rep.modem(timeouts=None) as modem:
+        async with rep.modem() as modem:
             sock = await modem.connect("127.0.0.1", 1, "tcp")  # another server than recorded
             await sock.close()
 
-    with pytest.raises(Exception):  # noqa: B017 - the module answered ERROR: the open fails
+    with pytest.raises(CommandError):  # the replayed module answered ERROR: the open fails
         asyncio.run(run())
     with pytest.raises(ReplayDivergence, match="the host sent another command"):
         rep.check()
