@@ -33,7 +33,7 @@ from pyqio.testing.strategies import hex_urc_lines as hex_urcs
 from pyqio.testing.strategies import other_lines
 from pyqio.testing.strategies import recv_urc_lines as recv_urcs
 
-decode_mod = importlib.import_module("pyqio.decode")
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder
 ROW = struct.Struct("9i")
 NAMES = tuple(f.name for f in dataclasses.fields(events.Recv))
@@ -187,7 +187,7 @@ def test_decoders_of_this_process_use_the_extension_unless_switched_off() -> Non
 
 _CHILD = r"""
 import importlib, sys
-d = importlib.import_module("pyqio.decode")
+d = importlib.import_module("pyqio.wire._decoder")
 ev = d.Decoder(backend="c").feed(sys.stdin.buffer.read())
 print(d._events_c is not None, d.Decoder(backend="c")._raw)
 print(repr(ev))

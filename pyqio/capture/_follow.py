@@ -117,8 +117,8 @@ class ConversationDecoder:
     """
 
     def __init__(self, settings: CaptureSettings) -> None:
-        from .._host_stream import HostStream
-        from ..decode import Decoder
+        from ..commands._host_stream import HostStream
+        from ..wire import Decoder
 
         self.settings = settings
         self._dec = Decoder(settings.recv_format, settings.show_ra,  # type: ignore[arg-type]

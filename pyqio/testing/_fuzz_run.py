@@ -68,7 +68,7 @@ def feed(callback: Callable[..., Any], settings: CaptureSettings, chunks: list[b
             session.receive_data(chunk)
             callback(session, session.events())
         return
-    from ..decode import Decoder
+    from ..wire import Decoder
     dec = Decoder(settings.recv_format, settings.show_ra, settings.udp_service)  # type: ignore[arg-type]
     for chunk in chunks:
         callback(dec.feed(chunk))
