@@ -16,7 +16,7 @@ from typing import Any
 
 from ._format import CaptureSettings, CaptureWriter
 
-__all__ = ["RecordingProtocol", "RecordingTransport", "as_writer"]
+__all__ = ["ModemRecorder", "RecordingProtocol", "RecordingTransport", "as_writer"]
 
 
 def as_writer(record: str | os.PathLike[str] | CaptureWriter, **kwargs: Any) -> tuple[CaptureWriter, bool]:
@@ -109,3 +109,28 @@ class RecordingProtocol:
 
     def __getattr__(self, name: str) -> Any:  # pause_writing, resume_writing, eof_received
         return getattr(self.protocol, name)
+
+
+class ModemRecorder:
+    """The capture of a :class:`pyqio.Modem` (``Modem(url, record=...)``): one writer
+    for every link the modem opens (a reconnect is marked in it), closed with the
+    modem when it made the writer itself."""
+
+    def __init__(self, record: str | os.PathLike[str] | CaptureWriter, url: str) -> None:
+        self._record = record
+        self.url = url
+        self.writer: CaptureWriter | None = None
+        self._owned = False
+
+    def next_link(self, settings: CaptureSettings) -> CaptureWriter:
+        """The writer for a link about to open with *settings* in force."""
+        if self.writer is None:
+            self.writer, self._owned = as_writer(self._record, settings=settings, meta={"url": self.url})
+        else:
+            self.writer.mark("link reopened", url=self.url)
+            self.writer.change_settings(settings)
+        return self.writer
+
+    def close(self) -> None:
+        if self.writer is not None and self._owned:
+            self.writer.close()

@@ -19,10 +19,12 @@ def _scheme(url: str) -> str:
     return url.partition("://")[0].lower() if "://" in url else ""
 
 
-async def open_link(url: str, protocol_factory: Callable[[], Any]) -> tuple[Any, Any]:
-    """``await open_transport(url, protocol_factory)``, importing the simulator first for ``sim://``."""
+async def open_link(url: str, protocol_factory: Callable[[], Any], *,
+                    record: Any = None) -> tuple[Any, Any]:
+    """``await open_transport(url, protocol_factory, record=record)``, importing the
+    simulator first for ``sim://``."""
     from ..transports import open_transport
 
     if isinstance(url, str) and _scheme(url) == "sim":
         importlib.import_module("pyqio.sim")  # registers sim:// with the transports
-    return await open_transport(url, protocol_factory)
+    return await open_transport(url, protocol_factory, record=record)

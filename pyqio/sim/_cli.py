@@ -31,6 +31,16 @@ def run(args: argparse.Namespace) -> int:
     from ._config import SimConfig
 
     config = SimConfig.from_args(args)
+    if config.replay:
+        import sys
+
+        from ..capture import read_capture
+        from ..errors import CaptureError
+        try:
+            read_capture(config.replay)
+        except (OSError, CaptureError) as exc:
+            print(f"pyqio sim: --replay {config.replay}: {exc}", file=sys.stderr)
+            return 2
     return asyncio.run(_serve(args, config))
 
 
@@ -61,6 +71,9 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
 
     def factory() -> Simulator:
         return Simulator(config)
+    if config.replay:  # one recording, played from its start to each connection
+        from ..capture import Replay
+        factory = Replay(config.replay, speed=config.replay_speed).protocol  # type: ignore[assignment]
     if args.pty:
         transport, path = await serve_pty(factory)
         print(path, flush=True)
