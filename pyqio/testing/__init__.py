@@ -30,12 +30,12 @@ from ..capture import (
     replay,
 )
 from ..errors import ReplayDivergence
-from ._peers import EchoServer, HttpServer, Mosquitto, MosquittoMissing
+from ._peers import EchoServer, HttpServer, Mosquitto
 from ._sim import SIM_PROFILES, SimModem, sim_url
 
 __all__ = [
     "SIM_PROFILES", "Capture", "CaptureSettings", "CaptureWriter", "Divergence", "EchoServer",
-    "HttpServer", "Mosquitto", "MosquittoMissing", "Replay", "ReplayDivergence", "SimModem",
+    "HttpServer", "Mosquitto", "Replay", "ReplayDivergence", "SimModem",
     "read_capture", "replay", "sim_url",
 ]
 

@@ -3,6 +3,7 @@ or a process of their own (so they work beside any event loop): TCP and UDP
 echo, a small HTTP server, and Debian's mosquitto broker where installed."""
 from __future__ import annotations
 
+import errno
 import http.server
 import shutil
 import socket
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EchoServer", "HttpServer", "Mosquitto", "MosquittoMissing"]
+__all__ = ["EchoServer", "HttpServer", "Mosquitto"]
 
 Address = tuple[str, int]
 
@@ -114,18 +115,14 @@ class HttpServer:
         self.close()
 
 
-class MosquittoMissing(RuntimeError):
-    """The mosquitto broker is not installed."""
-
-
 class Mosquitto:
     """Debian's mosquitto broker on a free loopback port (:attr:`address`)."""
 
     def __init__(self, host: str = "127.0.0.1", timeout: float = 10.0) -> None:
         exe = shutil.which("mosquitto")
         if exe is None:
-            raise MosquittoMissing("the mosquitto broker is not installed "
-                                   "(Debian: apt-get install mosquitto)")
+            raise FileNotFoundError(errno.ENOENT, "the mosquitto broker is not installed "
+                                    "(Debian: apt-get install mosquitto)", "mosquitto")
         self._dir = tempfile.TemporaryDirectory(prefix="pyqio-mosquitto-")
         for _attempt in range(3):  # a free port can be taken between the probe and the bind
             port = _free_port(host)
