@@ -36,7 +36,8 @@ def capture_streams(capture: Capture | str | os.PathLike[str]) -> list[Any]:
         body = bytes(data[:cut] if cut else data)
         evs = decode(body, recv_format=fmt, show_ra=show_ra, udp_service=udp)
         recvs = [e for e in evs if isinstance(e, E.Recv)]
-        name = "capture" + ("-hex" if fmt == "hex" else "") + ("-ra" if show_ra else "")
+        name = "capture" + ("-hex" if fmt == "hex" else "") + ("-ra" if show_ra else "") + (
+            "-udp" + "+".join(map(str, udp)) if udp else "")  # UDP SERVICE ids: their URCs carry addresses
         hexes = [binascii.hexlify(e.data).upper() for e in recvs] if fmt == "hex" else []
         streams.append(Stream(name, body, fmt, max(1, len(evs)), len(recvs), hexes,
                               show_ra=show_ra, udp_service=udp))
