@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 
@@ -148,10 +149,18 @@ def test_pyqio_sim_replay_serves_the_recording_in_another_process(recorded):
         where = proc.stdout.readline().strip()
         assert where.startswith("127.0.0.1:"), proc.stderr.read()
         again, seen_again = run_session(f"socket://{where}", tcp, udp)
+        host, port = where.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as raw:  # a diverging host
+            raw.sendall(b"AT+QISTATE=1,4\r")
+            got = b""
+            while b"ERROR" not in got:
+                got += raw.recv(100)
     finally:
         proc.terminate()
-        proc.wait(10)
+        _, err = proc.communicate(timeout=10)
     assert again == results and seen_again == seen
+    assert "pyqio sim: replay: step 0 at record 0 (offset " in err
+    assert "expected b'AT\\r', got b'AT+QISTATE=1,4\\r'" in err
 
 
 def test_the_blocking_modem_records_and_a_reconnect_is_marked(tmp_path):

@@ -146,12 +146,14 @@ class Modem(SocketsMixin, OpsMixin):
 
     async def start(self) -> None:
         """Open the transport and bring the module up (see :meth:`_bring_up`)."""
-        await self._open_link()
         try:
+            await self._open_link()
             await self._bring_up()
         except BaseException:
             if self._link is not None:
                 self._link.close()
+            if self._recorder is not None:
+                self._recorder.close()  # a capture made for this modem ends with it
             raise
         self._up.set()
 

@@ -47,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, CaptureError) as exc:
             print(f"pyqio sim: --replay {config.replay}: {exc}", file=sys.stderr)
             return 2
+        import logging  # the divergences (logger pyqio.replay) go to stderr
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("pyqio sim: %(message)s"))
+        logging.getLogger("pyqio.replay").addHandler(handler)
     return asyncio.run(_serve(args, config))
 
 
