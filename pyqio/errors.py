@@ -11,6 +11,8 @@ events in the stream, so that decoding goes on.
 """
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BackendUnavailable",
     "CaptureError",
@@ -113,6 +115,6 @@ class ReplayDivergence(AssertionError, PyqioError):
     ``divergences`` lists every :class:`pyqio.capture.Divergence` seen so far.
     """
 
-    def __init__(self, message: str, divergences: list | None = None):
+    def __init__(self, message: str, divergences: list[Any] | None = None):
         super().__init__(message)
         self.divergences = list(divergences or ())

@@ -135,7 +135,8 @@ class Record:
     @property
     def info(self) -> dict[str, Any]:
         """A settings or mark record's JSON object."""
-        return json.loads(self.data.decode("utf-8"))
+        info: dict[str, Any] = json.loads(self.data.decode("utf-8"))
+        return info
 
 
 @dataclasses.dataclass
@@ -304,9 +305,9 @@ def read_capture(source: str | os.PathLike[str] | bytes | bytearray | IO[bytes])
     if isinstance(source, (bytes, bytearray)):
         buf = bytes(source)
     elif hasattr(source, "read"):
-        buf = source.read()  # type: ignore[union-attr]
+        buf = source.read()
     else:
-        path = os.fspath(source)  # type: ignore[arg-type]
+        path = os.fspath(source)
         with open(path, "rb") as f:
             buf = f.read()
     header, pos = _read_header(buf)

@@ -24,7 +24,7 @@ def capture_streams(capture: Capture | str | os.PathLike[str]) -> list[Any]:
 
     cap = capture if isinstance(capture, Capture) else read_capture(capture)
     follow = ConversationDecoder(cap.settings)
-    groups: dict[tuple, bytearray] = {}
+    groups: dict[tuple[str, bool, tuple[int, ...]], bytearray] = {}
     for rec in cap.records:
         s = follow.settings
         if rec.kind == MODULE:
@@ -34,7 +34,7 @@ def capture_streams(capture: Capture | str | os.PathLike[str]) -> list[Any]:
     for (fmt, show_ra, udp), data in groups.items():
         cut = data.rfind(b"\n") + 1  # each timed pass starts at a line, as the first did
         body = bytes(data[:cut] if cut else data)
-        evs = decode(body, recv_format=fmt, show_ra=show_ra, udp_service=udp)
+        evs = decode(body, recv_format="hex" if fmt == "hex" else "text", show_ra=show_ra, udp_service=udp)
         recvs = [e for e in evs if isinstance(e, E.Recv)]
         name = "capture" + ("-hex" if fmt == "hex" else "") + ("-ra" if show_ra else "") + (
             "-udp" + "+".join(map(str, udp)) if udp else "")  # UDP SERVICE ids: their URCs carry addresses

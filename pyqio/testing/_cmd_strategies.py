@@ -49,7 +49,7 @@ hex_data = st.binary(min_size=1, max_size=512)
 remotes = st.one_of(st.just((None, None)), st.tuples(ips, ports))
 
 
-def _nested(*strategies: Any) -> st.SearchStrategy[tuple]:
+def _nested(*strategies: Any) -> st.SearchStrategy[tuple[Any, ...]]:
     """Optional parameters given left to right only, as the note nests them."""
     return st.integers(0, len(strategies)).flatmap(
         lambda n: st.tuples(*strategies[:n]) if n else st.just(()))

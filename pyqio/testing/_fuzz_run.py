@@ -43,7 +43,8 @@ def load_target(spec: str) -> Callable[..., Any]:
             raise InvalidArgument(f"{spec!r}: {modname} has no {attr}")
     if not callable(target):
         raise InvalidArgument(f"{spec!r}: {attr} is not callable")
-    return target
+    found: Callable[..., Any] = target
+    return found
 
 
 def wants_session(callback: Callable[..., Any]) -> bool:

@@ -59,7 +59,7 @@ class EchoServer:
     def close(self) -> None:
         for srv in self._servers:
             srv.shutdown()
-            srv.server_close()  # type: ignore[attr-defined]
+            srv.server_close()
 
     def __enter__(self) -> EchoServer:
         return self
@@ -161,7 +161,7 @@ def _free_port(host: str) -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_port(host: str, port: int, proc: subprocess.Popen, timeout: float) -> bool:
+def _wait_port(host: str, port: int, proc: subprocess.Popen[bytes], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -236,11 +236,12 @@ def _num(draw: Any, value: int) -> bytes:
 
 
 def _spaces(draw: Any) -> bytes:
-    return draw(st.sampled_from([b"", b"", b" ", b"  "]))
+    out: bytes = draw(st.sampled_from([b"", b"", b" ", b"  "]))
+    return out
 
 
 @st.composite
-def recv_urc_token(draw: Any, hex_: bool, show_ra: bool, udp: frozenset) -> tuple[bytes, tuple]:
+def recv_urc_token(draw: Any, hex_: bool, show_ra: bool, udp: frozenset[int]) -> tuple[bytes, tuple[Any, ...]]:
     """``(bytes, token)`` of one recv URC in any shape the note and the field show."""
     cid = draw(st.integers(0, 4) | st.integers(0, 31))
     raw = draw(st.binary(max_size=100))
@@ -278,13 +279,13 @@ def recv_urc_token(draw: Any, hex_: bool, show_ra: bool, udp: frozenset) -> tupl
 
 
 @st.composite
-def token_streams(draw: Any) -> tuple[dict, bytes, list]:
+def token_streams(draw: Any) -> tuple[dict[str, Any], bytes, list[tuple[Any, ...]]]:
     """``(tokenizer settings, bytes, expected tokens)`` of plausible module output."""
     conf = {"hex": draw(st.booleans()), "show_ra": draw(st.booleans()),
             "udp_service": draw(st.frozensets(st.integers(0, 31), max_size=4)),
             "max_line": draw(st.sampled_from([256, 4096]))}
     parts: list[bytes] = []
-    expected: list[tuple] = []
+    expected: list[tuple[Any, ...]] = []
     for _ in range(draw(st.integers(0, 10))):
         kind = draw(st.sampled_from(["line", "prompt", "recv", "recv", "nul", "eol"]))
         if kind == "line":
