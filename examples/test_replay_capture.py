@@ -14,6 +14,7 @@ import pytest
 from app import ask_time
 from record_session import record
 
+import pyqio
 from pyqio.errors import CommandError
 from pyqio.testing import ReplayDivergence, read_capture, replay
 
@@ -31,7 +32,7 @@ def test_the_application_does_what_it_did_when_recorded(capture, pyqio_replay):
     rep = pyqio_replay(path, speed=None)  # checked for divergences after the test
 
     async def run():
-        async with rep.modem() as modem:
+        async with pyqio.Modem(rep.url) as modem:
             return await ask_time(modem, server)
 
     assert asyncio.run(run()) == recorded_answer
@@ -42,7 +43,7 @@ def test_a_changed_application_is_caught_where_it_diverges(capture):
     rep = replay(path, speed=None)
 
     async def run():
-        async with rep.modem() as modem:
+        async with pyqio.Modem(rep.url) as modem:
             sock = await modem.connect("127.0.0.1", 1, "tcp")  # another server than recorded
             await sock.close()
 

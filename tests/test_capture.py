@@ -153,7 +153,7 @@ def test_each_record_is_flushed_as_written(tmp_path):
 
 def test_open_transport_records_both_directions_through_the_simulator(tmp_path):
     import pyqio.sim  # noqa: F401 - registers sim://
-    from pyqio.transports import open_transport
+    from pyqio.capture import open_transport
 
     path = tmp_path / "t.cap"
 

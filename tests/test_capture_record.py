@@ -106,7 +106,7 @@ def test_replaying_the_recording_to_a_fresh_modem_gives_the_same_events(recorded
     seen_again, trace = traced()
 
     async def main():
-        async with rep.modem(trace=trace) as modem:
+        async with pyqio.Modem(rep.url, trace=trace) as modem:
             return await session(modem, tcp, udp)
 
     assert asyncio.run(main()) == results
@@ -127,7 +127,7 @@ def test_a_diverging_host_is_reported_at_the_record_it_left(recorded):
     cap = read_capture(path)
 
     async def main():
-        async with rep.modem() as modem:
+        async with pyqio.Modem(rep.url) as modem:
             with pytest.raises(pyqio.CommandError):
                 await modem.connect(tcp[0], tcp[1] + 1)  # another port than recorded
 

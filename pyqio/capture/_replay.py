@@ -73,7 +73,7 @@ class Replay:
     """The module of a capture, for any number of host links one after the other.
 
     ``Replay(capture)`` takes a path, bytes or a :class:`Capture`. Connect a host
-    through :attr:`url` (``Modem(replay.url)`` or ``replay.modem()``), or use
+    through :attr:`url` (``pyqio.Modem(replay.url)``), or use
     :meth:`protocol` as the module side of any transport (``pyqio sim --replay``).
     """
 
@@ -107,11 +107,6 @@ class Replay:
     def remaining(self) -> int:
         """Recorded host units the host has not sent (yet)."""
         return len(self.steps) - self.position
-
-    def modem(self, **kwargs: Any) -> Any:
-        """A :class:`pyqio.Modem` on this replay (``async with replay.modem() as m``)."""
-        from ..modem import Modem
-        return Modem(self.url, **kwargs)
 
     def protocol(self) -> ReplayModule:
         """A new module side (asyncio protocol) playing the capture from its start."""

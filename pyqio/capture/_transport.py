@@ -6,7 +6,8 @@ to module records); :class:`RecordingProtocol` wraps the host's protocol
 (each ``data_received`` is one module to host record). When the protocol has
 a ``session`` (a :class:`pyqio.Session`, as the modem's link has), the
 settings it decodes by are recorded too, whenever they change.
-``open_transport(url, factory, record=...)`` puts both in place.
+:func:`open_transport` (``pyqio.transports.open_transport`` with ``record=``)
+puts both in place.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from ._format import CaptureSettings, CaptureWriter
 
-__all__ = ["ModemRecorder", "RecordingProtocol", "RecordingTransport", "as_writer"]
+__all__ = ["ModemRecorder", "RecordingProtocol", "RecordingTransport", "as_writer", "open_transport"]
 
 
 def as_writer(record: str | os.PathLike[str] | CaptureWriter, **kwargs: Any) -> tuple[CaptureWriter, bool]:
@@ -134,3 +135,31 @@ class ModemRecorder:
     def close(self) -> None:
         if self.writer is not None and self._owned:
             self.writer.close()
+
+
+async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
+                         record: str | os.PathLike[str] | CaptureWriter | None = None,
+                         **kwargs: Any) -> tuple[Any, Any]:
+    """:func:`pyqio.transports.open_transport`, recording the conversation to *record*
+    (a path, closed when the link is lost, or a :class:`CaptureWriter` of yours).
+
+    Returns ``(transport, protocol)``: a :class:`RecordingTransport` and your
+    protocol. Without *record* it is ``pyqio.transports.open_transport`` itself.
+    """
+    from .. import transports
+
+    if record is None:
+        return await transports.open_transport(url, protocol_factory, **kwargs)
+    writer, owned = as_writer(record)
+    made: list[RecordingProtocol] = []
+
+    def recording() -> RecordingProtocol:
+        made.append(RecordingProtocol(protocol_factory(), writer, close_writer=owned))
+        return made[-1]
+    try:
+        await transports.open_transport(url, recording, **kwargs)
+    except BaseException:
+        if owned:
+            writer.close()
+        raise
+    return made[-1].transport, made[-1].protocol

@@ -82,14 +82,8 @@ def register_scheme(scheme: str, opener: Opener) -> None:
 
 
 async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
-                         loop: asyncio.AbstractEventLoop | None = None,
-                         record: Any = None) -> tuple[Any, Any]:
+                         loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
     """Open the link ``url`` names; return ``(transport, protocol)``.
-
-    ``record`` (a path or a :class:`pyqio.capture.CaptureWriter`) records the
-    conversation: the transport returned is then a
-    :class:`pyqio.capture.RecordingTransport`, and a writer made from a path
-    is closed when the link is lost.
 
     Returns once ``protocol.connection_made`` has run. Raises
     :class:`~pyqio.errors.InvalidArgument` for a malformed URL or setting,
@@ -104,23 +98,7 @@ async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
         raise InvalidArgument(f"{url!r}: the simulator registers sim:// when it is imported; "
                               "import its subpackage (sim) first, or open it with pyqio.Modem")
     opener: Opener = _OPENERS.get(scheme, open_serial)
-    if record is None:
-        return await opener(url, protocol_factory, loop=loop)
-    from ..capture._transport import RecordingProtocol, as_writer
-
-    writer, owned = as_writer(record)
-    made: list[RecordingProtocol] = []
-
-    def recording() -> RecordingProtocol:
-        made.append(RecordingProtocol(protocol_factory(), writer, close_writer=owned))
-        return made[-1]
-    try:
-        await opener(url, recording, loop=loop)
-    except BaseException:
-        if owned:
-            writer.close()
-        raise
-    return made[-1].transport, made[-1].protocol
+    return await opener(url, protocol_factory, loop=loop)
 
 
 register_scheme("socket", open_socket)

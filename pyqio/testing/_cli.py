@@ -33,7 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import CaptureError, InvalidArgument
-    from ..testing.fuzz import fuzz, load_target, reproduce
+    from .fuzz import fuzz, load_target, reproduce
 
     try:
         if args.reproduce:
