@@ -29,7 +29,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyqio import events
-from tests.recv_streams import hex_urcs, other_lines, recv_urcs
+from pyqio.testing.strategies import hex_urc_lines as hex_urcs
+from pyqio.testing.strategies import other_lines
+from pyqio.testing.strategies import recv_urc_lines as recv_urcs
 
 decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder

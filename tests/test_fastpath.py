@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyqio.errors import InvalidArgument
+from pyqio.testing.strategies import other_lines, recv_urc_lines
 from pyqio.wire import events  # the defining module: _maker is private
 
 decode_mod = importlib.import_module("pyqio.wire._decoder")
@@ -116,15 +117,8 @@ def test_decoder_backend_argument_is_checked() -> None:
         Decoder(backend="rust")  # type: ignore[arg-type]
 
 
-urcs = st.builds(
-    lambda cid, data, shape: (
-        b'+QIURC: "recv",%d,%d,"%s"' % (cid, len(data), data) if shape == 0 else
-        b'+QIURC: "recv",%d,%d,"10.1.2.3",%d,"%s"' % (cid, len(data), cid + 1, data)
-        if shape == 1 else b'+QIURC: "recv",%d,"::1",9,%s' % (cid, data.replace(b"\r", b"")
-                                                             .replace(b"\n", b""))),
-    st.integers(0, 6), st.binary(max_size=40), st.integers(0, 2))
-lines = st.sampled_from([b"OK", b"ERROR", b"+QIOPEN: 0,0", b"+QIURC: \"closed\",2", b">",
-                         b"+CME ERROR: 552", b"junk\x00line", b'+QIURC: "recv",x'])
+urcs = recv_urc_lines(6, 40)
+lines = other_lines
 
 
 @settings(max_examples=300, deadline=None)

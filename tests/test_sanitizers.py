@@ -72,7 +72,7 @@ def asan_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "pyqio", tree / "pyqio", ignore=skip)
     shutil.copytree(ROOT / "csrc", tree / "csrc", ignore=skip)
     (tree / "tests").mkdir()
-    for name in ["conftest.py", "recv_streams.py", *SUITES]:
+    for name in ["conftest.py", *SUITES]:
         shutil.copy(ROOT / "tests" / name, tree / "tests" / name)
     env = dict(os.environ, CC="gcc", CFLAGS=SAN_FLAGS, LDFLAGS="-fsanitize=address,undefined")
     build = subprocess.run([sys.executable, "csrc/build_tokenizer.py"], cwd=tree, env=env,
