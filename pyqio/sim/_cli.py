@@ -107,7 +107,7 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
         factory = _SharedPort.factory(Simulator(config))
     elif config.replay:  # one recording, played from its start to each connection
         from ..capture import Replay
-        factory = Replay(config.replay, speed=config.replay_speed).protocol  # type: ignore[assignment]
+        factory = Replay(config.replay, speed=config.replay_speed).protocol
     if args.pty:
         transport, path = await serve_pty(factory)
         try:
