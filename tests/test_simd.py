@@ -1,6 +1,6 @@
 """Hex decoding under every SIMD level of the C tokenizer: the same tokens as the twin.
 
-csrc/tokenizer.c decodes hex payloads at one of three levels, chosen at run time
+csrc/hex.c decodes hex payloads at one of three levels, chosen at run time
 (0 scalar, 1 SSE2 16 digits a step, 2 AVX2 32 digits a step, each leaving its tail
 to the one below). ``pyqio._ctokenizer.set_simd`` forces a level; here every level
 the CPU has runs the same streams and must give the Python twin's tokens: payloads
