@@ -3,14 +3,20 @@
  * tokenizer: strict (every byte a digit of either case, an even count), one
  * function, qio_unhex(), at one of several levels chosen at run time.
  *
- * Levels (qio_simd_level): 0 scalar (tables), 1 SSE2 (16 digits a step; x86-64
- * baseline, so compiled in whenever __SSE2__ is defined) and 2 AVX2 (32 digits
- * a step, compiled with __attribute__((target("avx2"))) so that the file needs
- * no -mavx2, used only when __builtin_cpu_supports("avx2") says so). Each level
- * takes what it can and leaves the tail to the next one down. All give the same
- * bytes and the same verdict (any non-digit is "bad hex digit"). -DQIO_NO_SIMD,
- * or a compiler or CPU other than GCC/clang on x86-64, leaves only what it can
- * build.
+ * Levels (qio_simd_level), numbered per CPU family so that a CPU's levels are
+ * always 0..best:
+ *   0  scalar (tables), everywhere;
+ *   x86-64: 1 SSE2 (16 digits a step; x86-64 baseline, so compiled in whenever
+ *      __SSE2__ is defined), 2 AVX2 (32 digits a step, compiled with
+ *      __attribute__((target("avx2"))) so that the file needs no -mavx2, used
+ *      only when __builtin_cpu_supports("avx2") says so);
+ *   ARM: 1 NEON (32 digits a step, then one of 16). AArch64 always has it. On
+ *      32-bit ARM (ARMv7-A, hard or softfp float ABI, Linux) it is compiled in
+ *      with -mfpu=neon, or without it by GCC through a target("fpu=neon")
+ *      attribute, and used only when the kernel's HWCAP_NEON bit says so.
+ * Each level takes what it can and leaves the tail to the next one down. All
+ * give the same bytes and the same verdict (any non-digit is "bad hex digit").
+ * -DQIO_NO_SIMD, or another CPU or compiler, leaves only what it can build.
  */
 #include "hex.h"
 
@@ -30,6 +36,33 @@
     && !defined(QIO_NO_SIMD)
 #define QIO_AVX2 1
 #include <immintrin.h>
+#endif
+/* NEON: AArch64 (Advanced SIMD is part of the architecture; __ARM_NEON is off
+ * only under -mgeneral-regs-only), or 32-bit ARMv7-A Linux with a float ABI
+ * that has the NEON registers. Debian's armhf targets ARMv7-A with VFPv3-D16,
+ * no NEON: GCC compiles the NEON functions alone for it (clang's arm_neon.h
+ * needs -mfpu=neon), and the CPU is asked at run time. */
+#if defined(__aarch64__) && defined(__ARM_NEON) && !defined(QIO_NO_SIMD)
+#define QIO_NEON 1
+#define QIO_NEON_FN
+#elif defined(__arm__) && defined(__linux__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7 \
+    && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'A' && !defined(__SOFTFP__) \
+    && (defined(__ARM_NEON) || (defined(__GNUC__) && !defined(__clang__))) \
+    && !defined(QIO_NO_SIMD)
+#define QIO_NEON 1
+#define QIO_NEON_HWCAP 1
+#ifdef __ARM_NEON
+#define QIO_NEON_FN
+#else
+#define QIO_NEON_FN __attribute__((target("fpu=neon")))
+#endif
+#include <sys/auxv.h>
+#ifndef HWCAP_ARM_NEON
+#define HWCAP_ARM_NEON (1ul << 12)  /* the kernel's HWCAP_NEON (asm/hwcap.h) */
+#endif
+#endif
+#ifdef QIO_NEON
+#include <arm_neon.h>
 #endif
 
 /* Hex digits, strictly (no 0xFF for bad digits, no skipping). Both tables
@@ -104,15 +137,55 @@ static int unhex_avx2(unsigned char *dst, const unsigned char *src, size_t n)
 }
 #endif
 
-/* The hex level in force: 0 scalar, 1 SSE2, 2 AVX2; -1 until first asked for.
+#ifdef QIO_NEON
+/* The values of 16 hex digits (garbage where a byte is not a digit), and ORed
+ * into *bad a nonzero byte where one is not. Unsigned, as in the AVX2 path:
+ * d = v - '0' is 0..9 for a digit, a = (v | 0x20) - 'a' is 0..5 for a letter,
+ * anything else (bytes >= 0x80 included) is out of both. */
+QIO_NEON_FN static uint8x16_t neon_values(uint8x16_t v, uint8x16_t *bad)
+{
+    uint8x16_t d = vsubq_u8(v, vdupq_n_u8('0'));
+    uint8x16_t a = vsubq_u8(vorrq_u8(v, vdupq_n_u8(0x20)), vdupq_n_u8('a'));
+    /* nonzero where a byte is neither (saturating d - 9 and a - 5) */
+    *bad = vorrq_u8(*bad, vminq_u8(vqsubq_u8(d, vdupq_n_u8(9)), vqsubq_u8(a, vdupq_n_u8(5))));
+    /* a digit's value is d (a + 10 wraps above 15), a letter's a + 10 */
+    return vminq_u8(d, vaddq_u8(a, vdupq_n_u8(10)));
+}
+
+/* The digits of src[0..n) in whole steps of 16 to dst (32 a step, then one of
+ * 16); returns 1 when all of them were digits (the tail, n % 16 digits, is left
+ * to the caller). vld2 puts the even (high) digits in one register and the odd
+ * (low) ones in another, so a pair becomes a byte in one shift-insert. */
+QIO_NEON_FN static int unhex_neon(unsigned char *dst, const unsigned char *src, size_t n)
+{
+    uint8x16_t bad = vdupq_n_u8(0);
+    uint64x2_t any;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint8x16x2_t v = vld2q_u8(src + i);
+        uint8x16_t hi = neon_values(v.val[0], &bad), lo = neon_values(v.val[1], &bad);
+        vst1q_u8(dst + i / 2, vsliq_n_u8(lo, hi, 4));      /* hi << 4 | lo */
+    }
+    if (i + 16 <= n) {
+        uint8x8x2_t v = vld2_u8(src + i);
+        uint8x16_t val = neon_values(vcombine_u8(v.val[0], v.val[1]), &bad);
+        vst1_u8(dst + i / 2, vsli_n_u8(vget_high_u8(val), vget_low_u8(val), 4));
+    }
+    /* no horizontal max on ARMv7: OR the two halves */
+    any = vreinterpretq_u64_u8(bad);
+    return (vgetq_lane_u64(any, 0) | vgetq_lane_u64(any, 1)) == 0;
+}
+#endif
+
+/* The hex level in force: 0 scalar, 1 SSE2 or NEON, 2 AVX2; -1 until first asked for.
  * It is set once, lazily (qio_init asks), or by qio_set_simd. Two threads that
  * both find it unset both store the same value, a benign and idempotent race;
  * change it with qio_set_simd only while no other thread is decoding. */
 static int simd_level = -1;
 
-/* The best level this build and this CPU allow. Without a branch, so that one
- * machine runs all of it (gcov): __builtin_cpu_supports gives a nonzero mask,
- * and a nonzero x has the top bit set in x or in -x. */
+/* The best level this build and this CPU allow. Without a branch on x86-64, so
+ * that one machine runs all of it (gcov): __builtin_cpu_supports gives a nonzero
+ * mask, and a nonzero x has the top bit set in x or in -x. */
 static int simd_max(void)
 {
 #ifdef QIO_AVX2
@@ -121,6 +194,10 @@ static int simd_max(void)
     avx2 = (unsigned)__builtin_cpu_supports("avx2");
     return 1 + (int)((avx2 | (0u - avx2)) >> 31);
 #elif defined(QIO_SSE2)
+    return 1;
+#elif defined(QIO_NEON_HWCAP)
+    return (getauxval(AT_HWCAP) & HWCAP_ARM_NEON) != 0;
+#elif defined(QIO_NEON)
     return 1;
 #else
     return 0;
@@ -146,7 +223,7 @@ int qio_unhex(unsigned char *dst, const unsigned char *src, size_t n)
 {
     unsigned all = 0x100;
     size_t i = 0;
-#ifdef QIO_SSE2
+#if defined(QIO_SSE2) || defined(QIO_NEON)
     int ok = 1;
 #ifdef QIO_AVX2
     if (simd_level == 2) {
@@ -154,10 +231,17 @@ int qio_unhex(unsigned char *dst, const unsigned char *src, size_t n)
         i = n & ~(size_t)31;
     }
 #endif
+#ifdef QIO_SSE2
     if (simd_level >= 1) {
         for (; i + 16 <= n; i += 16)
             ok &= unhex16(dst + i / 2, src + i);
     }
+#else
+    if (simd_level == 1) {
+        ok = unhex_neon(dst, src, n);
+        i = n & ~(size_t)15;
+    }
+#endif
     all = ok ? all : 0;
 #endif
     for (; i < n; i += 2) {

@@ -31,8 +31,10 @@ COMPILERS = [cc for cc in ("gcc", "clang") if shutil.which(cc)]
 X86_64 = platform.machine() in ("x86_64", "AMD64")
 _CPUINFO = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
 CPU_AVX2 = any(ln.startswith("flags") and " avx2" in ln for ln in _CPUINFO.splitlines())
-# the best hex level (0 scalar, 1 SSE2, 2 AVX2) hex.c picks at run time here
-BEST_SIMD = (2 if CPU_AVX2 else 1) if X86_64 else 0
+ARM_NEON = platform.machine() in ("aarch64", "arm64") or any(
+    ln.startswith("Features") and " neon" in ln for ln in _CPUINFO.splitlines())
+# the best hex level hex.c picks at run time here (0 scalar; 1 SSE2, 2 AVX2; 1 NEON)
+BEST_SIMD = (2 if CPU_AVX2 else 1) if X86_64 else 1 if ARM_NEON else 0
 needs_clang = pytest.mark.skipif(shutil.which("clang") is None,
                                  reason="clang not installed (apt-get install clang)")
 
@@ -94,6 +96,19 @@ def test_driver_under_asan_ubsan_agrees_with_the_reference_on_the_note_and_edge_
     assert r.returncode == 0, r.stderr[-4000:]
     best = 0 if "scalar" in str(asan_driver.parent) else BEST_SIMD
     assert f"ok: 12 golden cases, {len(CORPUS)} files, hex levels 0-{best}" in r.stdout
+    assert "runtime error" not in r.stderr and "AddressSanitizer" not in r.stderr
+
+
+def test_hexcheck_under_asan_ubsan_agrees_at_every_hex_level(tmp_path):
+    # the hex differential driver that tests/test_arm.py runs under qemu, here
+    # natively: scalar, SSE2 and AVX2 against a plain decoder and the reference
+    out = tmp_path / "hexcheck"
+    cc = "clang" if shutil.which("clang") else "gcc"
+    compile_ok([cc, *WARN, *SAN, "-o", out, FUZZ / "hexcheck.c", *HARNESS], tmp_path)
+    r = run([out, "1000"], ROOT)
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert r.stdout.startswith(f"ok: hex levels 0-{BEST_SIMD}, unhex lengths 0-200, "
+                               "tokenizer streams, 1000 random streams"), r.stdout
     assert "runtime error" not in r.stderr and "AddressSanitizer" not in r.stderr
 
 

@@ -3,7 +3,8 @@
 # csrc/tokenizer.c and csrc/hex.c, from the C test driver over the fuzz seed
 # corpus (gcc --coverage + gcov). Prints gcov's summary of each file and, with
 # -v, the annotated source of lines or branches never taken. Only the code this
-# machine compiles is measured: on x86-64 the scalar, SSE2 and AVX2 hex paths.
+# machine compiles is measured: on x86-64 the scalar, SSE2 and AVX2 hex paths;
+# the NEON path (ARM only) is held by the qemu differential runs of tests/test_arm.py.
 #   tools/coverage_c.sh [-v] [BUILD_DIR]
 set -eu
 verbose=0
