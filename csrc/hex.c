@@ -11,8 +11,8 @@
  *      __attribute__((target("avx2"))) so that the file needs no -mavx2, used
  *      only when __builtin_cpu_supports("avx2") says so);
  *   ARM: 1 NEON (32 digits a step, then one of 16). AArch64 always has it. On
- *      32-bit ARM (ARMv7-A, hard or softfp float ABI, Linux) it is compiled in
- *      with -mfpu=neon, or without it by GCC through a target("fpu=neon")
+ *      32-bit ARM (ARMv6 and later, hard or softfp float ABI, Linux) it is
+ *      compiled in with -mfpu=neon, or without it by GCC through a target
  *      attribute, and used only when the kernel's HWCAP_NEON bit says so.
  * Each level takes what it can and leaves the tail to the next one down. All
  * give the same bytes and the same verdict (any non-digit is "bad hex digit").
@@ -38,23 +38,27 @@
 #include <immintrin.h>
 #endif
 /* NEON: AArch64 (Advanced SIMD is part of the architecture; __ARM_NEON is off
- * only under -mgeneral-regs-only), or 32-bit ARMv7-A Linux with a float ABI
- * that has the NEON registers. Debian's armhf targets ARMv7-A with VFPv3-D16,
- * no NEON: GCC compiles the NEON functions alone for it (clang's arm_neon.h
- * needs -mfpu=neon), and the CPU is asked at run time. */
+ * only under -mgeneral-regs-only), or 32-bit ARM Linux with a float ABI that
+ * has the NEON registers (hard or softfp). Debian's armhf targets ARMv7-A with
+ * VFPv3-D16 and Raspberry Pi OS's 32-bit one ARMv6 with VFP, neither with NEON:
+ * GCC compiles the NEON functions alone for them (as ARMv7-A with NEON; clang's
+ * arm_neon.h needs -mfpu=neon), and the kernel is asked at run time whether
+ * the CPU has it (a Pi 1 or Zero has not). */
 #if defined(__aarch64__) && defined(__ARM_NEON) && !defined(QIO_NO_SIMD)
 #define QIO_NEON 1
 #define QIO_NEON_FN
-#elif defined(__arm__) && defined(__linux__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7 \
-    && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'A' && !defined(__SOFTFP__) \
+#elif defined(__arm__) && defined(__linux__) && defined(__ARM_ARCH) && __ARM_ARCH >= 6 \
+    && !(defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE != 'A') && !defined(__SOFTFP__) \
     && (defined(__ARM_NEON) || (defined(__GNUC__) && !defined(__clang__))) \
     && !defined(QIO_NO_SIMD)
 #define QIO_NEON 1
 #define QIO_NEON_HWCAP 1
-#ifdef __ARM_NEON
+#if defined(__ARM_NEON)
 #define QIO_NEON_FN
-#else
+#elif __ARM_ARCH >= 7
 #define QIO_NEON_FN __attribute__((target("fpu=neon")))
+#else
+#define QIO_NEON_FN __attribute__((target("arch=armv7-a,fpu=neon")))
 #endif
 #include <sys/auxv.h>
 #ifndef HWCAP_ARM_NEON

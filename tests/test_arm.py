@@ -14,9 +14,10 @@ gcc (static, so qemu needs no sysroot) together with the tokenizer, the referenc
   x 4 splits, again at every hex level.
 
 Targets: aarch64 (NEON always there); armhf with ``-mfpu=neon``; armhf with
-Debian's own flags (ARMv7-A, VFPv3-D16, no NEON), where GCC compiles the NEON
-functions alone and the kernel's HWCAP_NEON decides at run time, so a CPU
-without NEON (qemu's cortex-r5f) runs the scalar level only. A NEON bug planted
+Debian's own flags (ARMv7-A, VFPv3-D16, no NEON) and with Raspberry Pi OS's
+(ARMv6 + VFP), where GCC compiles the NEON functions alone and the kernel's
+HWCAP_NEON decides at run time, so a CPU without NEON (qemu's cortex-r5f) runs
+the scalar level only. A NEON bug planted
 in a copy of hex.c must make the drivers fail, at level 1 only.
 
 Needs (Debian): gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
@@ -50,6 +51,9 @@ TARGETS = {
     "armhf-neon": (["arm-linux-gnueabihf-gcc", "-mfpu=neon"], ["qemu-arm"],
                    "/usr/arm-linux-gnueabihf"),
     "armhf": (["arm-linux-gnueabihf-gcc"], ["qemu-arm"], "/usr/arm-linux-gnueabihf"),
+    # Raspberry Pi OS's 32-bit flags (ARMv6 + VFP, ARM mode), which run on every Pi
+    "armv6": (["arm-linux-gnueabihf-gcc", "-march=armv6+fp", "-marm"], ["qemu-arm"],
+              "/usr/arm-linux-gnueabihf"),
 }
 MISSING = sorted({t for cc, qemu, _ in TARGETS.values() for t in (cc[0], qemu[0])
                   if shutil.which(t) is None})
@@ -127,9 +131,9 @@ def test_driver_agrees_with_the_reference_on_the_corpus_under_qemu(cross):
     assert f"ok: 12 golden cases, {len(CORPUS)} files, hex levels 0-1" in r.stdout
 
 
-def test_an_armhf_build_runs_scalar_on_a_cpu_without_neon(tmp_path):
-    # Debian's armhf flags: NEON only if the kernel says the CPU has it
-    target = "armhf"
+@pytest.mark.parametrize("target", ["armhf", "armv6"])
+def test_a_32_bit_build_runs_scalar_on_a_cpu_without_neon(target, tmp_path):
+    # flags without NEON: NEON only if the kernel says the CPU has it
     hexcheck = build(target, tmp_path / "hexcheck", FUZZ / "hexcheck.c", CORE, ["-O2", "-static"])
     driver = build(target, tmp_path / "driver", FUZZ / "driver.c", CORE, ["-O2", "-static"])
     r = qemu(target, driver, *CORPUS[:4], cpu="cortex-r5f")
