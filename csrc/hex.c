@@ -88,6 +88,22 @@ static const uint16_t HEX_LO[256] = {
 };
 #undef D
 
+/* Each level decodes the steps it can and hands the rest, src[i..n), to the
+ * next one down, ending with the scalar tables; each returns nonzero when a
+ * byte was not a digit. A level calls the next one itself (rather than
+ * qio_unhex() calling each in turn), so that a payload costs one dispatch and
+ * the levels below are inlined into it. */
+static int unhex_scalar(unsigned char *dst, const unsigned char *src, size_t i, size_t n)
+{
+    unsigned all = 0x100;
+    for (; i < n; i += 2) {
+        unsigned hi = HEX_HI[src[i]], lo = HEX_LO[src[i + 1]];
+        all &= hi & lo;
+        dst[i / 2] = (unsigned char)(hi | lo);
+    }
+    return all == 0;
+}
+
 #ifdef QIO_SSE2
 /* 16 hex digits to 8 bytes; returns 1 when all 16 were digits. */
 static int unhex16(unsigned char *dst, const unsigned char *src)
@@ -108,18 +124,27 @@ static int unhex16(unsigned char *dst, const unsigned char *src)
     _mm_storel_epi64((__m128i *)(void *)dst, _mm_packus_epi16(pair, pair));
     return _mm_movemask_epi8(_mm_or_si128(digit, alpha)) == 0xffff;
 }
+
+static int unhex_sse2(unsigned char *dst, const unsigned char *src, size_t i, size_t n)
+{
+    int ok = 1;
+    for (; i + 16 <= n; i += 16)
+        ok &= unhex16(dst + i / 2, src + i);
+    return unhex_scalar(dst, src, i, n) | !ok;
+}
 #endif
 
 #ifdef QIO_AVX2
-/* The digits of src[0..n) in whole steps of 32, to dst; returns 1 when all of
- * them were digits (the tail, n % 32 digits, is left to the caller). One
- * function for the whole loop, so that AVX2 code is entered (and the upper
- * halves cleared) once per payload, not once per step. */
+/* 32 digits a step, the tail (n % 32 digits) to SSE2. One function for the
+ * whole payload, so that AVX2 code is entered (and the upper halves cleared)
+ * once per payload, not once per step; the SSE2 steps inlined here are
+ * VEX-encoded, with no AVX-SSE transition between. */
 __attribute__((target("avx2")))
 static int unhex_avx2(unsigned char *dst, const unsigned char *src, size_t n)
 {
     __m256i bad = _mm256_setzero_si256();
-    for (size_t i = 0; i + 32 <= n; i += 32) {
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
         /* unsigned: d = v - '0' is 0..9 for a digit, a = (v | 0x20) - 'a' is 0..5
          * for a letter; anything else (bytes >= 0x80 included) is out of both */
@@ -137,7 +162,7 @@ static int unhex_avx2(unsigned char *dst, const unsigned char *src, size_t n)
         __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(pair, pair), 0x08);
         _mm_storeu_si128((__m128i *)(void *)(dst + i / 2), _mm256_castsi256_si128(packed));
     }
-    return _mm256_testz_si256(bad, bad);
+    return unhex_sse2(dst, src, i, n) | !_mm256_testz_si256(bad, bad);
 }
 #endif
 
@@ -156,9 +181,8 @@ QIO_NEON_FN static uint8x16_t neon_values(uint8x16_t v, uint8x16_t *bad)
     return vminq_u8(d, vaddq_u8(a, vdupq_n_u8(10)));
 }
 
-/* The digits of src[0..n) in whole steps of 16 to dst (32 a step, then one of
- * 16); returns 1 when all of them were digits (the tail, n % 16 digits, is left
- * to the caller). vld2 puts the even (high) digits in one register and the odd
+/* 32 digits a step, then one step of 16, the tail (n % 16 digits) to the
+ * scalar tables. vld2 puts the even (high) digits in one register and the odd
  * (low) ones in another, so a pair becomes a byte in one shift-insert. */
 QIO_NEON_FN static int unhex_neon(unsigned char *dst, const unsigned char *src, size_t n)
 {
@@ -174,10 +198,11 @@ QIO_NEON_FN static int unhex_neon(unsigned char *dst, const unsigned char *src, 
         uint8x8x2_t v = vld2_u8(src + i);
         uint8x16_t val = neon_values(vcombine_u8(v.val[0], v.val[1]), &bad);
         vst1_u8(dst + i / 2, vsli_n_u8(vget_high_u8(val), vget_low_u8(val), 4));
+        i += 16;
     }
     /* no horizontal max on ARMv7: OR the two halves */
     any = vreinterpretq_u64_u8(bad);
-    return (vgetq_lane_u64(any, 0) | vgetq_lane_u64(any, 1)) == 0;
+    return unhex_scalar(dst, src, i, n) | ((vgetq_lane_u64(any, 0) | vgetq_lane_u64(any, 1)) != 0);
 }
 #endif
 
@@ -222,38 +247,21 @@ int qio_set_simd(int level)
     return simd_level;
 }
 
-/* Each level takes the steps it can and leaves the rest to the next one down. */
 int qio_unhex(unsigned char *dst, const unsigned char *src, size_t n)
 {
-    unsigned all = 0x100;
-    size_t i = 0;
-#if defined(QIO_SSE2) || defined(QIO_NEON)
-    int ok = 1;
 #ifdef QIO_AVX2
-    if (simd_level == 2) {
-        ok = unhex_avx2(dst, src, n);
-        i = n & ~(size_t)31;
-    }
+    if (simd_level == 2)
+        return unhex_avx2(dst, src, n);
 #endif
 #ifdef QIO_SSE2
-    if (simd_level >= 1) {
-        for (; i + 16 <= n; i += 16)
-            ok &= unhex16(dst + i / 2, src + i);
-    }
-#else
-    if (simd_level == 1) {
-        ok = unhex_neon(dst, src, n);
-        i = n & ~(size_t)15;
-    }
+    if (simd_level == 1)
+        return unhex_sse2(dst, src, 0, n);
 #endif
-    all = ok ? all : 0;
+#ifdef QIO_NEON
+    if (simd_level == 1)
+        return unhex_neon(dst, src, n);
 #endif
-    for (; i < n; i += 2) {
-        unsigned hi = HEX_HI[src[i]], lo = HEX_LO[src[i + 1]];
-        all &= hi & lo;
-        dst[i / 2] = (unsigned char)(hi | lo);
-    }
-    return all == 0;
+    return unhex_scalar(dst, src, 0, n);
 }
 
 int qio_is_hex_digit(unsigned char c)

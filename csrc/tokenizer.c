@@ -173,6 +173,22 @@ static void hex_error(qio_parser *p, int reason, const unsigned char *pay, size_
     emit_error(p, reason, p->len);
 }
 
+/* A hex payload decoded to dst; nonzero after an error token instead. Not
+ * inlined: emit_recv then keeps pay in no register across a call into hex.c. */
+__attribute__((noinline))
+static int unhex_payload(qio_parser *p, unsigned char *dst, const unsigned char *pay, size_t n)
+{
+    if (n & 1) {
+        hex_error(p, QIO_E_ODD_HEX, pay, n);
+        return 1;
+    }
+    if (qio_unhex(dst, pay, n)) {
+        hex_error(p, QIO_E_BAD_HEX, pay, n);
+        return 1;
+    }
+    return 0;
+}
+
 /* The payload pay[0..n) is complete and the line end after it read. */
 static void emit_recv(qio_parser *p, const unsigned char *pay, size_t n)
 {
@@ -180,19 +196,12 @@ static void emit_recv(qio_parser *p, const unsigned char *pay, size_t n)
     unsigned char *dst = demuxed ? p->dmx + p->dmx_used : p->arena + p->arena_used;
 
     p->state = S_START;
-    if (p->uhex) {
-        if (n & 1) {
-            hex_error(p, QIO_E_ODD_HEX, pay, n);
-            return;
-        }
-        if (qio_unhex(dst, pay, n)) {
-            hex_error(p, QIO_E_BAD_HEX, pay, n);
-            return;
-        }
-        n /= 2;
-    } else {
+    if (!p->uhex)
         memcpy(dst, pay, n);
-    }
+    else if (unhex_payload(p, dst, pay, n))
+        return;
+    else
+        n /= 2;
     if (demuxed) {
         p->seg[2 * p->nseg] = p->id;
         p->seg[2 * p->nseg + 1] = (int32_t)n;
