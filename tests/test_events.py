@@ -14,13 +14,14 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_3gpp_events import gpp_events
 
 from pyqio import ResultCode, events
-from pyqio._lines import _HANDLERS
 from pyqio.errors import InvalidArgument
+from pyqio.wire._lines import _HANDLERS
 
-# the module, not the package attribute: `pyqio.decode` may be the lazy function
-decode_mod = importlib.import_module("pyqio.decode")
+# the decoder's module (pyqio.decode is the function)
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 UTC = dt.timezone.utc
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -109,6 +110,7 @@ line_events = st.one_of(
     st.builds(events.Info, names, _params(False)),
     _text_lines,
     st.just(events.Prompt()),
+    gpp_events,
 )
 
 

@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from pyqio import ResultCode
-from pyqio import _modem_servers as servers
+from pyqio.cli import _demo_servers as servers
 from pyqio.errors import CommandError, InvalidArgument
 from pyqio.modem import (
     CommandTimeout,
@@ -322,6 +322,10 @@ def test_raw_command_lines_are_parsed_and_sent():
     async def body(m):
         resp = await m.command("AT+QICFG=\"showRA\"")
         with pytest.raises(InvalidArgument):
+            await m.command("AT+NOSUCH\rAT")
+        # a command pyqio has no builder for goes to the module as it is; the
+        # simulated module knows no such command and answers ERROR
+        with pytest.raises(CommandError, match="AT\\+NOSUCH: ERROR"):
             await m.command("AT+NOSUCH")
         return resp.ok, [type(e).__name__ for e in resp.events]
 

@@ -15,12 +15,13 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .. import events as ev
+from ..wire import events as ev
 from . import _wire
 from ._config import SimConfig
 from ._datamode import CANCEL, DataMode
+from ._deps import require_sim_deps
 from ._handlers import Handlers
-from ._sockets import CONNECTED, CONNECTING, INITIAL, Conn
+from ._host_conns import CONNECTED, CONNECTING, INITIAL, Conn
 
 __all__ = ["Simulator"]
 
@@ -37,6 +38,7 @@ class Simulator(Handlers, asyncio.Protocol):
     """
 
     def __init__(self, config: SimConfig | None = None) -> None:
+        require_sim_deps("pyqio's simulator")
         self.config = config or SimConfig()
         self.rng = self.config.rng()
         self.transport: Any = None
