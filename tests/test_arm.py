@@ -177,3 +177,17 @@ def test_a_planted_neon_bug_fails_the_run_at_level_1_only(bug, target, tmp_path)
     r = qemu(target, driver, FUZZ / "corpus" / "edge_hex_blocks")
     assert r.returncode == 1 and "simd=1\n" in r.stderr and "simd=0\n" not in r.stderr, \
         r.stdout + r.stderr[-2000:]
+
+
+def test_the_arm_instruction_count_script_prints_a_row_per_target_and_level(tmp_path):
+    # csrc/bench/arm_insns.sh gives bench/README.md its ARM figures: it must keep
+    # running (one text case and one hex case here, every level of each target)
+    r = run(["sh", CSRC / "bench" / "arm_insns.sh", tmp_path, "0 3"], ROOT, timeout=1200)
+    assert r.returncode == 0, r.stderr[-4000:]
+    rows = [ln.split() for ln in r.stdout.splitlines()[1:]]
+    assert [(row[0], " ".join(row[1:-6])) for row in rows] == [
+        (t, case) for t in ("aarch64", "armhf")
+        for case in ("text 16", "hex 16 scalar", "hex 16 neon")]
+    for row in rows:    # a count of qio_feed's own work: at least 100 per URC
+        instructions, urcs = int(row[-4]), int(row[-5])
+        assert instructions > 100 * urcs > 0, row

@@ -10,12 +10,14 @@
 # as memcpy included). Exact and repeatable for a given compiler and qemu; not
 # a speed: qemu's count says nothing about a core's pipelines.
 # Hex cases run at every level the target has (0 scalar, 1 neon).
-#   csrc/bench/arm_insns.sh [BUILD_DIR]
+#   csrc/bench/arm_insns.sh [BUILD_DIR [CASES]]   (CASES: bench case numbers,
+#                                                  default "0 1 2 3 4 5")
 # Needs (Debian): gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 # libc6-dev-arm64-cross libc6-dev-armhf-cross qemu-user.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$(mktemp -d)}
+cases=${2:-0 1 2 3 4 5}
 mkdir -p "$out"
 printf "%-8s %-16s %10s %8s %12s %9s %9s %9s\n" target case bytes URCs instructions \
     Ir/byte Ir/URC Ir/digit
@@ -25,7 +27,7 @@ for t in "aarch64 aarch64-linux-gnu-gcc qemu-aarch64" "armhf arm-linux-gnueabihf
     "$cc" -std=c99 -O2 -Wall -Wextra -Werror -static -o "$out/bench-$name" \
         "$here/bench_tokenizer.c" "$here/../tokenizer.c" "$here/../hex.c"
     best=$("$qemu" "$out/bench-$name" --once 0 99 | sed -n 's/.* simd=//p')
-    for k in 0 1 2 3 4 5; do
+    for k in $cases; do
         levels=$best
         if [ "$k" -ge 3 ]; then levels=$(seq 0 "$best"); fi
         for level in $levels; do
