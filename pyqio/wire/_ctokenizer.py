@@ -77,10 +77,14 @@ def _demux_mask(buffers: Sequence[bytearray | None]) -> bytes:
 
 
 def simd_level() -> int:
-    """The hex decoding level in force, process-wide: 0 scalar, 1 SSE2, 2 AVX2.
+    """The hex decoding level in force, process-wide.
 
-    The best this build and CPU allow, chosen once, unless ``set_simd`` forced one.
-    Every level gives the same tokens; only the speed differs.
+    0 is the portable scalar decoder, on every CPU. On x86-64, 1 is SSE2 and 2
+    AVX2; on ARM (aarch64, and 32-bit ARM whose kernel reports NEON), 1 is NEON.
+    The levels a CPU has are always 0 up to its best, so ``range(best + 1)``
+    lists them. The best this build and CPU allow is chosen once, unless
+    ``set_simd`` forced one. Every level gives the same tokens; only the speed
+    differs.
     """
     return int(lib.qio_simd_level())
 
