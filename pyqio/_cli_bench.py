@@ -156,18 +156,9 @@ class NaiveParser:
 # -- the paths, each one full pass over a stream ---------------------------------
 
 def make_decoder(stream: Stream, backend: str) -> Any:
-    """A ``pyqio.Decoder`` for *stream* on the named tokenizer backend (both in
-    one process: the Decoder takes no backend argument, so its tokenizer is swapped)."""
+    """A ``pyqio.Decoder`` for *stream* on the named tokenizer backend (both in one process)."""
     from .decode import Decoder
-    tokenizer: Any
-    if backend == "c":
-        from ._ctokenizer import Tokenizer as tokenizer
-    else:
-        from ._tokenizer import Tokenizer as tokenizer
-    hex_mode = stream.recv_format == "hex"
-    dec = Decoder("hex" if hex_mode else "text")
-    dec._tok = tokenizer(hex=hex_mode)
-    return dec
+    return Decoder("hex" if stream.recv_format == "hex" else "text", backend=backend)
 
 
 def path_runners(stream: Stream, chunk: int, backends: tuple) -> dict:
