@@ -87,8 +87,8 @@ maker_init(maker *m, PyObject *cls, PyObject *names)
         }
     }
     m->cls = Py_NewRef(cls);
-    m->empty = PyTuple_New(0);
-    return m->empty == NULL ? -1 : 0;
+    m->empty = PyTuple_New(0);  /* the () singleton (PyType_GenericNew ignores it anyway) */
+    return 0;
 }
 
 /* *slot set to NULL, then its old reference dropped (Py_CLEAR, without the
@@ -148,7 +148,7 @@ static PyObject *
 Maker_call(Maker *self, PyObject *args, PyObject *kwds)
 {
     PyObject *v[MAX_FIELDS];
-    if (kwds != NULL || PyTuple_Size(args) != self->m.n) {
+    if ((kwds != NULL ? -1 : PyTuple_Size(args)) != self->m.n) {
         PyErr_Format(PyExc_TypeError, "takes exactly %zd positional arguments", self->m.n);
         return NULL;
     }
@@ -247,11 +247,12 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (self == NULL)
         return NULL;
     /* int32 arrays first: the byte buffers after them need no alignment */
-    self->mem = PyMem_Malloc(tok_n + seg_n + buf_n + (size_t)arena_cap + (size_t)dmx_cap + 1);
-    self->queue = PyList_New(0);
     self->bbufs = Py_NewRef(Py_None);
     self->alloc_of = PyObject_GetAttrString((PyObject *)&PyByteArray_Type, "__alloc__");
-    if (self->mem == NULL || self->queue == NULL || self->alloc_of == NULL
+    self->mem = PyMem_Malloc(tok_n + seg_n + buf_n + (size_t)arena_cap + (size_t)dmx_cap + 1);
+    self->queue = PyList_New(0);
+    /* any of the three failed (| rather than ||: one test, whichever it was) */
+    if ((self->alloc_of == NULL) | (self->mem == NULL) | (self->queue == NULL)
         || maker_init(&self->recv, cls, names) < 0) {
         if (!PyErr_Occurred())
             PyErr_NoMemory();
@@ -555,7 +556,7 @@ feed_head(Feeder *self, PyObject *chunk, PyObject *bufs)
                            (size_t)(n - self->qoff));
     p->demux = NULL;
     p->demux_n = 0;
-    if (used == 0 && p->ntok == 0 && p->nseg == 0) {
+    if (used == 0) {    /* full before the first byte: no token either */
         PyErr_SetString(PyExc_RuntimeError, "the tokenizer made no progress: its output space "
                         "holds no token (tok_cap, arena_cap or dmx_cap too small)");
         return -1;
@@ -645,12 +646,13 @@ Feeder_feed(Feeder *self, PyObject *data)
 }
 
 static PyObject *
-Feeder_feed_demux(Feeder *self, PyObject *args)
+Feeder_feed_demux(Feeder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *data, *bufs;
-    if (!PyArg_ParseTuple(args, "OO:feed_demux", &data, &bufs))
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "feed_demux() takes 2 arguments (%zd given)", nargs);
         return NULL;
-    return queue_and_run(self, data, bufs);
+    }
+    return queue_and_run(self, args[0], args[1]);
 }
 
 static PyObject *
@@ -706,7 +708,7 @@ Feeder_set_simd(PyObject *cls, PyObject *level)
 static PyMethodDef Feeder_methods[] = {
     {"feed", (PyCFunction)Feeder_feed, METH_O,
      "feed(data) -> list: the events data completes (pyqio.Decoder.feed)."},
-    {"feed_demux", (PyCFunction)Feeder_feed_demux, METH_VARARGS,
+    {"feed_demux", (PyCFunction)(void (*)(void))Feeder_feed_demux, METH_FASTCALL,
      "feed_demux(data, buffers) -> list: pyqio.Decoder.feed_demux."},
     {"finish", (PyCFunction)Feeder_finish, METH_NOARGS,
      "finish() -> list: end of stream (pyqio.Decoder.finish)."},
