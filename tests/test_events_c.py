@@ -29,10 +29,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyqio import _feed, events
+from pyqio.wire import _feed, events
 from tests.recv_streams import hex_urcs, other_lines, recv_urcs
 
-decode_mod = importlib.import_module("pyqio.decode")
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder
 NAMES = tuple(f.name for f in dataclasses.fields(events.Recv))
 
@@ -186,8 +186,8 @@ def test_decoders_of_this_process_use_the_extension_unless_switched_off() -> Non
 
 _CHILD = r"""
 import importlib, sys
-from pyqio import _feed
-d = importlib.import_module("pyqio.decode")
+from pyqio.wire import _feed
+d = importlib.import_module("pyqio.wire._decoder")
 ev = d.Decoder(backend="c").feed(sys.stdin.buffer.read())
 print(_feed.events_c is not None, type(d.Decoder(backend="c")._core).__name__ == "Feeder")
 print(repr(ev))

@@ -23,7 +23,7 @@ import threading
 
 import pytest
 
-from pyqio import _feed, events
+from pyqio.wire import _feed, events
 from pyqio.errors import InvalidArgument
 
 H = b'\r\n+QIURC: "recv",'

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyqio import events
 from pyqio.errors import InvalidArgument
+from pyqio.wire import events  # the defining module: _maker is private
 
-decode_mod = importlib.import_module("pyqio.decode")
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder
 
 # every recv shape of note 2.4.2 (and TOKENS.md), responses around them, and faults
@@ -117,8 +117,8 @@ def _tokenizer_module(dec) -> str:
 
 
 def test_decoder_backend_argument_is_checked() -> None:
-    assert _tokenizer_module(Decoder(backend="python")) == "pyqio._tokenizer"
-    assert _tokenizer_module(Decoder(backend="c")) in ("pyqio._ctokenizer", "pyqio._events_c")
+    assert _tokenizer_module(Decoder(backend="python")) == "pyqio.wire._pytokenizer"
+    assert _tokenizer_module(Decoder(backend="c")) in ("pyqio.wire._ctokenizer", "pyqio._events_c")
     with pytest.raises(InvalidArgument, match="backend='rust'"):
         Decoder(backend="rust")  # type: ignore[arg-type]
 
@@ -145,7 +145,7 @@ def test_fast_path_agrees_with_the_twin_on_generated_streams(parts, step, show_r
 
 # ---- the line classifier's precompiled forms give the general splitter's events ----
 
-_lines = importlib.import_module("pyqio._lines")
+_lines = importlib.import_module("pyqio.wire._lines")
 FAST_LINES = [
     b"+QIOPEN: 1,0", b"+QIOPEN: 0,566", b"+QIOPEN:1,0", b"+QIOPEN: 01,0", b"+QIOPEN: 1, 0",
     b"+QIOPEN: -1,0", b"+QIOPEN: 1,0,", b"+QIOPEN: 1", b"+QIOPEN: 12345678901,0",
@@ -181,7 +181,7 @@ def test_precompiled_forms_agree_with_the_splitter_on_generated_lines(name, piec
     assert fast == general and repr(fast) == repr(general)
 
 
-_fields = importlib.import_module("pyqio._fields")
+_fields = importlib.import_module("pyqio.wire._fields")
 
 
 @settings(max_examples=500, deadline=None)

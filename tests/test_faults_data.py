@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from test_faults import FaultSim, echo_ok, modem_on, read_exactly, run
 
-from pyqio import _modem_servers as servers
 from pyqio import events as E
+from pyqio.cli import _demo_servers as servers
 from pyqio.modem import CommandTimeout, SendFailed, SocketClosedError
 from pyqio.sim import SimConfig
 
@@ -155,7 +155,7 @@ def test_late_deferred_result_after_the_timeout_is_not_taken_for_the_next_comman
 
 
 def test_full_receive_buffer_drops_whole_packets_keeps_order_and_counts_every_byte():
-    """The modem's per-socket policy (pyqio._sock): a packet that does not fit is
+    """The modem's per-socket policy (pyqio.modem._socket): a packet that does not fit is
     dropped whole and counted; nothing already buffered is lost; what is read is
     whole packets, in order."""
     packets = [b"<%04d:" % i + bytes([65 + i % 26]) * 90 + b">" for i in range(60)]

@@ -25,11 +25,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pyqio import _accel, _feed, events
+from pyqio.wire import _feed, events
 from pyqio.errors import InvalidArgument
 from tests.recv_streams import hex_urcs, other_lines, recv_urcs
 
-decode_mod = importlib.import_module("pyqio.decode")
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder
 H = b'\r\n+QIURC: "recv",'
 
@@ -60,7 +60,7 @@ def test_a_c_decoder_feeds_through_the_feeder(ext) -> None:
     # chosen once, per decoder: no method of the instance is replaced
     assert "feed" not in vars(dec) and "feed_demux" not in vars(dec)
     assert type(Decoder(backend="python")._core) is _feed.TokenFeeder
-    assert type(Decoder(backend="python")._core.tok).__module__ == "pyqio._tokenizer"
+    assert type(Decoder(backend="python")._core.tok).__module__ == "pyqio.wire._pytokenizer"
     assert dec.feed(b"OK\r\n") == [events.Ok()]
 
 
@@ -68,7 +68,7 @@ def test_without_the_extension_a_c_decoder_feeds_the_cffi_tokens(monkeypatch) ->
     monkeypatch.setattr(_feed, "events_c", None)
     core = Decoder(backend="c")._core
     assert type(core) is _feed.TokenFeeder
-    assert type(core.tok).__module__ == "pyqio._ctokenizer"
+    assert type(core.tok).__module__ == "pyqio.wire._ctokenizer"
 
 
 def test_a_subclass_overriding_feed_keeps_its_own(ext) -> None:

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pyqio import _ctokenizer, _feed, events
+from pyqio.wire import _ctokenizer, _feed, events
 from tests.recv_streams import hex_urcs, other_lines, recv_urcs
 
-decode_mod = importlib.import_module("pyqio.decode")
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder
 H = b'\r\n+QIURC: "recv",'
 FEEDERS = ["c-ext", "c-tokens", "python"]

@@ -15,12 +15,12 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .. import events as ev
+from ..wire import events as ev
 from . import _wire
 from ._config import SimConfig
 from ._datamode import CANCEL, DataMode
 from ._handlers import Handlers
-from ._sockets import CONNECTED, CONNECTING, INITIAL, Conn
+from ._host_conns import CONNECTED, CONNECTING, INITIAL, Conn
 
 __all__ = ["Simulator"]
 

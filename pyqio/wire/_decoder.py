@@ -1,0 +1,190 @@
+"""Decode the module's output into typed events: :class:`Decoder` and :func:`decode`.
+
+Sans-I/O (as h11): feed bytes in, get :mod:`pyqio.events` out. The tokenizer
+(C core or its Python twin, ``csrc/TOKENS.md``) frames the stream; each token
+becomes an event: ``+QIURC: "recv"`` URCs :class:`Recv`, the ``>`` prompt
+:class:`Prompt`, framing faults :class:`ProtocolError`, and every other line goes
+through the line classifier (:func:`pyqio.wire._lines.classify_line`).
+
+Each Decoder chooses its feeder once, when it is made (``pyqio.wire._feed``): where the
+optional extension ``pyqio._events_c`` (``csrc/events_c.c``) is built and the C
+backend is in use, a C feeder that owns its tokenizer and makes the events in C;
+otherwise the tokens of either backend made into events in Python. Both give the
+same events (tests/test_events_c.py, tests/test_feeder.py), and neither loses
+anything when an exception interrupts a call (tests/test_no_loss.py).
+``PYQIO_NO_EVENTS_C=1`` turns the extension off.
+
+The decoder knows nothing about which command is pending; the session pairs
+answers with commands.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, MutableSequence
+from typing import Any, Literal
+
+from ..errors import InvalidArgument
+from . import _feed
+from ._lines import classify_line
+from .events import Event
+from .tokenizer import Tokenizer
+
+__all__ = ["Decoder", "decode", "classify_line"]
+
+RecvFormat = Literal["text", "hex"]
+Backend = Literal["c", "python"]
+MAX_CONNECT_ID = 31  # TOKENS.md: udp_service holds connect ids 0-31
+
+
+def _check_format(value: object) -> bool:
+    if value not in ("text", "hex"):
+        raise InvalidArgument(f"recv_format={value!r}: allowed values are 'text' and 'hex'")
+    return value == "hex"
+
+
+def _check_flag(value: object) -> bool:
+    if value not in (True, False):  # 0 and 1 included, as AT+QICFG writes them
+        raise InvalidArgument(f"show_ra={value!r}: allowed values are True and False")
+    return bool(value)
+
+
+def _check_ids(value: Iterable[int]) -> frozenset[int]:
+    try:
+        ids = frozenset(value)
+    except TypeError:
+        raise InvalidArgument(
+            f"udp_service={value!r}: must be an iterable of connect ids 0-{MAX_CONNECT_ID}"
+        ) from None
+    for cid in ids:
+        if isinstance(cid, bool) or not isinstance(cid, int) or not 0 <= cid <= MAX_CONNECT_ID:
+            raise InvalidArgument(
+                f"udp_service contains {cid!r}: connect ids are integers 0-{MAX_CONNECT_ID}")
+    return ids
+
+
+class Decoder:
+    """Streaming decoder of module output (h11 style: ``feed()`` bytes, get events).
+
+    *recv_format* is the ``<recv_data_format>`` of ``AT+QICFG="dataformat"`` (2.3.9):
+    ``"hex"`` payloads are hex-decoded. *show_ra* is ``AT+QICFG="showRA"``; the
+    connect ids in *udp_service* are UDP SERVICE sockets (2.3.1), whose recv URCs
+    carry the sender's address (2.4.2) too. All three can change between feeds, as
+    the session learns of ``AT+QICFG`` or a UDP SERVICE opening.
+    """
+
+    def __init__(self, recv_format: RecvFormat = "text", show_ra: bool = False,
+                 udp_service: Iterable[int] = (), *, max_line: int = 4096,
+                 backend: Backend | None = None) -> None:
+        self._recv_format: RecvFormat = recv_format
+        self._show_ra = _check_flag(show_ra)
+        self._udp_service = _check_ids(udp_service)
+        hex_mode = _check_format(recv_format)
+        cls = _tokenizer_class(backend)
+        # the feeder, chosen once: the C one where the extension is built (then it
+        # owns its tokenizer), else the tokens of this backend's tokenizer
+        core = None
+        if cls.__module__ == "pyqio.wire._ctokenizer":
+            core = _feed.c_feeder(hex_mode, self._show_ra, _udp_mask(self._udp_service),
+                                  _check_max_line(max_line))
+        if core is None:
+            core = _feed.TokenFeeder(cls(hex=hex_mode, show_ra=self._show_ra,
+                                         udp_service=set(self._udp_service), max_line=max_line))
+        self._core: Any = core
+
+    def _configure(self) -> None:
+        self._core.configure(self._recv_format == "hex", self._show_ra,
+                             _udp_mask(self._udp_service))
+
+    @property
+    def recv_format(self) -> RecvFormat:
+        """``"text"`` or ``"hex"``: how recv payloads are written (AT+QICFG, 2.3.9)."""
+        return self._recv_format
+
+    @recv_format.setter
+    def recv_format(self, value: RecvFormat) -> None:
+        _check_format(value)
+        self._recv_format = value
+        self._configure()
+
+    @property
+    def show_ra(self) -> bool:
+        """Whether every recv URC carries the sender's address (``showRA``, 2.3.9)."""
+        return self._show_ra
+
+    @show_ra.setter
+    def show_ra(self, value: bool) -> None:
+        self._show_ra = _check_flag(value)
+        self._configure()
+
+    @property
+    def udp_service(self) -> frozenset[int]:
+        """Connect ids of UDP SERVICE sockets, whose recv URCs carry the address (2.4.2)."""
+        return self._udp_service
+
+    @udp_service.setter
+    def udp_service(self, value: Iterable[int]) -> None:
+        self._udp_service = _check_ids(value)
+        self._configure()
+
+    def feed(self, chunk: bytes | bytearray | memoryview) -> list[Event]:
+        """Decode *chunk*; returns the events completed by it (maybe none).
+
+        If it raises (a ``MemoryError``, say), nothing is lost: what was not yet
+        returned stays in the decoder and the next call (with ``b""`` or more bytes)
+        returns it first.
+        """
+        return self._core.feed(chunk)  # type: ignore[no-any-return]
+
+    def feed_demux(self, chunk: bytes | bytearray | memoryview,
+                   buffers: MutableSequence[bytearray | None]) -> list[Event]:
+        """As :meth:`feed`, but recv payloads of a connect id whose ``buffers[id]`` is a
+        bytearray are appended to it instead of becoming :class:`Recv` events (the
+        per-connection fast path of TOKENS.md; address and length are dropped).
+
+        A bytearray that cannot grow (a ``memoryview`` holds it: ``BufferError``)
+        interrupts the call; its payload, and everything after it, wait in the
+        decoder for the next call, as for :meth:`feed`.
+        """
+        return self._core.feed_demux(chunk, buffers)  # type: ignore[no-any-return]
+
+    def finish(self) -> list[Event]:
+        """End of stream: a partial line becomes its event, a partial recv URC a
+        ``ProtocolError("truncated recv", ...)``; the decoder is then reset."""
+        return self._core.finish()  # type: ignore[no-any-return]
+
+    def reset(self) -> None:
+        """Forget partial input (the module restarted), keeping the settings. Complete
+        events an interrupted call did not return are still returned by the next one."""
+        self._core.reset()
+
+
+def _udp_mask(ids: frozenset[int]) -> int:
+    mask = 0
+    for i in ids:
+        mask |= 1 << i
+    return mask
+
+
+def _check_max_line(max_line: object) -> int:
+    from ._ctokenizer import _check_max_line as check
+    return check(max_line)  # type: ignore[arg-type]
+
+
+def _tokenizer_class(backend: Backend | None) -> Any:
+    """The Tokenizer of *backend*; None: the process's choice (``pyqio.backend()``)."""
+    if backend is None:
+        return Tokenizer
+    if backend == "c":
+        from ._ctokenizer import Tokenizer as CTokenizer  # ImportError when not built
+        return CTokenizer
+    if backend == "python":
+        from ._pytokenizer import Tokenizer as PyTokenizer
+        return PyTokenizer
+    raise InvalidArgument(f"backend={backend!r}: allowed values are 'c', 'python' and None")
+
+
+def decode(data: bytes | bytearray | memoryview, *, recv_format: RecvFormat = "text",
+           show_ra: bool = False, udp_service: Iterable[int] = ()) -> list[Event]:
+    """Decode a whole capture of module output, end of stream included."""
+    dec = Decoder(recv_format, show_ra, udp_service)
+    return dec.feed(data) + dec.finish()
+
