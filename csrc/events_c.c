@@ -33,6 +33,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "tokenizer.h"
@@ -41,6 +42,7 @@
 #define RECV_FIELDS 6   /* connect_id, data, length, remote_ip, remote_port, framed */
 #define MAX_IDS 65536   /* a connect id is a NUM: 0-65535 (TOKENS.md) */
 #define HINTS 64        /* connect ids whose bytearray's storage is remembered */
+#define ALIGN(n) (((n) + 63) & ~(size_t)63)
 
 /* ---- making instances through the class's own descriptors ---------------- */
 
@@ -197,8 +199,10 @@ typedef struct {
         Py_ssize_t size, alloc;
     } hint[HINTS];
     PyObject *out;              /* events made but not yet returned, or NULL */
-    PyObject *queue;            /* input not yet tokenized: (bytes, buffers or None) */
-    Py_ssize_t qoff;            /* bytes of the queue's head already tokenized */
+    PyObject *hchunk, *hbufs;   /* input being tokenized (bytes) and its buffers, or NULL */
+    Py_ssize_t qoff;            /* bytes of hchunk already tokenized */
+    PyObject *queue;            /* input after it: (bytes, buffers or None); a reset()
+                                   made meanwhile is (None, None) */
     PyObject *bbufs;            /* the buffers of the current batch's segments */
     PyObject *rows, *arena;     /* the current batch as bytes, for slow(); or NULL */
     size_t tok_done, seg_done, dmx_done;   /* what of the current batch is delivered */
@@ -240,8 +244,11 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                         "arena_cap and dmx_cap 0 to 2**30");
         return NULL;
     }
-    size_t buf_n = qio_buf_size((size_t)max_line);
-    size_t tok_n = (size_t)tok_cap * sizeof(qio_token), seg_n = (size_t)tok_cap * 2 * sizeof(int32_t);
+    /* each buffer on a cache line of its own (64 bytes): copies from and to them
+     * run at the speed of separately allocated ones */
+    size_t buf_n = ALIGN(qio_buf_size((size_t)max_line));
+    size_t tok_n = ALIGN((size_t)tok_cap * sizeof(qio_token));
+    size_t seg_n = ALIGN((size_t)tok_cap * 2 * sizeof(int32_t)), arena_n = ALIGN((size_t)arena_cap);
     allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
     Feeder *self = (Feeder *)alloc(type, 0);
     if (self == NULL)
@@ -249,7 +256,7 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     /* int32 arrays first: the byte buffers after them need no alignment */
     self->bbufs = Py_NewRef(Py_None);
     self->alloc_of = PyObject_GetAttrString((PyObject *)&PyByteArray_Type, "__alloc__");
-    self->mem = PyMem_Malloc(tok_n + seg_n + buf_n + (size_t)arena_cap + (size_t)dmx_cap + 1);
+    self->mem = PyMem_Malloc(tok_n + seg_n + buf_n + arena_n + (size_t)dmx_cap + 64);
     self->queue = PyList_New(0);
     /* any of the three failed (| rather than ||: one test, whichever it was) */
     if ((self->alloc_of == NULL) | (self->mem == NULL) | (self->queue == NULL)
@@ -264,12 +271,12 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         Py_DECREF(self);
         return NULL;
     }
-    unsigned char *mem = self->mem;
+    unsigned char *mem = (unsigned char *)ALIGN((uintptr_t)self->mem);
     qio_init(&self->p, mem + tok_n + seg_n, buf_n, (size_t)max_line);
     qio_set_output(&self->p, (qio_token *)(void *)mem, (size_t)tok_cap,
                    mem + tok_n + seg_n + buf_n, (size_t)arena_cap,
                    (int32_t *)(void *)(mem + tok_n), (size_t)tok_cap,
-                   mem + tok_n + seg_n + buf_n + arena_cap, NULL, (size_t)dmx_cap, NULL);
+                   mem + tok_n + seg_n + buf_n + arena_n, NULL, (size_t)dmx_cap, NULL);
     self->line = Py_NewRef(line);
     self->slow = Py_NewRef(slow);
     self->error = Py_NewRef(error);
@@ -288,6 +295,8 @@ Feeder_dealloc(Feeder *self)
     Py_XDECREF(self->mask_bufs);
     Py_XDECREF(self->out);
     Py_XDECREF(self->queue);
+    Py_XDECREF(self->hchunk);
+    Py_XDECREF(self->hbufs);
     Py_XDECREF(self->bbufs);
     Py_XDECREF(self->rows);
     Py_XDECREF(self->arena);
@@ -351,13 +360,14 @@ make_mask(Feeder *self, PyObject *bufs)
  * changes when the storage grows, never what the bytearray holds). Asked for 1.5
  * times the size first, PyByteArray_Resize allocates that; the second resize,
  * down to the size, keeps it (bytearray shrinks its storage only below half). */
-static int
+static char *
 grow(Feeder *self, PyObject *b, int32_t id, Py_ssize_t old, Py_ssize_t size)
 {
     Py_ssize_t alloc = -1;
     int h = id < HINTS;
+    char *data = PyByteArray_AsString(b);
     if (h && self->hint[id].obj == b && self->hint[id].size == old
-        && self->hint[id].data == PyByteArray_AsString(b)) {
+        && self->hint[id].data == data) {
         alloc = self->hint[id].alloc;
     } else {
         PyObject *a = PyObject_CallFunctionObjArgs(self->alloc_of, b, NULL);
@@ -367,58 +377,47 @@ grow(Feeder *self, PyObject *b, int32_t id, Py_ssize_t old, Py_ssize_t size)
     int more = size >= alloc;
     if (alloc < 0 || (more && PyByteArray_Resize(b, size + size / 2) < 0)
         || PyByteArray_Resize(b, size) < 0)
-        return -1;
+        return NULL;
+    data = PyByteArray_AsString(b);
     if (h) {
         self->hint[id].obj = b;
-        self->hint[id].data = PyByteArray_AsString(b);
+        self->hint[id].data = data;
         self->hint[id].size = size;
         self->hint[id].alloc = more ? size + size / 2 + 1 : alloc;
     }
-    return 0;
+    return data;
 }
 
-/* The batch's demuxed payloads not yet appended: one append per connect id (all
- * of its payloads in the batch, in order), ids in order of first appearance.
- * An id's append happens whole or not at all: a failure (the bytearray cannot
- * grow, an entry no longer a bytearray) leaves it and the ids after it to the
- * next call. A segment appended has its id marked (-1 - id); seg_done and
- * dmx_done skip the marked segments at the front. 0, or -1 with an exception. */
+/* The batch's demuxed payloads not yet appended, consecutive ones of an id in one
+ * append. An append happens whole or not at all: a failure (the bytearray cannot
+ * grow, an entry no longer a bytearray) leaves it and the segments after it to
+ * the next call. 0, or -1 with an exception. */
 static int
 spill(Feeder *self)
 {
-    qio_parser *p = &self->p;
-    int32_t *seg = p->seg;
+    const qio_parser *p = &self->p;
     while (self->seg_done < p->nseg) {
-        size_t i = self->seg_done, n = 0;
-        int32_t id = seg[2 * i];
-        for (size_t k = i; k < p->nseg; k++)
-            n += seg[2 * k] == id ? (size_t)seg[2 * k + 1] : 0;
+        size_t i = self->seg_done, j = i + 1;
+        int32_t id = p->seg[2 * i];
+        size_t n = (size_t)p->seg[2 * i + 1];
+        while (j < p->nseg && p->seg[2 * j] == id)
+            n += (size_t)p->seg[2 * j++ + 1];
         /* read again: a callback may have changed the sequence since the mask */
         PyObject *b = PySequence_GetItem(self->bbufs, id);
         if (b == NULL)
             return -1;
-        Py_ssize_t old = PyByteArray_Check(b) ? PyByteArray_Size(b) : -2;
-        int rc = old < 0 ? -2 : grow(self, b, id, old, old + (Py_ssize_t)n);
-        if (rc == -2)
+        int ok = PyByteArray_Check(b);
+        Py_ssize_t old = ok ? PyByteArray_Size(b) : 0;
+        char *data = ok ? grow(self, b, id, old, old + (Py_ssize_t)n) : NULL;
+        if (!ok)
             bad_buffer(self, id, b);
-        if (rc < 0) {
-            Py_DECREF(b);
-            return -1;
-        }
-        unsigned char *dst = (unsigned char *)PyByteArray_AsString(b) + old;
-        const unsigned char *src = p->dmx + self->dmx_done;
-        for (size_t k = i; k < p->nseg; k++) {
-            size_t len = (size_t)seg[2 * k + 1];
-            if (seg[2 * k] == id) {
-                memcpy(dst, src, len);
-                dst += len;
-                seg[2 * k] = -1 - id;
-            }
-            src += len;
-        }
+        if (data != NULL)
+            memcpy(data + old, p->dmx + self->dmx_done, n);
         Py_DECREF(b);
-        while (self->seg_done < p->nseg && seg[2 * self->seg_done] < 0)
-            self->dmx_done += (size_t)seg[2 * self->seg_done++ + 1];
+        if (data == NULL)
+            return -1;
+        self->seg_done = j;
+        self->dmx_done += n;
     }
     return 0;
 }
@@ -516,11 +515,12 @@ deliver(Feeder *self, PyObject *out)
     return spill(self);
 }
 
+/* The input being tokenized is done with. */
 static void
-pop(Feeder *self)
+drop_head(Feeder *self)
 {
-    /* deleting one item of a list allocates nothing: it cannot fail */
-    (void)PyList_SetSlice(self->queue, 0, 1, NULL);
+    clear(&self->hchunk);
+    clear(&self->hbufs);
     self->qoff = 0;
 }
 
@@ -535,16 +535,13 @@ new_batch(Feeder *self, PyObject *bufs)
     self->bbufs = Py_NewRef(bufs);
 }
 
-/* One C call on the head of the queue. */
+/* One C call on the input being tokenized. */
 static int
-feed_head(Feeder *self, PyObject *chunk, PyObject *bufs)
+feed_head(Feeder *self)
 {
     qio_parser *p = &self->p;
-    Py_ssize_t n = PyBytes_Size(chunk), mask_n;
-    if (self->qoff == n) {
-        pop(self);
-        return 0;
-    }
+    PyObject *bufs = self->hbufs;
+    Py_ssize_t n = PyBytes_Size(self->hchunk), mask_n;
     /* the mask made when this call began serves every item with its buffers */
     if (bufs != Py_None && bufs != self->mask_bufs && make_mask(self, bufs) < 0)
         return -1;
@@ -552,7 +549,7 @@ feed_head(Feeder *self, PyObject *chunk, PyObject *bufs)
     /* qio_feed_demux() without its regrouping: spill() appends segment by segment */
     p->demux = self->mask;
     p->demux_n = (size_t)mask_n;
-    size_t used = qio_feed(p, (const unsigned char *)PyBytes_AsString(chunk) + self->qoff,
+    size_t used = qio_feed(p, (const unsigned char *)PyBytes_AsString(self->hchunk) + self->qoff,
                            (size_t)(n - self->qoff));
     p->demux = NULL;
     p->demux_n = 0;
@@ -563,26 +560,31 @@ feed_head(Feeder *self, PyObject *chunk, PyObject *bufs)
     }
     new_batch(self, bufs);
     self->qoff += (Py_ssize_t)used;
-    if (self->qoff == n)
-        pop(self);
     return 0;
 }
 
-/* Deliver the current batch, then tokenize and deliver the queue, in order. */
+/* Deliver the current batch, then tokenize and deliver the input, in order. */
 static int
 drain(Feeder *self, PyObject *out)
 {
     for (;;) {
         if (deliver(self, out) < 0)
             return -1;
-        if (PyList_Size(self->queue) == 0)
-            return 0;
-        PyObject *item = PyList_GetItem(self->queue, 0);
-        PyObject *chunk = PyTuple_GetItem(item, 0);
-        if (chunk == Py_None) {     /* a reset() made while input was queued */
+        if (self->hchunk != NULL && self->qoff == PyBytes_Size(self->hchunk))
+            drop_head(self);
+        if (self->hchunk == NULL) {
+            if (PyList_Size(self->queue) == 0)
+                return 0;
+            PyObject *item = PyList_GetItem(self->queue, 0);
+            self->hchunk = Py_NewRef(PyTuple_GetItem(item, 0));
+            self->hbufs = Py_NewRef(PyTuple_GetItem(item, 1));
+            /* deleting one item of a list allocates nothing: it cannot fail */
+            (void)PyList_SetSlice(self->queue, 0, 1, NULL);
+        }
+        if (self->hchunk == Py_None) {  /* a reset() made while input was queued */
             qio_reset(&self->p);
-            pop(self);
-        } else if (feed_head(self, chunk, PyTuple_GetItem(item, 1)) < 0) {
+            drop_head(self);
+        } else if (self->qoff < PyBytes_Size(self->hchunk) && feed_head(self) < 0) {
             return -1;
         }
     }
@@ -627,12 +629,16 @@ queue_and_run(Feeder *self, PyObject *data, PyObject *bufs)
     if (enter(self) < 0)
         return NULL;
     PyObject *chunk = PyBytes_Check(data) ? Py_NewRef(data) : PyBytes_FromObject(data);
-    PyObject *item = NULL;
     /* refused buffers are refused before anything is taken */
-    if (chunk != NULL && (bufs == Py_None || make_mask(self, bufs) >= 0))
-        item = PyTuple_Pack(2, chunk, bufs);
+    int rc = chunk != NULL && (bufs == Py_None || make_mask(self, bufs) >= 0) ? 0 : -1;
+    if (rc == 0 && self->hchunk == NULL) {  /* nothing else waits: no allocation */
+        self->hchunk = Py_NewRef(chunk);
+        self->hbufs = Py_NewRef(bufs);
+    } else if (rc == 0) {
+        rc = append_new(self->queue, PyTuple_Pack(2, chunk, bufs));
+    }
     Py_XDECREF(chunk);
-    if (append_new(self->queue, item) < 0) {
+    if (rc < 0) {
         self->busy = 0;
         return NULL;
     }
@@ -669,7 +675,7 @@ Feeder_reset(Feeder *self, PyObject *unused)
     if (enter(self) < 0)
         return NULL;
     int rc = 0;
-    if (PyList_Size(self->queue) == 0)
+    if (self->hchunk == NULL)
         qio_reset(&self->p);
     else    /* after the input queued before it */
         rc = append_new(self->queue, PyTuple_Pack(2, Py_None, Py_None));

@@ -270,8 +270,8 @@ def test_memory_is_flat_over_1e5_events(ext) -> None:
 
 
 def test_the_suite_runs_clean_under_dev_mode() -> None:
-    """``python -X dev`` (debug allocator hooks, warnings as errors where it matters),
-    this file and tests/test_feeder.py."""
+    """``python -X dev`` (debug allocator hooks, warnings as errors where it matters):
+    this file, tests/test_feeder.py, tests/test_events_c_safety.py, tests/test_no_loss.py."""
     _ext()
     if sys.flags.dev_mode:
         pytest.skip("already in dev mode")
@@ -280,7 +280,8 @@ def test_the_suite_runs_clean_under_dev_mode() -> None:
     res = subprocess.run(
         [sys.executable, "-X", "dev", "-m", "pytest", "-q", "-p", "no:cacheprovider",
          "-W", "error", os.path.abspath(__file__),
-         os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_feeder.py"),
+         *(os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+           for name in ("test_feeder.py", "test_events_c_safety.py", "test_no_loss.py")),
          "-k", "not dev_mode",
          "--hypothesis-seed=0"],
         cwd=root, env=env, capture_output=True, timeout=240)

@@ -276,6 +276,15 @@ def test_a_held_buffer_with_room_refuses_too(ext) -> None:
     assert f.feed_demux(b"", bufs) == [] and bufs[0] == b"r" * 2000 + b"s"
 
 
+def test_reset_forgets_partial_input(ext) -> None:
+    f = feeder(ext)
+    assert f.feed(b"OK\r\nparti") == [events.Ok()]
+    f.reset()
+    assert f.feed(b"al\r\n") == [events.Text(b"al")]
+    f.reset()
+    assert f.finish() == []
+
+
 def test_set_simd_takes_any_int(ext) -> None:
     best = ext.Feeder.set_simd(-1)
     for level, want in [(0, 0), (-5, best), (1000, best), (1 << 40, best), (best, best)]:
@@ -398,6 +407,7 @@ def sweep(fn, limit: int = 300) -> int:
     """fn() with its k-th allocation failing, for k = 0, 1, ... (_testcapi.set_nomemory),
     until a run no allocation failure reaches; the number of runs."""
     testcapi = importlib.import_module("_testcapi")
+    clean = 0
     for k in range(limit):
         done = False
         # empty lists and pairs come from free lists, which a failing allocator does
@@ -412,7 +422,8 @@ def sweep(fn, limit: int = 300) -> int:
         finally:
             testcapi.remove_mem_hooks()
         del held
-        if done and k > 40:
+        clean = clean + 1 if done else 0
+        if clean == 20:     # twenty runs in a row reached by no failure: past the end
             return k
     return limit
 
@@ -494,8 +505,13 @@ def test_allocation_failures_in_every_other_entry_point(ext) -> None:
         with pytest.raises(InvalidArgument):
             feeder(ext).feed_demux(b"", [None, b"x", None, None, None])
 
-    def growing(f=feeder(ext)):
-        f.feed_demux(H + b'0,500,"%s"\r\n' % (b"g" * 500) * 20, [bytearray(b"g" * 3000)] * 5)
+    grow_data = H + b'0,500,"%s"\r\n' % (b"g" * 500) * 20
+    grow_runs = [(feeder(ext), [bytearray(b"g" * 3000), None, None, None, None])
+                 for _ in range(300)]
+
+    def growing():  # a bytearray new to the feeder: its storage is asked for
+        f, bufs = grow_runs.pop()
+        f.feed_demux(grow_data, bufs)
 
     for fn in (lambda: feeder(ext), lambda: ext.Maker(Plain, ("x",))(1), module, refused,
                growing, lambda: reset_and_finish(queued()), lambda: feeder(ext).feed(STREAM)):

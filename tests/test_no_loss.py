@@ -198,3 +198,47 @@ def test_the_c_feeder_raises_when_it_can_make_no_progress(monkeypatch) -> None:
         # still no room: the input waits, and the next call says so again
         with pytest.raises(RuntimeError, match="no progress"):
             dec.feed(b"")
+
+
+SESSION_STREAM = (b'\r\n+QIURC: "closed",1\r\n' + H + b'2,3,"abc"\r\n+IP: 10.0.0.2\r\n'
+                  + b'\r\n+QIURC: "closed",3\r\nOK\r\n' + H + b'4,1,"z"\r\n')
+
+
+def test_a_session_whose_decoder_raises_loses_no_event(monkeypatch) -> None:
+    from pyqio.session import Session
+    ref = Session()
+    ref.receive_data(SESSION_STREAM)
+    want = ref.events()
+    assert len(want) == 6
+    for k in range(1, 5):
+        with monkeypatch.context() as m:
+            m.setattr(_feed, "classify_line", Flaky({k}, False))
+            s = Session()
+            with pytest.raises(RuntimeError, match="planted"):
+                s.receive_data(SESSION_STREAM[:-10])
+            s.receive_data(SESSION_STREAM[-10:])
+            assert s.events() == want
+
+
+def test_a_session_whose_event_handling_raises_loses_no_later_event(monkeypatch) -> None:
+    """The event whose handling raised is the one the exception is about; those decoded
+    after it, and the bytes after them, are handled by the next call."""
+    from pyqio.session import Session
+    ref = Session()
+    ref.receive_data(SESSION_STREAM)
+    want = ref.events()
+    s = Session()
+    real, calls = s._handle_event, []
+
+    def flaky(ev):
+        calls.append(ev)
+        if len(calls) == 2:
+            raise RuntimeError("handler")
+        real(ev)
+
+    monkeypatch.setattr(s, "_handle_event", flaky)
+    with pytest.raises(RuntimeError, match="handler"):
+        s.receive_data(SESSION_STREAM)
+    assert s.events() == want[:1]
+    s.receive_data(b"")
+    assert s.events() == want[2:] and calls[1] == want[1]
