@@ -23,8 +23,8 @@ import threading
 
 import pytest
 
-from pyqio.wire import _feed, events
 from pyqio.errors import InvalidArgument
+from pyqio.wire import _feed, events
 
 H = b'\r\n+QIURC: "recv",'
 ROOM = 2 * 4096 + 8

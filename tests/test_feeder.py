@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pyqio.wire import _feed, events
 from pyqio.errors import InvalidArgument
+from pyqio.wire import _feed, events
 from tests.recv_streams import hex_urcs, other_lines, recv_urcs
 
 decode_mod = importlib.import_module("pyqio.wire._decoder")

@@ -56,7 +56,7 @@ def make_decoder(kind: str, monkeypatch, **kw) -> Decoder:
 
 def pieces(data: bytes, cuts: list[int]) -> list[bytes]:
     bounds = [0, *sorted({c % (len(data) + 1) for c in cuts}), len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def run(dec: Decoder, parts: list[bytes], mask: list[bool] | None, held: set[int],

@@ -158,7 +158,8 @@ class NaiveParser:
 def make_decoder(stream: Stream, backend: str) -> Any:
     """A ``pyqio.Decoder`` for *stream* on the named tokenizer backend (both in one process)."""
     from ..wire._decoder import Decoder
-    return Decoder("hex" if stream.recv_format == "hex" else "text", backend=backend)
+    return Decoder("hex" if stream.recv_format == "hex" else "text",
+                   backend=backend)  # type: ignore[arg-type]  # "c" or "python"
 
 
 def path_runners(stream: Stream, chunk: int, backends: tuple) -> dict:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
+from ..errors import InvalidArgument
 from ._accel import events_c
 from ._lines import classify_line
 from ._pytokenizer import (
@@ -36,7 +37,6 @@ from ._pytokenizer import (
     RECV_LENGTH_TOO_LARGE,
     TRUNCATED_RECV,
 )
-from ..errors import InvalidArgument
 from .events import Event, Prompt, ProtocolError, Recv
 from .tokenizer import T_LINE, T_PROMPT, T_RECV
 
