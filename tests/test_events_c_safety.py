@@ -261,6 +261,14 @@ def test_hints_follow_changes_made_between_feeds(ext) -> None:
     assert bufs == want
 
 
+def test_one_bytearray_for_several_ids_gets_their_payloads_in_order(ext) -> None:
+    shared = bytearray()
+    f = feeder(ext)
+    data = b"".join(H + b'%d,3,"%03d"\r\n' % (i % 3, i) for i in range(300))
+    assert f.feed_demux(data, [shared] * 3 + [None] * 2) == []
+    assert shared == b"".join(b"%03d" % i for i in range(300))
+
+
 def test_a_held_buffer_with_room_refuses_too(ext) -> None:
     """A bytearray with room to spare (so it is not asked to grow first) that a
     memoryview holds: the payload waits all the same."""

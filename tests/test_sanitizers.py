@@ -106,10 +106,10 @@ def test_the_instrumented_extension_is_the_one_loaded(asan_tree: Path) -> None:
                                 check=True).stdout
         assert "libasan" in needed and "libubsan" in needed, pattern
     r = run_py(asan_tree, textwrap.dedent("""
-        import ctypes, importlib, pyqio, pyqio._tokenizer_c as c
-        d = importlib.import_module("pyqio.wire._decoder")
+        import ctypes, pyqio, pyqio._tokenizer_c as c
+        from pyqio.wire import _feed
         ctypes.CDLL(None).__asan_init  # the preloaded runtime is live
-        print(c.__file__, pyqio.backend(), d._events_c.__file__)
+        print(c.__file__, pyqio.backend(), _feed.events_c.__file__)
     """))
     assert r.returncode == 0, r.stderr[-3000:]
     path, backend, events_c = r.stdout.split()
