@@ -27,9 +27,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import sys
 
     from ._config import SimConfig
+    from ._deps import missing_sim_deps
 
+    missing = missing_sim_deps("pyqio sim")
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     config = SimConfig.from_args(args)
     return asyncio.run(_serve(args, config))
 

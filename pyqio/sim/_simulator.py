@@ -19,6 +19,7 @@ from ..wire import events as ev
 from . import _wire
 from ._config import SimConfig
 from ._datamode import CANCEL, DataMode
+from ._deps import require_sim_deps
 from ._handlers import Handlers
 from ._host_conns import CONNECTED, CONNECTING, INITIAL, Conn
 
@@ -37,6 +38,7 @@ class Simulator(Handlers, asyncio.Protocol):
     """
 
     def __init__(self, config: SimConfig | None = None) -> None:
+        require_sim_deps("pyqio's simulator")
         self.config = config or SimConfig()
         self.rng = self.config.rng()
         self.transport: Any = None

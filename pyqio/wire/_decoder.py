@@ -23,6 +23,7 @@ from collections.abc import Iterable, MutableSequence
 from typing import Any, Literal
 
 from ..errors import InvalidArgument
+from ..protocol import FRAMING_IDS
 from . import _feed
 from ._lines import classify_line
 from .events import Event
@@ -32,7 +33,7 @@ __all__ = ["Decoder", "decode", "classify_line"]
 
 RecvFormat = Literal["text", "hex"]
 Backend = Literal["c", "python"]
-MAX_CONNECT_ID = 31  # TOKENS.md: udp_service holds connect ids 0-31
+MAX_CONNECT_ID = FRAMING_IDS[-1]  # TOKENS.md: udp_service holds connect ids 0-31
 
 
 def _check_format(value: object) -> bool:

@@ -26,6 +26,9 @@ __all__ = [
     "Recv", "Closed", "Incoming", "OpenResult", "SocketStatus", "SendStats",
     "PingReply", "PingSummary", "NtpResult", "DnsResult", "DnsAddress", "DnsServers",
     "DataFormat", "ShowRA", "IpAddress", "TestResponse", "Info", "Text", "ProtocolError",
+    # 3GPP TS 27.007 answers and the +CEREG URC (pyqio._events_3gpp)
+    "Functionality", "Registration", "AttachState", "PdpAddress", "PdpContext",
+    "SignalQuality", "PsmSettings", "EdrxSetting", "Clock", "SerialNumber",
 ]
 
 
@@ -420,3 +423,18 @@ def _maker(cls: type) -> Any:
     if _accel.events_c is None or not names:
         return cls
     return _accel.events_c.Maker(cls, names)
+
+
+# The 3GPP events live in their own module (they need Event, defined above).
+from ._events_3gpp import (  # noqa: E402
+    AttachState,
+    Clock,
+    EdrxSetting,
+    Functionality,
+    PdpAddress,
+    PdpContext,
+    PsmSettings,
+    Registration,
+    SerialNumber,
+    SignalQuality,
+)
