@@ -38,7 +38,7 @@
 
 #include "tokenizer.h"
 
-#define MAX_FIELDS 8    /* the most fields of any pyqio event (SocketStatus) */
+#define MAX_FIELDS 16   /* more than any pyqio event has (Registration: 9) */
 #define RECV_FIELDS 6   /* connect_id, data, length, remote_ip, remote_port, framed */
 #define MAX_IDS 65536   /* a connect id is a NUM: 0-65535 (TOKENS.md) */
 #define HINTS 64        /* connect ids whose bytearray's storage is remembered */

@@ -109,7 +109,7 @@ def test_the_maker_refuses_classes_it_cannot_fill_safely(ext) -> None:
     with pytest.raises(TypeError, match="keyword"):
         ext.Maker(Plain, ("x",), z=1)
     for cls, names in [(int, ()), (bytearray, ()), (Abstract, ("x",)), (OwnNew, ("x",)),
-                       (5, ()), (Plain, ["x"]), (Plain, ("x",) * 9), (Plain, ("y",))]:
+                       (5, ()), (Plain, ["x"]), (Plain, ("x",) * 17), (Plain, ("y",))]:
         with pytest.raises(TypeError):
             ext.Maker(cls, names)
     with pytest.raises(AttributeError):

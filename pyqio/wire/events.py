@@ -422,7 +422,10 @@ def _maker(cls: type) -> Any:
     names = tuple(f.name for f in fields(cls))
     if _accel.events_c is None or not names:
         return cls
-    return _accel.events_c.Maker(cls, names)
+    try:
+        return _accel.events_c.Maker(cls, names)
+    except TypeError:  # pragma: no cover - a class it cannot fill (too many fields, say)
+        return cls
 
 
 # The 3GPP events live in their own module (they need Event, defined above).
