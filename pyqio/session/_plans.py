@@ -15,40 +15,26 @@ on cannot end the next command before that one's own ``OK``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..wire._result import ResultCode, result_code
 from ..wire.events import (
-    AttachState,
-    Clock,
     CloseOk,
     CmeError,
-    DataFormat,
     DnsAddress,
     DnsResult,
-    DnsServers,
-    EdrxSetting,
     Error,
     Event,
-    Functionality,
     Info,
     NtpResult,
     Ok,
     OpenResult,
-    PdpAddress,
-    PdpContext,
     PingReply,
     PingSummary,
     Prompt,
-    PsmSettings,
-    Registration,
     SendFail,
     SendOk,
-    SendStats,
-    SerialNumber,
-    ShowRA,
-    SignalQuality,
-    SocketStatus,
     TestResponse,
     Text,
 )
@@ -58,20 +44,10 @@ __all__ = ["MORE", "NOT_MINE", "Plan", "plan_for", "prefix_of"]
 NOT_MINE = None
 MORE = object()
 
-_PREFIX_BY_TYPE = {
-    OpenResult: "QIOPEN", SocketStatus: "QISTATE", SendStats: "QISEND",
-    PingReply: "QPING", PingSummary: "QPING", NtpResult: "QNTP",
-    DnsResult: "QIDNSGIP", DnsAddress: "QIDNSGIP", DnsServers: "QIDNSCFG",
-    DataFormat: "QICFG", ShowRA: "QICFG",
-    Functionality: "CFUN", Registration: "CEREG", AttachState: "CGATT",
-    PdpAddress: "CGPADDR", PdpContext: "CGDCONT", SignalQuality: "CSQ",
-    PsmSettings: "CPSMS", EdrxSetting: "CEDRXS", Clock: "CCLK", SerialNumber: "CGSN",
-}
-
 
 def prefix_of(ev: Event) -> str | None:
     """The ``+NAME`` an information line came with ("QIOPEN"), or None for other events."""
-    name = _PREFIX_BY_TYPE.get(type(ev))
+    name = type(ev).prefix  # a typed information line says which +NAME it came with
     if name is not None:
         return name
     if isinstance(ev, (Info, TestResponse)):
@@ -302,7 +278,8 @@ def plan_for(cmd: Any, payload: bytes | None) -> Plan:
     kind = spec.plan if spec is not None else "lines"
     make = _BY_KIND.get(kind)
     if make is not None:
-        return make(cmd, payload)
+        made: Plan = make(cmd, payload)
+        return made
     prefix = getattr(cmd, "info_prefix", None) or ""
     names = frozenset({str(prefix).lstrip("+").upper()}) - {""}
     return Plan(names, text=bool(getattr(cmd, "text_lines", False)))
@@ -327,7 +304,7 @@ def _send_fixed(cmd: Any, payload: bytes | None) -> Plan:
 
 # the plans with a deferred result, and the socket-state queries, by the kind a
 # declaration names; every other command takes the generic "lines" plan
-_BY_KIND = {
+_BY_KIND: dict[str, Callable[[Any, bytes | None], Plan]] = {
     "open": lambda c, p: OpenPlan(c.connect_id),
     "close": lambda c, p: ClosePlan(),
     "state_all": lambda c, p: StatePlan(full=True),

@@ -64,7 +64,7 @@ def c_feeder(hex: bool, show_ra: bool, udp_mask: int, max_line: int) -> Any:
     return feeder
 
 
-def slow(out: list, rows: bytes, arena: bytes, start: int, stop: int) -> None:
+def slow(out: list[Any], rows: bytes, arena: bytes, start: int, stop: int) -> None:
     """Tokens *start* to *stop* - 1 of a C batch (*rows*: nine int32 per token, *arena*:
     the bytes they point into), which the C feeder leaves to Python."""
     append = out.append
@@ -82,7 +82,7 @@ def slow(out: list, rows: bytes, arena: bytes, start: int, stop: int) -> None:
             append(ProtocolError(REASONS[reason], arena[off:off + n]))
 
 
-def _event(tok: tuple) -> Event:
+def _event(tok: tuple[Any, ...]) -> Event:
     """The event of one token tuple (TOKENS.md)."""
     kind = tok[0]
     if kind == T_LINE:
@@ -96,7 +96,7 @@ def _event(tok: tuple) -> Event:
     return ProtocolError(tok[1], tok[2])
 
 
-def _events_into(out: list, tokens: list) -> None:
+def _events_into(out: list[Any], tokens: list[Any]) -> None:
     """An event per token appended to *out* (``_event`` inlined: the hot loop)."""
     append = out.append
     for tok in tokens:
@@ -139,8 +139,8 @@ class TokenFeeder:
 
     def __init__(self, tok: Any) -> None:
         self.tok = tok
-        self._out: list = []
-        self._todo: deque[tuple[list, Sequence[bytearray | None] | None]] = deque()
+        self._out: list[Any] = []
+        self._todo: deque[tuple[list[Any], Sequence[bytearray | None] | None]] = deque()
         self._pos = 0
 
     def configure(self, hex: bool, show_ra: bool, udp_mask: int) -> None:
@@ -148,17 +148,17 @@ class TokenFeeder:
         self.tok.show_ra = show_ra
         self.tok.udp_service = {i for i in range(32) if udp_mask >> i & 1}
 
-    def feed(self, chunk: bytes | bytearray | memoryview) -> list:
+    def feed(self, chunk: bytes | bytearray | memoryview) -> list[Any]:
         self._todo.append((self.tok.feed(chunk), None))
         return self._drain()
 
     def feed_demux(self, chunk: bytes | bytearray | memoryview,
-                   buffers: Sequence[bytearray | None]) -> list:
+                   buffers: Sequence[bytearray | None]) -> list[Any]:
         check_buffers(buffers)   # refused before anything is taken
         self._todo.append((self.tok.feed(chunk), buffers))
         return self._drain()
 
-    def finish(self) -> list:
+    def finish(self) -> list[Any]:
         # the tokenizer has taken every chunk queued: its end of stream comes after them
         self._todo.append((self.tok.finish(), None))
         return self._drain()
@@ -167,7 +167,7 @@ class TokenFeeder:
         # likewise: the tokens queued are complete, only the partial input goes
         self.tok.reset()
 
-    def _drain(self) -> list:
+    def _drain(self) -> list[Any]:
         out, self._out = self._out, []
         todo = self._todo
         try:
@@ -189,7 +189,8 @@ class TokenFeeder:
             raise
         return out
 
-    def _demux_into(self, out: list, tokens: list, buffers: Sequence[bytearray | None]) -> None:
+    def _demux_into(self, out: list[Any], tokens: list[Any],
+                    buffers: Sequence[bytearray | None]) -> None:
         nb = len(buffers)
         i, n = self._pos, len(tokens)
         try:

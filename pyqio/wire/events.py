@@ -11,8 +11,9 @@ Every event can be written back as the module sends it with ``to_bytes()``
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import InvalidArgument
 from . import _accel
@@ -40,6 +41,9 @@ class Event:
     """
 
     __slots__ = ()
+    #: NAME of the ``+NAME:`` line the event is read from ("QIOPEN"), for pairing it with
+    #: the command of that name; None for result codes, URCs and untyped lines
+    prefix: ClassVar[str | None] = None
 
     def _body(self) -> bytes:
         raise NotImplementedError
@@ -56,7 +60,7 @@ class Event:
         """JSON-ready: bytes as ``{"hex": ..., "text": ...}`` ("text" only when valid
         UTF-8), datetimes ISO 8601, result codes as numbers, ranges as ``{"range": [a, b]}``."""
         out: dict[str, Any] = {"event": type(self).__name__}
-        for f in fields(self):  # type: ignore[arg-type]
+        for f in fields(self):  # type: ignore[arg-type]  # subclasses are dataclasses, the base not
             out[f.name] = _jsonable(getattr(self, f.name))
         return out
 
@@ -190,6 +194,8 @@ class Incoming(Event):
 class OpenResult(Event):
     """``+QIOPEN: <connectID>,<result>``: the deferred result of AT+QIOPEN (2.3.1)."""
 
+    prefix: ClassVar[str | None] = "QIOPEN"
+
     connect_id: int
     result: Result
 
@@ -200,6 +206,8 @@ class OpenResult(Event):
 @dataclass(frozen=True, slots=True)
 class SocketStatus(Event):
     """One ``+QISTATE:`` row (2.3.3)."""
+
+    prefix: ClassVar[str | None] = "QISTATE"
 
     connect_id: int
     service_type: str
@@ -220,6 +228,8 @@ class SocketStatus(Event):
 class SendStats(Event):
     """``+QISEND: <sent>,<acked>,<nAcked>`` answering ``AT+QISEND=<connectID>,0`` (2.3.4)."""
 
+    prefix: ClassVar[str | None] = "QISEND"
+
     sent: int
     acked: int
     nacked: int
@@ -237,6 +247,8 @@ class PingReply(Event):
     :class:`PingSummary`.
     """
 
+    prefix: ClassVar[str | None] = "QPING"
+
     result: Result
     ip: str | None = None
     size: int | None = None
@@ -253,6 +265,8 @@ class PingReply(Event):
 @dataclass(frozen=True, slots=True)
 class PingSummary(Event):
     """``+QPING: <finresult>[,<sent>,<rcvd>,<lost>,<min>,<max>,<avg>]`` (2.3.5)."""
+
+    prefix: ClassVar[str | None] = "QPING"
 
     result: Result
     sent: int | None = None
@@ -279,6 +293,8 @@ class NtpResult(Event):
     but shows ``"2019/06/11,11:08:20"``: both are accepted.
     """
 
+    prefix: ClassVar[str | None] = "QNTP"
+
     result: Result
     time: _dt.datetime | None = None
 
@@ -295,6 +311,8 @@ class NtpResult(Event):
 class DnsResult(Event):
     """``+QIDNSGIP: <result>,<IP_count>,<DNS_ttl>``: the header of a DNS answer (2.3.7)."""
 
+    prefix: ClassVar[str | None] = "QIDNSGIP"
+
     result: Result
     ip_count: int
     ttl: int
@@ -307,6 +325,8 @@ class DnsResult(Event):
 class DnsAddress(Event):
     """``+QIDNSGIP: <hostIPaddr>``: one address line of a DNS answer, quoted or bare (2.3.7)."""
 
+    prefix: ClassVar[str | None] = "QIDNSGIP"
+
     ip: str
 
     def _body(self) -> bytes:
@@ -317,6 +337,8 @@ class DnsAddress(Event):
 @dataclass(frozen=True, slots=True)
 class DnsServers(Event):
     """``+QIDNSCFG: <contextID>,<pridnsaddr>,<secdnsaddr>[,...]`` (2.3.8): two or four addresses."""
+
+    prefix: ClassVar[str | None] = "QIDNSCFG"
 
     context_id: int
     addresses: tuple[str, ...]
@@ -329,6 +351,8 @@ class DnsServers(Event):
 class DataFormat(Event):
     """``+QICFG: "dataformat",<send_data_format>,<recv_data_format>`` (2.3.9); True is hex."""
 
+    prefix: ClassVar[str | None] = "QICFG"
+
     send_hex: bool
     recv_hex: bool
 
@@ -339,6 +363,8 @@ class DataFormat(Event):
 @dataclass(frozen=True, slots=True)
 class ShowRA(Event):
     """``+QICFG: "showRA",<showRA_mode>`` (2.3.9)."""
+
+    prefix: ClassVar[str | None] = "QICFG"
 
     enabled: bool
 
@@ -368,7 +394,7 @@ class TestResponse(Event):
     __test__ = False  # its name starts with "Test": keep pytest from collecting it
 
     name: str
-    params: tuple
+    params: tuple[Any, ...]
 
     def _body(self) -> bytes:
         return _params_line(self.name, self.params)
@@ -379,7 +405,7 @@ class Info(Event):
     """Any other ``+NAME: ...`` line; ``params`` are ints where numeric, else str (unquoted)."""
 
     name: str
-    params: tuple
+    params: tuple[Any, ...]
 
     def _body(self) -> bytes:
         return _params_line(self.name, self.params)
@@ -417,13 +443,16 @@ class ProtocolError(Event):
 # the maker. Either way the result is an ordinary instance (==, hash, repr,
 # frozenness unchanged; tests/test_fastpath.py), chosen once per class at import.
 
-def _maker(cls: type) -> Any:
+_E = TypeVar("_E", bound=Event)
+
+
+def _maker(cls: type[_E]) -> Callable[..., _E]:
     """``make(*values)`` building a *cls* event from all its fields, positionally."""
-    names = tuple(f.name for f in fields(cls))
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # event classes are dataclasses
     if _accel.events_c is None or not names:
         return cls
     try:
-        return _accel.events_c.Maker(cls, names)
+        return _accel.events_c.Maker(cls, names)  # type: ignore[no-any-return]
     except TypeError:  # pragma: no cover - a class it cannot fill (too many fields, say)
         return cls
 
