@@ -325,3 +325,10 @@ def test_memory_is_flat_over_drained_feeds(ext) -> None:
     finally:
         tracemalloc.stop()
     assert second - first < 64 * 1024, (first, second)
+
+
+def test_the_slow_paths_reason_table_is_the_c_tokenizers() -> None:
+    """The C feeder's error tokens are named by pyqio.wire._feed.REASONS, indexed by
+    qio_token.reason as the cffi binding's table is."""
+    from pyqio.wire._ctokenizer import Tokenizer
+    assert _feed.REASONS == Tokenizer.REASONS
