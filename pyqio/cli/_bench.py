@@ -167,18 +167,10 @@ class NaiveParser:
 # -- the paths, each one full pass over a stream ---------------------------------
 
 def make_decoder(stream: Stream, backend: str) -> Any:
-    """A ``pyqio.Decoder`` for *stream* on the named tokenizer backend (both in
-    one process: the Decoder takes no backend argument, so its tokenizer is swapped)."""
+    """A ``pyqio.Decoder`` for *stream* on the named tokenizer backend (both in one process)."""
     from ..wire._decoder import Decoder
-    tokenizer: Any
-    if backend == "c":
-        from ..wire._ctokenizer import Tokenizer as tokenizer
-    else:
-        from ..wire._pytokenizer import Tokenizer as tokenizer
-    hex_mode = stream.recv_format == "hex"
-    dec = Decoder("hex" if hex_mode else "text", stream.show_ra, stream.udp_service)
-    dec._tok = tokenizer(hex=hex_mode, show_ra=stream.show_ra, udp_service=frozenset(stream.udp_service))
-    return dec
+    return Decoder("hex" if stream.recv_format == "hex" else "text", stream.show_ra,
+                   stream.udp_service, backend=backend)  # type: ignore[arg-type]  # "c" or "python"
 
 
 def path_runners(stream: Stream, chunk: int, backends: tuple[str, ...]) -> dict[str, Runner]:
