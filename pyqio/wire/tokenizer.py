@@ -18,13 +18,8 @@ import os
 from typing import Literal
 
 from ..errors import BackendUnavailable
+from ..protocol import T_ERROR, T_LINE, T_PROMPT, T_RECV  # token kinds (TOKENS.md), once
 from ._fallback import warn_no_c
-
-# token kinds (TOKENS.md); the twin defines the same values
-T_LINE = 0
-T_PROMPT = 1
-T_RECV = 2
-T_ERROR = 3
 
 __all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer", "backend"]
 
