@@ -7,7 +7,8 @@
 #   3. in a fresh venv, the README's first command run in the unpacked sdist
 #      (pip install '.[sim]' && pyqio demo), then the smoke tests from the tarball;
 #   4. the repaired wheel into another fresh venv: the smoke tests, with the C
-#      backend and both C parts required.
+#      backend and both C parts required; an abi3 wheel also into a venv of each
+#      other CPython that pyenv has (it must serve them all from one file).
 # The smoke tests (tests/test_smoke.py) run against the install, not the source
 # beside them (PYQIO_EXPECT_INSTALLED=1 checks that).
 #   tools/check_dist.sh [WORK_DIR]      (default: a new temporary folder)
@@ -83,4 +84,25 @@ echo "-- the repaired wheel in a fresh venv"
 "$py" -m venv "$work/venv-wheel"
 "$work/venv-wheel/bin/python" -m pip install -q "pyqio[sim] @ file://$wheel" pytest pytest-timeout
 smoke "$work/venv-wheel" c
+
+case $(basename "$wheel") in
+    *-abi3-*)
+        # the oldest and the newest other CPython >= 3.10 that pyenv has: one abi3
+        # file must serve both ends of the supported range
+        this=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+        others=$(for p in /root/.pyenv/versions/3.*/bin/python3; do
+                     [ -x "$p" ] && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \
+                         && echo "$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])') $p"
+                 done | awk -v this="$this" '$1 != this' | sort -V)
+        for pick in "$(echo "$others" | head -n 1)" "$(echo "$others" | tail -n 1)"; do
+            [ -n "$pick" ] || continue
+            minor=${pick%% *}
+            [ -d "$work/venv-wheel-$minor" ] && continue
+            echo "-- the same abi3 wheel on Python $minor"
+            "${pick#* }" -m venv "$work/venv-wheel-$minor"
+            "$work/venv-wheel-$minor/bin/python" -m pip install -q "pyqio[sim] @ file://$wheel" pytest pytest-timeout
+            smoke "$work/venv-wheel-$minor" c
+        done
+        ;;
+esac
 echo "check_dist: sdist and wheel OK"
