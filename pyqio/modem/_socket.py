@@ -24,7 +24,7 @@ import collections
 import errno
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import (
     InvalidArgument,
@@ -65,7 +65,7 @@ class _Waiting:
 
     def __init__(self) -> None:
         self._timeout: float | None = None
-        self._waiters: list[asyncio.Future] = []
+        self._waiters: list[asyncio.Future[None]] = []
         self._error: BaseException | None = None
 
     def settimeout(self, value: float | None) -> None:
@@ -101,6 +101,9 @@ class _Waiting:
         finally:
             if fut in self._waiters:
                 self._waiters.remove(fut)
+
+
+_S = TypeVar("_S", bound="_SocketBase")
 
 
 class _SocketBase(_Waiting):
@@ -156,7 +159,7 @@ class _SocketBase(_Waiting):
         self._wake()
         await self._modem._close_socket(self)
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self: _S) -> _S:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

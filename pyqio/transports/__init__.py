@@ -97,7 +97,7 @@ async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
     if scheme == "sim" and scheme not in _OPENERS:
         raise InvalidArgument(f"{url!r}: the simulator registers sim:// when it is imported; "
                               "import its subpackage (sim) first, or open it with pyqio.Modem")
-    opener = _OPENERS.get(scheme, open_serial)
+    opener: Opener = _OPENERS.get(scheme, open_serial)
     return await opener(url, protocol_factory, loop=loop)
 
 
