@@ -138,3 +138,12 @@ def test_mixed_stream_holds_responses_between_urcs():
     assert 0 < stream.urcs < stream.events
     assert b"\r\nSEND OK\r\n" in stream.data and b'"recv"' in stream.data
     assert all(c not in B.payload(1024, 3) for c in b'\r\n"')
+
+
+def test_bench_readme_states_each_goal_in_the_words_pyqio_bench_prints():
+    """The recorded figures (bench/README.md) and the command's output name the same goals."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "bench" / "README.md").read_text()
+    for goal in B.GOALS:
+        assert f"| {goal[4]} |" in readme, goal[4]

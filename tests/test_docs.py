@@ -16,8 +16,9 @@ import pytest
 from doc_blocks import ALIASES, CHECKER, RUN, Block, blocks, console_steps, output_matches, with_checks
 
 ROOT = Path(__file__).resolve().parent.parent
-# csrc/TOKENS.md is on the site too (tools/mkdocs_hooks.py generates docs/tokens.md from it)
-PAGES = [ROOT / "README.md", ROOT / "csrc" / "TOKENS.md", *sorted((ROOT / "docs").rglob("*.md"))]
+# the site shows these three too (tools/mkdocs_hooks.py generates pages from them)
+GENERATED = [ROOT / "csrc" / "TOKENS.md", ROOT / "CHANGELOG.md", ROOT / "CONTRIBUTING.md"]
+PAGES = [ROOT / "README.md", *GENERATED, *sorted((ROOT / "docs").rglob("*.md"))]
 ALL = [b for page in PAGES for b in blocks(page)]
 
 

@@ -4,10 +4,11 @@
 #      tests with their conftest, and nothing built;
 #   2. a wheel built from the UNPACKED sdist (so the sdist is proven complete),
 #      repaired by auditwheel to a manylinux tag;
-#   3. the sdist installed with the sim extra into a fresh venv: the smoke tests
-#      from the unpacked tarball, then the README's main job (pyqio demo);
+#   3. in a fresh venv, the README's first command run in the unpacked sdist
+#      (pip install '.[sim]' && pyqio demo), then the smoke tests from the tarball;
 #   4. the repaired wheel into another fresh venv: the smoke tests, with the C
-#      backend and both C parts required.
+#      backend and both C parts required; an abi3 wheel also into a venv of each
+#      other CPython that pyenv has (it must serve them all from one file).
 # The smoke tests (tests/test_smoke.py) run against the install, not the source
 # beside them (PYQIO_EXPECT_INSTALLED=1 checks that).
 #   tools/check_dist.sh [WORK_DIR]      (default: a new temporary folder)
@@ -64,15 +65,44 @@ smoke() {  # smoke VENV BACKEND: the smoke tests from the unpacked sdist, agains
         "$1/bin/pytest" -q -p no:cacheprovider -o pythonpath= tests/test_smoke.py)
 }
 
-echo "-- the sdist in a fresh venv (pip install 'pyqio[sim] @ sdist')"
+echo "-- the sdist in a fresh venv: the README's command in the unpacked tarball"
 "$py" -m venv "$work/venv-sdist"
-PYQIO_REQUIRE_C=1 "$work/venv-sdist/bin/python" -m pip install -q "pyqio[sim] @ file://$sdist" pytest pytest-timeout
-smoke "$work/venv-sdist" c
-"$work/venv-sdist/bin/pyqio" demo -q >"$work/demo.txt" 2>&1 || { cat "$work/demo.txt"; fail "pyqio demo failed"; }
+# a copy, so that the build products of the in-tree build stay out of the tree the
+# wheel was built from and the smoke tests run in
+cp -r "$src" "$work/readme-run"
+(
+    cd "$work/readme-run"
+    # shellcheck disable=SC1091
+    . "$work/venv-sdist/bin/activate"
+    PYQIO_REQUIRE_C=1 pip install -q '.[sim]' && pyqio demo >"$work/demo.txt" 2>&1
+) || { cat "$work/demo.txt" 2>/dev/null; fail "pip install '.[sim]' && pyqio demo failed in the unpacked sdist"; }
 tail -n 1 "$work/demo.txt"
+"$work/venv-sdist/bin/python" -m pip install -q pytest pytest-timeout
+smoke "$work/venv-sdist" c
 
 echo "-- the repaired wheel in a fresh venv"
 "$py" -m venv "$work/venv-wheel"
 "$work/venv-wheel/bin/python" -m pip install -q "pyqio[sim] @ file://$wheel" pytest pytest-timeout
 smoke "$work/venv-wheel" c
+
+case $(basename "$wheel") in
+    *-abi3-*)
+        # the oldest and the newest other CPython >= 3.10 that pyenv has: one abi3
+        # file must serve both ends of the supported range
+        this=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+        others=$(for p in /root/.pyenv/versions/3.*/bin/python3; do
+                     [ -x "$p" ] && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \
+                         && echo "$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])') $p"
+                 done | awk -v this="$this" '$1 != this' | sort -V)
+        for pick in "$(echo "$others" | head -n 1)" "$(echo "$others" | tail -n 1)"; do
+            [ -n "$pick" ] || continue
+            minor=${pick%% *}
+            [ -d "$work/venv-wheel-$minor" ] && continue
+            echo "-- the same abi3 wheel on Python $minor"
+            "${pick#* }" -m venv "$work/venv-wheel-$minor"
+            "$work/venv-wheel-$minor/bin/python" -m pip install -q "pyqio[sim] @ file://$wheel" pytest pytest-timeout
+            smoke "$work/venv-wheel-$minor" c
+        done
+        ;;
+esac
 echo "check_dist: sdist and wheel OK"

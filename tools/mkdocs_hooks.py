@@ -1,7 +1,9 @@
 """MkDocs hooks (mkdocs.yml ``hooks:``).
 
-- The token contract lives beside the C it governs, in ``csrc/TOKENS.md``; the
-  site shows it as ``tokens.md``, generated from that file, so it is written once.
+- The token contract lives beside the C it governs, in ``csrc/TOKENS.md``, and the
+  changelog and the contributors' guide at the top of the repository, where users
+  and tools look for them; the site shows each as a page generated from that
+  file, so it is written once.
 - pyqio's docstrings use reST roles (``:class:`Decoder```, ``:mod:`pyqio.events```),
   as the code's readers and Sphinx expect; mkdocstrings renders docstrings as
   Markdown, where a role would show as literal text before the code span. Drop the
@@ -16,7 +18,11 @@ from typing import Any
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATED = {"tokens.md": ROOT / "csrc" / "TOKENS.md"}
+GENERATED = {
+    "tokens.md": ROOT / "csrc" / "TOKENS.md",
+    "changelog.md": ROOT / "CHANGELOG.md",
+    "contributing.md": ROOT / "CONTRIBUTING.md",
+}
 
 
 def on_files(files: Files, config: Any, **kwargs: Any) -> Files:
