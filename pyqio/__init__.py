@@ -25,12 +25,20 @@ from ._result import ResultCode
 # package attribute to the module; rebinding it here, once, keeps the function
 # whatever a user imports first (``from pyqio.decode import Decoder`` included).
 from .decode import Decoder, decode
-from .errors import BackendUnavailable, CommandError, InvalidArgument, LinkError, PyqioError
+from .errors import (
+    BackendUnavailable,
+    CommandError,
+    InvalidArgument,
+    LinkError,
+    PyqioError,
+    QueueFull,
+)
 from .tokenizer import backend
 
 __all__ = [
     "events", "ResultCode", "backend", "decode", "Decoder", "Session", "Modem",
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
+    "QueueFull",
 ]
 __version__ = "0.1.0"
 

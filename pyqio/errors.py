@@ -32,5 +32,14 @@ class LinkError(PyqioError, ConnectionError):
     """The byte transport to the module went away; ``__cause__`` holds why."""
 
 
+class QueueFull(PyqioError):
+    """Too many commands are waiting for the one in flight (``Session(max_queued=...)``).
+
+    The session sends one command at a time (the module answers one at a time), so a
+    caller that queues faster than the module answers would grow memory without
+    bound; past the cap the call raises this instead and queues nothing.
+    """
+
+
 class BackendUnavailable(ImportError, PyqioError):
     """``PYQIO_BACKEND=c`` was asked for but the C tokenizer is not built."""

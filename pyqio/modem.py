@@ -36,6 +36,7 @@ from ._sock import (
     UdpService,
 )
 from .errors import CommandError, InvalidArgument, LinkError
+from .session import DEFAULT_MAX_QUEUED
 
 __all__ = [
     "CommandTimeout",
@@ -84,16 +85,20 @@ class Modem(SocketsMixin, OpsMixin):
     reopening a vanished link (:class:`ReconnectPolicy`).  *wait_ip* is how long
     bring-up waits for ``+IP:``; *sync_attempts* how many ``AT`` it tries.
     *buffer_limit* bounds each socket's receive buffer (policy in
-    :mod:`pyqio._sock`).  *trace* is called as ``trace(kind, data)`` with
+    :mod:`pyqio._sock`).  *max_queued* caps the commands waiting behind the one in
+    flight (:class:`~pyqio.errors.QueueFull` past it).  *trace* is called as ``trace(kind, data)`` with
     ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
     """
 
     def __init__(self, url: str = "sim://", *, timeouts: Timeouts | None = None,
                  reconnect: ReconnectPolicy | None = None, wait_ip: float = 5.0,
                  sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+                 max_queued: int = DEFAULT_MAX_QUEUED,
                  trace: Trace | None = None) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
+        if isinstance(max_queued, bool) or not isinstance(max_queued, int) or max_queued < 1:
+            raise InvalidArgument(f"max_queued={max_queued!r}: expected an int >= 1")
         if sync_attempts < 1:
             raise InvalidArgument(f"sync_attempts must be >= 1, got {sync_attempts!r}")
         self.url = url
@@ -102,6 +107,7 @@ class Modem(SocketsMixin, OpsMixin):
         self.wait_ip = wait_ip
         self.sync_attempts = sync_attempts
         self.buffer_limit = buffer_limit
+        self.max_queued = max_queued
         self.trace = trace
         self.ip: str | None = None
         self.send_hex = False
@@ -151,7 +157,8 @@ class Modem(SocketsMixin, OpsMixin):
 
         # the module keeps AT+QICFG in NVRAM (2.3.9): after a reconnect, frame what
         # arrives before bring-up has read them again by what they were
-        session = Session(recv_format="hex" if self.recv_hex else "text", show_ra=self.show_ra)
+        session = Session(recv_format="hex" if self.recv_hex else "text", show_ra=self.show_ra,
+                          max_queued=self.max_queued)
         link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
                     on_lost=self._on_lost, trace=self.trace)
         self._ip_event.clear()
