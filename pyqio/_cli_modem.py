@@ -21,6 +21,9 @@ def _logging(args: argparse.Namespace) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=DEFAULT_DEVICE, help=_DEVICE_HELP)
+    parser.add_argument("--allow-files", action="store_true",
+                        help="let --device options write files (spy://...?file=LOG, "
+                             "sim://?state_file=PATH); refused without this flag")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log to stderr (-v info, -vv debug with the AT transcript)")
 
@@ -54,7 +57,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from ._modem_demo import run_demo as demo
 
     _logging(args)
-    return asyncio.run(demo(args.device, verbose=not args.quiet))
+    return asyncio.run(demo(args.device, verbose=not args.quiet, allow_files=args.allow_files))
 
 
 # -- forward ----------------------------------------------------------------------
@@ -80,7 +83,8 @@ def run_forward(args: argparse.Namespace) -> int:
     _logging(args)
     if args.to[1] == 0:
         raise SystemExit("pyqio forward: --to needs a port 1-65535")
-    asyncio.run(forward(args.device, args.listen, args.to, udp=args.udp))
+    asyncio.run(forward(args.device, args.listen, args.to, udp=args.udp,
+                        allow_files=args.allow_files))
     return 0
 
 
@@ -107,4 +111,5 @@ def run_at(args: argparse.Namespace) -> int:
     from ._modem_at import run_at as at
 
     _logging(args)
-    return asyncio.run(at(args.device, args.commands, timeout=args.timeout, linger=args.linger))
+    return asyncio.run(at(args.device, args.commands, timeout=args.timeout, linger=args.linger,
+                          allow_files=args.allow_files))

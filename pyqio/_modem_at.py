@@ -108,12 +108,13 @@ def to_line(text: str) -> bytes:
 
 async def run_at(device: str, commands: list[str], *, timeout: float = 5.0,
                  linger: float = 0.5, out: TextIO = sys.stdout,
-                 stdin: TextIO | None = None) -> int:
+                 stdin: TextIO | None = None, allow_files: bool = False) -> int:
     """One-shot (each of *commands*, waiting for its final result and *linger* more
     seconds for deferred answers) or, with no commands, interactive from *stdin*."""
     from .transports import open_transport
 
-    transport, link = await open_transport(device, lambda: RawLink(out))
+    transport, link = await open_transport(device, lambda: RawLink(out),
+                                           allow_files=allow_files)
     try:
         if commands:
             for text in commands:

@@ -86,14 +86,15 @@ class Modem(SocketsMixin, OpsMixin):
     bring-up waits for ``+IP:``; *sync_attempts* how many ``AT`` it tries.
     *buffer_limit* bounds each socket's receive buffer (policy in
     :mod:`pyqio._sock`).  *max_queued* caps the commands waiting behind the one in
-    flight (:class:`~pyqio.errors.QueueFull` past it).  *trace* is called as ``trace(kind, data)`` with
+    flight (:class:`~pyqio.errors.QueueFull` past it).  *allow_files* lets a URL
+    option write a file (``spy://...?file=``, ``sim://?state_file=``).  *trace* is called as ``trace(kind, data)`` with
     ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
     """
 
     def __init__(self, url: str = "sim://", *, timeouts: Timeouts | None = None,
                  reconnect: ReconnectPolicy | None = None, wait_ip: float = 5.0,
                  sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
-                 max_queued: int = DEFAULT_MAX_QUEUED,
+                 max_queued: int = DEFAULT_MAX_QUEUED, allow_files: bool = False,
                  trace: Trace | None = None) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
@@ -108,6 +109,7 @@ class Modem(SocketsMixin, OpsMixin):
         self.sync_attempts = sync_attempts
         self.buffer_limit = buffer_limit
         self.max_queued = max_queued
+        self.allow_files = allow_files
         self.trace = trace
         self.ip: str | None = None
         self.send_hex = False
@@ -162,7 +164,7 @@ class Modem(SocketsMixin, OpsMixin):
         link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
                     on_lost=self._on_lost, trace=self.trace)
         self._ip_event.clear()
-        await open_transport(self.url, lambda: link)
+        await open_transport(self.url, lambda: link, allow_files=self.allow_files)
         self._link = link
         log.info("opened %s", self.url)
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import json
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .. import events as ev
-from . import _wire
+from . import _nvram, _wire
 from ._config import SimConfig
 from ._datamode import CANCEL, DataMode
 from ._handlers import Handlers
@@ -27,7 +25,6 @@ __all__ = ["Simulator"]
 MAX_LINE = 4096  # longest command line kept; longer ones are dropped whole (ERROR)
 MAX_QUEUED = 1 << 20  # URC bytes held for the host at most: past this, URCs are lost
 BOOT_BANNER = b"\x00\x00\x00\x00\r\nRDY\r\n"
-_NVRAM_KEYS = ("send_hex", "recv_hex", "show_ra")
 
 
 class Simulator(Handlers, asyncio.Protocol):
@@ -70,21 +67,12 @@ class Simulator(Handlers, asyncio.Protocol):
         self.nvram = self._load_nvram()
 
     def _load_nvram(self) -> dict[str, bool]:
-        saved: dict[str, Any] = {}
-        path = self.config.state_file
-        if path and os.path.exists(path):
-            with open(path, encoding="utf-8") as f:
-                saved = json.load(f)
-        return {k: bool(saved.get(k, False)) for k in _NVRAM_KEYS}
+        return _nvram.load(self.config.state_file)
 
     def save_nvram(self) -> None:
-        """AT+QICFG settings are "saved to NVRAM automatically" (2.3.9)."""
-        path = self.config.state_file
-        if path:
-            tmp = path + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(self.nvram, f)
-            os.replace(tmp, path)
+        """AT+QICFG settings are "saved to NVRAM automatically" (2.3.9); see :mod:`._nvram`."""
+        if self.config.state_file:
+            _nvram.save(self.config.state_file, self.nvram)
 
     # asyncio.Protocol ------------------------------------------------------------
 

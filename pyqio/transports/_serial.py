@@ -85,16 +85,45 @@ def serial_settings(url: str) -> tuple[str, dict[str, Any]]:
     return (base + "?" + urlencode(rest) if rest else base), settings
 
 
+def _split_spy_file(url: str) -> tuple[str, str | None]:
+    """``spy://...?file=LOG`` -> (the URL without ``file``, LOG): pyserial's spy handler
+    opens its log while it parses the URL, before the port opens; pyqio opens it
+    after, so that a port that fails to open leaves no file behind."""
+    if not url.lower().startswith("spy://") or "?" not in url:
+        return url, None
+    base, _sep, query = url.partition("?")
+    pairs = parse_qsl(query, keep_blank_values=True)
+    files = [v for k, v in pairs if k == "file"]
+    rest = [(k, v) for k, v in pairs if k != "file"]
+    return (base + "?" + urlencode(rest) if rest else base), (files[-1] if files else None)
+
+
 def _open_port(url: str) -> Any:
     import serial  # pyserial: imported here so that decoding never pays for it
 
     port_url, settings = serial_settings(url)
+    port_url, spy_file = _split_spy_file(port_url)
     try:
         port = serial.serial_for_url(port_url, do_not_open=True, **settings)
     except ValueError as exc:  # unknown scheme or a handler's bad option
         raise InvalidArgument(f"device {url!r}: {exc}") from exc
     port.open()  # SerialException (an OSError) when the device is not there
+    if spy_file is not None:
+        try:
+            port.formatter.output = open(spy_file, "w")  # noqa: SIM115  # closed with the port
+        except OSError:
+            port.close()
+            raise
     return port
+
+
+def _close_port(port: Any) -> None:
+    try:
+        port.close()
+    finally:
+        output = getattr(getattr(port, "formatter", None), "output", None)
+        if output is not None and hasattr(output, "fileno") and output.fileno() > 2:
+            output.close()  # the spy log pyqio opened
 
 
 def _fileno(port: Any) -> int | None:
@@ -124,7 +153,8 @@ async def open_serial(url: str, protocol_factory: Callable[[], Any], *,
         port.timeout = port.write_timeout = 0  # non-blocking: the loop waits, not the port
         # a plain native port is read with os.read; wrappers (spy://) must see the bytes
         native = type(port) is serial.Serial
-        transport = FdTransport(loop, protocol, fd, on_release=port.close, extra=extra,
+        transport = FdTransport(loop, protocol, fd, on_release=lambda: _close_port(port),
+                                extra=extra,
                                 waiter=waiter, read=None if native else port.read,
                                 write=None if native else port.write)
     try:
