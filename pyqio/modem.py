@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import re
 from typing import Any
 
 from . import commands as C
 from . import events as E
 from ._modem_link import CommandTimeout, Link, Timeouts, Trace
 from ._modem_ops import OpsMixin, PingResult
+from ._modem_restart import RestartMixin
 from ._modem_sockets import SocketsMixin
 from ._sock import (
     DEFAULT_BUFFER_LIMIT,
@@ -56,8 +56,6 @@ __all__ = [
 log = logging.getLogger("pyqio.modem")
 
 BOOT_LINE = b"RDY"  # what the module prints when it has (re)booted
-# the boot output as it lands inside a recv payload cut by the reboot: NULs, then RDY
-_BOOT_IN_PAYLOAD = re.compile(rb"\x00[\x00\r\n]*RDY\r?\n")
 
 
 @dataclasses.dataclass
@@ -76,7 +74,7 @@ class ReconnectPolicy:
     max_attempts: int | None = None
 
 
-class Modem(SocketsMixin, OpsMixin):
+class Modem(SocketsMixin, OpsMixin, RestartMixin):
     """An asyncio driver for one BC660K-GL over one transport URL.
 
     *url* names the link (see :func:`pyqio.transports.open_transport`).
@@ -118,6 +116,7 @@ class Modem(SocketsMixin, OpsMixin):
         self.protocol_errors = 0
         self.orphan_bytes = 0  # data for a connect id with no socket object (dropped)
         self.restarts = 0
+        self.restart_suspicions = 0  # boot lines / broken frames seen; each one was checked
         self.unattached: list[Any] = []  # last few events nobody claimed, for inspection
         self._sockets: dict[int, Any] = {}
         self._link: Link | None = None
@@ -125,6 +124,8 @@ class Modem(SocketsMixin, OpsMixin):
         self._closing = False
         self._reconnect_task: asyncio.Task | None = None
         self._reinit_task: asyncio.Task | None = None
+        self._check_task: asyncio.Task | None = None
+        self._recheck = False
         self._up = asyncio.Event()
 
     # -- life cycle ----------------------------------------------------------
@@ -218,7 +219,7 @@ class Modem(SocketsMixin, OpsMixin):
     async def close(self) -> None:
         """Close every socket (``AT+QICLOSE``), then the transport."""
         self._closing = True
-        for task in (self._reconnect_task, self._reinit_task):
+        for task in (self._reconnect_task, self._reinit_task, self._check_task):
             if task is not None:
                 task.cancel()
         for sock in list(self._sockets.values()):
@@ -274,12 +275,12 @@ class Modem(SocketsMixin, OpsMixin):
         elif isinstance(ev, E.ProtocolError):
             self.protocol_errors += 1
             log.warning("protocol error from the module: %s %r", ev.reason, ev.raw)
-            if _BOOT_IN_PAYLOAD.search(ev.raw):
-                # a reboot cut a length-framed URC: its RDY was taken as payload and
-                # only the broken framing shows it; the sockets are gone all the same
-                self._on_restart()
+            # a reboot that cuts a URC shows only as broken framing (its RDY is taken
+            # as payload); the raw bytes hold a peer's payload, so they are never
+            # searched: the module is asked instead
+            self._suspect_restart(f"protocol error ({ev.reason})")
         elif isinstance(ev, E.Text) and ev.line.strip() == BOOT_LINE:
-            self._on_restart()
+            self._suspect_restart("a boot line RDY")
         else:
             log.debug("unattached event %r", ev)
             self.unattached = (self.unattached + [ev])[-32:]
@@ -296,8 +297,8 @@ class Modem(SocketsMixin, OpsMixin):
             asyncio.get_running_loop().create_task(sock.close())
 
     def _on_restart(self) -> None:
-        """The module rebooted (``RDY`` after the boot NULs): its sockets are gone, echo
-        is back on and the command in flight is lost.  Sockets fail with LinkError;
+        """The module rebooted (confirmed: it no longer holds our sockets): they are
+        gone, echo is back on and the command in flight is lost.  Sockets fail with LinkError;
         the module is brought up again in the background, as after a reconnect."""
         self.restarts += 1
         log.warning("the module restarted: its sockets are gone; bringing it up again")
