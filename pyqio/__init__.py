@@ -32,13 +32,14 @@ from .errors import (
     LinkError,
     PyqioError,
     QueueFull,
+    ReceiveOverflow,
 )
 from .tokenizer import backend
 
 __all__ = [
     "events", "ResultCode", "backend", "decode", "Decoder", "Session", "Modem",
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
-    "QueueFull",
+    "QueueFull", "ReceiveOverflow",
 ]
 __version__ = "0.1.0"
 

@@ -45,6 +45,7 @@ class SocketsMixin:
     _sockets: dict[int, Any]
     send_hex: bool
     buffer_limit: int
+    overflow: str
 
     async def request(self, cmd: Any, payload: bytes | None = None, *,
                       timeout: float | None = None) -> Any:  # pragma: no cover
@@ -85,7 +86,7 @@ class SocketsMixin:
             raise InvalidArgument(f"proto must be 'tcp' or 'udp', got {proto!r}")
         _check_address((host, port))
         sock = ModemSocket(self, self._free_id(), kind, (host, port),
-                           buffer_limit=self.buffer_limit)
+                           buffer_limit=self.buffer_limit, overflow=self.overflow)
         return await self._open(sock, (kind, host, port, 0, 1), timeout)
 
     async def listen(self, port: int, *, backlog: int = 8) -> Listener:

@@ -32,6 +32,15 @@ class LinkError(PyqioError, ConnectionError):
     """The byte transport to the module went away; ``__cause__`` holds why."""
 
 
+class ReceiveOverflow(CommandError, ConnectionError):
+    """A TCP socket with ``overflow="fail"`` received more than its ``buffer_limit``.
+
+    Everything received before is still read; then this is raised instead of going
+    on with a stream that has a gap.  (The default policy, ``"pause"``, stops
+    reading the link instead and loses nothing.)
+    """
+
+
 class QueueFull(PyqioError):
     """Too many commands are waiting for the one in flight (``Session(max_queued=...)``).
 

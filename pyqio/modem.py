@@ -34,6 +34,7 @@ from ._sock import (
     SocketClosedError,
     SocketError,
     UdpService,
+    check_overflow,
 )
 from .errors import CommandError, InvalidArgument, LinkError
 from .session import DEFAULT_MAX_QUEUED
@@ -82,17 +83,23 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
     that sends a command also takes ``timeout=``.  *reconnect* turns on
     reopening a vanished link (:class:`ReconnectPolicy`).  *wait_ip* is how long
     bring-up waits for ``+IP:``; *sync_attempts* how many ``AT`` it tries.
-    *buffer_limit* bounds each socket's receive buffer (policy in
-    :mod:`pyqio._sock`).  *max_queued* caps the commands waiting behind the one in
-    flight (:class:`~pyqio.errors.QueueFull` past it).  *allow_files* lets a URL
-    option write a file (``spy://...?file=``, ``sim://?state_file=``).  *trace* is called as ``trace(kind, data)`` with
+    *buffer_limit* bounds each socket's receive buffer and *overflow* says what a
+    TCP socket does past it: ``"pause"`` reading the link (nothing lost; other
+    sockets and commands wait) or ``"fail"`` that socket (:mod:`pyqio._sock`).
+    *max_queued* caps the commands waiting behind the one in flight
+    (:class:`~pyqio.errors.QueueFull` past it).  *allow_files* lets a URL option
+    write a file (``spy://...?file=``, ``sim://?state_file=``).  *rtscts* turns on
+    RTS/CTS hardware flow control on a serial port (as ``?rtscts=1`` in the URL),
+    so that a paused link makes the module hold its data.  *trace* is called as
+    ``trace(kind, data)`` with
     ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
     """
 
     def __init__(self, url: str = "sim://", *, timeouts: Timeouts | None = None,
                  reconnect: ReconnectPolicy | None = None, wait_ip: float = 5.0,
                  sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
-                 max_queued: int = DEFAULT_MAX_QUEUED, allow_files: bool = False,
+                 overflow: str = "pause", max_queued: int = DEFAULT_MAX_QUEUED,
+                 allow_files: bool = False, rtscts: bool | None = None,
                  trace: Trace | None = None) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
@@ -106,8 +113,10 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
         self.wait_ip = wait_ip
         self.sync_attempts = sync_attempts
         self.buffer_limit = buffer_limit
+        self.overflow = check_overflow(overflow)
         self.max_queued = max_queued
         self.allow_files = allow_files
+        self.rtscts = rtscts
         self.trace = trace
         self.ip: str | None = None
         self.send_hex = False
@@ -165,7 +174,8 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
         link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
                     on_lost=self._on_lost, trace=self.trace)
         self._ip_event.clear()
-        await open_transport(self.url, lambda: link, allow_files=self.allow_files)
+        await open_transport(self.url, lambda: link, allow_files=self.allow_files,
+                             rtscts=self.rtscts)
         self._link = link
         log.info("opened %s", self.url)
 
@@ -288,13 +298,26 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
     def _on_incoming(self, ev: Any) -> None:
         listener = self._sockets.get(ev.server_id)
         sock = ModemSocket(self, ev.connect_id, "TCP INCOMING", (ev.remote_ip, ev.remote_port),
-                           buffer_limit=self.buffer_limit)
+                           buffer_limit=self.buffer_limit, overflow=self.overflow)
         self._sockets[ev.connect_id] = sock
         if not isinstance(listener, Listener) or not listener._on_incoming(
                 sock, (ev.remote_ip, ev.remote_port)):
             log.warning("incoming connection %d refused (no listener %d or backlog full)",
                         ev.connect_id, ev.server_id)
             asyncio.get_running_loop().create_task(sock.close())
+
+    # -- back-pressure from the sockets (policy in pyqio._sock) ---------------------
+    def _hold_link(self, sock: Any) -> bool:
+        return self._link is not None and self._link.hold(sock.connect_id)
+
+    def _release_link(self, sock: Any) -> None:
+        if self._link is not None:
+            self._link.release(sock.connect_id)
+
+    def _drop_socket(self, sock: Any) -> None:
+        """*sock* failed on its own (overflow): close it on the module in the background."""
+        if self._sockets.get(sock.connect_id) is sock:
+            asyncio.get_running_loop().create_task(self._close_socket(sock))
 
     def _on_restart(self) -> None:
         """The module rebooted (confirmed: it no longer holds our sockets): they are

@@ -92,7 +92,8 @@ async def open_sim(url: str, protocol_factory: Callable[[], Any], *,
 
 async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
                          loop: asyncio.AbstractEventLoop | None = None,
-                         allow_files: bool = False) -> tuple[Any, Any]:
+                         allow_files: bool = False,
+                         rtscts: bool | None = None) -> tuple[Any, Any]:
     """Open the link ``url`` names; return ``(transport, protocol)``.
 
     Returns once ``protocol.connection_made`` has run. Raises
@@ -100,14 +101,21 @@ async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
     ``OSError`` (``serial.SerialException`` is one) when the port cannot be
     opened. A URL with an option that writes a file (``spy://...?file=``,
     ``sim://?state_file=``) needs ``allow_files=True`` (see :mod:`._files`);
-    the file is created only once the port is open.
+    the file is created only once the port is open. *rtscts* turns RTS/CTS
+    hardware flow control on or off on a serial port (as ``?rtscts=1`` does):
+    with it, a protocol that pauses reading makes the module hold its data.
     """
     if not isinstance(url, str) or not url:
         raise InvalidArgument(f"device {url!r}: expected a path or a URL such as "
                               "/dev/ttyUSB0, socket://HOST:PORT or sim://")
     check_file_options(url, allow_files)
     scheme = url.partition("://")[0].lower() if "://" in url else ""
-    opener = _OPENERS.get(scheme, open_serial)
+    opener = _OPENERS.get(scheme)
+    if opener is None:
+        return await open_serial(url, protocol_factory, loop=loop, rtscts=rtscts)
+    if rtscts is not None:
+        raise InvalidArgument(f"rtscts={rtscts!r}: device {url!r} is not a serial port "
+                              "(hardware flow control applies to serial ports only)")
     return await opener(url, protocol_factory, loop=loop)
 
 

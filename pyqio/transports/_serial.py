@@ -9,7 +9,8 @@ pyserial's ``select`` per read; for the wrappers it calls the wrapper's own
 a descriptor (``loop://``, ``rfc2217://``, ``cp2110://``) fall back to one
 reader thread (:mod:`pyqio.transports._thread`).
 
-Line settings come from the URL's query, for every kind of port:
+Line settings come from the URL's query (``rtscts`` also from the ``rtscts=``
+keyword of ``open_transport`` and ``Modem``), for every kind of port:
 ``baudrate`` (default 115200), ``bytesize``, ``parity``, ``stopbits``,
 ``rtscts``, ``xonxoff``, ``dsrdtr``, ``exclusive``; the handler's own options
 (``spy://...?file=...``, ``rfc2217://...?poll_modem``) pass through to it.
@@ -98,10 +99,14 @@ def _split_spy_file(url: str) -> tuple[str, str | None]:
     return (base + "?" + urlencode(rest) if rest else base), (files[-1] if files else None)
 
 
-def _open_port(url: str) -> Any:
+def _open_port(url: str, rtscts: bool | None = None) -> Any:
     import serial  # pyserial: imported here so that decoding never pays for it
 
     port_url, settings = serial_settings(url)
+    if rtscts is not None:
+        if settings.get("rtscts", rtscts) != rtscts:
+            raise InvalidArgument(f"rtscts={rtscts!r} contradicts the device URL {url!r}")
+        settings["rtscts"] = bool(rtscts)
     port_url, spy_file = _split_spy_file(port_url)
     try:
         port = serial.serial_for_url(port_url, do_not_open=True, **settings)
@@ -134,15 +139,23 @@ def _fileno(port: Any) -> int | None:
 
 
 async def open_serial(url: str, protocol_factory: Callable[[], Any], *,
-                      loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
-    """Open the port ``url`` names and connect a new protocol to it."""
+                      loop: asyncio.AbstractEventLoop | None = None,
+                      rtscts: bool | None = None) -> tuple[Any, Any]:
+    """Open the port ``url`` names and connect a new protocol to it.
+
+    *rtscts* (or ``?rtscts=1``) turns on RTS/CTS hardware flow control: when the
+    protocol pauses reading (a full socket buffer, see :mod:`pyqio._sock`), the
+    kernel's receive buffer fills, the UART drops RTS and the module holds its
+    data instead of losing it (the module's own flow control must be on too).
+    Off by default: with it on, a cable or adapter without CTS wired stops every
+    write."""
     import serial
 
     from ._fd import FdTransport
     from ._thread import ThreadTransport
 
     loop = loop or asyncio.get_running_loop()
-    port = await loop.run_in_executor(None, _open_port, url)  # open() can block (rfc2217)
+    port = await loop.run_in_executor(None, _open_port, url, rtscts)  # open() can block (rfc2217)
     protocol = protocol_factory()
     waiter: asyncio.Future[None] = loop.create_future()
     extra = {"serial": port, "url": url}
