@@ -29,6 +29,7 @@ class Handlers(ServiceCommands):
     reply: Callable[..., None]
     write: Callable[[bytes], None]
     urc: Callable[..., None]
+    throttle: Callable[[Any], None]
     start: Callable[..., Any]
     save_nvram: Callable[[], None]
     enter_datamode: Callable[[DataMode], None]
@@ -242,7 +243,10 @@ class Handlers(ServiceCommands):
             piece = data[i:i + step]
             event = ev.Recv(conn.connect_id, piece, len(piece),
                             addr[0] if show else None, addr[1] if show else None)
-            self.urc(_wire.encode_recv(event, recv_hex=hex_), droppable=True)
+            self.urc(_wire.encode_recv(event, recv_hex=hex_), droppable=True,
+                     connect_id=conn.connect_id, datagram=conn.is_udp)
+        if not conn.is_udp:
+            self.throttle(conn.transport)  # the host is behind: the peer waits, as on a module
 
     def socket_closed(self, conn: Conn, force: bool = False) -> None:
         """The peer (or the network) closed *conn*: ``+QIURC: "closed"`` (2.4.1)."""
@@ -253,7 +257,8 @@ class Handlers(ServiceCommands):
         if force and transport is not None:
             transport.abort() if hasattr(transport, "abort") else transport.close()
         if conn.service_type in ("TCP", "TCP INCOMING") or force:
-            self.urc(_wire.encode(ev.Closed(conn.connect_id)), droppable=True)
+            self.urc(_wire.encode(ev.Closed(conn.connect_id)), droppable=True,
+                     connect_id=conn.connect_id)
 
     def socket_accepted(self, server: Conn, proto: Any) -> Conn | None:
         """A TCP LISTENER accepted a client: it takes the lowest free connect id (2.4.3)."""
@@ -266,5 +271,5 @@ class Handlers(ServiceCommands):
         self.conns[conn.connect_id] = conn
         server.children.append(conn)
         self.urc(_wire.encode(ev.Incoming(conn.connect_id, server.connect_id, ip, port)),
-                 droppable=True)
+                 droppable=True, connect_id=conn.connect_id)
         return conn
