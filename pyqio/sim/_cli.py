@@ -4,12 +4,22 @@
 the bound ``HOST:PORT`` (port 0 picks a free one), alone on the first line of
 standard output, then serves until stopped (Ctrl-C or SIGTERM). Every fault knob
 of :class:`pyqio.sim.SimConfig` is a flag (``--send-fail-rate 0.1 --seed 7``).
+On exit it prints on standard error what it dropped (``Simulator.stats``, summed
+over every link), so a test run built on it can see any loss.
+
+``--listen`` on an address other than loopback serves everyone who can reach
+it, and each client can make the simulator open host sockets: it needs
+``--allow-remote`` and warns; the sockets' destinations are then limited to
+loopback unless ``--allow-dest`` says otherwise.
 Top-level imports stay light (see :mod:`pyqio.cli`).
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
+
+from ._dest import is_loopback
 
 if TYPE_CHECKING:
     from ._config import SimConfig
@@ -22,6 +32,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal")
     where.add_argument("--listen", metavar="HOST:PORT",
                        help="serve over TCP, one simulated module per connection")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow --listen on an address other than loopback (anyone who "
+                             "reaches it can make the simulator open sockets)")
     SimConfig.add_arguments(parser)
 
 
@@ -31,6 +44,17 @@ def run(args: argparse.Namespace) -> int:
     from ._config import SimConfig
 
     config = SimConfig.from_args(args)
+    if args.listen is not None:
+        host, _port = _split_host_port(args.listen)
+        if not is_loopback(host):
+            if not args.allow_remote:
+                raise SystemExit(f"pyqio sim: --listen {args.listen} is not a loopback address; "
+                                 "anyone who reaches it could open sockets through the "
+                                 "simulator: add --allow-remote to serve it anyway")
+            print(f"pyqio sim: warning: serving {args.listen} to remote clients; their sockets "
+                  f"may reach: {config.allow_dest or 'loopback only'}", file=sys.stderr)
+        if config.allow_dest is None:  # clients of a TCP port reach loopback only by default
+            config.allow_dest = "loopback"
     return asyncio.run(_serve(args, config))
 
 
@@ -59,8 +83,11 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, on_signal)
 
+    sims: list[Simulator] = []
+
     def factory() -> Simulator:
-        return Simulator(config)
+        sims.append(Simulator(config))
+        return sims[-1]
     if args.pty:
         transport, path = await serve_pty(factory)
         print(path, flush=True)
@@ -74,4 +101,16 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
         print(f"{shown}:{bound[1]}", flush=True)
         await stop
         server.close()
+    _summary(sims)
     return 0
+
+
+def _summary(sims: list) -> None:
+    """What every link dropped, on standard error (nothing is lost unseen)."""
+    from ._output import SimStats
+
+    total = SimStats()
+    for sim in sims:
+        total.add(sim.stats)
+    print(f"pyqio sim: {len(sims)} link(s); {total.drops} dropped or discarded: "
+          f"{total.summary()}", file=sys.stderr, flush=True)

@@ -51,6 +51,8 @@ class SimConfig:
     reattach_after: float | None = _knob(None, "seconds after a breakdown until +IP: again")
     restart_after: float | None = _knob(None, "seconds until the module restarts mid-session")
     state_file: str | None = _knob(None, "JSON file keeping AT+QICFG settings (NVRAM)")
+    allow_dest: str | None = _knob(None, "where sockets may connect: any, loopback or CIDRs "
+                                   "(a,b); default any, loopback for pyqio sim --listen")
 
     def __post_init__(self) -> None:
         if isinstance(self.dns_servers, str):
@@ -59,9 +61,17 @@ class SimConfig:
         for f in dataclasses.fields(self):
             if f.name.endswith("_rate"):
                 _check_range(f.name, getattr(self, f.name), 0.0, 1.0)
+        self.dest  # noqa: B018  # a malformed allow_dest is refused now, not at first use
         for name in ("dns_port", "ntp_port"):
             if getattr(self, name) is not None:
                 _check_range(name, getattr(self, name), 1, 65535)
+
+    @property
+    def dest(self) -> Any:
+        """The :class:`._dest.DestPolicy` that ``allow_dest`` describes."""
+        from ._dest import parse_allow_dest
+
+        return parse_allow_dest(self.allow_dest)
 
     def rng(self) -> random.Random:
         """A fresh random generator seeded with ``seed`` (None: from the OS)."""

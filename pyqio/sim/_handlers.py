@@ -132,9 +132,11 @@ class Handlers(ServiceCommands):
         result: int = RC.OK
         ip = conn.host
         if conn.service_type in ("TCP", "UDP"):
-            ans = await _netsvc.resolve(conn.host, tuple(self.dns), self.config.dns_port,
+            ans = await _netsvc.resolve(conn.host, self._dns_servers(), self.config.dns_port,
                                             self.config.service_timeout)
             result, ip = ans.result, (ans.addresses or ("",))[0]
+            if result == RC.OK and self.config.dest.refuse(f"a {conn.service_type} socket", ip):
+                result = RC.SOCKET_CONNECTION_FAILED  # as for a host it cannot reach
         if result == RC.OK:
             result = await open_socket(conn, self, ip, self.config.listen_host,
                                        self.config.connect_timeout)
@@ -227,7 +229,8 @@ class Handlers(ServiceCommands):
         closing = bool(cfg.peer_close_rate) and conn.state == CONNECTED \
             and self.rng.random() < cfg.peer_close_rate  # the peer goes away under this send
         failed = bool(cfg.send_fail_rate) and self.rng.random() < cfg.send_fail_rate
-        ok = not (closing or failed) and self.attached and conn.write(data, addr)
+        refused = addr is not None and self.config.dest.refuse("a datagram", addr[0])
+        ok = not (closing or failed or refused) and self.attached and conn.write(data, addr)
         self.urc(_wire.encode(ev.SendOk() if ok else ev.SendFail()))
         if closing:
             self.socket_closed(conn, force=True)
