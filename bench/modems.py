@@ -72,7 +72,7 @@ def c_tokenizer_bytes() -> int:
     the first ``feed_demux``): cffi's ``ffi.new`` buffers, which tracemalloc does
     not see."""
     try:
-        from pyqio._ctokenizer import Tokenizer, ffi
+        from pyqio.wire._ctokenizer import Tokenizer, ffi
     except ImportError:
         return 0
     tok = Tokenizer()

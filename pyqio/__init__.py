@@ -1,13 +1,17 @@
 """pyqio: drive the TCP/IP stack of a Quectel BC660K-GL NB-IoT module over its AT port.
 
-The layers, from bytes to sockets (see DESIGN.md):
+The layers, from bytes to sockets, one subpackage each (each lower one knows
+nothing of those above it):
 
-- :mod:`pyqio.tokenizer` frames the module's byte stream (C core, or its pure-Python twin);
-- :func:`decode` / :class:`Decoder` turn it into typed :mod:`pyqio.events`;
+- :mod:`pyqio.wire` frames the module's byte stream (C core, or its pure-Python
+  twin) and turns it into typed :mod:`pyqio.events`: :func:`decode`, :class:`Decoder`;
 - :mod:`pyqio.commands` builds (and parses) every command line of the application note;
 - :mod:`pyqio.session` pairs answers with commands, sans-I/O;
-- :class:`Modem` (asyncio) and :mod:`pyqio.blocking` give sockets, ping, NTP and DNS;
-- :mod:`pyqio.transports` carry the bytes; :mod:`pyqio.sim` simulates the module.
+- :mod:`pyqio.modem` (asyncio, :class:`Modem`) and :mod:`pyqio.blocking` give
+  sockets, ping, NTP and DNS;
+- :mod:`pyqio.transports` carry the bytes; :mod:`pyqio.sim` simulates the module;
+- :mod:`pyqio.cli` is the ``pyqio`` command (demo, forward, bench ... live there);
+- :mod:`pyqio.errors` holds every exception.
 
 Heavy parts (asyncio, the simulator) are imported on first use, so decoding alone
 stays cheap to import.
@@ -18,28 +22,30 @@ import importlib
 from typing import Any
 
 from . import events
-from ._result import ResultCode
-
-# Imported eagerly, and after the submodule: ``pyqio.decode`` is both a module and
-# the contract function ``pyqio.decode(data)``. Importing the module sets the
-# package attribute to the module; rebinding it here, once, keeps the function
-# whatever a user imports first (``from pyqio.decode import Decoder`` included).
-from .decode import Decoder, decode
 from .errors import (
     BackendUnavailable,
     CommandError,
+    CommandSyntaxError,
+    CommandTimeout,
+    FieldShapeError,
     InvalidArgument,
     LinkError,
+    OpenFailed,
     PyqioError,
     QueueFull,
     ReceiveOverflow,
+    SendFailed,
+    SocketClosedError,
+    SocketError,
 )
-from .tokenizer import backend
+from .wire import Decoder, ResultCode, backend, decode
 
 __all__ = [
     "events", "ResultCode", "backend", "decode", "Decoder", "Session", "Modem",
+    # every exception, all defined in pyqio.errors
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
-    "QueueFull", "ReceiveOverflow",
+    "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
+    "SocketClosedError", "SocketError", "QueueFull", "ReceiveOverflow",
 ]
 __version__ = "0.1.0"
 

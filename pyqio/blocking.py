@@ -122,7 +122,7 @@ class UdpService(_Wrapped):
 class Modem:
     """The blocking twin of :class:`pyqio.modem.Modem`: same arguments, same methods."""
 
-    def __init__(self, url: str = "sim://", **kwargs: Any) -> None:
+    def __init__(self, url: str, **kwargs: Any) -> None:
         self._runner = _Runner()
         try:
             self._modem: _am.Modem = self._runner.run(_am.Modem.open(url, **kwargs))

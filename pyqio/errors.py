@@ -1,4 +1,8 @@
-"""Exceptions shared by every layer and both tokenizer backends.
+"""Every exception pyqio defines, for every layer and both tokenizer backends.
+
+The modules that raise them re-export them where they were first defined
+(``pyqio.modem.SocketError``, ``pyqio.commands.CommandSyntaxError`` ...), and
+``pyqio`` exports them all.
 
 Two kinds of fault, as in h11: a caller's mistake raises at once
 (:class:`InvalidArgument`, also a :class:`ValueError`); bytes from the module
@@ -6,6 +10,23 @@ that make no sense are not exceptions but :class:`pyqio.events.ProtocolError`
 events in the stream, so that decoding goes on.
 """
 from __future__ import annotations
+
+__all__ = [
+    "BackendUnavailable",
+    "CommandError",
+    "CommandSyntaxError",
+    "CommandTimeout",
+    "FieldShapeError",
+    "InvalidArgument",
+    "LinkError",
+    "OpenFailed",
+    "QueueFull",
+    "ReceiveOverflow",
+    "PyqioError",
+    "SendFailed",
+    "SocketClosedError",
+    "SocketError",
+]
 
 
 class PyqioError(Exception):
@@ -32,15 +53,6 @@ class LinkError(PyqioError, ConnectionError):
     """The byte transport to the module went away; ``__cause__`` holds why."""
 
 
-class ReceiveOverflow(CommandError, ConnectionError):
-    """A TCP socket with ``overflow="fail"`` received more than its ``buffer_limit``.
-
-    Everything received before is still read; then this is raised instead of going
-    on with a stream that has a gap.  (The default policy, ``"pause"``, stops
-    reading the link instead and loses nothing.)
-    """
-
-
 class QueueFull(PyqioError):
     """Too many commands are waiting for the one in flight (``Session(max_queued=...)``).
 
@@ -52,3 +64,49 @@ class QueueFull(PyqioError):
 
 class BackendUnavailable(ImportError, PyqioError):
     """``PYQIO_BACKEND=c`` was asked for but the C tokenizer is not built."""
+
+
+class CommandSyntaxError(InvalidArgument):
+    """A host command line that is not one the note defines (raised by ``pyqio.commands.parse``)."""
+
+
+class CommandTimeout(PyqioError, TimeoutError):
+    """The module did not answer a command within its timeout."""
+
+    def __init__(self, message: str, *, command: bytes | None = None):
+        super().__init__(message)
+        self.command = command
+
+
+class SocketError(CommandError, ConnectionError):
+    """A socket operation failed on the module; ``result`` holds the :class:`~pyqio.ResultCode`."""
+
+
+class OpenFailed(SocketError):
+    """``+QIOPEN: <id>,<result>`` with a non-zero result (AT+QIOPEN, note 2.3.1)."""
+
+
+class SendFailed(SocketError):
+    """``SEND FAIL``: the module accepted the data but could not send it (note 2.3.4)."""
+
+
+class SocketClosedError(SocketError):
+    """The connection is closed (``+QIURC: "closed"``, note 2.4.1, or closed locally)."""
+
+
+class ReceiveOverflow(SocketError):
+    """A TCP socket with ``overflow="fail"`` received more than its ``buffer_limit``.
+
+    Everything received before is still read; then this is raised instead of going
+    on with a stream that has a gap.  (The default policy, ``"pause"``, stops
+    reading the link instead and loses nothing.)
+    """
+
+
+class FieldShapeError(ValueError, PyqioError):
+    """A known line whose parameters do not have the documented shape.
+
+    Raised and caught inside the line classifier: the decoder turns it into a
+    :class:`pyqio.events.ProtocolError` event, so it never reaches a caller of
+    ``decode``/``feed``; exported so that every exception pyqio defines is here.
+    """

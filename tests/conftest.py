@@ -1,7 +1,7 @@
 """Shared fixtures: every tokenizer test runs on both backends (msgpack / PEP 399 style).
 
 The ``Tokenizer`` fixture yields the class of one backend: ``"python"``
-(``pyqio._tokenizer``, the twin) and ``"c"`` (``pyqio._ctokenizer``). A missing C
+(``pyqio.wire._pytokenizer``, the twin) and ``"c"`` (``pyqio.wire._ctokenizer``). A missing C
 module FAILS the ``"c"`` case, so a silently unbuilt extension cannot pass CI;
 set ``PYQIO_ALLOW_NO_C=1`` to skip it instead (with the reason shown).
 
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import pytest
 
-BACKENDS = {"python": "pyqio._tokenizer", "c": "pyqio._ctokenizer"}
+BACKENDS = {"python": "pyqio.wire._pytokenizer", "c": "pyqio.wire._ctokenizer"}
 
 
 @pytest.hookimpl(hookwrapper=True)

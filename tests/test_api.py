@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import pyqio
 from pyqio import events
 
@@ -11,14 +13,17 @@ def test_every_name_in_all_resolves():
         assert getattr(pyqio, name) is not None, name
 
 
-def test_decode_is_the_function_even_after_importing_the_decode_module_first():
-    # `import pyqio.decode` would otherwise leave the package attribute bound to the module.
+def test_decode_is_the_function_and_no_module_has_its_name():
+    # `pyqio.decode` is the contract function only: no module `pyqio.decode` shadows
+    # it, whatever is imported first (the decoder module is pyqio.wire._decoder).
     code = (
-        "import pyqio.decode\nfrom pyqio.decode import Decoder\nimport pyqio\n"
+        "import importlib.util, pyqio\nfrom pyqio import Decoder\n"
+        "print(importlib.util.find_spec('pyqio.decode'), callable(pyqio.decode))\n"
+        "try:\n    import pyqio.decode\nexcept ImportError:\n    print('no module')\n"
         "print(pyqio.decode(b'\\r\\nOK\\r\\n'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[Ok()]"
+    assert out.stdout.split("\n")[:3] == ["None True", "no module", "[Ok()]"]
 
 
 def test_backend_names_the_tokenizer_in_use():
@@ -57,3 +62,18 @@ def test_result_code_covers_zero_and_550_to_574_with_descriptions():
     codes = sorted(int(c) for c in pyqio.ResultCode)
     assert codes == [0, *range(550, 575)]
     assert pyqio.ResultCode(566).description == "Socket connection failed"
+
+
+def test_modem_requires_its_url() -> None:
+    # no default: a program that forgets its device must not talk to the simulator
+    import inspect
+
+    import pyqio.blocking
+
+    for ctor in (pyqio.Modem, pyqio.Modem.open, pyqio.blocking.Modem):
+        url = inspect.signature(ctor).parameters["url"]
+        assert url.default is inspect.Parameter.empty, ctor
+    with pytest.raises(TypeError):
+        pyqio.Modem()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        pyqio.blocking.Modem()  # type: ignore[call-arg]

@@ -1,4 +1,4 @@
-"""Backend selection (pyqio.tokenizer) and the C backend's agreement with its twin.
+"""Backend selection (pyqio.wire.tokenizer) and the C backend's agreement with its twin.
 
 Needs: the C extension built in place (``pip install -e .`` or
 ``python csrc/build_tokenizer.py``), hypothesis. No other packages.
@@ -17,14 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pyqio
-import pyqio.tokenizer as sel
-from pyqio import _tokenizer as twin
+import pyqio.wire.tokenizer as sel
 from pyqio.errors import BackendUnavailable, InvalidArgument
+from pyqio.wire import _pytokenizer as twin
 
 ROOT = Path(__file__).resolve().parent.parent
 
 try:
-    from pyqio import _ctokenizer as cbackend
+    from pyqio.wire import _ctokenizer as cbackend
 except ImportError:     # not built: the C-only tests below say so
     cbackend = None
 needs_c = pytest.mark.skipif(cbackend is None, reason="C tokenizer not built")
@@ -42,7 +42,7 @@ if {hide_c}:
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     try:
-        import pyqio, pyqio.tokenizer as t
+        import pyqio, pyqio.wire.tokenizer as t
         res = {{"backend": pyqio.backend(), "module": t.Tokenizer.__module__}}
     except Exception as e:
         res = {{"error": type(e).__name__, "message": str(e)}}
@@ -82,11 +82,11 @@ def test_token_kinds_are_the_twins():
 
 @needs_c
 def test_default_picks_c_without_warning():
-    assert probe(None) == {"backend": "c", "module": "pyqio._ctokenizer", "warnings": []}
+    assert probe(None) == {"backend": "c", "module": "pyqio.wire._ctokenizer", "warnings": []}
 
 
 def test_python_forced_uses_the_twin_without_warning():
-    assert probe("python") == {"backend": "python", "module": "pyqio._tokenizer",
+    assert probe("python") == {"backend": "python", "module": "pyqio.wire._pytokenizer",
                                "warnings": []}
 
 
@@ -103,7 +103,7 @@ def test_c_forced_but_missing_fails_loudly():
 
 def test_missing_c_falls_back_to_the_twin_with_a_runtime_warning():
     res = probe(None, hide_c=True)
-    assert res["backend"] == "python" and res["module"] == "pyqio._tokenizer"
+    assert res["backend"] == "python" and res["module"] == "pyqio.wire._pytokenizer"
     assert [w[0] for w in res["warnings"]] == ["RuntimeWarning"]
     assert "pure-Python" in res["warnings"][0][1]
 

@@ -17,8 +17,8 @@ import pytest
 from test_faults import FaultSim, modem_on, read_exactly, run
 
 import pyqio
-from pyqio import _modem_servers as servers
 from pyqio import events as E
+from pyqio.cli import _demo_servers as servers
 from pyqio.errors import InvalidArgument, ReceiveOverflow
 from pyqio.sim import _wire
 from pyqio.transports import open_transport, serve_pty

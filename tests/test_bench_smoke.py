@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from pyqio import _cli_bench as B
+from pyqio.cli import _bench as B
 from pyqio.events import Recv
 
 STREAMS = [f"text-{n}" for n in B.TEXT_SIZES] + [f"hex-{n}" for n in B.HEX_SIZES] + ["mixed"]
@@ -118,9 +118,9 @@ def test_every_path_decodes_the_same_payloads(stream):
 
 def test_make_decoder_really_uses_the_named_backend():
     stream = B.make_stream("t", 16, 256)
-    assert type(B.make_decoder(stream, "python")._tok).__module__ == "pyqio._tokenizer"
+    assert type(B.make_decoder(stream, "python")._tok).__module__ == "pyqio.wire._pytokenizer"
     if "c" in B.available_backends():
-        assert type(B.make_decoder(stream, "c")._tok).__module__ == "pyqio._ctokenizer"
+        assert type(B.make_decoder(stream, "c")._tok).__module__ == "pyqio.wire._ctokenizer"
 
 
 def test_mixed_stream_holds_responses_between_urcs():

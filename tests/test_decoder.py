@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyqio import ResultCode
-from pyqio._lines import classify_line
 from pyqio.errors import InvalidArgument
 from pyqio.events import (
     Closed,
@@ -46,6 +45,7 @@ from pyqio.events import (
     TestResponse,
     Text,
 )
+from pyqio.wire._lines import classify_line
 
 UTC = dt.timezone.utc
 
@@ -328,23 +328,9 @@ def test_bad_setting_between_feeds_raises_and_keeps_the_old_value(decoder_factor
 def decoder_factory(Tokenizer, monkeypatch):  # noqa: N803 - conftest's fixture is a class
     """Build Decoders on one real tokenizer backend (conftest's ``Tokenizer``: both run)."""
     import importlib
-    # the module, not the package attribute: `pyqio.decode` may be the lazy function
-    decode_mod = importlib.import_module("pyqio.decode")
+    decode_mod = importlib.import_module("pyqio.wire._decoder")
     monkeypatch.setattr(decode_mod, "Tokenizer", Tokenizer)
     return decode_mod.Decoder
-
-
-@pytest.mark.parametrize("first", ["import pyqio.decode", "pyqio.decode"])
-def test_pyqio_decode_is_the_contract_function_whatever_was_imported_first(first: str) -> None:
-    # `import pyqio.decode` (the module) and `pyqio.decode` (the lazy function) share a
-    # name; both orders must leave `pyqio.decode(data)` decoding.
-    import subprocess
-    import sys
-    code = (f"import pyqio\n{first}\n"
-            "print(pyqio.decode(b'\\r\\nOK\\r\\n', recv_format='text', show_ra=False))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60, check=True).stdout
-    assert out.strip() == "[Ok()]"
 
 
 # ---- garbage never raises ----

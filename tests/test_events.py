@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyqio import ResultCode, events
-from pyqio._lines import _HANDLERS
 from pyqio.errors import InvalidArgument
+from pyqio.wire._lines import _HANDLERS
 
-# the module, not the package attribute: `pyqio.decode` may be the lazy function
-decode_mod = importlib.import_module("pyqio.decode")
+# the decoder's module (pyqio.decode is the function)
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 UTC = dt.timezone.utc
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

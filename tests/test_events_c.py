@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from pyqio import events
 from tests.recv_streams import hex_urcs, other_lines, recv_urcs
 
-decode_mod = importlib.import_module("pyqio.decode")
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder
 ROW = struct.Struct("9i")
 NAMES = tuple(f.name for f in dataclasses.fields(events.Recv))
@@ -185,7 +185,7 @@ def test_decoders_of_this_process_use_the_extension_unless_switched_off() -> Non
 
 _CHILD = r"""
 import importlib, sys
-d = importlib.import_module("pyqio.decode")
+d = importlib.import_module("pyqio.wire._decoder")
 ev = d.Decoder(backend="c").feed(sys.stdin.buffer.read())
 print(d._events_c is not None, d.Decoder(backend="c")._raw)
 print(repr(ev))

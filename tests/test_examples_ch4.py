@@ -41,8 +41,8 @@ from pyqio.events import (
     Text,
 )
 
-# the module, not the package attribute: `pyqio.decode` may be the lazy function
-decode_mod = importlib.import_module("pyqio.decode")
+# the decoder's module (pyqio.decode is the function)
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 
 
 

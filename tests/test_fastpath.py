@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyqio import events
 from pyqio.errors import InvalidArgument
+from pyqio.wire import events  # the defining module: _maker is private
 
-decode_mod = importlib.import_module("pyqio.decode")
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder
 
 # every recv shape of note 2.4.2 (and TOKENS.md), responses around them, and faults
@@ -110,8 +110,8 @@ def test_demux_mask_follows_buffers_changed_between_feeds() -> None:
 
 
 def test_decoder_backend_argument_is_checked() -> None:
-    assert type(Decoder(backend="python")._tok).__module__ == "pyqio._tokenizer"
-    assert type(Decoder(backend="c")._tok).__module__ == "pyqio._ctokenizer"
+    assert type(Decoder(backend="python")._tok).__module__ == "pyqio.wire._pytokenizer"
+    assert type(Decoder(backend="c")._tok).__module__ == "pyqio.wire._ctokenizer"
     with pytest.raises(InvalidArgument, match="backend='rust'"):
         Decoder(backend="rust")  # type: ignore[arg-type]
 
@@ -138,7 +138,7 @@ def test_fast_path_agrees_with_the_twin_on_generated_streams(parts, step, show_r
 
 # ---- the line classifier's precompiled forms give the general splitter's events ----
 
-_lines = importlib.import_module("pyqio._lines")
+_lines = importlib.import_module("pyqio.wire._lines")
 FAST_LINES = [
     b"+QIOPEN: 1,0", b"+QIOPEN: 0,566", b"+QIOPEN:1,0", b"+QIOPEN: 01,0", b"+QIOPEN: 1, 0",
     b"+QIOPEN: -1,0", b"+QIOPEN: 1,0,", b"+QIOPEN: 1", b"+QIOPEN: 12345678901,0",
@@ -174,7 +174,7 @@ def test_precompiled_forms_agree_with_the_splitter_on_generated_lines(name, piec
     assert fast == general and repr(fast) == repr(general)
 
 
-_fields = importlib.import_module("pyqio._fields")
+_fields = importlib.import_module("pyqio.wire._fields")
 
 
 @settings(max_examples=500, deadline=None)

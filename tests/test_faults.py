@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from pyqio import _modem_servers as servers
 from pyqio import events as E
+from pyqio.cli import _demo_servers as servers
 from pyqio.errors import LinkError
 from pyqio.modem import CommandTimeout, Modem, ReconnectPolicy, Timeouts
 from pyqio.sim import SimConfig, Simulator
@@ -236,7 +236,7 @@ def test_restart_inside_a_framed_payload_is_still_seen_as_a_restart():
     """The reboot cuts a length-framed URC: its NULs and ``RDY`` are taken as payload
     (the length says so) and only the broken framing after them shows. The modem
     must still see the restart: its sockets fail with LinkError and it comes up again
-    (fixed in pyqio/modem.py: before, the sockets waited forever)."""
+    (fixed in pyqio/modem/_modem.py: before, the sockets waited forever)."""
     async def main():
         sim = FaultSim()
         m = await modem_on(sim)

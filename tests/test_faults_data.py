@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from test_faults import FaultSim, echo_ok, modem_on, read_exactly, run
 
-from pyqio import _modem_servers as servers
 from pyqio import events as E
+from pyqio.cli import _demo_servers as servers
 from pyqio.modem import CommandTimeout, SendFailed, SocketClosedError
 from pyqio.sim import SimConfig
 
@@ -155,7 +155,7 @@ def test_late_deferred_result_after_the_timeout_is_not_taken_for_the_next_comman
 
 
 def test_full_tcp_receive_buffer_pauses_the_link_and_every_packet_arrives_in_order():
-    """The modem's per-socket policy (pyqio._sock): a TCP stream never has a gap. Its
+    """The modem's per-socket policy (pyqio.modem._socket): a TCP stream never has a gap. Its
     buffer passing the limit pauses the link; the owner reads, the link resumes, and
     every packet arrives whole and in order, none dropped."""
     packets = [b"<%04d:" % i + bytes([65 + i % 26]) * 90 + b">" for i in range(60)]

@@ -28,7 +28,7 @@ from pyqio import events
 from pyqio.errors import InvalidArgument
 from tests.recv_streams import hex_urcs, other_lines, recv_urcs
 
-decode_mod = importlib.import_module("pyqio.decode")
+decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder
 H = b'\r\n+QIURC: "recv",'
 
@@ -227,7 +227,7 @@ def _feeder(ext, tok, line=None, slow=None):
 def test_a_buffer_list_changed_by_a_callback_is_read_again(ext) -> None:
     """The line callback empties the list entry of id 1 between the URC and the append:
     the feeder reads the list again and refuses the entry rather than using a stale one."""
-    from pyqio._ctokenizer import Tokenizer
+    from pyqio.wire._ctokenizer import Tokenizer
     bufs: list = [bytearray() for _ in range(5)]
 
     def line(text: bytes):
@@ -240,7 +240,7 @@ def test_a_buffer_list_changed_by_a_callback_is_read_again(ext) -> None:
 
 
 def test_exceptions_from_callbacks_propagate(ext) -> None:
-    from pyqio._ctokenizer import Tokenizer
+    from pyqio.wire._ctokenizer import Tokenizer
 
     def boom(*args):
         raise RuntimeError("boom")
@@ -252,7 +252,7 @@ def test_exceptions_from_callbacks_propagate(ext) -> None:
 
 
 def test_the_feeder_refuses_a_stale_layout_and_bad_arguments(ext) -> None:
-    from pyqio._ctokenizer import Tokenizer
+    from pyqio.wire._ctokenizer import Tokenizer
     tok = Tokenizer()
     parser, feed, (psize, tsize, ntok) = tok.native()
     good = (decode_mod._collect_slow, decode_mod.classify_line, InvalidArgument, tok)

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_faults import FaultSim, modem_on, read_exactly, run
 
-from pyqio import _modem_servers as servers
 from pyqio import commands as C
 from pyqio import events as E
+from pyqio.cli import _demo_servers as servers
 from pyqio.errors import CommandError, InvalidArgument
 from pyqio.modem import Modem
 from tests.servers import free_udp_port

@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from pyqio import ResultCode
-from pyqio import _modem_servers as servers
+from pyqio.cli import _demo_servers as servers
 from pyqio.errors import CommandError, InvalidArgument
 from pyqio.modem import (
     CommandTimeout,

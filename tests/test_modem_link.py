@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from pyqio import _modem_servers as servers
+from pyqio.cli import _demo_servers as servers
 from pyqio.errors import LinkError
 from pyqio.modem import Modem, ReconnectPolicy, Timeouts
 from pyqio.sim import SimConfig, Simulator

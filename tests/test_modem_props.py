@@ -8,7 +8,7 @@ import asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pyqio import _modem_servers as servers
+from pyqio.cli import _demo_servers as servers
 from pyqio.modem import Modem
 
 

@@ -16,8 +16,8 @@ import pytest
 from conftest import load_backend
 from test_faults import FaultSim, modem_on, read_exactly, run
 
-from pyqio import _modem_servers as servers
 from pyqio import events as E
+from pyqio.cli import _demo_servers as servers
 from pyqio.errors import LinkError
 from pyqio.sim import _wire
 
@@ -35,7 +35,7 @@ BANNERS = [
 @pytest.fixture(params=["python", "c"])
 def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """The modem's session decodes with this tokenizer backend."""
-    monkeypatch.setattr(sys.modules["pyqio.decode"], "Tokenizer", load_backend(request.param))
+    monkeypatch.setattr(sys.modules["pyqio.wire._decoder"], "Tokenizer", load_backend(request.param))
     return request.param
 
 
@@ -50,7 +50,7 @@ def test_hostile_banners_with_a_byte_lost_anywhere_never_fail_an_unrelated_socke
         sim = FaultSim()
         m = await modem_on(sim)
         assert type(m._link.session.decoder._tok).__module__.endswith(
-            "_ctokenizer" if backend == "c" else "_tokenizer")
+            "_ctokenizer" if backend == "c" else "_pytokenizer")
         server, (host, port) = await servers.start_tcp_echo()
         hostile = await m.connect(host, port)
         bystander = await m.connect(host, port)

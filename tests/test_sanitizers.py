@@ -104,7 +104,7 @@ def test_the_instrumented_extension_is_the_one_loaded(asan_tree: Path) -> None:
         assert "libasan" in needed and "libubsan" in needed, pattern
     r = run_py(asan_tree, textwrap.dedent("""
         import ctypes, importlib, pyqio, pyqio._tokenizer_c as c
-        d = importlib.import_module("pyqio.decode")  # pyqio.decode is the function
+        d = importlib.import_module("pyqio.wire._decoder")
         ctypes.CDLL(None).__asan_init  # the preloaded runtime is live
         print(c.__file__, pyqio.backend(), d._events_c.__file__)
     """))
@@ -153,7 +153,7 @@ def test_suite_passes_with_the_extension_under_asan_and_ubsan(asan_tree: Path, s
 
 DRIVER = """
 import random
-from pyqio._ctokenizer import Tokenizer
+from pyqio.wire._ctokenizer import Tokenizer
 
 seeds = [
     b'\\r\\n+QIURC: "recv",0,5,"ab\\r\\nc"\\r\\n',

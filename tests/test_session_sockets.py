@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from pyqio._sockets import (
+from pyqio.session._socket_table import (
     CLOSED,
     CLOSING,
     FAILED,

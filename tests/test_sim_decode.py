@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyqio
 from pyqio import events as ev
-from pyqio._result import ResultCode as RC
+from pyqio.wire._result import ResultCode as RC
 from tests.servers import dns_server, free_udp_port, tcp_echo_server
 from tests.servers.link import Link, async_test
 

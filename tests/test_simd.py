@@ -2,7 +2,7 @@
 
 csrc/tokenizer.c decodes hex payloads at one of three levels, chosen at run time
 (0 scalar, 1 SSE2 16 digits a step, 2 AVX2 32 digits a step, each leaving its tail
-to the one below). ``pyqio._ctokenizer.set_simd`` forces a level; here every level
+to the one below). ``pyqio.wire._ctokenizer.set_simd`` forces a level; here every level
 the CPU has runs the same streams and must give the Python twin's tokens: payloads
 of every length 0..200 digits, whole and with one bad byte at every position, for
 every kind of bad byte (near misses of each range, bytes >= 0x80, NUL, CR, LF, '"').
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from pyqio import _tokenizer as twin
+from pyqio.wire import _pytokenizer as twin
 
 try:
-    ctok = importlib.import_module("pyqio._ctokenizer")
+    ctok = importlib.import_module("pyqio.wire._ctokenizer")
 except ImportError as exc:   # the fixture below fails (or skips, if allowed) with the reason
     ctok = None
     _MISSING = str(exc)

@@ -12,8 +12,8 @@ import tracemalloc
 import pytest
 from conftest import tokens_every_way
 
-from pyqio import _tokenizer as twin
 from pyqio.errors import InvalidArgument
+from pyqio.wire import _pytokenizer as twin
 
 P = (1,)
 H = b'+QIURC: "recv",'
@@ -48,7 +48,7 @@ def test_token_kinds_and_reasons_are_the_contract_values():
 
 def test_c_backend_is_really_c(Tokenizer):
     # a guard: the "c" case must not silently be the twin under another name
-    assert (Tokenizer.__module__ == "pyqio._tokenizer") == (Tokenizer is twin.Tokenizer)
+    assert (Tokenizer.__module__ == "pyqio.wire._pytokenizer") == (Tokenizer is twin.Tokenizer)
 
 
 # -- chapter 4 of the note, module output at token level -------------------------------

@@ -492,7 +492,7 @@ def test_serial_settings_split_ours_from_the_handlers_options():
 
 
 def test_pty_read_throughput_helper_counts_every_byte_from_another_process():
-    from pyqio.transports._bench import pty_read_throughput
+    from pyqio.cli._bench_pty import pty_read_throughput
 
     result = run(pty_read_throughput(1 << 16))
     assert result["received"] == 1 << 16 and result["calls"] >= 1

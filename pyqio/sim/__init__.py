@@ -42,15 +42,21 @@ sockets' URCs, never past its own socket's), ``send_fail_rate``, ``peer_close_ra
 ``pdp_breakdown_after`` with ``reattach_after``, ``restart_after``; on demand:
 :meth:`Simulator.break_pdp`, :meth:`Simulator.reattach`, :meth:`Simulator.restart`.
 
-The names are imported on first use (PEP 562) so that ``pyqio sim --help`` and
-the CLI's parser building never pay for asyncio.
+Importing this package registers the ``sim://`` scheme with
+:func:`pyqio.transports.register_scheme` (:func:`open_sim`): the transports never
+import the simulator. :class:`Simulator` and :class:`SimConfig` are imported on
+first use (PEP 562), so that registering stays cheap.
 """
 from __future__ import annotations
 
+import asyncio
 import importlib
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SimConfig", "Simulator"]
+from ..transports import open_pipe, register_scheme
+
+__all__ = ["SimConfig", "Simulator", "open_sim"]
 
 _LAZY = {"Simulator": "pyqio.sim._simulator", "SimConfig": "pyqio.sim._config"}
 
@@ -66,3 +72,15 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+async def open_sim(url: str, protocol_factory: Callable[[], Any], *,
+                   loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
+    """The ``sim://`` opener: start ``Simulator.from_url(url)`` and join a new protocol to it."""
+    from ._simulator import Simulator
+
+    module_side = Simulator.from_url(url)
+    return await open_pipe(protocol_factory, module_side)
+
+
+register_scheme("sim", open_sim)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import events as ev
-from .._result import ResultCode as RC
+from ..wire import events as ev
+from ..wire._result import ResultCode as RC
 from . import _netsvc, _wire
 from ._datamode import DataMode
+from ._host_conns import CONNECTED, CONNECTING, INITIAL, REMOTE_CLOSING, Conn, open_socket
 from ._services import ServiceCommands
-from ._sockets import CONNECTED, CONNECTING, INITIAL, REMOTE_CLOSING, Conn, open_socket
 
 __all__ = ["Handlers"]
 

@@ -16,7 +16,7 @@ import socket
 import struct
 from dataclasses import dataclass
 
-from .._result import ResultCode as RC
+from ..wire._result import ResultCode as RC
 
 __all__ = ["DnsAnswer", "PingResult", "is_ip", "ping_once", "resolve", "sntp"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import events as ev
-from .._result import ResultCode as RC
+from ..wire import events as ev
+from ..wire._result import ResultCode as RC
 from . import _netsvc, _wire
 
 __all__ = ["ServiceCommands"]

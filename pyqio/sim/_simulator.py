@@ -12,13 +12,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .. import events as ev
+from ..wire import events as ev
 from . import _nvram, _wire
 from ._config import SimConfig
 from ._datamode import CANCEL, DataMode
 from ._handlers import Handlers
+from ._host_conns import CONNECTED, CONNECTING, INITIAL, Conn
 from ._output import LOW_WATER, Output, SimStats
-from ._sockets import CONNECTED, CONNECTING, INITIAL, Conn
 
 __all__ = ["Simulator"]
 

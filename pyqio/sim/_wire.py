@@ -6,7 +6,7 @@ and ``ATI``.
 """
 from __future__ import annotations
 
-from .. import events as ev
+from ..wire import events as ev
 
 __all__ = ["IDENTITY", "PROMPT", "TEST_ANSWERS", "encode", "encode_recv", "line"]
 

@@ -16,7 +16,9 @@
     (``loop://``, ``rfc2217://``) are read by one thread (:mod:`._thread`).
 ``sim://[?options]``
     the built-in simulator, in process, joined by an in-memory pair
-    (:mod:`.memory`); options are :class:`pyqio.sim.SimConfig`'s.
+    (:mod:`.memory`). The simulator registers this scheme itself, with
+    :func:`register_scheme`, when its subpackage is imported (``pyqio.Modem``
+    imports it for a ``sim://`` URL): the transports never import the simulator.
 
 The interface (:class:`Transport` plus ``asyncio.Protocol`` callbacks) and the
 conventions every transport here keeps are in :mod:`pyqio.transports._base`:
@@ -53,9 +55,9 @@ __all__ = [
     "MemoryTransport",
     "Transport",
     "connect_protocols",
+    "open_pipe",
     "open_pty",
     "open_serial",
-    "open_sim",
     "open_socket",
     "open_transport",
     "parse_host_port",
@@ -73,21 +75,12 @@ _OPENERS: dict[str, Opener] = {}
 def register_scheme(scheme: str, opener: Opener) -> None:
     """Make ``open_transport("scheme://...")`` call ``opener`` (replacing any before).
 
-    ``sim`` and ``socket`` are built in and may be overridden; any other scheme
-    not registered goes to pyserial's URL handlers.
+    ``socket`` is built in and ``sim`` is registered by the simulator; both may
+    be overridden. Any other scheme not registered goes to pyserial's URL handlers.
     """
     if not scheme.isidentifier() or scheme != scheme.lower():
         raise InvalidArgument(f"scheme {scheme!r}: expected a lower-case name such as 'ble'")
     _OPENERS[scheme] = opener
-
-
-async def open_sim(url: str, protocol_factory: Callable[[], Any], *,
-                   loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
-    """Start ``pyqio.sim.Simulator.from_url(url)`` and join a new protocol to it."""
-    from ..sim import Simulator  # the simulator is heavy: only for sim://
-
-    module_side = Simulator.from_url(url)
-    return await open_pipe(protocol_factory, module_side)
 
 
 async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
@@ -110,6 +103,9 @@ async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
                               "/dev/ttyUSB0, socket://HOST:PORT or sim://")
     check_file_options(url, allow_files)
     scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme == "sim" and scheme not in _OPENERS:
+        raise InvalidArgument(f"{url!r}: the simulator registers sim:// when it is imported; "
+                              "import its subpackage (sim) first, or open it with pyqio.Modem")
     opener = _OPENERS.get(scheme)
     if opener is None:
         return await open_serial(url, protocol_factory, loop=loop, rtscts=rtscts)
@@ -119,5 +115,4 @@ async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
     return await opener(url, protocol_factory, loop=loop)
 
 
-register_scheme("sim", open_sim)
 register_scheme("socket", open_socket)

@@ -144,7 +144,7 @@ async def open_serial(url: str, protocol_factory: Callable[[], Any], *,
     """Open the port ``url`` names and connect a new protocol to it.
 
     *rtscts* (or ``?rtscts=1``) turns on RTS/CTS hardware flow control: when the
-    protocol pauses reading (a full socket buffer, see :mod:`pyqio._sock`), the
+    protocol pauses reading (a full socket buffer, see :mod:`pyqio.modem._socket`), the
     kernel's receive buffer fills, the UART drops RTS and the module holds its
     data instead of losing it (the module's own flow control must be on too).
     Off by default: with it on, a cable or adapter without CTS wired stops every

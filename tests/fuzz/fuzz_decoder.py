@@ -32,9 +32,10 @@ import atheris
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 with atheris.instrument_imports(include=["pyqio"]):
-    from pyqio import _ctokenizer, _tokenizer
-    from pyqio.decode import Decoder
+    from pyqio import Decoder
     from pyqio.events import ProtocolError, Recv
+    from pyqio.wire import _ctokenizer
+    from pyqio.wire import _pytokenizer as _tokenizer
 
 MAX_LINES = (256, 300, 1024, 4096)
 HEADER = 3

@@ -1,0 +1,395 @@
+"""``pyqio bench``: one table comparing every decoding path on the same streams.
+
+For each stream (recv URCs with text payloads of 16, 256 and 1024 bytes, hex
+payloads of 16, 256 and 512 bytes, and a mixed stream with responses between
+URCs) it measures, in one run and interleaved round by round so that the noise
+of a shared machine falls on every path alike:
+
+- ``C events``: typed events (``Decoder.feed``) on the C tokenizer;
+- ``Python events``: the same on the pure-Python twin;
+- ``C demux``: ``Decoder.feed_demux`` into per-connection bytearrays;
+- ``naive re``: a plain split-lines-and-regex parser, as typical drivers are;
+- ``memcpy``: the same chunks appended to a bytearray (the copy every consumer pays);
+- ``unhexlify``: ``binascii.unhexlify`` of each hex payload (hex streams).
+
+Every path reads the stream in the same chunks (``--chunk``, 4096 bytes, a
+typical serial read). Times are medians over repeats after a warm-up pass.
+The payloads hold no CR, LF or ``"``, so that the naive parser (which would
+mis-split such payloads, DESIGN "hot path") decodes them right and the
+comparison is fair.
+
+The generated streams and the naive parser live here (not in ``bench/``) so
+that an installed ``pyqio bench`` runs without the source tree; ``bench/``
+imports them.
+"""
+from __future__ import annotations
+
+import argparse
+import binascii
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+TEXT_SIZES = (16, 256, 1024)
+HEX_SIZES = (16, 256, 512)
+MIXED_PAYLOAD = 64
+PATHS = ("C events", "Python events", "C demux", "naive re", "memcpy", "unhexlify")
+GOALS = (  # (stream, path, ratio key, at least): issue 7, reported, never asserted
+    ("text-16", "C events", "x_naive", 3.0),
+    ("text-1024", "C events", "x_naive", 2.0),
+    ("text-1024", "C demux", "of_memcpy", 0.6),
+    ("hex-16", "C demux", "x_unhexlify", 1.0),
+    ("hex-256", "C demux", "x_unhexlify", 1.0),
+    ("hex-512", "C demux", "x_unhexlify", 1.0),
+)
+
+# -- streams -----------------------------------------------------------------
+
+_ALPHABET = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_/"
+# the responses a session sees between URCs (chapter 4 of the note)
+_RESPONSES = (
+    b"OK", b"SEND OK", b"+QISEND: 4096,4096,0", b"+QIOPEN: 1,0",
+    b'+QISTATE: 0,"TCP","127.0.0.1",8080,39712,2,1,1', b'+QIURC: "closed",1',
+    b'+QPING: 0,"127.0.0.1",32,12,255', b"+IP: 10.18.237.42", b"CLOSE OK",
+    b'+QIDNSGIP: 0,1,600', b"ERROR",
+)
+
+
+@dataclass
+class Stream:
+    """A generated module output stream and what decoding it must give."""
+
+    name: str
+    data: bytes
+    recv_format: str          # "text" or "hex"
+    events: int               # events the Decoder yields
+    urcs: int                 # recv URCs among them
+    hex_payloads: list = field(default_factory=list)  # hex mode: each <data> as sent
+
+    def chunks(self, size: int) -> list[bytes]:
+        return [self.data[i:i + size] for i in range(0, len(self.data), size)]
+
+
+def payload(size: int, seed: int) -> bytes:
+    """*size* bytes with no CR, LF or quote (fair to the naive parser), varied by *seed*."""
+    n = len(_ALPHABET)
+    start = (seed * 7) % n
+    reps = (size + start) // n + 1
+    return (_ALPHABET * reps)[start:start + size]
+
+
+def recv_urc(connect_id: int, data: bytes, hex_mode: bool) -> bytes:
+    """``+QIURC: "recv",<connectID>,<current_recv_length>,<data>`` (note 2.4.2)."""
+    body = binascii.hexlify(data).upper() if hex_mode else data
+    return b'\r\n+QIURC: "recv",%d,%d,"%s"\r\n' % (connect_id, len(data), body)
+
+
+def make_stream(name: str, size: int, target: int, *, hex_mode: bool = False,
+                urc_share: float = 1.0) -> Stream:
+    """About *target* bytes of recv URCs of *size*-byte payloads over connect ids 0-4;
+    with ``urc_share < 1`` response lines take the rest of the events, spread evenly."""
+    parts: list[bytes] = []
+    hexes: list[bytes] = []
+    total = urcs = events = 0
+    credit = 0.0
+    while total < target:
+        credit += urc_share
+        if credit >= 1.0 or urc_share >= 1.0:
+            credit -= 1.0
+            data = payload(size, events)
+            part = recv_urc(events % 5, data, hex_mode)
+            urcs += 1
+            if hex_mode:
+                hexes.append(binascii.hexlify(data).upper())
+        else:
+            part = b"\r\n" + _RESPONSES[events % len(_RESPONSES)] + b"\r\n"
+        parts.append(part)
+        total += len(part)
+        events += 1
+    return Stream(name, b"".join(parts), "hex" if hex_mode else "text", events, urcs, hexes)
+
+
+def standard_streams(target: int) -> list[Stream]:
+    """The table's streams: text 16/256/1024, hex 16/256/512, mixed (half URCs)."""
+    out = [make_stream(f"text-{n}", n, target) for n in TEXT_SIZES]
+    out += [make_stream(f"hex-{n}", n, target, hex_mode=True) for n in HEX_SIZES]
+    out.append(make_stream("mixed", MIXED_PAYLOAD, target, urc_share=0.5))
+    return out
+
+
+# -- the naive baseline ----------------------------------------------------------
+
+_RE_RECV = re.compile(rb'^\+QIURC: "recv",(\d+),(\d+),"(.*)"$', re.DOTALL)
+_RE_FINAL = re.compile(rb"^(OK|ERROR|SEND OK|SEND FAIL|CLOSE OK)$")
+_RE_INFO = re.compile(rb"^\+([A-Z ]+): ?(.*)$")
+
+
+class NaiveParser:
+    """A split-lines, regex-per-line parser, the way typical drivers are written.
+
+    It is wrong on payloads holding CR/LF (it splits them) and trusts nothing of the
+    length field; the benchmark's payloads avoid that, so it does the same work.
+    """
+
+    def __init__(self, hex_mode: bool = False) -> None:
+        self.hex_mode = hex_mode
+        self.buf = b""
+
+    def feed(self, chunk: bytes) -> list[tuple]:
+        *lines, self.buf = (self.buf + chunk).split(b"\r\n")
+        return [self._line(line) for line in lines if line]
+
+    def _line(self, line: bytes) -> tuple:
+        m = _RE_RECV.match(line)
+        if m:
+            data = binascii.unhexlify(m[3]) if self.hex_mode else m[3]
+            return ("recv", int(m[1]), int(m[2]), data)
+        m = _RE_FINAL.match(line)
+        if m:
+            return ("final", m[1])
+        m = _RE_INFO.match(line)
+        if m:
+            return ("info", m[1], m[2].split(b","))
+        return ("text", line)
+
+
+# -- the paths, each one full pass over a stream ---------------------------------
+
+def make_decoder(stream: Stream, backend: str) -> Any:
+    """A ``pyqio.Decoder`` for *stream* on the named tokenizer backend (both in
+    one process: the Decoder takes no backend argument, so its tokenizer is swapped)."""
+    from ..wire._decoder import Decoder
+    tokenizer: Any
+    if backend == "c":
+        from ..wire._ctokenizer import Tokenizer as tokenizer
+    else:
+        from ..wire._pytokenizer import Tokenizer as tokenizer
+    hex_mode = stream.recv_format == "hex"
+    dec = Decoder("hex" if hex_mode else "text")
+    dec._tok = tokenizer(hex=hex_mode)
+    return dec
+
+
+def path_runners(stream: Stream, chunk: int, backends: tuple) -> dict:
+    """``{path: callable}``; each callable decodes the whole stream once and returns
+    the number of events it produced (or bytes it copied), so work is not optimised away."""
+    chunks = stream.chunks(chunk)
+    runners: dict[str, Any] = {}
+
+    # decoders are built once, as a program does (building one is not the work
+    # measured): a pass ends at a URC boundary, so the next starts in the same state
+    def events(backend: str):
+        feed = make_decoder(stream, backend).feed
+
+        def run() -> int:
+            return sum(len(feed(c)) for c in chunks)
+        return run
+
+    demux_feed = make_decoder(stream, "c" if "c" in backends else "python").feed_demux
+
+    def demux() -> int:
+        bufs = [bytearray() for _ in range(5)]
+        return sum(len(demux_feed(c, bufs)) for c in chunks) + sum(map(len, bufs))
+
+    naive_feed = NaiveParser(stream.recv_format == "hex").feed
+
+    def naive() -> int:
+        return sum(len(naive_feed(c)) for c in chunks)
+
+    def memcpy() -> int:
+        out = bytearray()
+        for c in chunks:
+            out += c
+        return len(out)
+
+    def unhexlify() -> int:
+        unhex = binascii.unhexlify
+        return sum(len(unhex(h)) for h in stream.hex_payloads)
+
+    if "c" in backends:
+        runners["C events"] = events("c")
+    runners["Python events"] = events("python")
+    if "c" in backends:
+        runners["C demux"] = demux
+    runners["naive re"] = naive
+    runners["memcpy"] = memcpy
+    if stream.hex_payloads:
+        runners["unhexlify"] = unhexlify
+    return runners
+
+
+def available_backends() -> tuple:
+    try:
+        from ..wire import _ctokenizer  # noqa: F401
+    except ImportError:
+        return ("python",)
+    return ("c", "python")
+
+
+# -- measuring -------------------------------------------------------------------
+
+def measure(runners: dict, repeat: int, min_time: float) -> dict:
+    """Median seconds per pass of each runner (timeit style): one warm-up pass sizes
+    a loop count lasting about *min_time*, then *repeat* rounds run every runner in
+    turn, so that a burst of load from a neighbour hits all paths of a round alike."""
+    import statistics
+    import time
+
+    clock = time.perf_counter
+    loops = {}
+    for name, fn in runners.items():
+        t0 = clock()
+        fn()
+        loops[name] = max(1, int(min_time / max(clock() - t0, 1e-9)))
+    samples: dict = {name: [] for name in runners}
+    for _ in range(repeat):
+        for name, fn in runners.items():
+            n = loops[name]
+            t0 = clock()
+            for _ in range(n):
+                fn()
+            samples[name].append((clock() - t0) / n)
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def stream_rows(stream: Stream, times: dict) -> list[dict]:
+    """One row per path: MB/s of stream bytes, ns per event, and the goal ratios."""
+    rows = []
+    for path in PATHS:
+        t = times.get(path)
+        if t is None:
+            continue
+        row = {"stream": stream.name, "path": path, "bytes": len(stream.data),
+               "events": stream.events, "seconds": t,
+               "mb_s": len(stream.data) / t / 1e6, "ns_event": t / stream.events * 1e9}
+        if path in ("C events", "Python events", "C demux") and "naive re" in times:
+            row["x_naive"] = times["naive re"] / t
+        if path == "C demux":
+            row["of_memcpy"] = times["memcpy"] / t
+        if path in ("C events", "C demux") and "unhexlify" in times:
+            row["x_unhexlify"] = times["unhexlify"] / t
+        rows.append(row)
+    return rows
+
+
+def measure_all(target: int, repeat: int, min_time: float, chunk: int,
+              streams: list[Stream] | None = None) -> list[dict]:
+    """Measure every path on every stream; returns the table's rows."""
+    backends = available_backends()
+    rows = []
+    for stream in streams or standard_streams(target):
+        rows += stream_rows(stream, measure(path_runners(stream, chunk, backends),
+                                            repeat, min_time))
+    return rows
+
+
+def goals(rows: list[dict]) -> list[dict]:
+    """Issue 7's goals against the measured ratios (reported, never asserted)."""
+    by_key = {(r["stream"], r["path"]): r for r in rows}
+    out = []
+    for stream, path, key, least in GOALS:
+        value = by_key.get((stream, path), {}).get(key)
+        out.append({"stream": stream, "path": path, "ratio": key, "goal": least,
+                    "value": value, "met": value is not None and value >= least})
+    return out
+
+
+def machine() -> dict:
+    """What the numbers were measured on."""
+    import datetime
+    import os
+    import platform
+
+    model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    from ..wire.tokenizer import backend
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "backend": backend(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+# -- output ----------------------------------------------------------------------
+
+_RATIO_TEXT = (("x_naive", "{:.2f}x naive"), ("of_memcpy", "{:.2f} of memcpy"),
+               ("x_unhexlify", "{:.2f}x unhexlify"))
+
+
+def format_table(rows: list[dict]) -> str:
+    """The table, one line per (stream, path), ratios in the last column."""
+    lines = [f"{'stream':<10} {'path':<14} {'MB/s':>9} {'ns/event':>10}  ratios",
+             "-" * 72]
+    last = None
+    for r in rows:
+        if last is not None and r["stream"] != last:
+            lines.append("")
+        last = r["stream"]
+        ratios = "; ".join(fmt.format(r[k]) for k, fmt in _RATIO_TEXT if k in r)
+        lines.append(f"{r['stream']:<10} {r['path']:<14} {r['mb_s']:>9.1f} "
+                     f"{r['ns_event']:>10.0f}  {ratios}".rstrip())
+    return "\n".join(lines)
+
+
+def format_goals(results: list[dict]) -> str:
+    lines = ["goals (issue 7; reported, not asserted):"]
+    for g in results:
+        value = "n/a" if g["value"] is None else f"{g['value']:.2f}"
+        verdict = "met" if g["met"] else "MISSED"
+        lines.append(f"  {g['stream']:<10} {g['path']:<9} {g['ratio']:<12} "
+                     f">= {g['goal']:<4} got {value:<6} {verdict}")
+    return "\n".join(lines)
+
+
+# -- the sub-command -------------------------------------------------------------
+
+def _int_in(lo: int, hi: int, name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(
+                f"{name}={text!r}: must be an integer from {lo} to {hi}")
+        return value
+    return parse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true",
+                        help="small streams and few repeats (a few seconds)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the rows, goals and machine as one JSON object")
+    parser.add_argument("--size", type=_int_in(256, 1 << 28, "--size"), default=None,
+                        help="bytes per stream (default 1 MiB, 64 KiB with --quick)")
+    parser.add_argument("--repeat", type=_int_in(1, 1000, "--repeat"), default=None,
+                        help="timed rounds per path; the median is shown (default 7, 3 quick)")
+    parser.add_argument("--chunk", type=_int_in(1, 1 << 24, "--chunk"), default=4096,
+                        help="bytes per feed() call, as one serial read (default 4096)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    quick = args.quick
+    target = args.size or (64 * 1024 if quick else 1 << 20)
+    repeat = args.repeat or (3 if quick else 7)
+    min_time = 0.005 if quick else 0.05
+    rows = measure_all(target, repeat, min_time, args.chunk)
+    results = goals(rows)
+    info = machine()
+    if args.json:
+        print(json.dumps({"machine": info, "settings": {"bytes": target, "repeat": repeat,
+                          "chunk": args.chunk}, "rows": rows, "goals": results}, indent=1))
+        return 0
+    print(f"pyqio bench: {info['cpu']}, {info['cores']} cores, Python {info['python']}, "
+          f"{info['date']}; {target} B per stream, {args.chunk} B per feed, "
+          f"median of {repeat}")
+    print(format_table(rows))
+    print()
+    print(format_goals(results))
+    return 0

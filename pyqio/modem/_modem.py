@@ -1,0 +1,397 @@
+"""``pyqio.Modem``: the asyncio modem users program against.
+
+One :class:`Modem` drives one module over one transport (``sim://``, a device
+path, ``socket://host:port`` ...): it brings the module up, hands out socket
+objects (:mod:`pyqio.modem._socket`), and offers ping, NTP, DNS and raw commands
+(:mod:`pyqio.modem._ops`).  Bytes are never parsed here: the session does that.
+
+Typical use::
+
+    async with Modem("sim://") as modem:
+        sock = await modem.connect("127.0.0.1", 7, "tcp")
+        await sock.send(b"hello")
+        print(await sock.recv())
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Any
+
+from .. import commands as C
+from ..errors import (
+    CommandError,
+    CommandTimeout,
+    InvalidArgument,
+    LinkError,
+    OpenFailed,
+    SendFailed,
+    SocketClosedError,
+    SocketError,
+)
+from ..session import DEFAULT_MAX_QUEUED
+from ..wire import events as E
+from ._link import Link, Timeouts, Trace
+from ._ops import OpsMixin, PingResult
+from ._restart import RestartMixin
+from ._socket import (
+    DEFAULT_BUFFER_LIMIT,
+    Listener,
+    ModemSocket,
+    UdpService,
+    check_overflow,
+)
+from ._socket_ops import SocketsMixin
+
+__all__ = [
+    "CommandTimeout",
+    "Listener",
+    "Modem",
+    "ModemSocket",
+    "OpenFailed",
+    "PingResult",
+    "ReconnectPolicy",
+    "SendFailed",
+    "SocketClosedError",
+    "SocketError",
+    "Timeouts",
+    "UdpService",
+]
+
+log = logging.getLogger("pyqio.modem")
+
+BOOT_LINE = b"RDY"  # what the module prints when it has (re)booted
+
+
+@dataclasses.dataclass
+class ReconnectPolicy:
+    """Reopen the transport after it vanished, with exponential backoff.
+
+    After each reopen the module is brought up again (``AT`` sync, ``ATE0``, the
+    data format and show-RA the modem had).  Sockets open at the loss are *not*
+    reopened: they stay dead and raise :class:`LinkError`, since their peers
+    saw the connection go.  ``max_attempts=None`` retries forever.
+    """
+
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+    factor: float = 2.0
+    max_attempts: int | None = None
+
+
+class Modem(SocketsMixin, OpsMixin, RestartMixin):
+    """An asyncio driver for one BC660K-GL over one transport URL.
+
+    *url* names the link (see :func:`pyqio.transports.open_transport`) and is
+    required: a program that forgot it must not talk to the simulator unawares
+    (``"sim://"`` asks for it).
+    *timeouts* overrides the note's 5 s / 60 s (:class:`Timeouts`); every method
+    that sends a command also takes ``timeout=``.  *reconnect* turns on
+    reopening a vanished link (:class:`ReconnectPolicy`).  *wait_ip* is how long
+    bring-up waits for ``+IP:``; *sync_attempts* how many ``AT`` it tries.
+    *buffer_limit* bounds each socket's receive buffer and *overflow* says what a
+    TCP socket does past it: ``"pause"`` reading the link (nothing lost; other
+    sockets and commands wait) or ``"fail"`` that socket (:mod:`pyqio.modem._socket`).
+    *max_queued* caps the commands waiting behind the one in flight
+    (:class:`~pyqio.errors.QueueFull` past it).  *allow_files* lets a URL option
+    write a file (``spy://...?file=``, ``sim://?state_file=``).  *rtscts* turns on
+    RTS/CTS hardware flow control on a serial port (as ``?rtscts=1`` in the URL),
+    so that a paused link makes the module hold its data.  *trace* is called as
+    ``trace(kind, data)`` with
+    ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
+    """
+
+    def __init__(self, url: str, *, timeouts: Timeouts | None = None,
+                 reconnect: ReconnectPolicy | None = None, wait_ip: float = 5.0,
+                 sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+                 overflow: str = "pause", max_queued: int = DEFAULT_MAX_QUEUED,
+                 allow_files: bool = False, rtscts: bool | None = None,
+                 trace: Trace | None = None) -> None:
+        if not isinstance(url, str) or not url:
+            raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
+        if isinstance(max_queued, bool) or not isinstance(max_queued, int) or max_queued < 1:
+            raise InvalidArgument(f"max_queued={max_queued!r}: expected an int >= 1")
+        if sync_attempts < 1:
+            raise InvalidArgument(f"sync_attempts must be >= 1, got {sync_attempts!r}")
+        self.url = url
+        self.timeouts = timeouts or Timeouts()
+        self.reconnect = reconnect
+        self.wait_ip = wait_ip
+        self.sync_attempts = sync_attempts
+        self.buffer_limit = buffer_limit
+        self.overflow = check_overflow(overflow)
+        self.max_queued = max_queued
+        self.allow_files = allow_files
+        self.rtscts = rtscts
+        self.trace = trace
+        self.ip: str | None = None
+        self.send_hex = False
+        self.recv_hex = False
+        self.show_ra = False
+        self.protocol_errors = 0
+        self.orphan_bytes = 0  # data for a connect id with no socket object (dropped)
+        self.restarts = 0
+        self.restart_suspicions = 0  # boot lines / broken frames seen; each one was checked
+        self.unattached: list[Any] = []  # last few events nobody claimed, for inspection
+        self._sockets: dict[int, Any] = {}
+        self._link: Link | None = None
+        self._ip_event = asyncio.Event()
+        self._closing = False
+        self._reconnect_task: asyncio.Task | None = None
+        self._reinit_task: asyncio.Task | None = None
+        self._check_task: asyncio.Task | None = None
+        self._recheck = False
+        self._up = asyncio.Event()
+
+    # -- life cycle ----------------------------------------------------------
+    @classmethod
+    async def open(cls, url: str, **kwargs: Any) -> Modem:
+        """Open *url* and bring the module up; the caller closes it with :meth:`close`."""
+        modem = cls(url, **kwargs)
+        await modem.start()
+        return modem
+
+    async def __aenter__(self) -> Modem:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Open the transport and bring the module up (see :meth:`_bring_up`)."""
+        await self._open_link()
+        try:
+            await self._bring_up()
+        except BaseException:
+            if self._link is not None:
+                self._link.close()
+            raise
+        self._up.set()
+
+    async def _open_link(self) -> None:
+        from ..session import Session
+        from ._open import open_link
+
+        # the module keeps AT+QICFG in NVRAM (2.3.9): after a reconnect, frame what
+        # arrives before bring-up has read them again by what they were
+        session = Session(recv_format="hex" if self.recv_hex else "text", show_ra=self.show_ra,
+                          max_queued=self.max_queued)
+        link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
+                    on_lost=self._on_lost, trace=self.trace)
+        self._ip_event.clear()
+        await open_link(self.url, lambda: link, allow_files=self.allow_files,
+                        rtscts=self.rtscts)
+        self._link = link
+        log.info("opened %s", self.url)
+
+    async def _bring_up(self) -> None:
+        """``AT`` until answered (retried with backoff: the first ``AT`` after a
+        deep-sleep wake is swallowed), ``ATE0``, read ``dataformat`` and ``showRA``
+        (note 2.3.9) so decoding matches the module, then wait for ``+IP:`` (note 2.3.1,
+        NOTE 4: sockets only after the IP address URC).  The note has no command that
+        reads the address back, so a module whose ``+IP:`` came before the port was
+        opened is taken as attached after *wait_ip* seconds (``ip`` stays None)."""
+        await self._sync()
+        await self.request(C.Echo(False))
+        fmt = await self.request(C.QICfgDataFormat())
+        for ev in fmt.events:
+            if isinstance(ev, E.DataFormat):
+                self.send_hex, self.recv_hex = ev.send_hex, ev.recv_hex
+        ra = await self.request(C.QICfgShowRA())
+        for ev in ra.events:
+            if isinstance(ev, E.ShowRA):
+                self.show_ra = ev.enabled
+        self._sync_decoder()
+        if self.ip is None and self.wait_ip:
+            try:
+                await asyncio.wait_for(self._ip_event.wait(), self.wait_ip)
+            except asyncio.TimeoutError:
+                log.warning("no +IP: within %.1f s; going on (sockets may fail)", self.wait_ip)
+        log.info("module up: ip=%s send_hex=%s recv_hex=%s showRA=%s",
+                 self.ip, self.send_hex, self.recv_hex, self.show_ra)
+
+    async def _sync(self) -> None:
+        delay = self.timeouts.sync
+        for attempt in range(1, self.sync_attempts + 1):
+            try:
+                await self.request(C.At(), timeout=delay)
+                return
+            except CommandTimeout:
+                log.info("AT not answered (attempt %d/%d, waited %.2f s)",
+                         attempt, self.sync_attempts, delay)
+                delay = min(delay * 2, self.timeouts.response)
+        raise CommandTimeout(f"module did not answer AT after {self.sync_attempts} attempts",
+                             command=b"AT\r")
+
+    def _sync_decoder(self) -> None:
+        # the session follows the AT+QICFG writes it sees succeed; what a *query*
+        # answered (bring-up) is applied here
+        if self._link is not None:
+            dec = self._link.session.decoder
+            dec.recv_format = "hex" if self.recv_hex else "text"
+            dec.show_ra = self.show_ra
+
+    async def close(self) -> None:
+        """Close every socket (``AT+QICLOSE``), then the transport."""
+        self._closing = True
+        for task in (self._reconnect_task, self._reinit_task, self._check_task):
+            if task is not None:
+                task.cancel()
+        for sock in list(self._sockets.values()):
+            try:
+                await asyncio.wait_for(sock.close(), self.timeouts.response * 2)
+            except (CommandError, LinkError, asyncio.TimeoutError, TimeoutError):
+                pass
+        if self._link is not None:
+            self._link.close()
+
+    async def wait_ready(self) -> None:
+        """Wait until the module is up: after :meth:`start`, a reconnect or a restart.
+
+        Raises :class:`LinkError` when the link is lost for good (no reconnect
+        policy, or it gave up)."""
+        await self._up.wait()
+        if self._link is not None and self._link.lost is not None:
+            raise self._link.lost
+
+    # -- requests --------------------------------------------------------------
+    async def request(self, cmd: Any, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Any:
+        """Send one :mod:`pyqio.commands` command; the session's Response."""
+        if self._link is None:
+            raise LinkError("the modem is not open")
+        if self._link.lost is not None and self.reconnect is not None and not self._closing:
+            await self._up.wait()  # set again once reconnected, or once it gave up
+        if self._link.lost is not None:
+            raise self._link.lost
+        return await self._link.request(cmd, payload, timeout)
+
+    # -- events from the module --------------------------------------------------
+    def _on_event(self, ev: Any) -> None:
+        if isinstance(ev, E.Recv):
+            sock = self._sockets.get(ev.connect_id)
+            if isinstance(sock, UdpService):
+                sock._on_data(ev.data, (ev.remote_ip or "", ev.remote_port or 0))
+            elif isinstance(sock, ModemSocket):
+                sock._on_data(ev.data)
+            else:
+                self.orphan_bytes += len(ev.data)
+                log.warning("data for unknown socket %d dropped (%d bytes)",
+                            ev.connect_id, len(ev.data))
+        elif isinstance(ev, E.Closed):
+            sock = self._sockets.get(ev.connect_id)
+            if sock is not None:
+                sock._on_closed()
+        elif isinstance(ev, E.Incoming):
+            self._on_incoming(ev)
+        elif isinstance(ev, E.IpAddress):
+            self.ip = ev.ip
+            self._ip_event.set()
+        elif isinstance(ev, E.ProtocolError):
+            self.protocol_errors += 1
+            log.warning("protocol error from the module: %s %r", ev.reason, ev.raw)
+            # a reboot that cuts a URC shows only as broken framing (its RDY is taken
+            # as payload); the raw bytes hold a peer's payload, so they are never
+            # searched: the module is asked instead
+            self._suspect_restart(f"protocol error ({ev.reason})")
+        elif isinstance(ev, E.Text) and ev.line.strip() == BOOT_LINE:
+            self._suspect_restart("a boot line RDY")
+        else:
+            log.debug("unattached event %r", ev)
+            self.unattached = (self.unattached + [ev])[-32:]
+
+    def _on_incoming(self, ev: Any) -> None:
+        listener = self._sockets.get(ev.server_id)
+        sock = ModemSocket(self, ev.connect_id, "TCP INCOMING", (ev.remote_ip, ev.remote_port),
+                           buffer_limit=self.buffer_limit, overflow=self.overflow)
+        self._sockets[ev.connect_id] = sock
+        if not isinstance(listener, Listener) or not listener._on_incoming(
+                sock, (ev.remote_ip, ev.remote_port)):
+            log.warning("incoming connection %d refused (no listener %d or backlog full)",
+                        ev.connect_id, ev.server_id)
+            asyncio.get_running_loop().create_task(sock.close())
+
+    # -- back-pressure from the sockets (policy in pyqio.modem._socket) ---------------------
+    def _hold_link(self, sock: Any) -> bool:
+        return self._link is not None and self._link.hold(sock.connect_id)
+
+    def _release_link(self, sock: Any) -> None:
+        if self._link is not None:
+            self._link.release(sock.connect_id)
+
+    def _drop_socket(self, sock: Any) -> None:
+        """*sock* failed on its own (overflow): close it on the module in the background."""
+        if self._sockets.get(sock.connect_id) is sock:
+            asyncio.get_running_loop().create_task(self._close_socket(sock))
+
+    def _on_restart(self) -> None:
+        """The module rebooted (confirmed: it no longer holds our sockets): they are
+        gone, echo is back on and the command in flight is lost.  Sockets fail with LinkError;
+        the module is brought up again in the background, as after a reconnect."""
+        self.restarts += 1
+        log.warning("the module restarted: its sockets are gone; bringing it up again")
+        err = LinkError("the module restarted")
+        for sock in list(self._sockets.values()):
+            sock._fail(err)
+        self._sockets.clear()
+        if self._link is not None:
+            self._link.session.reset()  # pending and queued requests end with LinkReset
+        self.ip = None
+        self._ip_event.clear()
+        self._up.clear()
+        want = (self.send_hex, self.recv_hex, self.show_ra)
+        self._reinit_task = asyncio.get_running_loop().create_task(self._reinit(want))
+
+    async def _reinit(self, want: tuple[bool, bool, bool]) -> None:
+        try:
+            await self._bring_up()
+            await self._restore(*want)
+        except (CommandError, LinkError, CommandTimeout) as exc:
+            log.error("bringing the module up after its restart failed: %s", exc)
+            return
+        self._up.set()
+
+    def _on_lost(self, err: BaseException) -> None:
+        self._up.clear()
+        for sock in list(self._sockets.values()):
+            sock._fail(err)
+        self._sockets.clear()
+        busy = self._reconnect_task is not None and not self._reconnect_task.done()
+        if self.reconnect is not None and not self._closing and not busy:
+            self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        policy = self.reconnect
+        assert policy is not None
+        delay, attempt = policy.initial_delay, 0
+        while policy.max_attempts is None or attempt < policy.max_attempts:
+            attempt += 1
+            await asyncio.sleep(delay)
+            try:
+                await self._open_link()
+                want = (self.send_hex, self.recv_hex, self.show_ra)
+                await self._bring_up()
+                await self._restore(*want)
+                self._up.set()
+                log.info("reconnected to %s after %d attempt(s)", self.url, attempt)
+                return
+            except (OSError, CommandError, LinkError, CommandTimeout) as exc:
+                log.warning("reconnect attempt %d failed: %s", attempt, exc)
+                if self._link is not None and self._link.lost is None:
+                    self._link.close()  # opened but not brought up: do not leak it
+                delay = min(delay * policy.factor, policy.max_delay)
+        log.error("gave up reconnecting to %s", self.url)
+        self._up.set()  # release the waiters: they find the link still lost and raise
+
+    async def _restore(self, send_hex: bool, recv_hex: bool, show_ra: bool) -> None:
+        if (send_hex, recv_hex) != (self.send_hex, self.recv_hex):
+            await self.set_data_format(send_hex, recv_hex)
+        if show_ra != self.show_ra:
+            await self.set_show_ra(show_ra)
+
+    @property
+    def sockets(self) -> dict[int, Any]:
+        """Open socket objects by connect id (a copy)."""
+        return dict(self._sockets)

@@ -1,0 +1,419 @@
+"""Socket objects over the module's connections.
+
+They look like CPython sockets where they can (``recv``/``send``/``close``,
+``settimeout(None|0|float)``, ``TimeoutError`` on a timeout, ``b""`` only when the
+peer closed in order), but every method that waits is a coroutine.
+
+Receive buffer policy.  The module pushes every packet the moment it arrives
+(direct push mode, note 1.2), so each socket buffers what its owner has not read
+yet.  A TCP stream never goes on after losing bytes; what happens when a stream
+socket's buffer passes ``buffer_limit`` is its ``overflow`` policy:
+
+``"pause"`` (default)
+    the modem stops reading the link (``pause_reading()`` on the transport, as
+    asyncio's ``StreamReader`` does) until the owner has read the buffer down to
+    half the limit.  Nothing is lost: the bytes wait in the OS and the port (on a
+    serial line with hardware flow control, ``rtscts``, the module holds them), and
+    what was already read when the pause began is kept, so the buffer may pass the
+    limit by one read of the link.  *Head-of-line*: while the link is paused, no
+    other socket receives, no URC arrives and no command is answered, so a command
+    sent meanwhile may time out (its error says the link is paused and why).
+``"fail"``
+    the socket fails with :class:`~pyqio.errors.ReceiveOverflow`: the owner reads
+    every byte that fitted, then gets the error; later data for it is counted in
+    ``dropped_bytes`` and the module socket is closed (``AT+QICLOSE``).  Other
+    sockets are not held up.
+
+Datagram sockets (UDP, UDP SERVICE) drop a datagram that does not fit (or past
+``max_datagrams``), as a UDP stack does, and count it in ``dropped_bytes`` /
+``dropped_packets``; what is already buffered is kept.  (Wiping the whole buffer
+on overflow, as some drivers do, loses far more than the packet that did not fit.)
+
+What the module cannot say, the sockets cannot either: ``+QIURC: "closed"``
+(note 2.4.1) is the only close report, for a peer's FIN and a network error
+alike, so both read as ``b""``; and a downlink packet over 1024 bytes arrives as
+several URCs (note 2.4, NOTE 5), so a UDP socket hands it out as several datagrams.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import errno
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ..errors import (
+    InvalidArgument,
+    LinkError,
+    ReceiveOverflow,
+    SocketClosedError,
+)
+from ..wire._result import ResultCode
+
+log = logging.getLogger("pyqio.modem")
+
+DEFAULT_BUFFER_LIMIT = 256 * 1024
+DEFAULT_MAX_DATAGRAMS = 256
+DEFAULT_BACKLOG = 8
+OVERFLOW_POLICIES = ("pause", "fail")
+
+Address = tuple[str, int]
+
+
+def _check_timeout(value: float | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"timeout must be None or a number >= 0, got {value!r}") from None
+    if value < 0:
+        raise InvalidArgument(f"timeout must be None or a number >= 0, got {value!r}")
+    return value
+
+
+def check_overflow(policy: str) -> str:
+    """Validate an ``overflow=`` policy (see the module docstring)."""
+    if policy not in OVERFLOW_POLICIES:
+        raise InvalidArgument(f"overflow={policy!r}: allowed values are 'pause' and 'fail'")
+    return policy
+
+
+def _check_bufsize(bufsize: int) -> int:
+    if not isinstance(bufsize, int) or bufsize <= 0:
+        raise InvalidArgument(f"bufsize must be a positive int, got {bufsize!r}")
+    return bufsize
+
+
+class _Waiting:
+    """Timeout bookkeeping and wake-ups shared by every socket kind."""
+
+    def __init__(self) -> None:
+        self._timeout: float | None = None
+        self._waiters: list[asyncio.Future] = []
+        self._error: BaseException | None = None
+
+    def settimeout(self, value: float | None) -> None:
+        """None blocks, 0 never waits (BlockingIOError), a number waits that long (TimeoutError)."""
+        self._timeout = _check_timeout(value)
+
+    def gettimeout(self) -> float | None:
+        return self._timeout
+
+    def setblocking(self, flag: bool) -> None:
+        self._timeout = None if flag else 0.0
+
+    def _wake(self) -> None:
+        for fut in self._waiters:
+            if not fut.done():
+                fut.set_result(None)
+        self._waiters.clear()
+
+    def _fail(self, exc: BaseException) -> None:
+        """The link went away: every waiter and every later call raises *exc*."""
+        self._error = exc
+        self._wake()
+
+    async def _wait(self, what: str) -> None:
+        if self._timeout == 0:
+            raise BlockingIOError(errno.EAGAIN, f"{what} would block")
+        fut = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        try:
+            await asyncio.wait_for(fut, self._timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError("timed out") from None
+        finally:
+            if fut in self._waiters:
+                self._waiters.remove(fut)
+
+
+class _SocketBase(_Waiting):
+    def __init__(self, modem: Any, connect_id: int, service_type: str, *,
+                 buffer_limit: int = DEFAULT_BUFFER_LIMIT) -> None:
+        super().__init__()
+        self._modem = modem
+        self.connect_id = connect_id
+        self.service_type = service_type
+        self.buffer_limit = buffer_limit
+        self.dropped_bytes = 0
+        self.dropped_packets = 0
+        self.bytes_received = 0
+        self.bytes_sent = 0
+        self._peer_closed = False
+        self._closed = False
+        self._send_lock = asyncio.Lock()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran (locally) or the link to the module went away."""
+        return self._closed
+
+    def _release_link(self) -> None:
+        """Only stream sockets hold the link (see the module docstring)."""
+
+    def _drop(self, data: bytes) -> None:
+        self.dropped_bytes += len(data)
+        self.dropped_packets += 1
+        log.warning("socket %d: dropped a %d-byte packet (%s)", self.connect_id, len(data),
+                    "the stream had ended" if self._error is not None or self._closed
+                    else f"receive buffer full, {self.buffer_limit} bytes")
+
+    def _on_closed(self) -> None:
+        """``+QIURC: "closed"`` (note 2.4.1): reads drain the buffer, then return b""."""
+        self._peer_closed = True
+        self._wake()
+
+    def _check_open(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._closed:
+            raise SocketClosedError(f"socket {self.connect_id} is closed",
+                                    result=ResultCode.SOCKET_CLOSED)
+
+    def _check_sendable(self) -> None:
+        self._check_open()
+        if self._peer_closed:
+            raise SocketClosedError(f"socket {self.connect_id} was closed by the peer",
+                                    result=ResultCode.SOCKET_CLOSED)
+
+    async def close(self) -> None:
+        """``AT+QICLOSE`` (note 2.3.2); also needed after the peer closed, to free the id."""
+        if self._closed:
+            return
+        self._closed = True
+        self._release_link()
+        self._wake()
+        await self._modem._close_socket(self)
+
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("peer-closed" if self._peer_closed else "open")
+        return f"<{type(self).__name__} id={self.connect_id} {self.service_type} {state}>"
+
+
+class ModemSocket(_SocketBase):
+    """A TCP or UDP client connection (or one accepted by a listener) on the module.
+
+    TCP sockets are byte streams; UDP sockets return one datagram per ``recv``
+    (truncated to *bufsize* as CPython does, the rest counted in ``truncated_bytes``).
+    """
+
+    def __init__(self, modem: Any, connect_id: int, service_type: str,
+                 peer: Address, *, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+                 max_datagrams: int = DEFAULT_MAX_DATAGRAMS, overflow: str = "pause") -> None:
+        super().__init__(modem, connect_id, service_type, buffer_limit=buffer_limit)
+        self.overflow = check_overflow(overflow)
+        self._holding = False  # this socket asked the modem to pause the link
+        self.peer = peer
+        self.is_stream = service_type in ("TCP", "TCP INCOMING")
+        self._stream = bytearray()
+        self._datagrams: collections.deque[bytes] = collections.deque()
+        self._dgram_bytes = 0
+        self.max_datagrams = max_datagrams
+        self.truncated_bytes = 0
+
+    def getpeername(self) -> Address:
+        return self.peer
+
+    def buffered(self) -> int:
+        """Bytes received and not read yet."""
+        return len(self._stream) + self._dgram_bytes
+
+    def _on_data(self, data: bytes) -> None:
+        self.bytes_received += len(data)
+        if self.is_stream:
+            if self._error is not None or self._closed:
+                return self._drop(data)  # the stream already ended: never a gap inside it
+            self._stream += data
+            if len(self._stream) > self.buffer_limit:
+                self._overflow()
+        else:
+            if (self._dgram_bytes + len(data) > self.buffer_limit
+                    or len(self._datagrams) >= self.max_datagrams):
+                return self._drop(data)
+            self._datagrams.append(data)
+            self._dgram_bytes += len(data)
+        self._wake()
+
+    def _overflow(self) -> None:
+        """The stream buffer passed ``buffer_limit``: pause the link or fail this socket."""
+        if self.overflow == "pause" and self._modem._hold_link(self):
+            self._holding = True
+            return
+        if self.overflow == "pause":
+            why = "the link cannot pause reading"
+        else:
+            why = "overflow='fail'"
+        self._fail(ReceiveOverflow(
+            f"socket {self.connect_id}: receive buffer over {self.buffer_limit} bytes "
+            f"({why}); the stream ends here so that it never goes on with a gap: "
+            f"read faster, raise buffer_limit or use overflow='pause'",
+            result=ResultCode.SOCKET_READ_FAILED))
+        self._modem._drop_socket(self)
+
+    def _release_link(self) -> None:
+        if self._holding:
+            self._holding = False
+            self._modem._release_link(self)
+
+    def _fail(self, exc: BaseException) -> None:
+        self._release_link()
+        super()._fail(exc)
+
+    def _take(self, bufsize: int) -> bytes:
+        if self.is_stream:
+            data = bytes(self._stream[:bufsize])
+            del self._stream[:bufsize]
+            if self._holding and len(self._stream) <= self.buffer_limit // 2:
+                self._release_link()
+            return data
+        data = self._datagrams.popleft()
+        self._dgram_bytes -= len(data)
+        if len(data) > bufsize:
+            self.truncated_bytes += len(data) - bufsize
+            data = data[:bufsize]
+        return data
+
+    def _readable(self) -> bool:
+        return bool(self._stream or self._datagrams)
+
+    async def recv(self, bufsize: int = 65536) -> bytes:
+        """Up to *bufsize* received bytes; b"" once the peer closed and all is read."""
+        _check_bufsize(bufsize)
+        while True:
+            if self._closed:  # closed here: as CPython, reading a closed socket is an error
+                self._check_open()
+            if self._readable():  # data that arrived before a link loss is still read
+                return self._take(bufsize)
+            self._check_open()
+            if self._peer_closed:
+                return b""
+            await self._wait("recv")
+
+    async def send(self, data: bytes) -> int:
+        """Send all of *data* (in chunks the module accepts); returns ``len(data)``.
+
+        Raises :class:`SendFailed` on ``SEND FAIL`` and :class:`SocketClosedError`
+        once the connection is closed.
+        """
+        data = bytes(data)
+        async with self._send_lock:
+            self._check_sendable()
+            await self._modem._send_data(self, data)
+        return len(data)
+
+    async def sendall(self, data: bytes) -> None:
+        await self.send(data)
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._iter()
+
+    async def _iter(self) -> AsyncIterator[bytes]:
+        while True:
+            chunk = await self.recv()
+            if not chunk:
+                return
+            yield chunk
+
+
+class UdpService(_SocketBase):
+    """A ``UDP SERVICE`` socket (note 2.3.1): ``sendto`` any peer, ``recvfrom`` any peer."""
+
+    def __init__(self, modem: Any, connect_id: int, local_port: int, *,
+                 buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+                 max_datagrams: int = DEFAULT_MAX_DATAGRAMS) -> None:
+        super().__init__(modem, connect_id, "UDP SERVICE", buffer_limit=buffer_limit)
+        self.local_port = local_port
+        self.max_datagrams = max_datagrams
+        self._datagrams: collections.deque[tuple[bytes, Address]] = collections.deque()
+        self._dgram_bytes = 0
+        self.truncated_bytes = 0
+
+    def _on_data(self, data: bytes, addr: Address) -> None:
+        self.bytes_received += len(data)
+        if (self._dgram_bytes + len(data) > self.buffer_limit
+                or len(self._datagrams) >= self.max_datagrams):
+            return self._drop(data)
+        self._datagrams.append((data, addr))
+        self._dgram_bytes += len(data)
+        self._wake()
+
+    async def recvfrom(self, bufsize: int = 65536) -> tuple[bytes, Address]:
+        """The next datagram (truncated to *bufsize*) and its sender's ``(ip, port)``."""
+        _check_bufsize(bufsize)
+        while not self._datagrams:
+            self._check_open()
+            await self._wait("recvfrom")
+        data, addr = self._datagrams.popleft()
+        self._dgram_bytes -= len(data)
+        if len(data) > bufsize:
+            self.truncated_bytes += len(data) - bufsize
+            data = data[:bufsize]
+        return data, addr
+
+    async def sendto(self, data: bytes, address: Address) -> int:
+        """Send one datagram to *address* ``(ip, port)``; returns ``len(data)``."""
+        ip, port = _check_address(address)
+        data = bytes(data)
+        async with self._send_lock:
+            self._check_open()
+            await self._modem._send_data(self, data, remote=(ip, port))
+        return len(data)
+
+
+def _check_address(address: Any) -> Address:
+    try:
+        ip, port = address
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"address must be an (ip, port) pair, got {address!r}") from None
+    if not isinstance(ip, str) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise InvalidArgument(
+            f"address must be (str ip, int port 1-65535), got {address!r}")
+    return ip, port
+
+
+class Listener(_SocketBase):
+    """A ``TCP LISTENER`` (note 2.3.1); :meth:`accept` takes ``+QIURC: "incoming"`` (2.4.3).
+
+    Incoming connections wait in a backlog of *backlog* entries; one that arrives
+    when it is full is closed at once and counted in ``refused``.
+    """
+
+    def __init__(self, modem: Any, connect_id: int, local_port: int, *,
+                 backlog: int = DEFAULT_BACKLOG) -> None:
+        super().__init__(modem, connect_id, "TCP LISTENER")
+        self.local_port = local_port
+        self.backlog = backlog
+        self.refused = 0
+        self._queue: collections.deque[tuple[ModemSocket, Address]] = collections.deque()
+
+    def _on_incoming(self, sock: ModemSocket, addr: Address) -> bool:
+        if len(self._queue) >= self.backlog:
+            self.refused += 1
+            return False
+        self._queue.append((sock, addr))
+        self._wake()
+        return True
+
+    async def accept(self) -> tuple[ModemSocket, Address]:
+        """The next incoming connection and its peer's ``(ip, port)``."""
+        while not self._queue:
+            self._check_open()
+            await self._wait("accept")
+        return self._queue.popleft()
+
+    def __aiter__(self) -> Listener:
+        return self
+
+    async def __anext__(self) -> tuple[ModemSocket, Address]:
+        try:
+            return await self.accept()
+        except (SocketClosedError, LinkError):
+            raise StopAsyncIteration from None

@@ -1,0 +1,156 @@
+"""The modem's socket operations: opening each service type of AT+QIOPEN, sending
+in the chunks and forms AT+QISEND accepts, and closing with AT+QICLOSE.
+
+A mixin of :class:`pyqio.modem.Modem` (which provides ``request``, the socket
+table ``_sockets``, ``send_hex`` and ``buffer_limit``).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from .. import commands as C
+from ..errors import (
+    CommandError,
+    CommandTimeout,
+    InvalidArgument,
+    OpenFailed,
+    SendFailed,
+    SocketClosedError,
+    SocketError,
+)
+from ..wire import events as E
+from ..wire._result import ResultCode, result_code
+from ._socket import (
+    Listener,
+    ModemSocket,
+    UdpService,
+    _check_address,
+)
+from ._streams import open_stream
+
+log = logging.getLogger("pyqio.modem")
+
+CONNECT_IDS = range(5)  # <connectID> 0-4 (note 2.3.1)
+TEXT_CHUNK = 1024       # <send_length> maximum in text mode (note 2.3.4)
+HEX_CHUNK = 512         # ... and in hex mode
+
+
+def _describe(code: Any) -> str:
+    rc = result_code(int(code))
+    return f"{int(rc)} {rc.description}" if isinstance(rc, ResultCode) else str(code)
+
+
+class SocketsMixin:
+    """connect / listen / udp_service / open_connection and what sockets call back."""
+
+    _sockets: dict[int, Any]
+    send_hex: bool
+    buffer_limit: int
+    overflow: str
+
+    async def request(self, cmd: Any, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _free_id(self) -> int:
+        for cid in CONNECT_IDS:
+            if cid not in self._sockets:
+                return cid
+        raise SocketError("no free <connectID> (0-4) on the module",
+                          result=ResultCode.SOCKET_IDENTITY_USED)
+
+    async def _open(self, sock: Any, cmd_args: tuple, timeout: float | None) -> Any:
+        self._sockets[sock.connect_id] = sock  # early data for it must find it
+        try:
+            resp = await self.request(C.QIOpen(0, sock.connect_id, *cmd_args), timeout=timeout)
+        except CommandTimeout:
+            # the module may still be opening it: close it so the id is really free
+            await self._quiet_close(sock.connect_id)
+            self._sockets.pop(sock.connect_id, None)
+            raise
+        except BaseException:
+            self._sockets.pop(sock.connect_id, None)
+            raise
+        code = resp.result if resp.result is not None else getattr(resp.final, "result", 0)
+        if code != 0:
+            await self._quiet_close(sock.connect_id)  # note 3 of 2.3.1
+            self._sockets.pop(sock.connect_id, None)
+            raise OpenFailed(f"AT+QIOPEN {cmd_args[0]} {cmd_args[1]}:{cmd_args[2]} failed: "
+                             f"{_describe(code)}", result=result_code(int(code)))
+        return sock
+
+    async def connect(self, host: str, port: int, proto: str = "tcp", *,
+                      timeout: float | None = None) -> ModemSocket:
+        """Open a TCP or UDP client socket to *host*:*port* (``AT+QIOPEN``, note 2.3.1)."""
+        kind = {"tcp": "TCP", "udp": "UDP"}.get(str(proto).lower())
+        if kind is None:
+            raise InvalidArgument(f"proto must be 'tcp' or 'udp', got {proto!r}")
+        _check_address((host, port))
+        sock = ModemSocket(self, self._free_id(), kind, (host, port),
+                           buffer_limit=self.buffer_limit, overflow=self.overflow)
+        return await self._open(sock, (kind, host, port, 0, 1), timeout)
+
+    async def listen(self, port: int, *, backlog: int = 8) -> Listener:
+        """Open a ``TCP LISTENER`` on local *port* (note 2.3.1, example 4.3.1)."""
+        _check_address(("0.0.0.0", port))
+        sock = Listener(self, self._free_id(), port, backlog=backlog)
+        return await self._open(sock, ("TCP LISTENER", "127.0.0.1", 0, port, 1), None)
+
+    async def udp_service(self, port: int) -> UdpService:
+        """Open a ``UDP SERVICE`` on local *port* (note 2.3.1, example 4.2.1)."""
+        _check_address(("0.0.0.0", port))
+        sock = UdpService(self, self._free_id(), port, buffer_limit=self.buffer_limit)
+        return await self._open(sock, ("UDP SERVICE", "127.0.0.1", 1, port, 1), None)
+
+    async def open_connection(self, host: str, port: int, *, limit: int = 2 ** 16
+                              ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Like :func:`asyncio.open_connection`: asyncio's own reader and writer over a
+        module TCP socket, so stream-based libraries run unchanged."""
+        sock = await self.connect(host, port, "tcp")
+        return open_stream(sock, limit=limit)
+
+    async def _send_data(self, sock: Any, data: bytes,
+                         remote: tuple[str, int] | None = None) -> None:
+        """Send in chunks of at most 1024 (text) / 512 (hex) bytes, each after the
+        previous one's ``SEND OK`` (note 2.3.4, NOTE 4).  Text mode uses fixed-length
+        data mode, which carries any byte (Ctrl-Z framing could not carry 0x1A);
+        hex mode sends the hex string inline, which any byte survives too."""
+        size = HEX_CHUNK if self.send_hex else TEXT_CHUNK
+        ip, port = remote if remote else (None, None)
+        for off in range(0, len(data), size):
+            chunk = data[off:off + size]
+            cmd: Any
+            payload: bytes | None = None
+            if self.send_hex:
+                cmd = C.QISend(sock.connect_id, chunk, hex=True, remote_ip=ip, remote_port=port)
+            else:
+                cmd = C.QISendFixed(sock.connect_id, len(chunk), remote_ip=ip, remote_port=port)
+                payload = C.fixed_payload(chunk, len(chunk))
+            try:
+                resp = await self.request(cmd, payload)
+            except CommandError as exc:
+                if sock._peer_closed:
+                    raise SocketClosedError(f"socket {sock.connect_id} was closed by the peer",
+                                            result=ResultCode.SOCKET_CLOSED) from exc
+                raise
+            if isinstance(resp.final, E.SendFail):
+                raise SendFailed(f"socket {sock.connect_id}: SEND FAIL",
+                                 result=ResultCode.SOCKET_WRITE_FAILED)
+            sock.bytes_sent += len(chunk)
+
+    async def _close_socket(self, sock: Any) -> None:
+        cid = sock.connect_id
+        if self._sockets.get(cid) is sock:  # not after a link loss or restart: id gone
+            try:
+                await self._quiet_close(cid)
+            finally:
+                self._sockets.pop(cid, None)
+
+    async def _quiet_close(self, connect_id: int) -> None:
+        """``AT+QICLOSE``; an ERROR means the id is already free, which is what we want."""
+        try:
+            await self.request(C.QIClose(connect_id))
+        except (CommandError, CommandTimeout) as exc:
+            log.debug("AT+QICLOSE=%d: %s", connect_id, exc)

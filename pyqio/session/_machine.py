@@ -1,0 +1,358 @@
+"""The sans-I/O session: one command in flight, answers paired with the command that caused them.
+
+Built like h11's ``Connection``: bytes from the module go in with
+:meth:`Session.receive_data`, typed events come out of :meth:`Session.next_event`,
+and the bytes the host must write come out of :meth:`Session.data_to_send`.  It
+never sleeps, reads a clock or touches a port: the caller times each command with
+``pending.waiting_for`` / ``pending.deferred`` and calls :meth:`Session.fail_pending`
+when its deadline passes (5 s for a result code, 60 s for ``+QIOPEN``, note 2.3.1).
+
+Out come, in the order the module's bytes gave them:
+
+- every URC (``Recv``, ``Closed``, ``Incoming``, ``IpAddress``, an unknown
+  ``+QIURC`` as ``Info``, ``ProtocolError``) as its own event, the moment it is
+  decoded, also between ``OK`` and ``SEND OK`` or inside a multi-line answer;
+- a :class:`Response` when a request completes, holding every line attached to it;
+- every other line that does not belong to the pending command, unattached (a late
+  answer of a command the caller gave up on, an ``OK`` when nothing is pending ...).
+
+A line is attached to the pending command only when its prefix is that command's
+(a ``+QIOPEN:`` while ``AT+QISTATE?`` is pending is not).  The module's echo of the
+pending command line (``ATE1``) is dropped: it carries nothing the caller does not
+already have.  Other ``Text`` lines are attached only to ``ATI``.
+"""
+from __future__ import annotations
+
+import re
+from collections import deque
+from typing import Any
+
+from ..commands import (
+    Command,
+    QICfgDataFormat,
+    QICfgShowRA,
+    QIClose,
+    QIOpen,
+    QIState,
+    QIStateAll,
+)
+from ..errors import InvalidArgument, QueueFull
+from ..wire.events import (
+    Closed,
+    CloseOk,
+    CmeError,
+    DataFormat,
+    Error,
+    Event,
+    Incoming,
+    Info,
+    IpAddress,
+    Ok,
+    OpenResult,
+    Prompt,
+    ProtocolError,
+    Recv,
+    ShowRA,
+    SocketStatus,
+    Text,
+)
+from . import _plans
+from ._socket_table import SocketInfo, SocketTable
+from ._types import LinkReset, Request, Response, TimedOut
+
+__all__ = ["LinkReset", "Request", "Response", "Session", "SocketInfo", "TimedOut"]
+
+#: The most lines kept on one request.  The longest answer of the note is a 10-reply
+#: ping (12 lines); past this, lines that would be attached are surfaced unattached
+#: so that a module repeating a line forever cannot grow a request without bound.
+MAX_ATTACHED = 64
+
+#: Commands that may wait behind the one in flight (``Session(max_queued=...)``).
+#: The module answers one command at a time; a caller queueing faster than that
+#: gets :class:`~pyqio.errors.QueueFull` instead of unbounded memory.
+DEFAULT_MAX_QUEUED = 1000
+
+_ESC = b"\x1b"
+_EOL = re.compile(rb"[\r\n]")
+_URC_TYPES = (Recv, Closed, Incoming, IpAddress, ProtocolError)
+
+
+class Session:
+    """The host's side of the AT conversation with one module, sans-I/O.
+
+    ``recv_format``/``show_ra`` are the module's current ``AT+QICFG`` settings
+    (2.3.9; kept in NVRAM, so a host that knows them passes them in).  The session
+    keeps its decoder in step with the ``AT+QICFG`` commands it sees succeed and
+    with the UDP SERVICE sockets it sees open, because the tokenizer frames
+    ``+QIURC: "recv"`` by them.
+
+    Run the module with echo off (``ATE0``): the session drops the echo of a
+    command line, but an echoed data-mode payload is module output like any other,
+    and a payload holding a line such as ``OK`` would read as one.
+    """
+
+    def __init__(self, recv_format: str = "text", show_ra: bool = False, *,
+                 send_format: str = "text", max_queued: int = DEFAULT_MAX_QUEUED) -> None:
+        from ..wire._decoder import Decoder  # imported here: the decoder picks its backend on import
+
+        if isinstance(max_queued, bool) or not isinstance(max_queued, int) or max_queued < 1:
+            raise InvalidArgument(f"max_queued={max_queued!r}: expected an int >= 1")
+        #: how many commands may wait behind the one in flight; one more raises QueueFull
+        self.max_queued = max_queued
+        if send_format not in ("text", "hex"):
+            raise InvalidArgument(f"send_format={send_format!r}: allowed values are 'text' "
+                                  "and 'hex'")
+        self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra)  # type: ignore[arg-type]
+        #: the data format the module reads AT+QISEND data in ("text" or "hex"), as last
+        #: set or read with AT+QICFG="dataformat"; build QISend(hex=...) to match it
+        self.send_format = send_format
+        self._table = SocketTable()
+        self._queue: deque[Request] = deque()
+        self._pending: Request | None = None
+        self._abandoned: Request | None = None
+        self._escape_prompt = False
+        self._out = bytearray()
+        self._events: deque[Event | Response] = deque()
+
+    # -- the caller's side -------------------------------------------------
+
+    @property
+    def pending(self) -> Request | None:
+        """The command in flight, or None."""
+        return self._pending
+
+    @property
+    def queued(self) -> tuple[Request, ...]:
+        """Commands waiting for the one in flight to complete, first first."""
+        return tuple(self._queue)
+
+    @property
+    def sockets(self) -> dict[int, SocketInfo]:
+        """What the session knows of each connect id (see :mod:`pyqio.session._socket_table`)."""
+        return self._table.sockets
+
+    @property
+    def recv_format(self) -> str:
+        """The recv data format the decoder frames ``+QIURC: "recv"`` with."""
+        return self.decoder.recv_format
+
+    @property
+    def show_ra(self) -> bool:
+        """Whether recv URCs carry the sender's address (``AT+QICFG="showRA"``)."""
+        return self.decoder.show_ra
+
+    def send_command(self, cmd: Command, payload: bytes | None = None) -> Request:
+        """Queue *cmd*; its line goes out once every command before it completed.
+
+        Raises :class:`~pyqio.errors.QueueFull` when ``max_queued`` commands already
+        wait. *payload* is the data-mode payload of ``QISendData``/``QISendFixed`` (from
+        ``ctrl_z_payload``/``fixed_payload``, or ``ESC`` to cancel), released only
+        after the module's ``>`` (2.3.4); other commands take none.
+        """
+        if not callable(getattr(cmd, "to_bytes", None)):
+            raise InvalidArgument(f"cmd={cmd!r}: expected a pyqio.commands command")
+        plan = _plans.plan_for(cmd, payload)
+        if plan.needs_prompt and not payload:
+            raise InvalidArgument(f"payload={payload!r}: {type(cmd).__name__} enters data mode "
+                                  "and needs a non-empty data-mode payload")
+        if not plan.needs_prompt and payload is not None:
+            raise InvalidArgument(f"payload=<{len(payload)} bytes>: {type(cmd).__name__} "
+                                  "takes no data-mode payload (only QISendData/QISendFixed do)")
+        if len(self._queue) >= self.max_queued and self._pending is not None:
+            raise QueueFull(f"{len(self._queue)} commands already wait behind the one in "
+                            f"flight (max_queued={self.max_queued}); wait for some to complete")
+        req = Request(cmd, None if payload is None else bytes(payload), plan)
+        self._queue.append(req)
+        self._start_next()
+        return req
+
+    def data_to_send(self) -> bytes:
+        """Drain the bytes the caller must write to the module now."""
+        data = bytes(self._out)
+        self._out.clear()
+        return data
+
+    def receive_data(self, chunk: bytes) -> None:
+        """Feed bytes read from the module; the events they make wait in :meth:`next_event`."""
+        view = memoryview(chunk)
+        while view:
+            if self._needs_line_steps():
+                # a settings change takes effect at its OK: frame what follows by it
+                m = _EOL.search(view)
+                cut = m.end() if m else len(view)
+            else:
+                cut = len(view)
+            for ev in self.decoder.feed(view[:cut]):
+                self._handle_event(ev)
+            view = view[cut:]
+
+    def next_event(self) -> Event | Response | None:
+        """The next output event, or None when there is none."""
+        return self._events.popleft() if self._events else None
+
+    def events(self) -> list[Event | Response]:
+        """Drain every pending output event."""
+        out = list(self._events)
+        self._events.clear()
+        return out
+
+    def fail_pending(self, reason: str) -> Request | None:
+        """The caller's deadline passed: complete the pending request with ``TimedOut(reason)``.
+
+        Returns it (None when nothing was pending: the answer won the race).  Late
+        answers to it are surfaced unattached, never attached to the next command
+        (deferred results are only taken after a command's own ``OK``); a late
+        ``+QIOPEN``/``CLOSE OK`` still updates :attr:`sockets`.  If it timed out
+        waiting for ``>``, a late prompt is answered with Esc so that the module
+        does not take the next command for data.
+        """
+        req = self._pending
+        if req is None:
+            return None
+        if req.waiting_for == ">":
+            self._escape_prompt = True
+        self._abandoned = req
+        self._complete(req, TimedOut(reason), converted=False)
+        return req
+
+    def reset(self) -> None:
+        """The module restarted or the link was re-established: forget in-flight state and sockets.
+
+        The pending and every queued request complete with ``LinkReset``; unread
+        output events stay readable.  The ``AT+QICFG`` settings are kept: the
+        module saves them to NVRAM (2.3.9).
+        """
+        reqs = ([self._pending] if self._pending else []) + list(self._queue)
+        self._pending = None
+        self._queue.clear()
+        for req in reqs:
+            req.response = Response(req, LinkReset(), tuple(req._events))
+            self._events.append(req.response)
+        self._abandoned = None
+        self._escape_prompt = False
+        self._out.clear()
+        self._table.clear()
+        self.decoder.reset()
+        self.decoder.udp_service = ()
+
+    # -- the module's side -------------------------------------------------
+
+    def _handle_event(self, ev: Event) -> None:
+        """Route one decoded event: URC, line of the pending command, or unattached."""
+        if isinstance(ev, _URC_TYPES) or (isinstance(ev, Info) and _is_qiurc(ev)):
+            self._on_urc(ev)
+            self._events.append(ev)
+            return
+        req = self._pending
+        if req is not None:
+            if isinstance(ev, Text) and ev.line == req.line.rstrip(b"\r\n"):
+                return  # the echo (ATE1) of the pending command line
+            verdict = req._plan.step(ev)
+            if verdict is not _plans.NOT_MINE:
+                self._attach(req, ev, verdict)
+                return
+        self._on_unattached(ev)
+        self._events.append(ev)
+
+    def _attach(self, req: Request, ev: Event, verdict: Any) -> None:
+        if verdict is _plans.MORE and len(req._events) >= MAX_ATTACHED:
+            self._events.append(ev)  # a runaway answer: surfaced, not stored on the request
+            return
+        req._events.append(ev)
+        if isinstance(ev, Prompt) and req.payload is not None:
+            self._out += req.payload
+        self._apply(req, ev)
+        if verdict is _plans.MORE:
+            return
+        converted = not any(x is verdict for x in req._events)
+        self._complete(req, verdict, converted)
+
+    def _complete(self, req: Request, final: Event, converted: bool) -> None:
+        if converted and req._events and not isinstance(final, TimedOut):
+            req._events[-1] = final  # the plan's reading of the line replaces the raw one
+        if isinstance(final, Ok):
+            self._apply_ok(req)
+        req.response = Response(req, final, tuple(req._events))
+        self._pending = None
+        self._events.append(req.response)
+        self._start_next()
+
+    def _start_next(self) -> None:
+        if self._pending is None and self._queue:
+            self._pending = self._queue.popleft()
+            self._out += self._pending.line
+
+    def _needs_line_steps(self) -> bool:
+        req = self._pending
+        return req is not None and isinstance(req.command, _CHANGES_FRAMING)
+
+    # -- side effects on sockets and decoder settings ---------------------
+
+    def _on_urc(self, ev: Event) -> None:
+        if isinstance(ev, Closed):
+            self._table.fire(ev.connect_id, "remote_closed")
+        elif isinstance(ev, Incoming):
+            self._table.incoming(ev.connect_id, ev.server_id, ev.remote_ip, ev.remote_port)
+            self._sync_udp_service()
+
+    def _on_unattached(self, ev: Event) -> None:
+        if isinstance(ev, Prompt) and self._escape_prompt:
+            self._escape_prompt = False
+            self._out += _ESC  # a late '>' of a send the caller gave up on: cancel it
+            return
+        old = self._abandoned
+        if old is not None and not isinstance(ev, (Text, Ok, Error, CmeError)) \
+                and old._plan.step(ev) is not _plans.NOT_MINE:
+            self._apply(old, ev)  # a late answer still tells us about the socket
+
+    def _apply(self, req: Request, ev: Event) -> None:
+        cmd = req.command
+        if isinstance(ev, Ok) and isinstance(cmd, QIOpen):
+            self._table.open_ok(cmd.connect_id, cmd.service_type, cmd.host,
+                                cmd.remote_port, cmd.local_port)
+        elif isinstance(ev, OpenResult):
+            self._table.open_result(ev.connect_id, int(ev.result))
+        elif isinstance(ev, CloseOk) and isinstance(cmd, QIClose):
+            self._table.fire(cmd.connect_id, "close_ok")
+        elif isinstance(ev, SocketStatus):
+            self._table.sync(ev.connect_id, ev.service_type, ev.host, ev.remote_port,
+                             ev.local_port, ev.socket_state)
+        elif isinstance(ev, DataFormat):
+            self._set_formats(ev.send_hex, ev.recv_hex)
+        elif isinstance(ev, ShowRA):
+            self.decoder.show_ra = ev.enabled
+        else:
+            return
+        self._sync_udp_service()
+
+    def _apply_ok(self, req: Request) -> None:
+        """A command that ends with ``OK`` succeeded: apply what it set."""
+        cmd = req.command
+        if isinstance(cmd, QICfgDataFormat) and cmd.send_hex is not None:
+            self._set_formats(cmd.send_hex, cmd.recv_hex)
+        elif isinstance(cmd, QICfgShowRA) and cmd.enabled is not None:
+            self.decoder.show_ra = bool(cmd.enabled)
+        elif isinstance(req._plan, _plans.StatePlan) and req._plan.full:
+            listed = {ev.connect_id for ev in req._events if isinstance(ev, SocketStatus)}
+            self._table.sync_absent(set(self._table.sockets) - listed)
+            self._sync_udp_service()
+
+    def _set_formats(self, send_hex: bool | None, recv_hex: bool | None) -> None:
+        if send_hex is not None:
+            self.send_format = "hex" if send_hex else "text"
+        if recv_hex is not None:
+            self.decoder.recv_format = "hex" if recv_hex else "text"
+
+    def _sync_udp_service(self) -> None:
+        ids = self._table.udp_service_ids()
+        if set(self.decoder.udp_service) != ids:
+            self.decoder.udp_service = ids
+
+
+# Commands whose success changes how the tokenizer frames what follows: while one is
+# pending, input is fed line by line so that the change applies from its OK on.
+_CHANGES_FRAMING = (QICfgDataFormat, QICfgShowRA, QIOpen, QIClose, QIStateAll, QIState)
+
+
+def _is_qiurc(ev: Info) -> bool:
+    return ev.name.lstrip("+").upper() == "QIURC"

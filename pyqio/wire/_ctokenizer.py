@@ -1,0 +1,336 @@
+"""The C tokenizer behind the Python API of ``csrc/TOKENS.md``.
+
+``csrc/tokenizer.c`` does the work; this wrapper owns its buffers (allocated
+once, from ``max_line``), makes one C call per ``feed()`` in the common case
+(more only when the output batch fills), and turns each batch into the tuples
+TOKENS.md defines: the token fields come back through one ``struct.iter_unpack``,
+the bytes as one ``bytes`` of the output arena that the tokens slice.
+``feed_with()`` hands the batch to the caller's function instead, so that the
+decoder makes its events without a token tuple in between.
+
+``feed_demux()`` appends payloads to the caller's bytearrays with one
+``+=`` per connect id per C call, making no Python object per URC.
+"""
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from .._tokenizer_c import ffi, lib
+from ..errors import InvalidArgument
+
+T_LINE, T_PROMPT, T_RECV, T_ERROR = 0, 1, 2, 3
+
+__all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer"]
+
+_REASONS = tuple(ffi.string(lib.qio_reason_string(i)).decode("ascii") for i in range(7))
+_PROMPT_TOKEN = (T_PROMPT,)
+_TOKEN = struct.Struct("9i")   # qio_token: nine int32 fields
+TOKEN_SIZE = _TOKEN.size
+_GROUP = struct.Struct("3i")   # a demux group: connect_id, offset, length
+_SIZE_T = ffi.sizeof("size_t")
+# C writes before it reads every byte of these buffers: no need to zero them
+_alloc = ffi.new_allocator(should_clear_after_alloc=False)
+_TOK_CAP = 256              # tokens per C call
+_ARENA = 16 * 1024          # token bytes per C call (plus one token's room)
+_DMX = 64 * 1024            # demuxed payload bytes per C call (plus one token's room)
+_MAX_LINE_RANGE = (256, 1 << 20)
+_UDP_IDS = range(32)
+_MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
+# collect(out, rows, arena): turns one C batch into output (see Tokenizer.feed_with)
+Collector = Callable[[list, Any, bytes], None]
+
+
+def _check_max_line(max_line: int) -> int:
+    lo, hi = _MAX_LINE_RANGE
+    if isinstance(max_line, bool) or not isinstance(max_line, int) or not lo <= max_line <= hi:
+        raise InvalidArgument(f"max_line={max_line!r} is out of range: an int from "
+                              f"{lo} to {hi} is required")
+    return max_line
+
+
+def _udp_mask(ids: Iterable[int]) -> tuple[frozenset[int], int]:
+    ids = frozenset(ids)
+    mask = 0
+    for i in ids:
+        if isinstance(i, bool) or not isinstance(i, int) or i not in _UDP_IDS:
+            raise InvalidArgument(f"udp_service: connect id {i!r} is out of range 0-31")
+        mask |= 1 << i
+    return ids, mask
+
+
+def _demux_mask(buffers: Sequence[bytearray | None]) -> bytes:
+    """One byte per connect id: 1 where its payloads go to a bytearray."""
+    if len(buffers) < 5:
+        raise InvalidArgument(
+            f"buffers has {len(buffers)} entries: at least 5 (connect ids 0-4) are required")
+    mask = bytearray(len(buffers))
+    for i, b in enumerate(buffers):
+        if b is not None:
+            if not isinstance(b, bytearray):
+                raise InvalidArgument(
+                    f"buffers[{i}] is a {type(b).__name__}: a bytearray or None is required")
+            mask[i] = 1
+    return bytes(mask[:_MAX_ID + 1])
+
+
+def simd_level() -> int:
+    """The hex decoding level in force, process-wide: 0 scalar, 1 SSE2, 2 AVX2.
+
+    The best this build and CPU allow, chosen once, unless ``set_simd`` forced one.
+    Every level gives the same tokens; only the speed differs.
+    """
+    return int(lib.qio_simd_level())
+
+
+def set_simd(level: int) -> int:
+    """Force the hex decoding level (for tests and benchmarks); returns the level in force.
+
+    A level above what the CPU has, or a negative one, gives the best it has. It
+    applies to every Tokenizer of the process: set it while no other thread feeds one.
+    """
+    return int(lib.qio_set_simd(level))
+
+
+class Tokenizer:
+    """Streaming tokenizer of the module's output (C backend); see ``csrc/TOKENS.md``."""
+
+    REASONS = _REASONS      # error reasons by qio_token.reason (feed_with)
+
+    __slots__ = (
+        "_arena",
+        "_arena_mv",
+        "_buf",
+        "_counts",
+        "_dmx",
+        "_dmx_mv",
+        "_group_mv",
+        "_group_out",
+        "_groups",
+        "_groups_b",
+        "_mask_bytes",
+        "_mask_key",
+        "_max_line",
+        "_p",
+        "_seg",
+        "_tok",
+        "_tok_mv",
+        "_udp",
+    )
+
+    def __init__(self, hex: bool = False, show_ra: bool = False,
+                 udp_service: Iterable[int] = (), max_line: int = 4096) -> None:
+        self._max_line = _check_max_line(max_line)
+        self._p = ffi.new("qio_parser *")
+        size = lib.qio_buf_size(max_line)
+        self._buf = _alloc("unsigned char[]", size)
+        lib.qio_init(self._p, self._buf, size, max_line)
+        self._tok = _alloc("qio_token[]", _TOK_CAP)
+        self._arena = _alloc("unsigned char[]", _ARENA + lib.qio_token_room(max_line))
+        self._tok_mv = memoryview(ffi.buffer(self._tok))
+        self._arena_mv = memoryview(ffi.buffer(self._arena))
+        self._dmx = None    # the demux space, made on the first feed_demux()
+        self._mask_key: tuple | None = None    # see _mask()
+        self._mask_bytes = b""
+        self._set_output()
+        # the C call's output counts (ntok, arena_used, nseg, dmx_used, ngroups), read
+        # through a memoryview: cheaper than a cffi attribute each
+        start = ffi.offsetof("qio_parser", "ntok")
+        self._counts = memoryview(ffi.buffer(self._p)).cast("B")[start:start + 5 * _SIZE_T] \
+            .cast("N")  # type: ignore[call-overload]  # typeshed lacks size_t's "N"
+        self.hex = hex
+        self.show_ra = show_ra
+        self.udp_service = udp_service
+
+    def _set_output(self) -> None:
+        room = lib.qio_token_room(self._max_line)
+        if self._dmx is None:
+            lib.qio_set_output(self._p, self._tok, _TOK_CAP, self._arena, _ARENA + room,
+                               ffi.NULL, 0, ffi.NULL, ffi.NULL, 0, ffi.NULL)
+            return
+        lib.qio_set_output(self._p, self._tok, _TOK_CAP, self._arena, _ARENA + room,
+                           self._seg, _TOK_CAP, self._dmx, self._group_out, _DMX + room,
+                           self._groups)
+
+    def _make_demux_space(self) -> None:
+        room = lib.qio_token_room(self._max_line)
+        self._seg = _alloc("int32_t[]", 2 * _TOK_CAP)
+        self._dmx = _alloc("unsigned char[]", _DMX + room)
+        self._group_out = _alloc("unsigned char[]", _DMX + room)
+        self._groups = _alloc("int32_t[]", 3 * _TOK_CAP)
+        self._dmx_mv = memoryview(ffi.buffer(self._dmx))
+        self._group_mv = memoryview(ffi.buffer(self._group_out))
+        self._groups_b = memoryview(ffi.buffer(self._groups))
+        self._set_output()
+
+    # -- settings (TOKENS.md "Settings"), changeable between feeds --
+
+    @property
+    def hex(self) -> bool:
+        return bool(self._p.hex)
+
+    @hex.setter
+    def hex(self, value: bool) -> None:
+        self._p.hex = 1 if value else 0
+
+    @property
+    def show_ra(self) -> bool:
+        return bool(self._p.show_ra)
+
+    @show_ra.setter
+    def show_ra(self, value: bool) -> None:
+        self._p.show_ra = 1 if value else 0
+
+    @property
+    def udp_service(self) -> frozenset[int]:
+        return self._udp
+
+    @udp_service.setter
+    def udp_service(self, ids: Iterable[int]) -> None:
+        self._udp, self._p.udp_service = _udp_mask(ids)
+
+    @property
+    def max_line(self) -> int:
+        return self._max_line
+
+    def native(self) -> tuple[int, int, tuple[int, int, int]]:
+        """For a feeder written in C (``pyqio._events_c.Feeder``): the address of this
+        tokenizer's ``qio_parser``, that of ``qio_feed``, and the layout cffi sees
+        (``sizeof(qio_parser)``, ``sizeof(qio_token)``, ``offsetof(qio_parser, ntok)``),
+        which the feeder checks against its own build. The demux space is made here,
+        so that the feeder may route payloads there. The caller keeps this tokenizer
+        alive while it uses them."""
+        if self._dmx is None:
+            self._make_demux_space()
+        return (int(ffi.cast("uintptr_t", self._p)),
+                int(ffi.cast("uintptr_t", ffi.addressof(lib, "qio_feed"))),
+                (ffi.sizeof("qio_parser"), ffi.sizeof("qio_token"), ffi.offsetof("qio_parser", "ntok")))
+
+    # -- feeding --
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[tuple]:
+        """Tokenize the next chunk; returns the tokens it completed."""
+        out: list[tuple] = []
+        self._feed(data, out, self._collect)
+        return out
+
+    def feed_demux(self, data: bytes | bytearray | memoryview,
+                   buffers: Sequence[bytearray | None]) -> list[tuple]:
+        """Like :meth:`feed`, but the data of a recv URC whose connect id has a
+        ``bytearray`` in ``buffers`` is appended there instead of returned."""
+        out: list[tuple] = []
+        self._feed(data, out, self._collect, buffers, self._mask(buffers))
+        return out
+
+    def feed_with(self, data: bytes | bytearray | memoryview, collect: Collector,
+                  buffers: Sequence[bytearray | None] | None = None, *, raw: bool = False) -> list:
+        """:meth:`feed` (or, given *buffers*, :meth:`feed_demux`) handing each C batch
+        to ``collect(out, rows, arena)`` instead of making token tuples: *rows* iterates
+        the batch's tokens as the nine ints of ``qio_token`` (kind, off, len, reason,
+        connect_id, length, port, ip_off, ip_len; ``REASONS[reason]`` names an error),
+        *arena* is the ``bytes`` their offsets point into. The decoder builds its events
+        this way, without a tuple per token in between; returns *out*.
+        With *raw*, *rows* is instead the batch's ``qio_token`` array itself, a
+        memoryview of ``TOKEN_SIZE`` bytes per token (valid during the call only), for
+        a collector written in C (``pyqio._events_c``)."""
+        out: list = []
+        if buffers is None:
+            self._feed(data, out, collect, raw=raw)
+            return out
+        key = tuple(buffers)    # _mask(), inlined for its common case
+        mask = self._mask_bytes if key == self._mask_key else self._mask(buffers)
+        self._feed(data, out, collect, buffers, mask, raw)
+        return out
+
+    def _mask(self, buffers: Sequence[bytearray | None]) -> bytes:
+        """The demux mask of *buffers*; a consumer passes the same entries feed after
+        feed, so the last mask is kept with the entries it was made from (holding them:
+        one set at most) and reused while the entries compare equal. Equal but not
+        identical entries are bytearrays of equal content (same mask) or, a caller's
+        mistake, another buffer type, which :meth:`_spill` refuses."""
+        key = tuple(buffers)
+        if key == self._mask_key:
+            return self._mask_bytes
+        mask = _demux_mask(buffers)
+        if self._dmx is None:
+            self._make_demux_space()
+        self._mask_key, self._mask_bytes = key, mask
+        return mask
+
+    def _feed(self, data: bytes | bytearray | memoryview, out: list, collect: Collector,
+              buffers: Sequence[bytearray | None] | None = None, mask: bytes = b"",
+              raw: bool = False) -> None:
+        p, counts = self._p, self._counts
+        # cffi hands a bytes object to C without a copy; other buffers need from_buffer
+        src = data if type(data) is bytes else ffi.from_buffer("unsigned char[]", data)
+        left = len(src)
+        while True:
+            if mask:
+                used = lib.qio_feed_demux(p, src, left, mask, len(mask))
+            else:
+                used = lib.qio_feed(p, src, left)
+            ntok, arena_used, _, _, ngroups = counts
+            if ntok:
+                rows = self._tok_mv[:_TOKEN.size * ntok]
+                collect(out, rows if raw else _TOKEN.iter_unpack(rows),
+                        self._arena_mv[:arena_used].tobytes())
+            if ngroups:
+                self._spill(buffers, ngroups)  # type: ignore[arg-type]
+            left -= used
+            if not left:
+                return
+            # the output batch was full: go on from there
+            if type(src) is bytes:
+                src = ffi.from_buffer("unsigned char[]", src)
+            src += used
+
+    def finish(self) -> list[tuple]:
+        """End of stream: the pending partial line or URC, then a reset."""
+        out: list[tuple] = []
+        self._finish(out, self._collect)
+        return out
+
+    def finish_with(self, collect: Collector, *, raw: bool = False) -> list:
+        """:meth:`finish` through *collect*, as :meth:`feed_with`."""
+        out: list = []
+        self._finish(out, collect, raw)
+        return out
+
+    def _finish(self, out: list, collect: Collector, raw: bool = False) -> None:
+        lib.qio_finish(self._p)
+        ntok, used = self._counts[0], self._counts[1]
+        if ntok:
+            rows = self._tok_mv[:_TOKEN.size * ntok]
+            collect(out, rows if raw else _TOKEN.iter_unpack(rows), self._arena_mv[:used].tobytes())
+
+    def reset(self) -> None:
+        """Forget partial input; keep the settings."""
+        lib.qio_reset(self._p)
+
+    # -- batch conversion --
+
+    @staticmethod
+    def _collect(out: list, rows: Iterator[tuple], arena: bytes) -> None:
+        """The token tuples of TOKENS.md from one C batch."""
+        append = out.append
+        for kind, off, n, reason, cid, length, port, ipo, ipl in rows:
+            if kind == T_RECV:
+                ip = arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None
+                append((T_RECV, cid, length, ip, port, arena[off:off + n], reason == 1))
+            elif kind == T_LINE:
+                append((T_LINE, arena[off:off + n]))
+            elif kind == T_PROMPT:
+                append(_PROMPT_TOKEN)
+            else:
+                append((T_ERROR, _REASONS[reason], arena[off:off + n]))
+
+    def _spill(self, buffers: Sequence[bytearray | None], ng: int) -> None:
+        """Append the demuxed payloads of the last call, one ``+=`` per connect id."""
+        src = self._dmx_mv if ng == 1 else self._group_mv
+        for cid, off, n in _GROUP.iter_unpack(self._groups_b[:_GROUP.size * ng]):
+            buf = buffers[cid]     # += in place: buffers may be a tuple
+            if buf.__class__ is not bytearray and not isinstance(buf, bytearray):
+                raise InvalidArgument(f"buffers[{cid}] is a {type(buf).__name__}: "
+                                      "a bytearray or None is required")
+            buf += src[off:off + n]

@@ -1,0 +1,451 @@
+"""Typed events: one frozen, slotted class per response and URC of the module.
+
+Field names follow the application note (``connect_id`` for ``<connectID>``,
+``remote_port`` for ``<remote_port>`` ...).  ``result`` fields hold a
+:class:`pyqio.ResultCode` member where the code is in chapter 3, else the int.
+
+Every event can be written back as the module sends it with ``to_bytes()``
+(``<CR><LF><response><CR><LF>``, note 2.1.2); the simulator uses that, and
+``decode(event.to_bytes()) == [event]`` for every event.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..errors import InvalidArgument
+from ._eventfmt import _b, _jsonable, _params_line, _q
+from ._result import ResultCode
+
+Result = ResultCode | int
+
+__all__ = [
+    "Event", "Ok", "Error", "CmeError", "SendOk", "SendFail", "CloseOk", "Prompt",
+    "Recv", "Closed", "Incoming", "OpenResult", "SocketStatus", "SendStats",
+    "PingReply", "PingSummary", "NtpResult", "DnsResult", "DnsAddress", "DnsServers",
+    "DataFormat", "ShowRA", "IpAddress", "TestResponse", "Info", "Text", "ProtocolError",
+]
+
+
+class Event:
+    """Base class of every event.
+
+    ``to_bytes()`` gives the module's bytes for the event; ``to_dict()`` a
+    JSON-ready dict ``{"event": <class name>, <field>: <value>, ...}``.
+    """
+
+    __slots__ = ()
+
+    def _body(self) -> bytes:
+        raise NotImplementedError
+
+    def to_bytes(self, recv_format: str = "text") -> bytes:
+        """``<CR><LF><response><CR><LF>`` as the module sends it (note 2.1.2).
+
+        *recv_format* (``"text"``/``"hex"``) matters only to :class:`Recv`; every
+        event takes it so that a writer can pass it to all of them.
+        """
+        return b"\r\n" + self._body() + b"\r\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: bytes as ``{"hex": ..., "text": ...}`` ("text" only when valid
+        UTF-8), datetimes ISO 8601, result codes as numbers, ranges as ``{"range": [a, b]}``."""
+        out: dict[str, Any] = {"event": type(self).__name__}
+        for f in fields(self):  # type: ignore[arg-type]
+            out[f.name] = _jsonable(getattr(self, f.name))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Ok(Event):
+    """``OK``: the command was accepted (a deferred result may follow)."""
+
+    def _body(self) -> bytes:
+        return b"OK"
+
+
+@dataclass(frozen=True, slots=True)
+class Error(Event):
+    """``ERROR``: the command was refused."""
+
+    def _body(self) -> bytes:
+        return b"ERROR"
+
+
+@dataclass(frozen=True, slots=True)
+class CmeError(Event):
+    """``+CME ERROR: <err>``; ``code`` is an int, or the text in verbose mode."""
+
+    code: int | str
+
+    def _body(self) -> bytes:
+        return b"+CME ERROR: " + _b(str(self.code))
+
+
+@dataclass(frozen=True, slots=True)
+class SendOk(Event):
+    """``SEND OK``: the data reached the module's protocol stack (AT+QISEND, note 2.3.4)."""
+
+    def _body(self) -> bytes:
+        return b"SEND OK"
+
+
+@dataclass(frozen=True, slots=True)
+class SendFail(Event):
+    """``SEND FAIL``: the command was accepted but sending failed (AT+QISEND, 2.3.4)."""
+
+    def _body(self) -> bytes:
+        return b"SEND FAIL"
+
+
+@dataclass(frozen=True, slots=True)
+class CloseOk(Event):
+    """``CLOSE OK``: follows ``OK`` of ``AT+QICLOSE`` (2.3.2)."""
+
+    def _body(self) -> bytes:
+        return b"CLOSE OK"
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt(Event):
+    """The ``>`` prompt of ``AT+QISEND`` data mode (``>``, ``> ``, ``\\r\\n>`` ...)."""
+
+    def to_bytes(self, recv_format: str = "text") -> bytes:
+        """``<CR><LF>> `` : the form the note shows (2.3.4); the decoder takes every variant."""
+        return b"\r\n> "
+
+
+@dataclass(frozen=True, slots=True)
+class Recv(Event):
+    """``+QIURC: "recv",<connectID>[,<current_recv_length>][,<recv_ip>,<recv_port>],<data>``.
+
+    The recv URC of note 2.4.2.
+
+    ``data`` is the payload as bytes (hex-decoded in hex mode); ``length`` is the
+    length field, None when the URC has none; ``remote_ip``/``remote_port`` are
+    None unless the URC carries the sender's address (UDP SERVICE or showRA=1).
+    ``framed`` is False when there was no length field and the payload was framed
+    by its closing quote and line end instead.
+    """
+
+    connect_id: int
+    data: bytes
+    length: int | None = None
+    remote_ip: str | None = None
+    remote_port: int | None = None
+    framed: bool = True
+
+    def to_bytes(self, recv_format: str = "text") -> bytes:
+        """The URC (2.4.2): the length field unless ``length`` is None, the address form when
+        ``remote_ip`` is set, ``data`` in quotes, as text or upper-case hex per *recv_format*.
+
+        Without a length the payload is framed by ``"`` + line end, so such data must not
+        hold that sequence, and the address must be present (note 2.4.2's forms).
+        """
+        parts = [b'+QIURC: "recv",%d' % self.connect_id]
+        if self.length is not None:
+            parts.append(b"%d" % self.length)
+        if self.remote_ip is not None:
+            parts += [_q(self.remote_ip), b"%d" % (self.remote_port or 0)]
+        if recv_format == "hex":
+            data = self.data.hex().upper().encode("ascii")
+        elif recv_format == "text":
+            data = self.data
+        else:
+            raise InvalidArgument(
+                f"recv_format={recv_format!r}: allowed values are 'text' and 'hex'")
+        return b"\r\n" + b",".join(parts) + b',"' + data + b'"\r\n'
+
+
+@dataclass(frozen=True, slots=True)
+class Closed(Event):
+    """``+QIURC: "closed",<connectID>``: the peer or the network closed the socket (2.4.1)."""
+
+    connect_id: int
+
+    def _body(self) -> bytes:
+        return b'+QIURC: "closed",%d' % self.connect_id
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming(Event):
+    """``+QIURC: "incoming",<connectID>,<serverID>,<remoteIP>,<remote_port>`` (2.4.3)."""
+
+    connect_id: int
+    server_id: int
+    remote_ip: str
+    remote_port: int
+
+    def _body(self) -> bytes:
+        return b'+QIURC: "incoming",%d,%d,%s,%d' % (
+            self.connect_id, self.server_id, _q(self.remote_ip), self.remote_port)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenResult(Event):
+    """``+QIOPEN: <connectID>,<result>``: the deferred result of AT+QIOPEN (2.3.1)."""
+
+    connect_id: int
+    result: Result
+
+    def _body(self) -> bytes:
+        return b"+QIOPEN: %d,%d" % (self.connect_id, self.result)
+
+
+@dataclass(frozen=True, slots=True)
+class SocketStatus(Event):
+    """One ``+QISTATE:`` row (2.3.3)."""
+
+    connect_id: int
+    service_type: str
+    host: str
+    remote_port: int
+    local_port: int
+    socket_state: int
+    context_id: int
+    access_mode: int
+
+    def _body(self) -> bytes:
+        return b"+QISTATE: %d,%s,%s,%d,%d,%d,%d,%d" % (
+            self.connect_id, _q(self.service_type), _q(self.host), self.remote_port,
+            self.local_port, self.socket_state, self.context_id, self.access_mode)
+
+
+@dataclass(frozen=True, slots=True)
+class SendStats(Event):
+    """``+QISEND: <sent>,<acked>,<nAcked>`` answering ``AT+QISEND=<connectID>,0`` (2.3.4)."""
+
+    sent: int
+    acked: int
+    nacked: int
+
+    def _body(self) -> bytes:
+        return b"+QISEND: %d,%d,%d" % (self.sent, self.acked, self.nacked)
+
+
+@dataclass(frozen=True, slots=True)
+class PingReply(Event):
+    """``+QPING: <result>[,<IP_address>,<bytes>,<time>,<ttl>]``: one ping reply (2.3.5).
+
+    A lone ``+QPING: <result>`` decodes as a reply with the other fields None; the
+    session, which knows how many replies it asked for, turns the last one into a
+    :class:`PingSummary`.
+    """
+
+    result: Result
+    ip: str | None = None
+    size: int | None = None
+    time_ms: int | None = None
+    ttl: int | None = None
+
+    def _body(self) -> bytes:
+        if self.ip is None:
+            return b"+QPING: %d" % self.result
+        return b"+QPING: %d,%s,%d,%d,%d" % (
+            self.result, _q(self.ip), self.size or 0, self.time_ms or 0, self.ttl or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PingSummary(Event):
+    """``+QPING: <finresult>[,<sent>,<rcvd>,<lost>,<min>,<max>,<avg>]`` (2.3.5)."""
+
+    result: Result
+    sent: int | None = None
+    received: int | None = None
+    lost: int | None = None
+    min_ms: int | None = None
+    max_ms: int | None = None
+    avg_ms: int | None = None
+
+    def _body(self) -> bytes:
+        """A summary without counts is written as the lone result (it then decodes as a
+        :class:`PingReply`, which the session turns back into a summary)."""
+        if self.sent is None:
+            return b"+QPING: %d" % self.result
+        counts = (self.sent, self.received, self.lost, self.min_ms, self.max_ms, self.avg_ms)
+        return b"+QPING: %d," % self.result + b",".join(b"%d" % (c or 0) for c in counts)
+
+
+@dataclass(frozen=True, slots=True)
+class NtpResult(Event):
+    """``+QNTP: <result>[,<time>]`` (2.3.6).
+
+    ``time`` is a UTC-aware datetime; the note documents ``"YY/MM/DD,hh:mm:ss"``
+    but shows ``"2019/06/11,11:08:20"``: both are accepted.
+    """
+
+    result: Result
+    time: _dt.datetime | None = None
+
+    def _body(self) -> bytes:
+        """The time as the note shows it (4.5): ``"YYYY/MM/DD,hh:mm:ss"`` in UTC."""
+        if self.time is None:
+            return b"+QNTP: %d" % self.result
+        utc = _dt.timezone.utc
+        t = self.time.replace(tzinfo=utc) if self.time.tzinfo is None else self.time.astimezone(utc)
+        return b'+QNTP: %d,"%s"' % (self.result, t.strftime("%Y/%m/%d,%H:%M:%S").encode())
+
+
+@dataclass(frozen=True, slots=True)
+class DnsResult(Event):
+    """``+QIDNSGIP: <result>,<IP_count>,<DNS_ttl>``: the header of a DNS answer (2.3.7)."""
+
+    result: Result
+    ip_count: int
+    ttl: int
+
+    def _body(self) -> bytes:
+        return b"+QIDNSGIP: %d,%d,%d" % (self.result, self.ip_count, self.ttl)
+
+
+@dataclass(frozen=True, slots=True)
+class DnsAddress(Event):
+    """``+QIDNSGIP: <hostIPaddr>``: one address line of a DNS answer, quoted or bare (2.3.7)."""
+
+    ip: str
+
+    def _body(self) -> bytes:
+        """Bare, as shown in 4.7."""
+        return b"+QIDNSGIP: " + _b(self.ip)
+
+
+@dataclass(frozen=True, slots=True)
+class DnsServers(Event):
+    """``+QIDNSCFG: <contextID>,<pridnsaddr>,<secdnsaddr>[,...]`` (2.3.8): two or four addresses."""
+
+    context_id: int
+    addresses: tuple[str, ...]
+
+    def _body(self) -> bytes:
+        return b"+QIDNSCFG: %d," % self.context_id + b",".join(_q(a) for a in self.addresses)
+
+
+@dataclass(frozen=True, slots=True)
+class DataFormat(Event):
+    """``+QICFG: "dataformat",<send_data_format>,<recv_data_format>`` (2.3.9); True is hex."""
+
+    send_hex: bool
+    recv_hex: bool
+
+    def _body(self) -> bytes:
+        return b'+QICFG: "dataformat",%d,%d' % (self.send_hex, self.recv_hex)
+
+
+@dataclass(frozen=True, slots=True)
+class ShowRA(Event):
+    """``+QICFG: "showRA",<showRA_mode>`` (2.3.9)."""
+
+    enabled: bool
+
+    def _body(self) -> bytes:
+        return b'+QICFG: "showRA",%d' % self.enabled
+
+
+@dataclass(frozen=True, slots=True)
+class IpAddress(Event):
+    """``+IP: <ip>``: the module has an IP address (registered to the network)."""
+
+    ip: str
+
+    def _body(self) -> bytes:
+        """Bare, as note 2.3.1 shows it (``+IP: 10.18.237.42``)."""
+        return b"+IP: " + _b(self.ip)
+
+
+@dataclass(frozen=True, slots=True)
+class TestResponse(Event):
+    """The answer to a test command (``AT+<cmd>=?``), e.g. ``+QIOPEN: (0-10),(0-4),...``.
+
+    ``params`` holds each parameter: a ``range`` for ``(a-b)``, a tuple for a list
+    ``(a,b)``, an int, or a str for quoted or placeholder text.
+    """
+
+    __test__ = False  # its name starts with "Test": keep pytest from collecting it
+
+    name: str
+    params: tuple
+
+    def _body(self) -> bytes:
+        return _params_line(self.name, self.params)
+
+
+@dataclass(frozen=True, slots=True)
+class Info(Event):
+    """Any other ``+NAME: ...`` line; ``params`` are ints where numeric, else str (unquoted)."""
+
+    name: str
+    params: tuple
+
+    def _body(self) -> bytes:
+        return _params_line(self.name, self.params)
+
+
+@dataclass(frozen=True, slots=True)
+class Text(Event):
+    """Any other line, the module's echo of a command included."""
+
+    line: bytes
+
+    def _body(self) -> bytes:
+        return self.line
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolError(Event):
+    """Bytes that break the protocol: ``reason`` says how, ``raw`` holds a bounded part of them."""
+
+    reason: str
+    raw: bytes
+
+    def _body(self) -> bytes:
+        """The offending bytes again (a simulator injecting faults writes them)."""
+        return self.raw
+
+
+
+# -- fast construction for the decoder's hot path (private) ------------------------
+#
+# A frozen dataclass's __init__ stores each field with object.__setattr__ (looked up
+# and called per field): about 850 ns for Recv on CPython 3.11. The decoder makes one
+# event per URC, so it builds them another way: a mutable class with the very same
+# slots (plain, specialised attribute stores), whose instance then becomes the real
+# event class by __class__ assignment, which CPython allows between classes of the
+# same layout. The result is an ordinary instance of the event class (equality,
+# hash, repr, frozenness unchanged); ``Recv(...)`` itself is untouched.
+
+def _twin(cls: type) -> type | None:
+    """A mutable class laid out like the frozen event class *cls*, or None where the
+    interpreter refuses the __class__ switch (then callers build *cls* normally)."""
+    names = tuple(f.name for f in fields(cls))
+    if not names:
+        return None     # nothing to store: the class itself is as fast
+    twin = type(f"_{cls.__name__}Twin", (Event,), {"__slots__": names})
+    probe: Any = object.__new__(twin)
+    for name in names:
+        setattr(probe, name, None)
+    try:
+        probe.__class__ = cls
+    except TypeError:
+        return None
+    return twin if all(getattr(probe, n, 0) is None for n in names) else None
+
+
+def _maker(cls: type) -> Any:
+    """``make(*values)`` building a *cls* event from its fields in order, all given:
+    the twin route when available, else the class itself."""
+    twin = _twin(cls)
+    if twin is None:
+        return cls
+    names = tuple(f.name for f in fields(cls))
+    src = [f"def make({', '.join(names)}):", "    e = twin()"]
+    src += [f"    e.{n} = {n}" for n in names]
+    src += ["    e.__class__ = cls", "    return e"]
+    namespace: dict[str, Any] = {"twin": twin, "cls": cls}
+    exec("\n".join(src), namespace)  # noqa: S102 - fixed source from field names
+    make = namespace["make"]
+    make.__doc__ = f"Build a {cls.__name__} from all its fields, positionally (fast path)."
+    return make
+
+
+_RecvTwin = _twin(Recv)
