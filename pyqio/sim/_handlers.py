@@ -247,7 +247,7 @@ class Handlers(ServiceCommands):
             event = ev.Recv(conn.connect_id, piece, len(piece),
                             addr[0] if show else None, addr[1] if show else None)
             self.urc(_wire.encode_recv(event, recv_hex=hex_), droppable=True,
-                     connect_id=conn.connect_id, datagram=conn.is_udp)
+                     connect_id=conn.connect_id, datagram=len(piece) if conn.is_udp else None)
         if not conn.is_udp:
             self.throttle(conn.transport)  # the host is behind: the peer waits, as on a module
 

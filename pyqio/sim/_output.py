@@ -111,8 +111,11 @@ class Output:
         return self._queued + self.transport.get_write_buffer_size()
 
     def urc(self, data: bytes, *, droppable: bool = False, connect_id: int | None = None,
-            datagram: bool = False) -> None:
-        """Unsolicited output: after ``latency``; a ``+QIURC`` may be dropped or held back."""
+            datagram: int | None = None) -> None:
+        """Unsolicited output: after ``latency``; a ``+QIURC`` may be dropped or held back.
+
+        *connect_id* keeps the order of that socket's URCs; *datagram* is the payload
+        size of a UDP recv URC, which a host too far behind loses (counted)."""
         cfg = self.config
         if droppable and cfg.urc_drop_rate and self.rng.random() < cfg.urc_drop_rate:
             self.stats.urcs_dropped += 1
@@ -122,8 +125,8 @@ class Output:
             return
         if self.transport is None:
             return
-        if datagram and self.backlog() + len(data) > MAX_BACKLOG:
-            self._drop_datagram(data)
+        if datagram is not None and self.backlog() + len(data) > MAX_BACKLOG:
+            self._drop_datagram(datagram)
             return
         assert self.loop is not None
         now = self.loop.time()
@@ -142,10 +145,10 @@ class Output:
         self._queued += len(data)
         self._arm_drain()
 
-    def _drop_datagram(self, data: bytes) -> None:
+    def _drop_datagram(self, size: int) -> None:
         st = self.stats
         st.datagrams_dropped += 1
-        st.datagram_bytes_dropped += len(data)
+        st.datagram_bytes_dropped += size
         if st.datagrams_dropped >= self._dgram_logged * 2:  # 1, 2, 4, 8 ...: logged, not flooded
             self._dgram_logged = st.datagrams_dropped
             log.warning("the host is not reading: %d UDP datagram(s) dropped so far "
