@@ -4,6 +4,8 @@
 cffi has no optional-build switch, so, as markupsafe does, a failed compile is
 caught and the package is installed again without the extension: pyqio then
 runs on its pure-Python twin and says so with a warning at import.
+The reason goes to stderr in one line and into ``pyqio/_no_c_reason.txt``, which
+the first import reads to say why in one warning (``pyqio/_fallback.py``).
 ``_events_c`` is an ``optional=True`` Extension: if it fails to compile, the build
 goes on without it and the decoder builds its events in Python.
 
@@ -12,12 +14,15 @@ fallbacks off: a tokenizer or an ``_events_c`` that does not compile fails the
 install, with the compiler's message, instead of a test run later.
 """
 import os
+import re
 import sys
+from pathlib import Path
 
 from setuptools import Extension, setup
 
 CFFI = ["csrc/build_tokenizer.py:ffi"]
 REQUIRE_C = os.environ.get("PYQIO_REQUIRE_C") == "1"
+REASON = Path(__file__).resolve().parent / "pyqio" / "_no_c_reason.txt"
 EVENTS_C = Extension(
     "pyqio._events_c", ["csrc/events_c.c"], optional=not REQUIRE_C,
     include_dirs=["csrc"], depends=["csrc/tokenizer.h"],
@@ -29,14 +34,33 @@ def run(with_c: bool) -> None:
     setup(cffi_modules=CFFI if with_c else [], ext_modules=[EVENTS_C] if with_c else [])
 
 
-if os.environ.get("PYQIO_NO_C") == "1":
+def short_reason(exc: BaseException) -> str:
+    """The compiler failure in a few words (distutils quotes the whole command line)."""
+    text = str(exc).removeprefix("error: ").strip().rstrip(".") or type(exc).__name__
+    m = re.search(r"Command '\['([^']+)'.*returned non-zero exit status (\d+)", text, re.S)
+    if m:
+        return f"the C compiler {m.group(1)} failed (exit status {m.group(2)})"
+    if "No such file or directory" in text:
+        return f"no C compiler ({text})"
+    return text
+
+
+def without_c(reason: str) -> None:
+    print(f"pyqio: building WITHOUT the C tokenizer: {reason}. The pure-Python twin gives the "
+          "same events more slowly; install a C compiler and the Python headers "
+          "(Debian: apt-get install build-essential python3-dev) and reinstall to build it.",
+          file=sys.stderr)
+    REASON.write_text(reason + "\n", encoding="utf-8")
     run(False)
+
+
+REASON.unlink(missing_ok=True)  # a record of an earlier build without C is stale now
+if os.environ.get("PYQIO_NO_C") == "1":
+    without_c("PYQIO_NO_C=1 was set at build time")
 else:
     try:
         run(True)
     except (SystemExit, Exception) as exc:  # compiler missing or failing
         if REQUIRE_C:
             raise
-        print(f"pyqio: building the C tokenizer failed ({exc!r}); "
-              "installing the pure-Python backend only", file=sys.stderr)
-        run(False)
+        without_c(short_reason(exc))

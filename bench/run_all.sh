@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every benchmark of issue 7 in one go, as recorded in bench/README.md:
+# Every benchmark in one go, as recorded in bench/README.md:
 #   sh bench/run_all.sh [--quick]
 # Run from the repository root with the C tokenizer built in place
 # (pip install -e . or python setup.py build_ext --inplace). Needs gcc and

@@ -1,4 +1,4 @@
-"""pytest-benchmark: the scaling runs of issue 7.
+"""pytest-benchmark: the scaling runs (payload size, URC mix, number of modems).
 
     python -m pytest bench/test_scaling.py --benchmark-group-by=group
 

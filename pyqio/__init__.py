@@ -19,9 +19,11 @@ stays cheap to import.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 from . import events
+from ._version import __version__ as __version__
 from .errors import (
     BackendUnavailable,
     CommandError,
@@ -47,7 +49,11 @@ __all__ = [
     "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
     "SocketClosedError", "SocketError", "QueueFull", "ReceiveOverflow",
 ]
-__version__ = "0.1.0"
+
+# A library configures no output of its own: without this, a warning logged before
+# the program sets up logging would reach stderr through logging's last resort.
+# The logger tree (pyqio.at, pyqio.modem, ...) is listed in docs/logging.md.
+logging.getLogger("pyqio").addHandler(logging.NullHandler())
 
 # public name -> module that defines it, imported on first access (PEP 562)
 _LAZY = {

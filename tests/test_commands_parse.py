@@ -176,7 +176,7 @@ def test_hex_format_reads_inline_data_as_hex_either_case():
     (b"", "does not start with AT"),
     (b"XT+QICLOSE=0", "does not start with AT"),
     (b"AT+QICLOSE=0\rAT+QICLOSE=1", "holds a line end"),
-    (b"AT+CGATT=1", "not a command pyqio knows"),
+    (b"AT+QBAND=1,8", "not a command pyqio knows"),
     (b"AT+QICLOSE?", "takes '=?' or '=<parameters>'"),
     (b"AT+QICLOSE", "takes '=?' or '=<parameters>'"),
     (b"AT+QICLOSE=", "<connectID> must be an integer"),

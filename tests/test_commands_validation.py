@@ -99,7 +99,7 @@ RULES = [
     ("dataformat one format only", lambda: QICfgDataFormat(True), ["send_hex=True needs recv_hex"]),
     ("showRA value 2", lambda: QICfgShowRA(2), ["enabled=2", "0–1"]),
     ("echo value 5", lambda: Echo(5), ["enabled=5", "0–1"]),
-    ("test command unknown", lambda: TestCommand("CGATT"), ["name='CGATT'", "QIOPEN"]),
+    ("test command unknown", lambda: TestCommand("QBAND"), ["name='QBAND'", "QIOPEN"]),
 ]
 
 

@@ -109,7 +109,7 @@ LINES = [
     ("2.4.3 incoming", b'+QIURC: "incoming",1,0,"192.168.4.30",34835',
      Incoming(1, 0, "192.168.4.30", 34835)),
     ("QIURC other kind is Info", b'+QIURC: "pdpdeact",1', Info("QIURC", ("pdpdeact", 1))),
-    ("other +NAME is Info", b'+CEREG: 0,1,"2A3B",-5', Info("CEREG", (0, 1, "2A3B", -5))),
+    ("other +NAME is Info", b'+QENG: 0,1,"2A3B",-5', Info("QENG", (0, 1, "2A3B", -5))),
     ("Info without parameters", b"+QSCLK:", Info("QSCLK", ())),
     ("echo is Text", b'AT+QIOPEN=0,0,"TCP","127.0.0.1",8062,0,1',
      Text(b'AT+QIOPEN=0,0,"TCP","127.0.0.1",8062,0,1')),

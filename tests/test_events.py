@@ -14,6 +14,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_3gpp_events import gpp_events
 
 from pyqio import ResultCode, events
 from pyqio.errors import InvalidArgument
@@ -109,6 +110,7 @@ line_events = st.one_of(
     st.builds(events.Info, names, _params(False)),
     _text_lines,
     st.just(events.Prompt()),
+    gpp_events,
 )
 
 

@@ -322,6 +322,10 @@ def test_raw_command_lines_are_parsed_and_sent():
     async def body(m):
         resp = await m.command("AT+QICFG=\"showRA\"")
         with pytest.raises(InvalidArgument):
+            await m.command("AT+NOSUCH\rAT")
+        # a command pyqio has no builder for goes to the module as it is; the
+        # simulated module knows no such command and answers ERROR
+        with pytest.raises(CommandError, match="AT\\+NOSUCH: ERROR"):
             await m.command("AT+NOSUCH")
         return resp.ok, [type(e).__name__ for e in resp.events]
 

@@ -82,6 +82,9 @@ def _dns_answer(records: dict[str, str], ttl: int) -> Any:
 async def start_dns(records: dict[str, str], host: str = "127.0.0.1",
                     ttl: int = 300) -> tuple[Any, Address]:
     """A DNS server answering A queries for *records* (name -> IPv4), NXDOMAIN otherwise."""
+    from ..sim._deps import require_sim_deps
+
+    require_sim_deps("the demo's DNS server")
     table = {k.lower().rstrip("."): v for k, v in records.items()}
     return await _udp_server(_dns_answer(table, ttl), host)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 DEFAULT_DEVICE = "sim://"
 
@@ -54,8 +55,13 @@ def configure_demo(parser: argparse.ArgumentParser) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     import asyncio
 
+    from ..sim._deps import missing_sim_deps
     from ._demo import run_demo as demo
 
+    missing = missing_sim_deps("pyqio demo")  # its DNS server, and the simulator
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     _logging(args)
     return asyncio.run(demo(args.device, verbose=not args.quiet, allow_files=args.allow_files))
 

@@ -1,40 +1,37 @@
-"""Command builders: one frozen, slotted dataclass per command form of the note.
+"""Command builders: the base class, the basic commands and the socket commands.
 
-Each class validates its arguments in ``__post_init__`` (raising
-:class:`pyqio.errors.InvalidArgument`) and ``to_bytes()`` gives the exact command
-line, ending in CR (note 2.1.2). This module holds the base class, the basic
-commands and the socket commands; the ``AT+QISEND`` family lives in
-``_send``, ping, NTP, DNS and ``AT+QICFG`` in ``_services``.
-:func:`pyqio.commands.parse` is the inverse of them all.
+Each command is declared once (:mod:`pyqio.commands._spec`): its fields, in wire
+order, say how each parameter is checked and written, and :func:`command` registers
+the class for :func:`pyqio.commands.parse` and the session. Every class validates
+its arguments when built (raising :class:`pyqio.errors.InvalidArgument`) and
+``to_bytes()`` gives the exact command line, ending in CR (note 2.1.2). The
+``AT+QISEND`` family lives in ``_send``, ping, NTP, DNS and ``AT+QICFG`` in
+``_services``, the 3GPP basics in ``_3gpp``.
 
-Metadata for the session, as class attributes:
+Metadata for the session, as class attributes (derived from the declaration):
 
 - ``name``: the command's name (``"QIOPEN"``; ``"AT"``, ``"ATE"``, ``"ATI"``);
+- ``spec``: the declaration (:class:`pyqio._commands_spec.Spec`);
 - ``info_prefix``: the prefix of the information lines that answer it
-  (``"+QISTATE"``), or None;
+  (``"+QISTATE"``), or None when a deferred result answers it;
 - ``deferred``: what follows ``OK`` before the command is complete: ``"+QIOPEN"``,
   ``"CLOSE OK"``, ``"SEND OK"`` (or ``SEND FAIL``), ``"+QPING"``, ``"+QNTP"``,
   ``"+QIDNSGIP"``; None when ``OK``/``ERROR`` ends it;
-- ``data_mode``: True when the module answers ``>`` and waits for a payload.
+- ``data_mode``: True when the module answers ``>`` and waits for a payload;
+- ``text_lines``: True when bare text lines answer it (``ATI``, ``AT+CGSN``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..errors import InvalidArgument
-from ._check import (
-    check_flag,
-    check_int,
-    check_nesting,
-    check_opt_int,
-    check_quoted,
-    show,
-)
+from ..protocol import CONNECT_IDS, CONTEXT_IDS, MAX_HOST, SERVICE_TYPES
+from ._check import show
+from ._spec import Spec, choice, command, flag, integer, names_with_test, text
 
 __all__ = [
     "SERVICE_TYPES",
-    "TEST_COMMANDS",
     "At",
     "Command",
     "Echo",
@@ -46,44 +43,74 @@ __all__ = [
     "TestCommand",
 ]
 
-
-#: Commands with a test form ``AT+<NAME>=?`` (the note's tables).
-TEST_COMMANDS = ("QIOPEN", "QICLOSE", "QISTATE", "QISEND", "QPING", "QNTP",
-                 "QIDNSGIP", "QIDNSCFG", "QICFG")
-#: ``<service_type>`` values AT+QIOPEN takes (2.3.1); "TCP INCOMING" only appears in +QISTATE.
-SERVICE_TYPES = ("TCP", "UDP", "TCP LISTENER", "UDP SERVICE")
-
-
 class Command:
     """Base class of every command: ``to_bytes()`` is the line, ``str()`` its text."""
 
     __slots__ = ()
+    spec: ClassVar[Spec]
     name: ClassVar[str] = ""
+    # the session's metadata, set by @command from the declaration
     info_prefix: ClassVar[str | None] = None
     deferred: ClassVar[str | None] = None
     data_mode: ClassVar[bool] = False
+    text_lines: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        """Check every parameter as declared, then the command's own rules (:meth:`_check`)."""
+        spec = self.spec
+        omitted: str | None = None  # the first optional parameter left out
+        for field, param in spec.params:
+            value = getattr(self, field)
+            if value is None and param.optional:
+                omitted = omitted or field
+                continue
+            kept = param.check(field, value, self)
+            if kept is not value:
+                object.__setattr__(self, field, kept)  # normalising a field of a frozen instance
+            if omitted is not None and not spec.gaps:
+                optionals = [f for f, p in spec.params if p.optional]
+                raise InvalidArgument(
+                    f"{field}={show(value)} needs {omitted} too: the optional parameters "
+                    f"{', '.join(optionals)} nest left to right and none can be skipped "
+                    "(note 2.1.1)")
+        self._check()
+
+    def _check(self) -> None:
+        """Rules between parameters (a subclass's own); the declared checks ran already."""
 
     def to_bytes(self) -> bytes:
         """The command line as sent to the module, ending in CR (note 2.1.2)."""
         return self._body() + b"\r"
 
     def _body(self) -> bytes:
-        raise NotImplementedError
+        """The line from the declaration: name, form, selector, then each parameter."""
+        spec = self.spec
+        head = b"AT+" + spec.name.encode()
+        if spec.form == "read":
+            return head + b"?"
+        values: list[tuple[Any, Any]] = [(p, getattr(self, f)) for f, p in spec.params]
+        while values and values[-1][1] is None:
+            values.pop()
+        parts = [] if spec.selector is None else [_q(spec.selector)]
+        parts += [_write(p, v) for p, v in values]
+        if spec.form == "exec" and not parts:
+            return head
+        return head + b"=" + b",".join(parts)
 
     def __str__(self) -> str:
         return self._body().decode("latin-1").encode("ascii", "backslashreplace").decode()
 
 
-def _ctx(value: object) -> int:
-    return check_int("context_id", value, 0, 10)
-
-
-def _cid(value: object) -> int:
-    return check_int("connect_id", value, 0, 4)
-
-
 def _q(text: str) -> bytes:
     return b'"' + text.encode("ascii") + b'"'
+
+
+def _write(param: Any, value: Any) -> bytes:
+    if value is None:
+        return b""  # a gap (gaps=True): an empty field
+    if param.quoted:
+        return _q(value)
+    return str(int(value)).encode()  # bools (the 0/1 flags) print as 0 or 1
 
 
 def _join(*parts: bytes | int) -> bytes:
@@ -95,51 +122,53 @@ def _set(obj: object, field: str, value: object) -> None:
     object.__setattr__(obj, field, value)  # normalising a field of a frozen instance
 
 
-@dataclass(frozen=True, slots=True)
+@command("", form="basic")
 class At(Command):
     """``AT``: is the module there (not in the note; every session starts with it)."""
-
-    name: ClassVar[str] = "AT"
 
     def _body(self) -> bytes:
         return b"AT"
 
 
-@dataclass(frozen=True, slots=True)
+@command("E", form="basic")
 class Echo(Command):
-    """``ATE0``/``ATE1``: command echo off or on (V.25ter)."""
+    """``ATE0``/``ATE1``: command echo off or on (V.25ter); ``ATE`` is ``ATE0``."""
 
-    enabled: bool
-    name: ClassVar[str] = "ATE"
+    enabled: bool = flag("echo")
 
-    def __post_init__(self) -> None:
-        _set(self, "enabled", check_flag("enabled", self.enabled))
+    @classmethod
+    def from_basic(cls, rest: str) -> Echo | None:
+        return cls(rest == "1") if rest in ("", "0", "1") else None
 
     def _body(self) -> bytes:
         return b"ATE1" if self.enabled else b"ATE0"
 
 
-@dataclass(frozen=True, slots=True)
+@command("I", form="basic", text_lines=True)
 class Identify(Command):
-    """``ATI``: product identification (V.25ter)."""
-
-    name: ClassVar[str] = "ATI"
+    """``ATI``: product identification (V.25ter), answered by bare lines."""
 
     def _body(self) -> bytes:
         return b"ATI"
 
 
+def _test_name(name: str, value: Any, cmd: Any) -> Any:
+    names = names_with_test()
+    if not isinstance(value, str) or value.upper() not in names:
+        raise InvalidArgument(f"{name}={show(value)} is not one of {', '.join(names)}")
+    return value.upper()
+
+
 @dataclass(frozen=True, slots=True)
 class TestCommand(Command):
-    """``AT+<NAME>=?``: the test form of a command of the note (table 1, 2.1.2)."""
+    """``AT+<NAME>=?``: the test form of any command pyqio declares (table 1, 2.1.2)."""
 
     name: str  # type: ignore[misc]  # an instance field here: which command is tested
     __test__: ClassVar[bool] = False  # its name starts with "Test"; pytest must not collect it
+    spec: ClassVar[Spec] = Spec("", "test", (), None, False, False, "lines", False, False, None)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or self.name.upper() not in TEST_COMMANDS:
-            raise InvalidArgument(f"name={show(self.name)} is not one of {', '.join(TEST_COMMANDS)}")
-        _set(self, "name", self.name.upper())
+        _set(self, "name", _test_name("name", self.name, self))
 
     @property
     def info_prefix(self) -> str:  # type: ignore[override]
@@ -149,7 +178,18 @@ class TestCommand(Command):
         return b"AT+" + self.name.encode() + b"=?"
 
 
-@dataclass(frozen=True, slots=True)
+def _remote_port_range(cmd: Any) -> tuple[range, str]:
+    # a TCP LISTENER's remote port is unused: example 4.3.1 opens one with 0
+    lo = 0 if cmd.service_type == "TCP LISTENER" else 1
+    return range(lo, 65536), f"{lo}–65535"
+
+
+def _local_port_range(cmd: Any) -> tuple[range, str]:
+    lo = 1 if cmd.service_type in ("TCP LISTENER", "UDP SERVICE") else 0
+    return range(lo, 65536), f"{lo}–65535"
+
+
+@command("QIOPEN", plan="open", framing=True)
 class QIOpen(Command):
     """``AT+QIOPEN=<contextID>,<connectID>,<service_type>,<host>,<remote_port>[,<local_port>[,<access_mode>]]`` (2.3.1).
 
@@ -158,84 +198,45 @@ class QIOpen(Command):
     port is unused; example 4.3.1 opens one with 0).
     """
 
-    context_id: int
-    connect_id: int
-    service_type: str
-    host: str
-    remote_port: int
-    local_port: int | None = None
-    access_mode: int | None = None
-    name: ClassVar[str] = "QIOPEN"
-    deferred: ClassVar[str | None] = "+QIOPEN"
+    context_id: int = integer("contextID", CONTEXT_IDS)
+    connect_id: int = integer("connectID", CONNECT_IDS)
+    service_type: str = choice("service_type", SERVICE_TYPES)
+    host: str = text("host", MAX_HOST)
+    remote_port: int = integer("remote_port", _remote_port_range)
+    local_port: int | None = integer("local_port", _local_port_range, default=None)
+    access_mode: int | None = integer("access_mode", range(1, 2),
+                                      allowed="1 (direct push mode only)", default=None)
 
-    def __post_init__(self) -> None:
-        _ctx(self.context_id)
-        _cid(self.connect_id)
-        if self.service_type not in SERVICE_TYPES:
-            raise InvalidArgument(f"service_type={show(self.service_type)} is not one of "
-                                  + ", ".join(f'"{s}"' for s in SERVICE_TYPES))
-        check_quoted("host", self.host, 150)
-        server = self.service_type in ("TCP LISTENER", "UDP SERVICE")
-        check_int("remote_port", self.remote_port,
-                  0 if self.service_type == "TCP LISTENER" else 1, 65535)
-        check_nesting(("local_port", "access_mode"), (self.local_port, self.access_mode))
-        if server and self.local_port is None:
+    def _check(self) -> None:
+        if self.service_type in ("TCP LISTENER", "UDP SERVICE") and self.local_port is None:
             raise InvalidArgument(f"local_port=None: a {self.service_type} needs a local_port "
                                   "(allowed: 1–65535)")
-        check_opt_int("local_port", self.local_port, 1 if server else 0, 65535)
-        if self.access_mode is not None:
-            check_int("access_mode", self.access_mode, 1, 1, "1 (direct push mode only)")
-
-    def _body(self) -> bytes:
-        opt = [v for v in (self.local_port, self.access_mode) if v is not None]
-        return b"AT+QIOPEN=" + _join(self.context_id, self.connect_id, _q(self.service_type),
-                                     _q(self.host), self.remote_port, *opt)
 
 
-@dataclass(frozen=True, slots=True)
+@command("QICLOSE", plan="close", framing=True)
 class QIClose(Command):
     """``AT+QICLOSE=<connectID>``: answered ``OK`` then ``CLOSE OK`` (2.3.2)."""
 
-    connect_id: int
-    name: ClassVar[str] = "QICLOSE"
-    deferred: ClassVar[str | None] = "CLOSE OK"
-
-    def __post_init__(self) -> None:
-        _cid(self.connect_id)
-
-    def _body(self) -> bytes:
-        return b"AT+QICLOSE=" + _join(self.connect_id)
+    connect_id: int = integer("connectID", CONNECT_IDS)
 
 
-@dataclass(frozen=True, slots=True)
+@command("QISTATE", form="read", plan="state_all", framing=True)
 class QIStateAll(Command):
     """``AT+QISTATE?``: the status of every socket (2.3.3)."""
 
-    name: ClassVar[str] = "QISTATE"
-    info_prefix: ClassVar[str | None] = "+QISTATE"
 
-    def _body(self) -> bytes:
-        return b"AT+QISTATE?"
+def _state_id_range(cmd: Any) -> tuple[range, str]:
+    if cmd.query_type == 0:
+        return CONTEXT_IDS, "0–10 (a contextID, query_type=0)"
+    return CONNECT_IDS, "0–4 (a connectID, query_type=1)"
 
 
-@dataclass(frozen=True, slots=True)
+@command("QISTATE", plan="state", framing=True)
 class QIState(Command):
     """``AT+QISTATE=<query_type>,<contextID|connectID>`` (2.3.3).
 
     ``query_type`` 0 queries by context (``id`` 0–10), 1 by socket (``id`` 0–4).
     """
 
-    query_type: int
-    id: int
-    name: ClassVar[str] = "QISTATE"
-    info_prefix: ClassVar[str | None] = "+QISTATE"
-
-    def __post_init__(self) -> None:
-        check_int("query_type", self.query_type, 0, 1)
-        if self.query_type == 0:
-            check_int("id", self.id, 0, 10, "0–10 (a contextID, query_type=0)")
-        else:
-            check_int("id", self.id, 0, 4, "0–4 (a connectID, query_type=1)")
-
-    def _body(self) -> bytes:
-        return b"AT+QISTATE=" + _join(self.query_type, self.id)
+    query_type: int = integer("query_type", range(0, 2))
+    id: int = integer("contextID or connectID", _state_id_range)

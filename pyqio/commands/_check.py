@@ -16,8 +16,6 @@ __all__ = [
     "check_flag",
     "check_int",
     "check_ip",
-    "check_nesting",
-    "check_opt_int",
     "check_quoted",
     "hex_to_bytes",
     "show",
@@ -41,11 +39,6 @@ def check_int(name: str, value: object, lo: int, hi: int, allowed: str = "") -> 
     return value
 
 
-def check_opt_int(name: str, value: object, lo: int, hi: int) -> int | None:
-    """Like :func:`check_int`, None passing through (an omitted optional parameter)."""
-    return None if value is None else check_int(name, value, lo, hi)
-
-
 def check_flag(name: str, value: object) -> bool:
     """A 0/1 parameter given as a bool or the int 0 or 1; returns the bool."""
     if isinstance(value, bool):
@@ -57,17 +50,17 @@ def check_flag(name: str, value: object) -> bool:
     raise InvalidArgument(f"{name}={show(value)} is not a bool or 0/1 (allowed: 0–1)")
 
 
-def check_quoted(name: str, value: object, max_len: int) -> str:
-    """A string for a quoted parameter: 1..*max_len* bytes of printable ASCII, no ``"``.
+def check_quoted(name: str, value: object, max_len: int, min_len: int = 1) -> str:
+    """A string for a quoted parameter: *min_len*..*max_len* bytes of printable ASCII, no ``"``.
 
     The module ends a quoted parameter at the next ``"`` and the command at CR
     (note 2.1.2), and Ctrl-Z/Esc act in data mode: any of these, or any other
     control byte, would let a caller's string inject a second command.
     """
     if not isinstance(value, str):
-        raise InvalidArgument(f"{name}={show(value)} is not a str (1–{max_len} bytes)")
-    if not value:
-        raise InvalidArgument(f"{name}='' is empty (allowed: 1–{max_len} bytes)")
+        raise InvalidArgument(f"{name}={show(value)} is not a str ({min_len}–{max_len} bytes)")
+    if len(value) < min_len:
+        raise InvalidArgument(f"{name}='' is empty (allowed: {min_len}–{max_len} bytes)")
     for ch in value:
         if ch == '"':
             raise InvalidArgument(
@@ -78,7 +71,7 @@ def check_quoted(name: str, value: object, max_len: int) -> str:
                 "printable ASCII only (a control byte could inject a command)")
     if len(value) > max_len:
         raise InvalidArgument(f"{name} is {len(value)} bytes long, over the maximum of "
-                              f"{max_len} bytes (allowed: 1–{max_len})")
+                              f"{max_len} bytes (allowed: {min_len}–{max_len})")
     return value
 
 
@@ -90,27 +83,6 @@ def check_ip(name: str, value: object, max_len: int = 64) -> str:
     except ValueError:
         raise InvalidArgument(f"{name}={show(text)} is not an IPv4 or IPv6 address") from None
     return text
-
-
-def check_nesting(names: tuple[str, ...], values: tuple) -> int:
-    """Refuse an optional parameter given while one before it is omitted.
-
-    The note nests optionals (``[,<a>[,<b>]]``, 2.1.1) and an omitted one keeps its
-    previous or default value, so filling the gap with a default would change
-    what the command means. Returns how many optionals are given.
-    """
-    given = 0
-    for i, value in enumerate(values):
-        if value is None:
-            later = [n for n, v in zip(names[i + 1:], values[i + 1:], strict=True) if v is not None]
-            if later:
-                raise InvalidArgument(
-                    f"{later[0]}={show(values[names.index(later[0])])} needs {names[i]} too: "
-                    f"the note nests the optional parameters {', '.join(names)} "
-                    "left to right and none can be skipped")
-            return given
-        given += 1
-    return given
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")

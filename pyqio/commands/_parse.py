@@ -1,48 +1,32 @@
 """``parse``: one host command line back into its typed command (the builders' inverse).
 
-The values go through the builders themselves, so a value out of range is refused
-with the very message a builder gives. What only a line can get wrong (a missing
-comma, an unknown command, a ``<send_length>`` that does not match the data)
-raises :class:`CommandSyntaxError`, also an ``InvalidArgument``/``ValueError``.
+The grammar is the commands' own declarations (:mod:`pyqio._commands_spec`): the
+name and form pick the class, its fields say which parameters follow, in what
+order, quoted or not, and which may be left out. The values go through the
+builders themselves, so a value out of range is refused with the very message a
+builder gives. What only a line can get wrong (a missing comma, an unknown
+command, a ``<send_length>`` that does not match the data) raises
+:class:`CommandSyntaxError`, also an ``InvalidArgument``/``ValueError``.
 
 Accepted beyond what the builders write, since hosts and the note's examples do
-it: ``at`` in any case (2.1.2), command names in any case, spaces after commas
-(example 4.2.3), a trailing CR, LF or CRLF, and unquoted ``AT+QISEND`` data
-(2.3.4 note 3 asks for quotes only around special characters): the data is then
-framed by ``<send_length>``. The builders' spelling comes back from ``to_bytes()``.
+it: ``at`` in any case (2.1.2), command names and ``AT+QICFG`` settings in any
+case, spaces after commas (example 4.2.3), a trailing CR, LF or CRLF, and unquoted
+``AT+QISEND`` data (2.3.4 note 3 asks for quotes only around special characters):
+the data is then framed by ``<send_length>``. The builders' spelling comes back
+from ``to_bytes()``.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import cast
+from typing import Any
 
 from ..errors import CommandSyntaxError, InvalidArgument
-from ._base import (
-    TEST_COMMANDS,
-    At,
-    Command,
-    Echo,
-    Identify,
-    QIClose,
-    QIOpen,
-    QIState,
-    QIStateAll,
-    TestCommand,
-)
-from ._check import hex_to_bytes, show
-from ._send import QISend, QISendData, QISendFixed, QISendStats, _check_length
-from ._services import (
-    QICfgDataFormat,
-    QICfgShowRA,
-    QIDnsCfg,
-    QIDnsCfgQuery,
-    QIDnsGip,
-    QNtp,
-    QPing,
-)
+from . import _3gpp, _send, _services  # noqa: F401 - they register their commands
+from ._base import Command, TestCommand
+from ._check import show
+from ._spec import basic, by_name
 
-__all__ = ["parse"]
+__all__ = ["known_name", "parse"]
 
 _INT = re.compile(r"-?[0-9]+")
 _NAME = re.compile(r"\+([A-Za-z]+)")
@@ -149,131 +133,27 @@ class _Args:
         return at == len(self.text) or bool(_RAI_TAIL.fullmatch(self.text, at))
 
 
-def _qiopen(p: _Args) -> Command:
-    ctx = p.integer("contextID")
-    p.need("connectID")
-    cid = p.integer("connectID")
-    p.need("service_type")
-    service = p.quoted("service_type")
-    p.need("host")
-    host = p.quoted("host")
-    p.need("remote_port")
-    port = p.integer("remote_port")
-    return QIOpen(ctx, cid, service, host, port, *p.opt_ints("local_port", "access_mode"))
-
-
-def _qiclose(p: _Args) -> Command:
-    cid = p.integer("connectID")
-    p.end()
-    return QIClose(cid)
-
-
-def _qistate(p: _Args) -> Command:
-    query_type = p.integer("query_type")
-    p.need("contextID or connectID")
-    ident = p.integer("contextID or connectID")
-    p.end()
-    return QIState(query_type, ident)
-
-
-def _qisend(p: _Args) -> Command:
-    cid = p.integer("connectID")
-    if not p.more():
-        return QISendData(cid)
-    ip: str | None = None
-    port: int | None = None
-    if p.peek() == '"':
-        ip = p.quoted("remote_ip")
-        p.need("remote_port")
-        port = p.integer("remote_port")
-        if not p.more():
-            return QISendData(cid, ip, port)
-    length = p.integer("send_length")
-    if not p.more(spaces=False):  # unquoted data may begin with spaces
-        if length == 0 and ip is None:
-            return QISendStats(cid)
-        return QISendFixed(cid, length, ip, port, hex=p.hex)
-    return _qisend_inline(p, cid, length, ip, port)
-
-
-def _qisend_inline(p: _Args, cid: int, length: int, ip: str | None,
-                   port: int | None) -> Command:
-    text = p.data(length)
-    rai = p.opt_ints("rai_mode")
-    _check_length("send_length", length, p.hex)
-    data = hex_to_bytes("data", text) if p.hex else text.encode("latin-1")
-    if len(data) != length:
-        raise p.error(f"send_length={length} does not match the data's length {len(data)} "
-                      "(note 2.3.4: they must be equal)")
-    return QISend(cid, data, hex=p.hex, rai_mode=rai[0] if rai else None,
-                  remote_ip=ip, remote_port=port)
-
-
-def _qping(p: _Args) -> Command:
-    ctx = p.integer("contextID")
-    p.need("host")
-    host = p.quoted("host")
-    return QPing(ctx, host, *p.opt_ints("time_out", "ping_num", "ping_size", "rai_enable"))
-
-
-def _qntp(p: _Args) -> Command:
-    ctx = p.integer("contextID")
-    p.need("server")
-    server = p.quoted("server")
-    return QNtp(ctx, server, *p.opt_ints("port", "auto_set_time"))
-
-
-def _qidnsgip(p: _Args) -> Command:
-    ctx = p.integer("contextID")
-    p.need("hostname")
-    host = p.quoted("hostname")
-    p.end()
-    return QIDnsGip(ctx, host)
-
-
-def _qidnscfg(p: _Args) -> Command:
-    ctx = p.integer("contextID")
-    if not p.more():
-        return QIDnsCfgQuery(ctx)
-    primary = p.quoted("pridnsaddr")
-    secondary = None
-    if p.more():
-        secondary = p.quoted("secdnsaddr")
-    p.end()
-    return QIDnsCfg(ctx, primary, secondary)
-
-
-def _qicfg(p: _Args) -> Command:
-    setting = p.quoted("setting")
-    if setting.lower() == "dataformat":
-        # ints, not bools: check_flag refuses a 2 with the builder's own message
-        values = cast("list[bool]", p.opt_ints("send_data_format", "recv_data_format"))
-        return QICfgDataFormat(*values)
-    if setting.lower() == "showra":
-        values = cast("list[bool]", p.opt_ints("showRA_mode"))
-        return QICfgShowRA(*values)
-    raise p.error(f'unknown AT+QICFG setting {setting[:40]!r}: "dataformat" or "showRA"')
-
-
-_WRITE: dict[str, Callable[[_Args], Command]] = {
-    "QIOPEN": _qiopen, "QICLOSE": _qiclose, "QISTATE": _qistate, "QISEND": _qisend,
-    "QPING": _qping, "QNTP": _qntp, "QIDNSGIP": _qidnsgip, "QIDNSCFG": _qidnscfg,
-    "QICFG": _qicfg,
-}
-assert set(_WRITE) == set(TEST_COMMANDS)
-
-
-def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "text") -> Command:
+def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "text",
+          raw: bool = False) -> Command:
     """Parse one host command line (with or without its CR) into a :class:`Command`.
 
     ``send_format="hex"`` reads ``AT+QISEND`` data as hex, as the module does after
     ``AT+QICFG="dataformat",1,x`` (2.3.9). Raises ``ValueError``
     (:class:`InvalidArgument`, :class:`CommandSyntaxError`) saying what is wrong.
+
+    ``raw=True``: a line naming a command pyqio has no builder for becomes
+    :class:`~pyqio.commands.Raw` (checked against injection) instead of raising; a
+    known command still parses to its builder, and a malformed one still raises.
     """
     if send_format not in ("text", "hex"):
         raise InvalidArgument(f"send_format={show(send_format)} is not 'text' or 'hex'")
     if isinstance(line, str):
-        line = line.encode("latin-1")
+        given = line
+        try:
+            line = given.encode("latin-1")
+        except UnicodeEncodeError as exc:
+            raise CommandSyntaxError(f"{_show(given)} holds {given[exc.start]!r} at offset "
+                                     f"{exc.start}: a command line is bytes") from None
     elif not isinstance(line, (bytes, bytearray, memoryview)):
         raise InvalidArgument(f"line={show(line)} is not bytes")
     # latin-1 maps each byte to one character and back, so data bytes survive.
@@ -286,28 +166,120 @@ def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "tex
         raise CommandSyntaxError(f"{_show(text)} holds a line end: one command line at a time")
     if text[:2].upper() != "AT":
         raise CommandSyntaxError(f"{_show(text)} does not start with AT or at (note 2.1.2)")
+    if raw and known_name(text) is None:
+        from ._raw import Raw
+        return Raw(text)
     return _dispatch(text, text[2:], send_format == "hex")
 
 
-def _dispatch(line: str, rest: str, hex: bool) -> Command:
-    basic = rest.upper()
-    if basic == "":
-        return At()
-    if basic in ("E", "E0", "E1"):
-        return Echo(basic == "E1")
-    if basic == "I":
-        return Identify()
+def known_name(line: str) -> str | None:
+    """``"AT+QIOPEN"`` (the command as the note writes it) when *line* names a command
+    pyqio has a builder for, whatever its parameters; else None."""
+    rest = line[2:]
+    upper = rest.upper()
+    if not upper.startswith("+"):
+        return "AT" + upper if _basic(upper) is not None else None
     m = _NAME.match(rest)
-    name = m.group(1).upper() if m else ""
-    if name not in _WRITE:
+    if m is None:
+        return None
+    name = m.group(1).upper()
+    if by_name(name) and rest[m.end():m.end() + 1] in ("", "=", "?"):
+        return "AT+" + name
+    return None
+
+
+def _basic(upper: str) -> Command | None:
+    """The basic (V.25ter) command ``AT<upper>`` pyqio declares, or None."""
+    cls: Any = basic(upper[:1])
+    if cls is None:
+        return None
+    from_basic = getattr(cls, "from_basic", None)
+    if from_basic is not None:
+        return from_basic(upper[1:])  # type: ignore[no-any-return]
+    return cls() if upper[1:] == "" else None  # type: ignore[no-any-return]
+
+
+def _dispatch(line: str, rest: str, hex: bool) -> Command:
+    upper = rest.upper()
+    m = _NAME.match(rest)
+    classes = by_name(m.group(1).upper()) if m and upper.startswith("+") else []
+    if not upper.startswith("+"):
+        cmd = _basic(upper)
+        if cmd is not None:
+            return cmd
+    if not classes or m is None:
         raise CommandSyntaxError(f"{_show(line)} is not a command pyqio knows (the TCP/IP "
-                                 "commands of the note, AT, ATE0/1 and ATI)")
-    suffix = rest[m.end():] if m else ""
+                                 "commands of the note, the 3GPP basics, AT, ATE0/1 and ATI; "
+                                 "commands.Raw or parse(line, raw=True) take any other)")
+    name = m.group(1).upper()
+    suffix = rest[m.end():]
+    forms = {c.spec.form for c in classes}
     if suffix == "=?":
         return TestCommand(name)
-    if suffix == "?" and name == "QISTATE":
-        return QIStateAll()
-    if suffix.startswith("="):
-        return _WRITE[name](_Args(suffix[1:], line, hex))
-    raise CommandSyntaxError(f"{_show(line)}: AT+{name} takes '=?' or '=<parameters>'"
-                             + (" or '?'" if name == "QISTATE" else ""))
+    if suffix == "?" and "read" in forms:
+        return next(c for c in classes if c.spec.form == "read")()
+    if suffix == "" and "exec" in forms:
+        return next(c for c in classes if c.spec.form == "exec")()
+    writers = [c for c in classes if c.spec.form == "write"
+               or (c.spec.form == "exec" and c.spec.params)]
+    if suffix.startswith("=") and writers:
+        return _write(writers, _Args(suffix[1:], line, hex), hex)
+    allowed = ["'=?'"] + [text for text, ok in (
+        ("'?'", "read" in forms), ("no suffix", "exec" in forms),
+        ("'=<parameters>'", bool(writers))) if ok]
+    raise CommandSyntaxError(f"{_show(line)}: AT+{name} takes " + " or ".join(allowed))
+
+
+def _write(writers: list[Any], p: _Args, hex: bool) -> Command:
+    """Pick the class of an ``AT+<NAME>=...`` line among *writers* and read its parameters."""
+    parser = next((c.spec.parser for c in writers if c.spec.parser is not None), None)
+    if parser is not None:
+        return parser(p, hex)  # type: ignore[no-any-return]
+    selected = [c for c in writers if c.spec.selector is not None]
+    if selected:
+        setting = p.quoted("setting")
+        cls = next((c for c in selected if c.spec.selector.lower() == setting.lower()), None)
+        if cls is None:
+            names = " or ".join(f'"{c.spec.selector}"' for c in selected)
+            raise p.error(f"unknown AT+{_name_of(selected)} setting {setting[:40]!r}: {names}")
+        return _read(cls, p, after_selector=True)
+    if len(writers) > 1:  # told apart by how many parameters they take
+        count = _count_fields(p.text)
+        fits = [c for c in writers if _required(c) <= count <= len(c.spec.params)]
+        writers = fits or sorted(writers, key=lambda c: len(c.spec.params))[-1:]
+    return _read(writers[0], p, after_selector=False)
+
+
+def _name_of(classes: list[Any]) -> str:
+    return str(classes[0].spec.name)
+
+
+def _required(cls: Any) -> int:
+    return sum(not param.optional for _, param in cls.spec.params)
+
+
+def _count_fields(text: str) -> int:
+    """How many comma-separated fields *text* has, commas inside quotes not counted."""
+    if not text:
+        return 0
+    return len(re.sub(r'"[^"]*"', "", text).split(","))
+
+
+def _read(cls: Any, p: _Args, *, after_selector: bool) -> Command:
+    """The declared parameters of *cls*, in order, then the end of the line."""
+    spec = cls.spec
+    values: list[Any] = []
+    for i, (_, param) in enumerate(spec.params):
+        if i or after_selector:
+            if not p.more():
+                if param.optional:
+                    break
+                raise p.error(f"missing <{param.wire}>")
+            if spec.gaps and p.peek() in ("", ","):
+                values.append(None)  # an empty field: 27.007 leaves the value out
+                continue
+        values.append(p.quoted(param.wire) if param.quoted else p.integer(param.wire))
+    p.end()
+    while values and values[-1] is None:
+        values.pop()  # "AT+CPSMS=1,," means what "AT+CPSMS=1" means
+    return cls(*values)  # type: ignore[no-any-return]

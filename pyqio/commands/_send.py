@@ -11,12 +11,14 @@ the hex string's length (2.3.4 note 2).
 """
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
-from typing import ClassVar
+from dataclasses import KW_ONLY
+from typing import Any
 
 from ..errors import InvalidArgument
-from ._base import Command, _cid, _join, _q, _set
+from ..protocol import CONNECT_IDS, MAX_HEX_LENGTH, MAX_TEXT_LENGTH, PORTS
+from ._base import Command, _join, _q, _set
 from ._check import check_int, check_ip, hex_to_bytes, show, text_data_refusal
+from ._spec import command
 
 __all__ = [
     "CTRL_Z",
@@ -36,9 +38,6 @@ __all__ = [
 CTRL_Z = b"\x1a"
 #: Cancels the send while in data mode (2.3.4).
 ESC = b"\x1b"
-#: ``<send_length>`` maxima: 1024 bytes in text mode, 512 in hex mode (2.3.4).
-MAX_TEXT_LENGTH = 1024
-MAX_HEX_LENGTH = 512
 
 Data = bytes | bytearray | memoryview | str
 
@@ -59,6 +58,10 @@ def _as_bytes(data: object, hex: bool) -> bytes:
     raise InvalidArgument(f"data={show(data)} is not bytes (or str)")
 
 
+def _cid(value: object) -> int:
+    return check_int("connect_id", value, CONNECT_IDS.start, CONNECT_IDS[-1])
+
+
 def _check_length(name: str, value: object, hex: bool) -> int:
     top = MAX_HEX_LENGTH if hex else MAX_TEXT_LENGTH
     mode = "hex mode" if hex else "text mode"
@@ -73,14 +76,45 @@ def _check_remote(ip: object, port: object) -> None:
                               "a UDP SERVICE send names both, other sockets neither")
     if ip is not None:
         check_ip("remote_ip", ip)
-        check_int("remote_port", port, 1, 65535)
+        check_int("remote_port", port, PORTS.start, PORTS[-1])
 
 
 def _remote(ip: str | None, port: int | None) -> list:
     return [] if ip is None else [_q(ip), port]
 
 
-@dataclass(frozen=True, slots=True)
+def _parse(p: Any, hex: bool) -> Command:
+    """The parameters of any ``AT+QISEND=`` line (*p*: the parser's cursor): the forms
+    differ by count and by ``<send_length>`` framing the inline data, so they are read
+    here rather than from declared fields."""
+    cid = p.integer("connectID")
+    if not p.more():
+        return QISendData(cid)
+    ip: str | None = None
+    port: int | None = None
+    if p.peek() == '"':
+        ip = p.quoted("remote_ip")
+        p.need("remote_port")
+        port = p.integer("remote_port")
+        if not p.more():
+            return QISendData(cid, ip, port)
+    length = p.integer("send_length")
+    if not p.more(spaces=False):  # unquoted data may begin with spaces
+        if length == 0 and ip is None:
+            return QISendStats(cid)
+        return QISendFixed(cid, length, ip, port, hex=hex)
+    text = p.data(length)
+    rai = p.opt_ints("rai_mode")
+    _check_length("send_length", length, hex)
+    data = hex_to_bytes("data", text) if hex else text.encode("latin-1")
+    if len(data) != length:
+        raise p.error(f"send_length={length} does not match the data's length {len(data)} "
+                      "(note 2.3.4: they must be equal)")
+    return QISend(cid, data, hex=hex, rai_mode=rai[0] if rai else None,
+                  remote_ip=ip, remote_port=port)
+
+
+@command("QISEND", plan="send", parser=_parse)
 class QISend(Command):
     """Inline data: ``AT+QISEND=<connectID>[,<remote_ip>,<remote_port>],<send_length>,<data>[,<rai_mode>]``.
 
@@ -97,8 +131,6 @@ class QISend(Command):
     rai_mode: int | None = None
     remote_ip: str | None = None
     remote_port: int | None = None
-    name: ClassVar[str] = "QISEND"
-    deferred: ClassVar[str | None] = "SEND OK"
 
     def __post_init__(self) -> None:
         _cid(self.connect_id)
@@ -127,7 +159,7 @@ class QISend(Command):
                                      len(self.data), b'"' + payload + b'"', *rai)
 
 
-@dataclass(frozen=True, slots=True)
+@command("QISEND", plan="send_data")
 class QISendData(Command):
     """Variable-length data mode: ``AT+QISEND=<connectID>[,<remote_ip>,<remote_port>]``.
 
@@ -137,9 +169,6 @@ class QISendData(Command):
     connect_id: int
     remote_ip: str | None = None
     remote_port: int | None = None
-    name: ClassVar[str] = "QISEND"
-    deferred: ClassVar[str | None] = "SEND OK"
-    data_mode: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         _cid(self.connect_id)
@@ -149,7 +178,7 @@ class QISendData(Command):
         return b"AT+QISEND=" + _join(self.connect_id, *_remote(self.remote_ip, self.remote_port))
 
 
-@dataclass(frozen=True, slots=True)
+@command("QISEND", plan="send_fixed")
 class QISendFixed(Command):
     """Fixed-length data mode: ``AT+QISEND=<connectID>[,<remote_ip>,<remote_port>],<send_length>``.
 
@@ -164,9 +193,6 @@ class QISendFixed(Command):
     remote_port: int | None = None
     _: KW_ONLY
     hex: bool = False
-    name: ClassVar[str] = "QISEND"
-    deferred: ClassVar[str | None] = "SEND OK"
-    data_mode: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         _cid(self.connect_id)
@@ -180,13 +206,11 @@ class QISendFixed(Command):
                                      self.length)
 
 
-@dataclass(frozen=True, slots=True)
+@command("QISEND")
 class QISendStats(Command):
     """``AT+QISEND=<connectID>,0``: answered ``+QISEND: <sent>,<acked>,<nAcked>`` (2.3.4)."""
 
     connect_id: int
-    name: ClassVar[str] = "QISEND"
-    info_prefix: ClassVar[str | None] = "+QISEND"
 
     def __post_init__(self) -> None:
         _cid(self.connect_id)

@@ -49,14 +49,22 @@ class OpsMixin:
 
     async def command(self, cmd: Any | str | bytes, payload: bytes | None = None, *,
                       timeout: float | None = None) -> Any:
-        """Send any command: a :mod:`pyqio.commands` object or its line (``"AT+QISTATE?"``),
-        parsed with :func:`pyqio.commands.parse`.  Returns the session's Response
-        (``.final``, ``.events``); ``ERROR`` raises :class:`CommandError`."""
-        if isinstance(cmd, str):
-            cmd = cmd.encode("latin-1")
-        if isinstance(cmd, (bytes, bytearray)):
-            line = bytes(cmd).rstrip(b"\r\n") + b"\r"
-            cmd = C.parse(line, send_format="hex" if self.send_hex else "text")  # type: ignore[attr-defined]
+        """Send any command: a :mod:`pyqio.commands` object or any AT line (``"AT+CSQ"``).
+
+        A line is read by ``commands.parse(line, raw=True)``: a command pyqio has a
+        builder for becomes that builder (so ``"AT+QIOPEN=..."`` waits for its
+        ``+QIOPEN`` and updates the socket table exactly as ``QIOpen`` does), any other
+        line a :class:`~pyqio.commands.Raw`, checked against injection: a line with
+        CR/LF/Ctrl-Z/Esc/NUL, another control byte, ``;`` outside quotes or not
+        starting with ``AT`` raises :class:`InvalidArgument` and nothing is written.
+
+        Returns the session's :class:`~pyqio.session.Response`: ``.final`` ended it,
+        ``.info`` holds its information lines (``+CSQ: ...`` as ``SignalQuality``, bare
+        lines as ``Text``); ``ERROR``/``+CME ERROR`` raise :class:`CommandError`.
+        """
+        if isinstance(cmd, (str, bytes, bytearray, memoryview)):
+            send_format = "hex" if self.send_hex else "text"  # type: ignore[attr-defined]
+            cmd = C.parse(cmd, send_format=send_format, raw=True)
         return await self.request(cmd, payload, timeout=timeout)
 
     async def ping(self, host: str, *, timeout: int | None = None,

@@ -20,6 +20,7 @@ from ..errors import (
     SocketClosedError,
     SocketError,
 )
+from ..protocol import CONNECT_IDS
 from ..wire import events as E
 from ..wire._result import ResultCode, result_code
 from ._socket import (
@@ -32,7 +33,6 @@ from ._streams import open_stream
 
 log = logging.getLogger("pyqio.modem")
 
-CONNECT_IDS = range(5)  # <connectID> 0-4 (note 2.3.1)
 TEXT_CHUNK = 1024       # <send_length> maximum in text mode (note 2.3.4)
 HEX_CHUNK = 512         # ... and in hex mode
 
@@ -58,7 +58,7 @@ class SocketsMixin:
         for cid in CONNECT_IDS:
             if cid not in self._sockets:
                 return cid
-        raise SocketError("no free <connectID> (0-4) on the module",
+        raise SocketError(f"no free <connectID> ({CONNECT_IDS[0]}-{CONNECT_IDS[-1]}) on the module",
                           result=ResultCode.SOCKET_IDENTITY_USED)
 
     async def _open(self, sock: Any, cmd_args: tuple, timeout: float | None) -> Any:

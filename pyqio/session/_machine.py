@@ -17,9 +17,12 @@ Out come, in the order the module's bytes gave them:
   answer of a command the caller gave up on, an ``OK`` when nothing is pending ...).
 
 A line is attached to the pending command only when its prefix is that command's
-(a ``+QIOPEN:`` while ``AT+QISTATE?`` is pending is not).  The module's echo of the
+(a ``+QIOPEN:`` while ``AT+QISTATE?`` is pending is not).  ``+CEREG:`` in its URC
+form (no ``<n>``, see :class:`pyqio.events.Registration`) is a URC even while
+``AT+CEREG?`` is pending; its read form, ``<n>`` first, is that command's answer.  The module's echo of the
 pending command line (``ATE1``) is dropped: it carries nothing the caller does not
-already have.  Other ``Text`` lines are attached only to ``ATI``.
+already have.  Other ``Text`` lines are attached only to commands answered by bare
+lines (``ATI``, ``AT+CGSN``, ``AT+CIMI``, ``AT+CGMR`` and ``Raw`` commands).
 """
 from __future__ import annotations
 
@@ -33,8 +36,6 @@ from ..commands import (
     QICfgShowRA,
     QIClose,
     QIOpen,
-    QIState,
-    QIStateAll,
 )
 from ..errors import InvalidArgument, QueueFull
 from ..wire.events import (
@@ -52,6 +53,7 @@ from ..wire.events import (
     Prompt,
     ProtocolError,
     Recv,
+    Registration,
     ShowRA,
     SocketStatus,
     Text,
@@ -239,7 +241,8 @@ class Session:
 
     def _handle_event(self, ev: Event) -> None:
         """Route one decoded event: URC, line of the pending command, or unattached."""
-        if isinstance(ev, _URC_TYPES) or (isinstance(ev, Info) and _is_qiurc(ev)):
+        if isinstance(ev, _URC_TYPES) or (isinstance(ev, Info) and _is_qiurc(ev)) \
+                or (isinstance(ev, Registration) and ev.n is None):
             self._on_urc(ev)
             self._events.append(ev)
             return
@@ -283,8 +286,11 @@ class Session:
             self._out += self._pending.line
 
     def _needs_line_steps(self) -> bool:
+        # a command whose success changes how the tokenizer frames what follows
+        # (declared framing=True): fed line by line so that the change applies from its OK on
         req = self._pending
-        return req is not None and isinstance(req.command, _CHANGES_FRAMING)
+        spec = getattr(req.command, "spec", None) if req is not None else None
+        return spec is not None and spec.framing
 
     # -- side effects on sockets and decoder settings ---------------------
 
@@ -347,11 +353,6 @@ class Session:
         ids = self._table.udp_service_ids()
         if set(self.decoder.udp_service) != ids:
             self.decoder.udp_service = ids
-
-
-# Commands whose success changes how the tokenizer frames what follows: while one is
-# pending, input is fed line by line so that the change applies from its OK on.
-_CHANGES_FRAMING = (QICfgDataFormat, QICfgShowRA, QIOpen, QIClose, QIStateAll, QIState)
 
 
 def _is_qiurc(ev: Info) -> bool:

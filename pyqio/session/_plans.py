@@ -19,25 +19,35 @@ from typing import Any
 
 from ..wire._result import ResultCode, result_code
 from ..wire.events import (
+    AttachState,
+    Clock,
     CloseOk,
     CmeError,
     DataFormat,
     DnsAddress,
     DnsResult,
     DnsServers,
+    EdrxSetting,
     Error,
     Event,
+    Functionality,
     Info,
     NtpResult,
     Ok,
     OpenResult,
+    PdpAddress,
+    PdpContext,
     PingReply,
     PingSummary,
     Prompt,
+    PsmSettings,
+    Registration,
     SendFail,
     SendOk,
     SendStats,
+    SerialNumber,
     ShowRA,
+    SignalQuality,
     SocketStatus,
     TestResponse,
     Text,
@@ -53,6 +63,9 @@ _PREFIX_BY_TYPE = {
     PingReply: "QPING", PingSummary: "QPING", NtpResult: "QNTP",
     DnsResult: "QIDNSGIP", DnsAddress: "QIDNSGIP", DnsServers: "QIDNSCFG",
     DataFormat: "QICFG", ShowRA: "QICFG",
+    Functionality: "CFUN", Registration: "CEREG", AttachState: "CGATT",
+    PdpAddress: "CGPADDR", PdpContext: "CGDCONT", SignalQuality: "CSQ",
+    PsmSettings: "CPSMS", EdrxSetting: "CEDRXS", Clock: "CCLK", SerialNumber: "CGSN",
 }
 
 
@@ -279,17 +292,20 @@ class StatePlan(Plan):
 
 
 def plan_for(cmd: Any, payload: bytes | None) -> Plan:
-    """The plan of *cmd* (a :mod:`pyqio.commands` command), found by its class name.
+    """The plan of *cmd*, from the ``plan`` its declaration names (:mod:`pyqio.commands._spec`).
 
-    Dispatch is by class name along the MRO so that this module needs no import of
-    the command builders.  Any other command gets the generic ``+NAME`` lines then
-    ``OK`` plan.
+    ``"lines"`` (most commands, ``Raw`` and ``TestCommand`` included): ``+NAME:``
+    lines of the command's own name (its ``info_prefix``), bare text lines when its
+    ``text_lines`` is true, then ``OK``. The other kinds wait for a deferred result.
     """
-    for klass in type(cmd).__mro__:
-        make = _BY_CLASS.get(klass.__name__)
-        if make is not None:
-            return make(cmd, payload)
-    return Plan(frozenset({str(getattr(cmd, "name", "")).upper()}))
+    spec = getattr(cmd, "spec", None)
+    kind = spec.plan if spec is not None else "lines"
+    make = _BY_KIND.get(kind)
+    if make is not None:
+        return make(cmd, payload)
+    prefix = getattr(cmd, "info_prefix", None) or ""
+    names = frozenset({str(prefix).lstrip("+").upper()}) - {""}
+    return Plan(names, text=bool(getattr(cmd, "text_lines", False)))
 
 
 def _send(cmd: Any, payload: bytes | None) -> Plan:
@@ -309,24 +325,17 @@ def _send_fixed(cmd: Any, payload: bytes | None) -> Plan:
     return SendPlan(data_mode=True, cancel=cancel)
 
 
-_BY_CLASS = {
-    "QIOpen": lambda c, p: OpenPlan(c.connect_id),
-    "QIClose": lambda c, p: ClosePlan(),
-    "QIStateAll": lambda c, p: StatePlan(full=True),
-    "QIState": lambda c, p: StatePlan(full=(c.query_type == 0)),
-    "QISend": _send,
-    "QISendData": _send_data,
-    "QISendFixed": _send_fixed,
-    "QISendStats": lambda c, p: Plan(frozenset({"QISEND"})),
-    "QPing": lambda c, p: PingPlan(4 if c.count is None else c.count),
-    "QNtp": lambda c, p: NtpPlan(),
-    "QIDnsGip": lambda c, p: DnsPlan(),
-    "QIDnsCfg": lambda c, p: Plan(),
-    "QIDnsCfgQuery": lambda c, p: Plan(frozenset({"QIDNSCFG"})),
-    "QICfgDataFormat": lambda c, p: Plan(frozenset({"QICFG"})),
-    "QICfgShowRA": lambda c, p: Plan(frozenset({"QICFG"})),
-    "TestCommand": lambda c, p: Plan(frozenset({c.name.upper()})),
-    "At": lambda c, p: Plan(),
-    "Echo": lambda c, p: Plan(),
-    "Identify": lambda c, p: Plan(text=True),
+# the plans with a deferred result, and the socket-state queries, by the kind a
+# declaration names; every other command takes the generic "lines" plan
+_BY_KIND = {
+    "open": lambda c, p: OpenPlan(c.connect_id),
+    "close": lambda c, p: ClosePlan(),
+    "state_all": lambda c, p: StatePlan(full=True),
+    "state": lambda c, p: StatePlan(full=(c.query_type == 0)),
+    "send": _send,
+    "send_data": _send_data,
+    "send_fixed": _send_fixed,
+    "ping": lambda c, p: PingPlan(4 if c.count is None else c.count),
+    "ntp": lambda c, p: NtpPlan(),
+    "dns": lambda c, p: DnsPlan(),
 }

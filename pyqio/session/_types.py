@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..wire._result import result_code
-from ..wire.events import CloseOk, CmeError, Event, Ok, SendOk
+from ..wire.events import CloseOk, CmeError, Event, Ok, Prompt, SendOk
 from . import _plans
 
 if TYPE_CHECKING:  # the builders are only needed for the annotation
@@ -77,6 +77,15 @@ class Response:
     request: Request
     final: Event
     events: tuple[Event, ...]
+
+    @property
+    def info(self) -> tuple[Event, ...]:
+        """The information lines that answered the command, in order: every attached
+        event but the final and the ``>`` prompt (``SignalQuality`` for ``AT+CSQ``,
+        ``Text`` lines for ``AT+CGSN``/``ATI``, ``Info`` for a ``+NAME:`` line pyqio has
+        no type for)."""
+        return tuple(ev for ev in self.events
+                     if ev is not self.final and not isinstance(ev, (Prompt, Ok)))
 
     @property
     def ok(self) -> bool:

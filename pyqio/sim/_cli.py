@@ -40,9 +40,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import sys
 
     from ._config import SimConfig
+    from ._deps import missing_sim_deps
 
+    missing = missing_sim_deps("pyqio sim")
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     config = SimConfig.from_args(args)
     if args.listen is not None:
         host, _port = _split_host_port(args.listen)

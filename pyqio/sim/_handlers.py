@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..protocol import CONNECT_IDS
 from ..wire import events as ev
 from ..wire._result import ResultCode as RC
 from . import _netsvc, _wire
@@ -19,7 +20,6 @@ from ._services import ServiceCommands
 
 __all__ = ["Handlers"]
 
-CONNECT_IDS = range(5)
 
 
 class Handlers(ServiceCommands):

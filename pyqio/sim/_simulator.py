@@ -16,6 +16,7 @@ from ..wire import events as ev
 from . import _nvram, _wire
 from ._config import SimConfig
 from ._datamode import CANCEL, DataMode
+from ._deps import require_sim_deps
 from ._handlers import Handlers
 from ._host_conns import CONNECTED, CONNECTING, INITIAL, Conn
 from ._output import LOW_WATER, Output, SimStats
@@ -35,6 +36,7 @@ class Simulator(Handlers, Output, asyncio.Protocol):
     """
 
     def __init__(self, config: SimConfig | None = None) -> None:
+        require_sim_deps("pyqio's simulator")
         self.config = config or SimConfig()
         self.rng = self.config.rng()
         self.transport: Any = None

@@ -19,7 +19,7 @@ from ._base import BaseTransport
 
 __all__ = ["ThreadTransport"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pyqio.transports")
 
 #: Seconds a blocked read waits before looking at the closing flag again.
 #: Data never waits for it: a read returns as soon as a byte is there.

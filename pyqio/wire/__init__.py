@@ -7,6 +7,8 @@
 - :mod:`pyqio.wire.events` holds one frozen dataclass per response and URC kind;
 - ``_lines`` classifies one line into its event, reading the fields with
   ``_fields``; ``_eventfmt`` writes events back as the module's bytes and as JSON;
+- ``_events_3gpp``/``_lines_3gpp`` the 3GPP TS 27.007 answers and the ``+CEREG`` URC,
+  ``_timers3gpp`` their PSM/eDRX timer strings in seconds;
 - ``_result`` holds :class:`ResultCode`, the note's result codes (chapter 3).
 
 Nothing here knows which command is pending: that is :mod:`pyqio.session`.

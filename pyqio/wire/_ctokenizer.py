@@ -19,8 +19,7 @@ from typing import Any
 
 from .._tokenizer_c import ffi, lib
 from ..errors import InvalidArgument
-
-T_LINE, T_PROMPT, T_RECV, T_ERROR = 0, 1, 2, 3
+from ..protocol import CONNECT_IDS, FRAMING_IDS, T_ERROR, T_LINE, T_PROMPT, T_RECV
 
 __all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer"]
 
@@ -36,7 +35,7 @@ _TOK_CAP = 256              # tokens per C call
 _ARENA = 16 * 1024          # token bytes per C call (plus one token's room)
 _DMX = 64 * 1024            # demuxed payload bytes per C call (plus one token's room)
 _MAX_LINE_RANGE = (256, 1 << 20)
-_UDP_IDS = range(32)
+_UDP_IDS = FRAMING_IDS  # the 32-bit udp_service mask of qio_parser
 _MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
 # collect(out, rows, arena): turns one C batch into output (see Tokenizer.feed_with)
 Collector = Callable[[list, Any, bytes], None]
@@ -55,7 +54,8 @@ def _udp_mask(ids: Iterable[int]) -> tuple[frozenset[int], int]:
     mask = 0
     for i in ids:
         if isinstance(i, bool) or not isinstance(i, int) or i not in _UDP_IDS:
-            raise InvalidArgument(f"udp_service: connect id {i!r} is out of range 0-31")
+            raise InvalidArgument(f"udp_service: connect id {i!r} is out of range "
+                                  f"{FRAMING_IDS[0]}-{FRAMING_IDS[-1]}")
         mask |= 1 << i
     return ids, mask
 
@@ -64,7 +64,8 @@ def _demux_mask(buffers: Sequence[bytearray | None]) -> bytes:
     """One byte per connect id: 1 where its payloads go to a bytearray."""
     if len(buffers) < 5:
         raise InvalidArgument(
-            f"buffers has {len(buffers)} entries: at least 5 (connect ids 0-4) are required")
+            f"buffers has {len(buffers)} entries: at least {len(CONNECT_IDS)} (connect ids "
+            f"{CONNECT_IDS[0]}-{CONNECT_IDS[-1]}) are required")
     mask = bytearray(len(buffers))
     for i, b in enumerate(buffers):
         if b is not None:

@@ -29,6 +29,7 @@ from dataclasses import fields
 from typing import Any, Literal
 
 from ..errors import InvalidArgument
+from ..protocol import FRAMING_IDS
 from ._lines import classify_line
 from .events import Event, Prompt, ProtocolError, Recv, _RecvTwin
 from .tokenizer import T_ERROR, T_LINE, T_PROMPT, T_RECV, Tokenizer
@@ -38,7 +39,7 @@ __all__ = ["Decoder", "decode", "classify_line"]
 RecvFormat = Literal["text", "hex"]
 Backend = Literal["c", "python"]
 _PROMPT = Prompt()
-MAX_CONNECT_ID = 31  # TOKENS.md: udp_service holds connect ids 0-31
+MAX_CONNECT_ID = FRAMING_IDS[-1]  # TOKENS.md: udp_service holds connect ids 0-31
 
 
 def _check_format(value: object) -> bool:

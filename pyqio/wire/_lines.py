@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..errors import FieldShapeError as Shape
 from . import _fields as F
+from ._lines_3gpp import HANDLERS as _3GPP_HANDLERS
 from ._result import result_code
 from .events import (
     Closed,
@@ -195,7 +196,7 @@ def _info(name: str, f: list) -> Event:
 _HANDLERS: dict[str, Handler] = {
     "QIOPEN": _qiopen, "QISTATE": _qistate, "QISEND": _qisend, "QPING": _qping,
     "QNTP": _qntp, "QIDNSGIP": _qidnsgip, "QIDNSCFG": _qidnscfg, "QICFG": _qicfg,
-    "IP": _ip, "QIURC": _qiurc,
+    "IP": _ip, "QIURC": _qiurc, **_3GPP_HANDLERS,
 }
 
 

@@ -43,6 +43,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ..errors import InvalidArgument
+from ..protocol import CONNECT_IDS, FRAMING_IDS, T_ERROR, T_LINE, T_PROMPT, T_RECV
 
 __all__ = [
     "BAD_HEX_DIGIT",
@@ -63,11 +64,6 @@ __all__ = [
     "Tokenizer",
 ]
 
-T_LINE = 0
-T_PROMPT = 1
-T_RECV = 2
-T_ERROR = 3
-
 LINE_TOO_LONG = "line too long"
 BAD_RECV_HEADER = "bad recv header"
 RECV_LENGTH_TOO_LARGE = "recv length too large"
@@ -80,7 +76,7 @@ RECV_PREFIX = b'+QIURC: "recv",'
 DEFAULT_MAX_LINE = 4096
 MIN_MAX_LINE = 256
 MAX_MAX_LINE = 1 << 20     # as the C backend: a cap far above any URC (1400 bytes)
-MAX_CONNECT_ID = 31
+MAX_CONNECT_ID = FRAMING_IDS[-1]
 
 Buffer = bytes | bytearray | memoryview
 
@@ -242,7 +238,8 @@ class Tokenizer:
         is appended there (in order) instead of being returned."""
         if len(buffers) < 5:
             raise InvalidArgument(
-                f"buffers has {len(buffers)} entries: at least 5 (connect ids 0-4) are required")
+                f"buffers has {len(buffers)} entries: at least {len(CONNECT_IDS)} (connect ids "
+                f"{CONNECT_IDS[0]}-{CONNECT_IDS[-1]}) are required")
         for i, b in enumerate(buffers):
             if b is not None and not isinstance(b, bytearray):
                 raise InvalidArgument(

@@ -25,6 +25,9 @@ __all__ = [
     "Recv", "Closed", "Incoming", "OpenResult", "SocketStatus", "SendStats",
     "PingReply", "PingSummary", "NtpResult", "DnsResult", "DnsAddress", "DnsServers",
     "DataFormat", "ShowRA", "IpAddress", "TestResponse", "Info", "Text", "ProtocolError",
+    # 3GPP TS 27.007 answers and the +CEREG URC (pyqio._events_3gpp)
+    "Functionality", "Registration", "AttachState", "PdpAddress", "PdpContext",
+    "SignalQuality", "PsmSettings", "EdrxSetting", "Clock", "SerialNumber",
 ]
 
 
@@ -449,3 +452,18 @@ def _maker(cls: type) -> Any:
 
 
 _RecvTwin = _twin(Recv)
+
+
+# The 3GPP events live in their own module (they need Event, defined above).
+from ._events_3gpp import (  # noqa: E402
+    AttachState,
+    Clock,
+    EdrxSetting,
+    Functionality,
+    PdpAddress,
+    PdpContext,
+    PsmSettings,
+    Registration,
+    SerialNumber,
+    SignalQuality,
+)

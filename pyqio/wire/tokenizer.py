@@ -6,32 +6,29 @@ speed only. As msgpack does, the environment can force one:
 - ``PYQIO_BACKEND=python`` always uses the pure-Python twin;
 - ``PYQIO_BACKEND=c`` uses the C core and raises :class:`BackendUnavailable` if
   it is not built (so CI notices a silently missing extension);
-- unset (or empty): C when importable, else the twin with a ``RuntimeWarning``.
+- unset (or empty): C when importable, else the twin with one ``RuntimeWarning``
+  that says why the C part is missing (:mod:`pyqio.wire._fallback`;
+  ``PYQIO_NO_C_WARNING=1`` silences it).
 
 Other modules import from here: ``from pyqio.wire.tokenizer import Tokenizer, backend, T_LINE``.
 """
 from __future__ import annotations
 
 import os
-import warnings
 from typing import Literal
 
 from ..errors import BackendUnavailable
-
-# token kinds (TOKENS.md); the twin defines the same values
-T_LINE = 0
-T_PROMPT = 1
-T_RECV = 2
-T_ERROR = 3
+from ..protocol import T_ERROR, T_LINE, T_PROMPT, T_RECV  # token kinds (TOKENS.md), once
+from ._fallback import warn_no_c
 
 __all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer", "backend"]
 
 
-def _load_c() -> type | None:
+def _load_c() -> type | ImportError:
     try:
         from ._ctokenizer import Tokenizer as CTokenizer
-    except ImportError:
-        return None
+    except ImportError as exc:
+        return exc
     return CTokenizer
 
 
@@ -48,14 +45,13 @@ def _select() -> tuple[type, Literal["c", "python"]]:
     if wanted == "python":
         return _load_python(), "python"
     cls = _load_c()
-    if cls is not None:
+    if not isinstance(cls, ImportError):
         return cls, "c"
     if wanted == "c":
         raise BackendUnavailable(
             "PYQIO_BACKEND=c but the C tokenizer (pyqio._tokenizer_c) is not built; "
             "reinstall with a C compiler and cffi, or unset PYQIO_BACKEND")
-    warnings.warn("pyqio: the C tokenizer is not built; using the slower pure-Python twin",
-                  RuntimeWarning, stacklevel=2)
+    warn_no_c(cls)
     return _load_python(), "python"
 
 

@@ -1,0 +1,80 @@
+"""The protocol's numbers, stated once: ranges, lengths and token kinds every layer uses.
+
+Ranges are ``range`` objects, so ``cid in CONNECT_IDS`` reads as the note does and
+``CONNECT_IDS[-1]`` is the top. Builders, the parser, the session, the modem and the
+simulator take them from here; the C tokenizer has its own copies of the token
+kinds and of the recv framing limits in ``csrc/tokenizer.h``, and
+tests/test_protocol_constants.py holds the two equal.
+"""
+from __future__ import annotations
+
+__all__ = [
+    "CID_RANGE",
+    "CONNECT_IDS",
+    "CONTEXT_IDS",
+    "FRAMING_IDS",
+    "MAX_APN",
+    "MAX_DNS_ADDRESS",
+    "MAX_HEX_LENGTH",
+    "MAX_HOST",
+    "MAX_LINE_LENGTH",
+    "MAX_TEXT_LENGTH",
+    "PDP_TYPES",
+    "PING_COUNTS",
+    "PING_SIZES",
+    "PING_TIMEOUTS",
+    "PORTS",
+    "SERVICE_TYPES",
+    "T_ERROR",
+    "T_LINE",
+    "T_PROMPT",
+    "T_RECV",
+]
+
+# -- the application note (BC660K-GL TCP/IP, chapter 2) --------------------------
+
+#: ``<connectID>``: 0–4 (2.3.1).
+CONNECT_IDS = range(0, 5)
+#: ``<contextID>``: 0–10 (2.3.1; "currently only 0 is supported").
+CONTEXT_IDS = range(0, 11)
+#: ``<remote_port>``/``<local_port>``/``<port>``: 1–65535 (0 where the note allows it).
+PORTS = range(1, 65536)
+#: ``<host>``, ``<hostname>``, ``<server>``: at most 150 bytes (2.3.1, 2.3.6, 2.3.7).
+MAX_HOST = 150
+#: ``<pridnsaddr>``/``<secdnsaddr>``: at most 64 bytes (2.3.8).
+MAX_DNS_ADDRESS = 64
+#: ``<send_length>`` maxima: 1024 bytes in text mode, 512 in hex mode (2.3.4).
+MAX_TEXT_LENGTH = 1024
+MAX_HEX_LENGTH = 512
+#: AT+QPING ``<time_out>`` (s), ``<ping_num>``, ``<ping_size>`` (2.3.5).
+PING_TIMEOUTS = range(1, 256)
+PING_COUNTS = range(1, 11)
+PING_SIZES = range(32, 1501)
+#: ``<service_type>`` values AT+QIOPEN takes (2.3.1); "TCP INCOMING" only appears in +QISTATE.
+SERVICE_TYPES = ("TCP", "UDP", "TCP LISTENER", "UDP SERVICE")
+
+# -- 3GPP TS 27.007 ------------------------------------------------------------------
+
+#: ``<cid>`` of AT+CGDCONT/AT+CGPADDR (27.007 leaves it to the module; 0–10 as <contextID>).
+CID_RANGE = range(0, 11)
+#: ``<PDP_type>`` values of AT+CGDCONT an NB-IoT module takes (27.007 10.1.1).
+PDP_TYPES = ("IP", "IPV6", "IPV4V6", "Non-IP")
+#: The longest APN (3GPP TS 23.003 9.1: 100 octets).
+MAX_APN = 100
+
+# -- pyqio's own bounds ----------------------------------------------------------------
+
+#: The longest command line ``commands.Raw`` takes: above every line of the note (an
+#: inline AT+QISEND of 1024 bytes is ~1050 characters) and bounded.
+MAX_LINE_LENGTH = 1100
+#: Connect ids the tokenizer can frame recv URCs of as UDP SERVICE sockets: a 32-bit
+#: mask in C (``csrc/tokenizer.h``), wider than the module's :data:`CONNECT_IDS` so
+#: that sibling modules (0–11) fit.
+FRAMING_IDS = range(0, 32)
+
+# -- token kinds of the tokenizer (csrc/tokenizer.h ``QIO_T_*``, TOKENS.md) ----------
+
+T_LINE = 0
+T_PROMPT = 1
+T_RECV = 2
+T_ERROR = 3
