@@ -19,7 +19,7 @@ from test_faults import FaultSim, modem_on, read_exactly, run
 from pyqio import events as E
 from pyqio.cli import _demo_servers as servers
 from pyqio.errors import LinkError
-from pyqio.sim import _wire
+from pyqio.sim import SimConfig, _wire
 
 #: the boot output as it can look to the host: with or without NULs, line ends cut
 BANNERS = [
@@ -121,3 +121,24 @@ def test_a_restart_suggested_while_a_check_runs_is_checked_again() -> None:
         return restarts
 
     assert run(main) == 1
+
+
+def test_with_no_socket_open_a_restart_is_told_by_the_echo_coming_back() -> None:
+    """Nothing to ask ``AT+QISTATE?`` about: a boot turns echo back on, a fake does not."""
+    async def main() -> tuple[int, int, int]:
+        sim = FaultSim(SimConfig(echo=True))
+        m = await modem_on(sim)
+        sim.write(b"\r\nRDY\r\n")  # a fake: the module did not restart
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(m._restart_check_done(), 5)
+        fakes = m.restarts
+        sim.restart()  # the real one: NULs, RDY, echo on again
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(m._restart_check_done(), 5)
+        await asyncio.wait_for(m.wait_ready(), 5)
+        restarts, suspected = m.restarts, m.restart_suspicions
+        await m.close()
+        return fakes, restarts, suspected
+
+    fakes, restarts, suspected = run(main)
+    assert fakes == 0 and restarts == 1 and suspected == 2

@@ -158,3 +158,20 @@ def test_a_local_simulator_reaches_anything_by_default_and_bad_values_are_refuse
         SimConfig(allow_dest="10.0.0.0/33")
     with pytest.raises(InvalidArgument, match="allow_dest"):
         SimConfig.from_url("sim://?allow_dest=nowhere")
+
+
+def test_forward_listen_off_loopback_needs_allow_remote_and_warns() -> None:
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    cmd = [sys.executable, "-m", "pyqio", "forward", "--device", "sim://", "--listen",
+           "0.0.0.0:0", "--to", "127.0.0.1:9"]
+    refused = subprocess.run(cmd, capture_output=True, timeout=30, env=env)
+    assert refused.returncode != 0 and refused.stdout == b""
+    assert b"--allow-remote" in refused.stderr and b"Traceback" not in refused.stderr
+    proc = subprocess.Popen([*cmd, "--allow-remote"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().decode().startswith("0.0.0.0:")
+    finally:
+        err = _stop(proc)
+    assert "warning: accepting remote clients" in err

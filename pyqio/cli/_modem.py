@@ -29,6 +29,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="log to stderr (-v info, -vv debug with the AT transcript)")
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _host_port(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     host = host.strip("[]")
@@ -79,6 +90,9 @@ def configure_forward(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", required=True, type=_host_port, metavar="HOST:PORT",
                         help="where the module connects for each local connection")
     parser.add_argument("--udp", action="store_true", help="forward UDP datagrams instead of TCP")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow --listen on an address other than loopback (anyone who "
+                             "reaches it can use the module's sockets)")
 
 
 def run_forward(args: argparse.Namespace) -> int:
@@ -89,6 +103,13 @@ def run_forward(args: argparse.Namespace) -> int:
     _logging(args)
     if args.to[1] == 0:
         raise SystemExit("pyqio forward: --to needs a port 1-65535")
+    host = args.listen[0]
+    if not _is_loopback(host):
+        if not args.allow_remote:
+            raise SystemExit(f"pyqio forward: --listen {host} is not a loopback address; anyone "
+                             "who reaches it could use the module's sockets: add "
+                             "--allow-remote to serve it anyway")
+        print(f"pyqio forward: warning: accepting remote clients on {host}", file=sys.stderr)
     asyncio.run(forward(args.device, args.listen, args.to, udp=args.udp,
                         allow_files=args.allow_files))
     return 0

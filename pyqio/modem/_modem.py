@@ -132,6 +132,9 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
         self.protocol_errors = 0
         self.orphan_bytes = 0  # data for a connect id with no socket object (dropped)
         self.restarts = 0
+        self._ip_count = 0  # +IP: lines seen, and how many had come at the last suspicion
+        self._ip_mark = 0
+        self.echo_on = True  # the module's echo (ATE1 after boot) until bring-up's ATE0
         self.restart_suspicions = 0  # boot lines / broken frames seen; each one was checked
         self.unattached: list[Any] = []  # last few events nobody claimed, for inspection
         self._sockets: dict[int, Any] = {}
@@ -212,12 +215,11 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
         log.info("module up: ip=%s send_hex=%s recv_hex=%s showRA=%s",
                  self.ip, self.send_hex, self.recv_hex, self.show_ra)
 
-    async def _sync(self) -> None:
+    async def _sync(self) -> Any:
         delay = self.timeouts.sync
         for attempt in range(1, self.sync_attempts + 1):
             try:
-                await self.request(C.At(), timeout=delay)
-                return
+                return await self.request(C.At(), timeout=delay)
             except CommandTimeout:
                 log.info("AT not answered (attempt %d/%d, waited %.2f s)",
                          attempt, self.sync_attempts, delay)
@@ -266,7 +268,10 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
             await self._up.wait()  # set again once reconnected, or once it gave up
         if self._link.lost is not None:
             raise self._link.lost
-        return await self._link.request(cmd, payload, timeout)
+        resp = await self._link.request(cmd, payload, timeout)
+        if isinstance(cmd, C.Echo):
+            self.echo_on = bool(cmd.enabled)  # what a restart check expects to see
+        return resp
 
     # -- events from the module --------------------------------------------------
     def _on_event(self, ev: Any) -> None:
@@ -289,6 +294,7 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
         elif isinstance(ev, E.IpAddress):
             self.ip = ev.ip
             self._ip_event.set()
+            self._ip_count += 1
         elif isinstance(ev, E.ProtocolError):
             self.protocol_errors += 1
             log.warning("protocol error from the module: %s %r", ev.reason, ev.raw)
@@ -338,8 +344,9 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
         self._sockets.clear()
         if self._link is not None:
             self._link.session.reset()  # pending and queued requests end with LinkReset
-        self.ip = None
-        self._ip_event.clear()
+        if self._ip_count == self._ip_mark:  # no +IP: since the reboot was suspected
+            self.ip = None
+            self._ip_event.clear()
         self._up.clear()
         want = (self.send_hex, self.recv_hex, self.show_ra)
         self._reinit_task = asyncio.get_running_loop().create_task(self._reinit(want))

@@ -7,7 +7,9 @@ and only the broken framing after it shows).  A remote peer can fake both: a
 payload holding ``\r\nRDY\r\n`` plus one byte of its URC lost on the UART shifts
 the framing so that the banner reads as a line.  So nothing is reset on a
 suggestion; the modem asks the module (a sync ``AT``, then ``AT+QISTATE?``, note
-2.3.3) and treats it as restarted only when it holds none of our sockets.
+2.3.3) and treats it as restarted only when it holds none of our sockets (with
+none open, when it echoes the ``AT`` although bring-up turned echo off: a boot
+turns it back on).
 
 A mixin of :class:`pyqio.modem.Modem` (``request``, ``_sync``, ``_sockets``,
 ``_on_restart``).  The check waits its turn behind the command in flight (one
@@ -33,6 +35,9 @@ class RestartMixin:
     """Restart suspicion and confirmation; see the module docstring."""
 
     _sockets: dict[int, Any]
+    echo_on: bool
+    _ip_count: int
+    _ip_mark: int
     restart_suspicions: int
     _check_task: asyncio.Task | None
     _recheck: bool
@@ -41,7 +46,7 @@ class RestartMixin:
                       timeout: float | None = None) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    async def _sync(self) -> None:  # pragma: no cover
+    async def _sync(self) -> Any:  # pragma: no cover
         raise NotImplementedError
 
     def _on_restart(self) -> None:  # pragma: no cover
@@ -52,6 +57,7 @@ class RestartMixin:
         fake that (a payload holding ``RDY`` plus one byte of its URC lost on the UART),
         so nothing is reset until the module confirms it (:meth:`_module_restarted`)."""
         self.restart_suspicions += 1
+        self._ip_mark = self._ip_count  # a +IP: after this is the rebooted module's
         log.info("the module may have restarted (%s): asking it", why)
         if self._check_task is not None and not self._check_task.done():
             self._recheck = True  # the check in flight may have been answered before it
@@ -77,20 +83,19 @@ class RestartMixin:
 
     async def _module_restarted(self) -> bool:
         """A sync ``AT``, then ``AT+QISTATE?`` (note 2.3.3): restarted when the module
-        holds none of the sockets we have open.  With none open there is nothing to
-        lose; echo is turned off again (a reboot turns it back on) and ``+IP:``
-        updates ``ip`` when it comes."""
+        holds none of the sockets we have open.  With none open there is nothing a
+        wrong verdict could fail, and the sign is the echo: a boot turns it back on,
+        so an echoed ``AT`` after bring-up's ``ATE0`` means a reboot."""
         before = set(self._sockets)
-        await self._sync()
+        sync = await self._sync()
+        if not before:
+            return bool(sync.request.echoed) and not self.echo_on
         resp = await self.request(C.QIStateAll())
         held = {ev.connect_id for ev in resp.events if isinstance(ev, E.SocketStatus)}
         ours = before & set(self._sockets)  # those closed meanwhile do not count
-        if ours:
-            if ours & held:
-                log.info("the module still holds its sockets: it did not restart")
-                return False
+        if ours and not ours & held:
             return True
-        await self.request(C.Echo(False))
+        log.info("the module still holds its sockets: it did not restart")
         return False
 
     async def _restart_check_done(self) -> None:

@@ -249,6 +249,7 @@ class Session:
         req = self._pending
         if req is not None:
             if isinstance(ev, Text) and ev.line == req.line.rstrip(b"\r\n"):
+                req.echoed = True
                 return  # the echo (ATE1) of the pending command line
             verdict = req._plan.step(ev)
             if verdict is not _plans.NOT_MINE:

@@ -61,7 +61,21 @@ def run(args: argparse.Namespace) -> int:
                   f"may reach: {config.allow_dest or 'loopback only'}", file=sys.stderr)
         if config.allow_dest is None:  # clients of a TCP port reach loopback only by default
             config.allow_dest = "loopback"
+    _show_warnings()
     return asyncio.run(_serve(args, config))
+
+
+def _show_warnings() -> None:
+    """The simulator's own warnings (a refused destination, dropped datagrams) on
+    standard error: a server's operator must see them (the library prints nothing
+    unless the program configures logging, and this program is the simulator)."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("pyqio sim: %(message)s"))
+    logger = logging.getLogger("pyqio.sim")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
 
 
 def _split_host_port(text: str) -> tuple[str, int]:
