@@ -39,16 +39,19 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     return request.param
 
 
-def _urc(connect_id: int, payload: bytes) -> bytes:
+def _urc(connect_id: int, payload: bytes, recv_hex: bool) -> bytes:
     return _wire.encode_recv(E.Recv(connect_id, payload, len(payload), None, None),
-                             recv_hex=False)
+                             recv_hex=recv_hex)
 
 
+@pytest.mark.parametrize("recv_hex", [False, True], ids=["text", "hex"])
 def test_hostile_banners_with_a_byte_lost_anywhere_never_fail_an_unrelated_socket(
-        backend: str) -> None:
+        backend: str, recv_hex: bool) -> None:
     async def main() -> tuple[int, int, int]:
         sim = FaultSim()
         m = await modem_on(sim)
+        if recv_hex:
+            await m.set_data_format(False, True)
         assert type(m._link.session.decoder._tok).__module__.endswith(
             "_ctokenizer" if backend == "c" else "_pytokenizer")
         server, (host, port) = await servers.start_tcp_echo()
@@ -56,7 +59,7 @@ def test_hostile_banners_with_a_byte_lost_anywhere_never_fail_an_unrelated_socke
         bystander = await m.connect(host, port)
         cases = 0
         for banner in BANNERS:
-            urc = _urc(hostile.connect_id, b"hello" + banner + b"world")
+            urc = _urc(hostile.connect_id, b"hello" + banner + b"world", recv_hex)
             for cut in range(len(urc)):
                 sim.write(urc[:cut] + urc[cut + 1:])  # one byte lost on the UART
                 msg = b"still here %d" % cases
