@@ -14,18 +14,27 @@ through a module TCP socket), so libraries that insist on a socket object —
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import datetime as _dt
 import logging
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from . import modem as _am
+from .commands import Command
 from .errors import InvalidArgument
+from .session import Response
+from .wire.events import SocketStatus
 
 __all__ = ["Listener", "Modem", "Socket", "UdpService"]
 
 log = logging.getLogger("pyqio.modem")
+
+_T = TypeVar("_T")
+_Inner = TypeVar("_Inner", _am.ModemSocket, _am.Listener, _am.UdpService)
+_W = TypeVar("_W", bound="_Wrapped[Any]")
 
 
 class _Runner:
@@ -40,7 +49,7 @@ class _Runner:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
 
-    def run(self, coro: Coroutine[Any, Any, Any], timeout: float | None = None) -> Any:
+    def run(self, coro: Coroutine[Any, Any, _T], timeout: float | None = None) -> _T:
         if threading.current_thread() is self.thread:
             raise RuntimeError("pyqio.blocking called from its own event loop thread")
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
@@ -52,10 +61,10 @@ class _Runner:
             self.loop.close()
 
 
-class _Wrapped:
-    def __init__(self, runner: _Runner, inner: Any) -> None:
+class _Wrapped(Generic[_Inner]):
+    def __init__(self, runner: _Runner, inner: _Inner) -> None:
         self._runner = runner
-        self._inner = inner
+        self._inner: _Inner = inner
 
     def settimeout(self, value: float | None) -> None:
         """CPython semantics: None blocks, 0 raises BlockingIOError, else TimeoutError."""
@@ -70,7 +79,7 @@ class _Wrapped:
     def close(self) -> None:
         self._runner.run(self._inner.close())
 
-    def __enter__(self) -> Any:
+    def __enter__(self: _W) -> _W:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -81,7 +90,7 @@ class _Wrapped:
         return getattr(self._inner, name)
 
 
-class Socket(_Wrapped):
+class Socket(_Wrapped[_am.ModemSocket]):
     """A blocking TCP/UDP client socket on the module (see :class:`pyqio.modem.ModemSocket`)."""
 
     def recv(self, bufsize: int = 65536) -> bytes:
@@ -101,7 +110,7 @@ class Socket(_Wrapped):
             yield chunk
 
 
-class Listener(_Wrapped):
+class Listener(_Wrapped[_am.Listener]):
     """A blocking ``TCP LISTENER``; :meth:`accept` returns ``(Socket, (ip, port))``."""
 
     def accept(self) -> tuple[Socket, tuple[str, int]]:
@@ -109,7 +118,7 @@ class Listener(_Wrapped):
         return Socket(self._runner, sock), addr
 
 
-class UdpService(_Wrapped):
+class UdpService(_Wrapped[_am.UdpService]):
     """A blocking ``UDP SERVICE`` socket with ``sendto``/``recvfrom``."""
 
     def sendto(self, data: bytes, address: tuple[str, int]) -> int:
@@ -129,7 +138,7 @@ class Modem:
         except BaseException:
             self._runner.stop()
             raise
-        self._bridges: set = set()
+        self._bridges: set[concurrent.futures.Future[None]] = set()
 
     @property
     def ip(self) -> str | None:
@@ -157,7 +166,7 @@ class Modem:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+    def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         return self._runner.run(coro)
 
     # -- sockets -----------------------------------------------------------------
@@ -194,14 +203,14 @@ class Modem:
         return user
 
     # -- everything else -----------------------------------------------------------
-    def command(self, cmd: Any, payload: bytes | None = None, *,
-                timeout: float | None = None) -> Any:
+    def command(self, cmd: Command | str | bytes, payload: bytes | None = None, *,
+                timeout: float | None = None) -> Response:
         return self._run(self._modem.command(cmd, payload, timeout=timeout))
 
     def ping(self, host: str, **kwargs: Any) -> _am.PingResult:
         return self._run(self._modem.ping(host, **kwargs))
 
-    def ntp(self, server: str, port: int | None = None, **kwargs: Any) -> Any:
+    def ntp(self, server: str, port: int | None = None, **kwargs: Any) -> _dt.datetime:
         return self._run(self._modem.ntp(server, port, **kwargs))
 
     def resolve(self, hostname: str) -> list[str]:
@@ -213,7 +222,7 @@ class Modem:
     def get_dns(self) -> tuple[str, ...]:
         return self._run(self._modem.get_dns())
 
-    def state(self, connect_id: int | None = None) -> list:
+    def state(self, connect_id: int | None = None) -> list[SocketStatus]:
         return self._run(self._modem.state(connect_id))
 
     def set_data_format(self, send_hex: bool, recv_hex: bool) -> None:
@@ -223,7 +232,7 @@ class Modem:
         self._run(self._modem.set_show_ra(enabled))
 
 
-async def _bridge(msock: Any, ours: socket.socket) -> None:
+async def _bridge(msock: _am.ModemSocket, ours: socket.socket) -> None:
     """Copy bytes both ways between the socketpair end *ours* and module socket *msock*."""
     loop = asyncio.get_running_loop()
 

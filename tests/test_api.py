@@ -1,4 +1,4 @@
-"""The public names DESIGN.md marks as contract stay where users find them."""
+"""The public names the README and docs/architecture.md show stay where users find them."""
 import subprocess
 import sys
 

@@ -7,8 +7,8 @@ command line it parsed (its view of the wire) and the modem's trace records ever
 byte written. For every call: either it is refused with ``InvalidArgument``
 *before anything is written*, or exactly the one intended command line reaches
 the module, carrying the caller's string verbatim inside its quotes. Payloads
-reach the peer byte for byte and never run as commands ("every string a caller
-passes into a quoted parameter is an injection vector", DESIGN.md).
+reach the peer byte for byte and never run as commands (docs/architecture.md,
+"No injection").
 """
 from __future__ import annotations
 

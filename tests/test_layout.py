@@ -122,3 +122,93 @@ def test_sim_urls_open_through_the_modem_which_loads_the_simulator() -> None:
         "        print('modem:', m.ip is not None, 'pyqio.sim' in sys.modules)\n"
         "asyncio.run(main())\n")
     assert out.split("\n")[:2] == ["refused: True False", "modem: True True"]
+
+
+
+# The layers, bottom (0) to top. A module may import its own subpackage and any
+# layer strictly below its own: never one beside it or above it. Beside each other:
+# the wire and the transports (bytes vs AT), the modem and the simulator (the two
+# sides of one link: they meet only through a transport, and the modem loads the
+# simulator by name, at run time, for a sim:// URL).
+LAYER = {
+    "errors": 0, "protocol": 0, "_version": 0,  # the protocol's numbers, stated once
+    "_tokenizer_c": 0, "_events_c": 0,  # the built C parts import nothing
+    "wire": 1, "transports": 1, "data": 1,
+    "commands": 2, "events": 2,
+    "session": 3, "capture": 3,  # capture: the capture format, reading and replay
+    "modem": 4, "sim": 4,
+    "blocking": 5,
+    "cli": 6, "testing": 6, "__main__": 7,  # testing: the users' pytest plugin and strategies
+}
+
+
+def _unit(parts: list[str]) -> str:
+    """The layer of a module path (``["pyqio", "wire", "_lines"]`` is in ``wire``)."""
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _imports(path: pathlib.Path, root: pathlib.Path) -> list[tuple[int, list[str]]]:
+    """``(line, module path)`` of every pyqio module *path* imports, relative ones resolved."""
+    package = list(path.relative_to(root).with_suffix("").parts)[:-1]
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name.split(".")) for a in node.names
+                    if a.name.split(".")[0] == "pyqio"]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - node.level + 1]
+            elif (node.module or "").split(".")[0] == "pyqio":
+                base = []
+            else:
+                continue
+            mod = base + (node.module.split(".") if node.module else [])
+            # "from pyqio import modem" / "from .. import commands": the names are modules
+            names = [mod + [a.name] for a in node.names] if len(mod) == 1 else [mod]
+            out += [(node.lineno, n) for n in names]
+    return out
+
+
+def layer_violations(root: pathlib.Path) -> list[str]:
+    """Every import under *root*/pyqio that goes beside or up the layers."""
+    wrong = []
+    for path in sorted((root / "pyqio").rglob("*.py")):
+        me = _unit(list(path.relative_to(root).with_suffix("").parts))
+        if me == "__init__":
+            continue  # the package facade re-exports every layer
+        if me not in LAYER:
+            wrong.append(f"{path}: {me} has no place in LAYER")
+            continue
+        for line, target in _imports(path, root):
+            other = _unit(target)
+            if other in (me, "__init__"):
+                continue
+            if other not in LAYER and not any((root / "pyqio" / other).with_suffix(ext).exists()
+                                              for ext in (".py", "")):
+                continue  # a name the facade defines ("from .. import __version__"), not a module
+            if other not in LAYER or LAYER[other] >= LAYER[me]:
+                wrong.append(f"{path.relative_to(root)}:{line} ({me}) imports "
+                             f"{'.'.join(target)} ({other})")
+    return wrong
+
+
+def test_imports_run_one_way_down_the_layers() -> None:
+    assert layer_violations(PKG.parent) == []
+
+
+@pytest.mark.parametrize(("where", "code", "found"), [
+    ("wire/_probe.py", "from ..session import Session\n", "(wire) imports pyqio.session (session)"),
+    ("transports/_probe.py", "import pyqio.wire\n", "(transports) imports pyqio.wire (wire)"),
+    ("modem/_probe.py", "from .. import sim\n", "(modem) imports pyqio.sim (sim)"),
+    ("session/_probe.py", "from pyqio.modem._link import Link\n", "(session) imports pyqio.modem._link"),
+    ("newlayer/__init__.py", "", "newlayer has no place in LAYER"),
+    ("wire/_probe.py", "from .. import __version__, cli\n", "(wire) imports pyqio.cli (cli)"),
+])
+def test_the_layer_check_sees_an_import_going_beside_or_up(
+        tmp_path: pathlib.Path, where: str, code: str, found: str) -> None:
+    probe = tmp_path / "pyqio" / where
+    probe.parent.mkdir(parents=True)
+    probe.write_text(code)
+    (tmp_path / "pyqio" / "errors.py").write_text("")
+    wrong = layer_violations(tmp_path)
+    assert len(wrong) == 1 and found in wrong[0], wrong

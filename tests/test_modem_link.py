@@ -124,7 +124,7 @@ def test_reconnect_policy_reopens_and_reinitialises():
 
 class SwallowsFirstAt(Simulator):
     """The simulator, with the module's habit after a deep-sleep wake: the first
-    ``AT`` is lost (DESIGN.md, known field behaviour)."""
+    ``AT`` is lost (docs/architecture.md, "The module's habits")."""
 
     swallowed = 0
 

@@ -1,7 +1,8 @@
 """URCs at every position of every multi-line answer: each delivered once, in order, answer intact.
 
-DESIGN.md: "A URC or ``+IP:`` line can arrive between any two lines of a response,
-and between ``OK`` and ``SEND OK``."  For each answer shape of chapter 2, a URC is
+A URC or ``+IP:`` line can arrive between any two lines of a response, and between
+``OK`` and ``SEND OK`` (docs/architecture.md, "One command in flight; URCs are never
+attached").  For each answer shape of chapter 2, a URC is
 put between every pair of its lines (and before the first and after the last), and
 the module's bytes are fed whole, byte by byte, and cut in two at every point.  The
 recv URC's payload holds fake ``OK``/``SEND OK`` lines that must not end anything.

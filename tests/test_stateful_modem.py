@@ -437,7 +437,7 @@ def test_a_socket_that_wipes_its_buffer_on_overflow_is_caught(monkeypatch: Any) 
 
     assert drive("lossy", flood) is None  # the real policy passes
 
-    def wipe_on_overflow(self: Any, data: bytes) -> None:  # the bug DESIGN.md warns of
+    def wipe_on_overflow(self: Any, data: bytes) -> None:  # a bug found in other drivers
         if len(self._stream) + len(data) > self.buffer_limit:
             self._stream.clear()
         self._stream += data
@@ -458,7 +458,7 @@ def test_data_routed_to_the_wrong_socket_is_caught(monkeypatch: Any) -> None:
     assert drive("lossless", two_sockets_both_send) is None
     real = Modem._on_event
 
-    def all_to_socket_0(self: Any, ev: Any) -> None:  # the bug DESIGN.md warns of
+    def all_to_socket_0(self: Any, ev: Any) -> None:  # a bug found in other drivers
         if isinstance(ev, E.Recv):
             ev = E.Recv(0, ev.data, ev.length)
         real(self, ev)

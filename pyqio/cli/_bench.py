@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import binascii
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,9 @@ GOALS = (
     ("hex-256", "C demux", "x_unhexlify", 1.0, "hex demux >= unhexlify, 256 B"),
     ("hex-512", "C demux", "x_unhexlify", 1.0, "hex demux >= unhexlify, 512 B"),
 )
+
+Runner = Callable[[], int]  # one pass over a stream: events made (or bytes copied)
+Row = dict[str, Any]         # one line of the table (or of the goals), JSON-ready
 
 # -- streams -----------------------------------------------------------------
 
@@ -66,7 +70,7 @@ class Stream:
     recv_format: str          # "text" or "hex"
     events: int               # events the Decoder yields
     urcs: int                 # recv URCs among them
-    hex_payloads: list = field(default_factory=list)  # hex mode: each <data> as sent
+    hex_payloads: list[bytes] = field(default_factory=list)  # hex mode: each <data> as sent
 
     def chunks(self, size: int) -> list[bytes]:
         return [self.data[i:i + size] for i in range(0, len(self.data), size)]
@@ -137,11 +141,11 @@ class NaiveParser:
         self.hex_mode = hex_mode
         self.buf = b""
 
-    def feed(self, chunk: bytes) -> list[tuple]:
+    def feed(self, chunk: bytes) -> list[tuple[Any, ...]]:
         *lines, self.buf = (self.buf + chunk).split(b"\r\n")
         return [self._line(line) for line in lines if line]
 
-    def _line(self, line: bytes) -> tuple:
+    def _line(self, line: bytes) -> tuple[Any, ...]:
         m = _RE_RECV.match(line)
         if m:
             data = binascii.unhexlify(m[3]) if self.hex_mode else m[3]
@@ -172,15 +176,15 @@ def make_decoder(stream: Stream, backend: str) -> Any:
     return dec
 
 
-def path_runners(stream: Stream, chunk: int, backends: tuple) -> dict:
+def path_runners(stream: Stream, chunk: int, backends: tuple[str, ...]) -> dict[str, Runner]:
     """``{path: callable}``; each callable decodes the whole stream once and returns
     the number of events it produced (or bytes it copied), so work is not optimised away."""
     chunks = stream.chunks(chunk)
-    runners: dict[str, Any] = {}
+    runners: dict[str, Runner] = {}
 
     # decoders are built once, as a program does (building one is not the work
     # measured): a pass ends at a URC boundary, so the next starts in the same state
-    def events(backend: str):
+    def events(backend: str) -> Runner:
         feed = make_decoder(stream, backend).feed
 
         def run() -> int:
@@ -220,7 +224,7 @@ def path_runners(stream: Stream, chunk: int, backends: tuple) -> dict:
     return runners
 
 
-def available_backends() -> tuple:
+def available_backends() -> tuple[str, ...]:
     try:
         from ..wire import _ctokenizer  # noqa: F401
     except ImportError:
@@ -230,7 +234,7 @@ def available_backends() -> tuple:
 
 # -- measuring -------------------------------------------------------------------
 
-def measure(runners: dict, repeat: int, min_time: float) -> dict:
+def measure(runners: dict[str, Runner], repeat: int, min_time: float) -> dict[str, float]:
     """Median seconds per pass of each runner (timeit style): one warm-up pass sizes
     a loop count lasting about *min_time*, then *repeat* rounds run every runner in
     turn, so that a burst of load from a neighbour hits all paths of a round alike."""
@@ -243,7 +247,7 @@ def measure(runners: dict, repeat: int, min_time: float) -> dict:
         t0 = clock()
         fn()
         loops[name] = max(1, int(min_time / max(clock() - t0, 1e-9)))
-    samples: dict = {name: [] for name in runners}
+    samples: dict[str, list[float]] = {name: [] for name in runners}
     for _ in range(repeat):
         for name, fn in runners.items():
             n = loops[name]
@@ -254,7 +258,7 @@ def measure(runners: dict, repeat: int, min_time: float) -> dict:
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
-def stream_rows(stream: Stream, times: dict) -> list[dict]:
+def stream_rows(stream: Stream, times: dict[str, float]) -> list[Row]:
     """One row per path: MB/s of stream bytes, ns per event, and the goal ratios."""
     rows = []
     for path in PATHS:
@@ -275,7 +279,7 @@ def stream_rows(stream: Stream, times: dict) -> list[dict]:
 
 
 def measure_all(target: int, repeat: int, min_time: float, chunk: int,
-              streams: list[Stream] | None = None) -> list[dict]:
+              streams: list[Stream] | None = None) -> list[Row]:
     """Measure every path on every stream; returns the table's rows."""
     backends = available_backends()
     rows = []
@@ -285,7 +289,7 @@ def measure_all(target: int, repeat: int, min_time: float, chunk: int,
     return rows
 
 
-def goals(rows: list[dict]) -> list[dict]:
+def goals(rows: list[Row]) -> list[Row]:
     """The speed goals against the measured ratios (reported, never asserted)."""
     by_key = {(r["stream"], r["path"]): r for r in rows}
     out = []
@@ -296,7 +300,7 @@ def goals(rows: list[dict]) -> list[dict]:
     return out
 
 
-def machine() -> dict:
+def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
     import datetime
     import os
@@ -321,7 +325,7 @@ _RATIO_TEXT = (("x_naive", "{:.2f}x naive"), ("of_memcpy", "{:.2f} of memcpy"),
                ("x_unhexlify", "{:.2f}x unhexlify"))
 
 
-def format_table(rows: list[dict]) -> str:
+def format_table(rows: list[Row]) -> str:
     """The table, one line per (stream, path), ratios in the last column."""
     lines = [f"{'stream':<10} {'path':<14} {'MB/s':>9} {'ns/event':>10}  ratios",
              "-" * 72]
@@ -339,7 +343,7 @@ def format_table(rows: list[dict]) -> str:
 _GOT_TEXT = {"x_naive": "{:.2f}x", "of_memcpy": "{:.2f}", "x_unhexlify": "{:.2f}x"}
 
 
-def format_goals(results: list[dict]) -> str:
+def format_goals(results: list[Row]) -> str:
     """One line per goal: the goal in words, the measured ratio, met or missed
     (a path that did not run, such as C without the C tokenizer, is "not measured")."""
     lines = ["speed goals (measured in this run, never asserted by the tests):"]
@@ -355,7 +359,7 @@ def format_goals(results: list[dict]) -> str:
 
 # -- the sub-command -------------------------------------------------------------
 
-def _int_in(lo: int, hi: int, name: str):
+def _int_in(lo: int, hi: int, name: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)

@@ -20,7 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import IO, Any
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..wire.events import Event
 
 CHUNK = 65536
 
@@ -78,7 +82,7 @@ def _sample_path() -> str:
     return str(data_path("sample_capture.bin"))
 
 
-def _chunks(stream: IO[bytes]):
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
     read = getattr(stream, "read1", stream.read)  # read1: print as soon as bytes arrive
     while chunk := read(CHUNK):
         yield chunk
@@ -108,7 +112,7 @@ def _decode_module(stream: IO[bytes], args: argparse.Namespace) -> None:
     _emit(ev.to_dict() for ev in dec.finish())
 
 
-def _follow(dec: Any, events: list) -> None:
+def _follow(dec: Any, events: list[Event]) -> None:
     """Track the settings the capture shows (AT+QICFG 2.3.9, AT+QISTATE 2.3.3)."""
     from ..wire.events import DataFormat, ShowRA, SocketStatus
 

@@ -61,7 +61,7 @@ class Narrator:
             self._rx += data
             *lines, rest = self._rx.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
             self._rx = bytearray(rest)
-            if rest in (b">", b"> "):  # the data-mode prompt comes without a line end
+            if bytes(rest) in (b">", b"> "):  # the data-mode prompt comes without a line end
                 lines.append(rest)
                 self._rx.clear()
             for line in lines:
@@ -96,7 +96,8 @@ def _sim_url(device: str, dns_port: int) -> str:
 def _free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 async def _recv_exactly(sock: Any, n: int, timeout: float = 10.0) -> bytes:

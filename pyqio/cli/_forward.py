@@ -106,7 +106,7 @@ class _UdpForward(asyncio.DatagramProtocol):
 
 
 async def forward(device: str, listen: Address, to: Address, *, udp: bool = False,
-                  out: TextIO = sys.stdout, ready: asyncio.Future | None = None,
+                  out: TextIO = sys.stdout, ready: asyncio.Future[tuple[str, int]] | None = None,
                   allow_files: bool = False) -> None:
     """Serve until cancelled; print the bound ``HOST:PORT`` alone on *out*'s first line."""
     from ..modem import Modem

@@ -171,7 +171,7 @@ class TestCommand(Command):
         _set(self, "name", _test_name("name", self.name, self))
 
     @property
-    def info_prefix(self) -> str:  # type: ignore[override]
+    def info_prefix(self) -> str:  # type: ignore[override]  # per instance: the tested name
         return "+" + self.name
 
     def _body(self) -> bytes:

@@ -102,7 +102,7 @@ class HostStream:
 
 def _command_dict(cmd: object) -> dict[str, Any]:
     out: dict[str, Any] = {"event": "Command", "command": type(cmd).__name__}
-    for f in dataclasses.fields(cmd):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cmd):  # type: ignore[arg-type]  # every command is a dataclass
         if not f.name.startswith("_"):
             out[f.name] = _jsonable(getattr(cmd, f.name))
     out["line"] = str(cmd)

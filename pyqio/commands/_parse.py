@@ -196,13 +196,13 @@ def _basic(upper: str) -> Command | None:
     from_basic = getattr(cls, "from_basic", None)
     if from_basic is not None:
         return from_basic(upper[1:])  # type: ignore[no-any-return]
-    return cls() if upper[1:] == "" else None  # type: ignore[no-any-return]
+    return cls() if upper[1:] == "" else None
 
 
 def _dispatch(line: str, rest: str, hex: bool) -> Command:
     upper = rest.upper()
     m = _NAME.match(rest)
-    classes = by_name(m.group(1).upper()) if m and upper.startswith("+") else []
+    classes: list[type[Command]] = by_name(m.group(1).upper()) if m and upper.startswith("+") else []
     if not upper.startswith("+"):
         cmd = _basic(upper)
         if cmd is not None:

@@ -79,8 +79,9 @@ def _check_remote(ip: object, port: object) -> None:
         check_int("remote_port", port, PORTS.start, PORTS[-1])
 
 
-def _remote(ip: str | None, port: int | None) -> list:
-    return [] if ip is None else [_q(ip), port]
+def _remote(ip: str | None, port: int | None) -> list[bytes | int]:
+    # both or neither (_check_remote refused a lone one when the command was built)
+    return [] if ip is None or port is None else [_q(ip), port]
 
 
 def _parse(p: Any, hex: bool) -> Command:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import commands as C
 from ..errors import CommandError, CommandTimeout, LinkError
+from ..session import Request, Response, Session
 from ..wire import events as E
 
 log = logging.getLogger("pyqio.modem")
@@ -42,7 +43,7 @@ Trace = Callable[[str, Any], None]
 class Link(asyncio.Protocol):
     """One transport to the module, driving a :class:`pyqio.session.Session`."""
 
-    def __init__(self, session: Any, *, timeouts: Timeouts,
+    def __init__(self, session: Session, *, timeouts: Timeouts,
                  on_event: Callable[[Any], None], on_lost: Callable[[BaseException], None],
                  trace: Trace | None = None) -> None:
         self.session = session
@@ -52,7 +53,7 @@ class Link(asyncio.Protocol):
         self._trace = trace
         self.transport: Any = None
         self.lost: BaseException | None = None
-        self._futures: dict[int, tuple[Any, asyncio.Future, float | None]] = {}
+        self._futures: dict[int, tuple[Request, asyncio.Future[Response], float | None]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._timer_key: Any = None
         self._closing = False
@@ -119,8 +120,8 @@ class Link(asyncio.Protocol):
         return frozenset(self._holds)
 
     # -- requests --------------------------------------------------------
-    async def request(self, cmd: Any, payload: bytes | None = None,
-                      timeout: float | None = None) -> Any:
+    async def request(self, cmd: C.Command, payload: bytes | None = None,
+                      timeout: float | None = None) -> Response:
         """Send *cmd* (queued FIFO behind others) and return its session Response.
 
         Raises :class:`CommandError` on ``ERROR``/``+CME ERROR``,
@@ -130,7 +131,7 @@ class Link(asyncio.Protocol):
         if self.lost is not None:
             raise self.lost
         req = self.session.send_command(cmd, payload)
-        fut = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
         self._futures[id(req)] = (req, fut, timeout)
         self.pump()
         resp = await fut
@@ -182,7 +183,7 @@ class Link(asyncio.Protocol):
         self._timer = None
         self._timer_key = None
 
-    def _timeout_for(self, req: Any) -> float:
+    def _timeout_for(self, req: Request) -> float:
         entry = self._futures.get(id(req))
         if entry is not None and entry[2] is not None:
             return entry[2]
@@ -195,7 +196,7 @@ class Link(asyncio.Protocol):
             return (cmd.timeout or 4) * (cmd.count or 4) + self.timeouts.response
         return self.timeouts.response
 
-    def _expire(self, req: Any, delay: float) -> None:
+    def _expire(self, req: Request, delay: float) -> None:
         self._timer = None
         self._timer_key = None
         if self.session.pending is req:
@@ -214,11 +215,11 @@ class Link(asyncio.Protocol):
             self.transport.close()
 
 
-def _line(cmd: Any) -> str:
+def _line(cmd: C.Command) -> str:
     return cmd.to_bytes().decode("latin-1").strip()
 
 
-def _check(resp: Any) -> Any:
+def _check(resp: Response) -> Response:
     """Raise for the finals that mean the command failed; return the response otherwise."""
     final = resp.final
     name = type(final).__name__

@@ -30,7 +30,7 @@ from ..errors import (
     SocketClosedError,
     SocketError,
 )
-from ..session import DEFAULT_MAX_QUEUED
+from ..session import DEFAULT_MAX_QUEUED, Response
 from ..wire import events as E
 from ._link import Link, Timeouts, Trace
 from ._ops import OpsMixin, PingResult
@@ -141,9 +141,9 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
         self._link: Link | None = None
         self._ip_event = asyncio.Event()
         self._closing = False
-        self._reconnect_task: asyncio.Task | None = None
-        self._reinit_task: asyncio.Task | None = None
-        self._check_task: asyncio.Task | None = None
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._reinit_task: asyncio.Task[None] | None = None
+        self._check_task: asyncio.Task[None] | None = None
         self._recheck = False
         self._up = asyncio.Event()
 
@@ -259,8 +259,8 @@ class Modem(SocketsMixin, OpsMixin, RestartMixin):
             raise self._link.lost
 
     # -- requests --------------------------------------------------------------
-    async def request(self, cmd: Any, payload: bytes | None = None, *,
-                      timeout: float | None = None) -> Any:
+    async def request(self, cmd: C.Command, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Response:
         """Send one :mod:`pyqio.commands` command; the session's Response."""
         if self._link is None:
             raise LinkError("the modem is not open")

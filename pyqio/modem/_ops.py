@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import commands as C
 from ..errors import CommandError, InvalidArgument
+from ..session import Response
 from ..wire import events as E
 from ..wire._result import ResultCode, result_code
 
@@ -33,7 +34,10 @@ def _fail(what: str, code: Any) -> CommandError:
     return CommandError(f"{what} failed: {text}", result=rc)
 
 
-def _of(resp: Any, kind: type) -> list:
+_Ev = TypeVar("_Ev", bound=E.Event)
+
+
+def _of(resp: Response, kind: type[_Ev]) -> list[_Ev]:
     found = [ev for ev in resp.events if isinstance(ev, kind)]
     if isinstance(resp.final, kind) and resp.final not in found:
         found.append(resp.final)
@@ -43,12 +47,13 @@ def _of(resp: Any, kind: type) -> list:
 class OpsMixin:
     """Ping, NTP, DNS, state, settings and raw commands (needs ``self.request``)."""
 
-    async def request(self, cmd: Any, payload: bytes | None = None, *,
-                      timeout: float | None = None) -> Any:  # pragma: no cover
+    async def request(self, cmd: C.Command, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Response:  # pragma: no cover
         raise NotImplementedError
 
-    async def command(self, cmd: Any | str | bytes, payload: bytes | None = None, *,
-                      timeout: float | None = None) -> Any:
+    async def command(self, cmd: C.Command | str | bytes | bytearray | memoryview,
+                      payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Response:
         """Send any command: a :mod:`pyqio.commands` object or any AT line (``"AT+CSQ"``).
 
         A line is read by ``commands.parse(line, raw=True)``: a command pyqio has a
@@ -63,7 +68,7 @@ class OpsMixin:
         lines as ``Text``); ``ERROR``/``+CME ERROR`` raise :class:`CommandError`.
         """
         if isinstance(cmd, (str, bytes, bytearray, memoryview)):
-            send_format = "hex" if self.send_hex else "text"  # type: ignore[attr-defined]
+            send_format = "hex" if self.send_hex else "text"
             cmd = C.parse(cmd, send_format=send_format, raw=True)
         return await self.request(cmd, payload, timeout=timeout)
 

@@ -39,7 +39,7 @@ class RestartMixin:
     _ip_count: int
     _ip_mark: int
     restart_suspicions: int
-    _check_task: asyncio.Task | None
+    _check_task: asyncio.Task[None] | None
     _recheck: bool
 
     async def request(self, cmd: Any, payload: bytes | None = None, *,

@@ -41,7 +41,7 @@ import collections
 import errno
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import (
     InvalidArgument,
@@ -91,7 +91,7 @@ class _Waiting:
 
     def __init__(self) -> None:
         self._timeout: float | None = None
-        self._waiters: list[asyncio.Future] = []
+        self._waiters: list[asyncio.Future[None]] = []
         self._error: BaseException | None = None
 
     def settimeout(self, value: float | None) -> None:
@@ -127,6 +127,9 @@ class _Waiting:
         finally:
             if fut in self._waiters:
                 self._waiters.remove(fut)
+
+
+_S = TypeVar("_S", bound="_SocketBase")
 
 
 class _SocketBase(_Waiting):
@@ -187,7 +190,7 @@ class _SocketBase(_Waiting):
         self._wake()
         await self._modem._close_socket(self)
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self: _S) -> _S:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import commands as C
 from ..errors import (
@@ -21,6 +21,7 @@ from ..errors import (
     SocketError,
 )
 from ..protocol import CONNECT_IDS
+from ..session import Response
 from ..wire import events as E
 from ..wire._result import ResultCode, result_code
 from ._socket import (
@@ -28,6 +29,7 @@ from ._socket import (
     ModemSocket,
     UdpService,
     _check_address,
+    _SocketBase,
 )
 from ._streams import open_stream
 
@@ -35,6 +37,8 @@ log = logging.getLogger("pyqio.modem")
 
 TEXT_CHUNK = 1024       # <send_length> maximum in text mode (note 2.3.4)
 HEX_CHUNK = 512         # ... and in hex mode
+
+_Sock = TypeVar("_Sock", bound=_SocketBase)
 
 
 def _describe(code: Any) -> str:
@@ -50,8 +54,8 @@ class SocketsMixin:
     buffer_limit: int
     overflow: str
 
-    async def request(self, cmd: Any, payload: bytes | None = None, *,
-                      timeout: float | None = None) -> Any:  # pragma: no cover
+    async def request(self, cmd: C.Command, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Response:  # pragma: no cover
         raise NotImplementedError
 
     def _free_id(self) -> int:
@@ -61,7 +65,8 @@ class SocketsMixin:
         raise SocketError(f"no free <connectID> ({CONNECT_IDS[0]}-{CONNECT_IDS[-1]}) on the module",
                           result=ResultCode.SOCKET_IDENTITY_USED)
 
-    async def _open(self, sock: Any, cmd_args: tuple, timeout: float | None) -> Any:
+    async def _open(self, sock: _Sock, cmd_args: tuple[str, str, int, int, int],
+                    timeout: float | None) -> _Sock:
         self._sockets[sock.connect_id] = sock  # early data for it must find it
         try:
             resp = await self.request(C.QIOpen(0, sock.connect_id, *cmd_args), timeout=timeout)

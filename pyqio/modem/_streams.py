@@ -37,7 +37,7 @@ class SocketTransport(asyncio.Transport):
         self._write_paused = False
         self._readable = asyncio.Event()
         self._readable.set()
-        self._writer: asyncio.Task | None = None
+        self._writer: asyncio.Task[None] | None = None
         self._reader = self._loop.create_task(self._read_loop())
 
     # -- reading -----------------------------------------------------------

@@ -104,6 +104,7 @@ class Session:
         if send_format not in ("text", "hex"):
             raise InvalidArgument(f"send_format={send_format!r}: allowed values are 'text' "
                                   "and 'hex'")
+        # a str here, checked by the Decoder (InvalidArgument naming the allowed values)
         self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra)  # type: ignore[arg-type]
         #: the data format the module reads AT+QISEND data in ("text" or "hex"), as last
         #: set or read with AT+QICFG="dataformat"; build QISend(hex=...) to match it

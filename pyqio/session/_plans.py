@@ -15,6 +15,7 @@ on cannot end the next command before that one's own ``OK``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..wire._result import ResultCode, result_code
@@ -327,7 +328,7 @@ def _send_fixed(cmd: Any, payload: bytes | None) -> Plan:
 
 # the plans with a deferred result, and the socket-state queries, by the kind a
 # declaration names; every other command takes the generic "lines" plan
-_BY_KIND = {
+_BY_KIND: dict[str, Callable[[Any, bytes | None], Plan]] = {
     "open": lambda c, p: OpenPlan(c.connect_id),
     "close": lambda c, p: ClosePlan(),
     "state_all": lambda c, p: StatePlan(full=True),

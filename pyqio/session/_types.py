@@ -8,14 +8,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from ..commands import Command
 from ..wire._result import result_code
 from ..wire.events import CloseOk, CmeError, Event, Ok, Prompt, SendOk
 from . import _plans
-
-if TYPE_CHECKING:  # the builders are only needed for the annotation
-    from ..commands import Command
 
 __all__ = ["LinkReset", "Request", "Response", "TimedOut"]
 

@@ -23,6 +23,7 @@ from ._dest import is_loopback
 
 if TYPE_CHECKING:
     from ._config import SimConfig
+    from ._simulator import Simulator
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -125,7 +126,7 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
     return 0
 
 
-def _summary(sims: list) -> None:
+def _summary(sims: list[Simulator]) -> None:
     """What every link dropped, on standard error (nothing is lost unseen)."""
     from ._output import SimStats
 

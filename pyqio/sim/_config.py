@@ -33,7 +33,7 @@ class SimConfig:
     echo: bool = _knob(True, "echo command lines (ATE1), as the module does after boot")
     ip: str = _knob("10.18.237.42", "address announced with +IP: once attached")
     attach_delay: float = _knob(0.0, "seconds from link start (or restart) to +IP:")
-    dns_servers: tuple = _knob((), "DNS servers the network hands out (AT+QIDNSCFG=0 shows them)")
+    dns_servers: tuple[str, ...] = _knob((), "DNS servers the network hands out (AT+QIDNSCFG=0 shows them)")
     dns_port: int = _knob(53, "UDP port used for every DNS query (tests use a loopback port)")
     ntp_port: int | None = _knob(None, "UDP port used for every NTP query, overriding AT+QNTP's")
     service_timeout: float = _knob(5.0, "seconds DNS and NTP queries wait for an answer (569)")
@@ -135,7 +135,7 @@ def _convert(name: str, f: dataclasses.Field[Any], text: str) -> Any:
             if text.lower() not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
                 raise ValueError(text)
             return text.lower() in ("1", "true", "yes", "on")
-        if kind == "tuple":
+        if kind.startswith("tuple"):
             return tuple(s for s in text.split(",") if s)
         if "None" in kind and text.lower() in ("", "none"):
             return None

@@ -55,7 +55,7 @@ class Conn:
     task: asyncio.Task[Any] | None = None
     children: list[Conn] = field(default_factory=list)
     # what the host socket got before +QIOPEN was reported, reported right after it
-    early: list = field(default_factory=list)
+    early: list[tuple[bytes, tuple[str, int]]] = field(default_factory=list)
     early_closed: bool = False
 
     @property

@@ -35,7 +35,7 @@ def is_ip(text: str) -> bool:
 @dataclass(frozen=True)
 class DnsAnswer:
     result: int
-    addresses: tuple = ()
+    addresses: tuple[str, ...] = ()
     ttl: int = 0
 
 
@@ -126,7 +126,7 @@ class PingResult:
 def _checksum(data: bytes) -> int:
     if len(data) % 2:
         data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
     total = (total >> 16) + (total & 0xFFFF)
     total += total >> 16
     return ~total & 0xFFFF

@@ -108,7 +108,7 @@ class Output:
         """Bytes waiting for the host: queued URCs plus the transport's write buffer."""
         if self.transport is None:
             return self._queued
-        return self._queued + self.transport.get_write_buffer_size()
+        return self._queued + int(self.transport.get_write_buffer_size())
 
     def urc(self, data: bytes, *, droppable: bool = False, connect_id: int | None = None,
             datagram: int | None = None) -> None:

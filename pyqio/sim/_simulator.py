@@ -155,7 +155,8 @@ class Simulator(Handlers, Output, asyncio.Protocol):
     def _op_done(self, task: asyncio.Task[Any]) -> None:
         self.ops.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
-            self.loop.call_exception_handler({"message": "simulator task failed",  # type: ignore
+            assert self.loop is not None  # set by connection_made, before any command starts a task
+            self.loop.call_exception_handler({"message": "simulator task failed",
                                               "exception": task.exception()})
 
     # faults and life cycle ---------------------------------------------------------

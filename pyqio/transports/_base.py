@@ -88,9 +88,10 @@ class BaseTransport(asyncio.Transport):
         return f"<{type(self).__name__} {state} {self._extra}>"
 
     def get_protocol(self) -> asyncio.BaseProtocol:
-        return self._protocol
+        protocol: asyncio.BaseProtocol = self._protocol
+        return protocol
 
-    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:  # type: ignore[override]
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
         self._protocol = protocol
 
     def is_closing(self) -> bool:

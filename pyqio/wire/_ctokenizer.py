@@ -38,7 +38,7 @@ _MAX_LINE_RANGE = (256, 1 << 20)
 _UDP_IDS = FRAMING_IDS  # the 32-bit udp_service mask of qio_parser
 _MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
 # collect(out, rows, arena): turns one C batch into output (see Tokenizer.feed_with)
-Collector = Callable[[list, Any, bytes], None]
+Collector = Callable[[list[Any], Any, bytes], None]
 
 
 def _check_max_line(max_line: int) -> int:
@@ -132,7 +132,7 @@ class Tokenizer:
         self._tok_mv = memoryview(ffi.buffer(self._tok))
         self._arena_mv = memoryview(ffi.buffer(self._arena))
         self._dmx = None    # the demux space, made on the first feed_demux()
-        self._mask_key: tuple | None = None    # see _mask()
+        self._mask_key: tuple[bytearray | None, ...] | None = None    # see _mask()
         self._mask_bytes = b""
         self._set_output()
         # the C call's output counts (ntok, arena_used, nseg, dmx_used, ngroups), read
@@ -210,22 +210,22 @@ class Tokenizer:
 
     # -- feeding --
 
-    def feed(self, data: bytes | bytearray | memoryview) -> list[tuple]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[tuple[Any, ...]]:
         """Tokenize the next chunk; returns the tokens it completed."""
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         self._feed(data, out, self._collect)
         return out
 
     def feed_demux(self, data: bytes | bytearray | memoryview,
-                   buffers: Sequence[bytearray | None]) -> list[tuple]:
+                   buffers: Sequence[bytearray | None]) -> list[tuple[Any, ...]]:
         """Like :meth:`feed`, but the data of a recv URC whose connect id has a
         ``bytearray`` in ``buffers`` is appended there instead of returned."""
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         self._feed(data, out, self._collect, buffers, self._mask(buffers))
         return out
 
     def feed_with(self, data: bytes | bytearray | memoryview, collect: Collector,
-                  buffers: Sequence[bytearray | None] | None = None, *, raw: bool = False) -> list:
+                  buffers: Sequence[bytearray | None] | None = None, *, raw: bool = False) -> list[Any]:
         """:meth:`feed` (or, given *buffers*, :meth:`feed_demux`) handing each C batch
         to ``collect(out, rows, arena)`` instead of making token tuples: *rows* iterates
         the batch's tokens as the nine ints of ``qio_token`` (kind, off, len, reason,
@@ -235,7 +235,7 @@ class Tokenizer:
         With *raw*, *rows* is instead the batch's ``qio_token`` array itself, a
         memoryview of ``TOKEN_SIZE`` bytes per token (valid during the call only), for
         a collector written in C (``pyqio._events_c``)."""
-        out: list = []
+        out: list[Any] = []
         if buffers is None:
             self._feed(data, out, collect, raw=raw)
             return out
@@ -259,7 +259,7 @@ class Tokenizer:
         self._mask_key, self._mask_bytes = key, mask
         return mask
 
-    def _feed(self, data: bytes | bytearray | memoryview, out: list, collect: Collector,
+    def _feed(self, data: bytes | bytearray | memoryview, out: list[Any], collect: Collector,
               buffers: Sequence[bytearray | None] | None = None, mask: bytes = b"",
               raw: bool = False) -> None:
         p, counts = self._p, self._counts
@@ -277,7 +277,7 @@ class Tokenizer:
                 collect(out, rows if raw else _TOKEN.iter_unpack(rows),
                         self._arena_mv[:arena_used].tobytes())
             if ngroups:
-                self._spill(buffers, ngroups)  # type: ignore[arg-type]
+                self._spill(buffers, ngroups)  # type: ignore[arg-type]  # groups only come with buffers
             left -= used
             if not left:
                 return
@@ -286,19 +286,19 @@ class Tokenizer:
                 src = ffi.from_buffer("unsigned char[]", src)
             src += used
 
-    def finish(self) -> list[tuple]:
+    def finish(self) -> list[tuple[Any, ...]]:
         """End of stream: the pending partial line or URC, then a reset."""
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         self._finish(out, self._collect)
         return out
 
-    def finish_with(self, collect: Collector, *, raw: bool = False) -> list:
+    def finish_with(self, collect: Collector, *, raw: bool = False) -> list[Any]:
         """:meth:`finish` through *collect*, as :meth:`feed_with`."""
-        out: list = []
+        out: list[Any] = []
         self._finish(out, collect, raw)
         return out
 
-    def _finish(self, out: list, collect: Collector, raw: bool = False) -> None:
+    def _finish(self, out: list[Any], collect: Collector, raw: bool = False) -> None:
         lib.qio_finish(self._p)
         ntok, used = self._counts[0], self._counts[1]
         if ntok:
@@ -312,7 +312,7 @@ class Tokenizer:
     # -- batch conversion --
 
     @staticmethod
-    def _collect(out: list, rows: Iterator[tuple], arena: bytes) -> None:
+    def _collect(out: list[Any], rows: Iterator[tuple[int, ...]], arena: bytes) -> None:
         """The token tuples of TOKENS.md from one C batch."""
         append = out.append
         for kind, off, n, reason, cid, length, port, ipo, ipl in rows:

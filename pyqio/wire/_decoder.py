@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib
 import os
 import struct
-from collections.abc import Iterable, Iterator, MutableSequence
+from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from dataclasses import fields
 from typing import Any, Literal
 
@@ -97,8 +97,8 @@ class Decoder:
     def _tok(self, tok: Any) -> None:
         self._tokenizer = tok
         # the C tokenizer hands its batches to _collect, skipping the token tuples
-        self._feed_with = getattr(tok, "feed_with", None)
-        self._finish_with = getattr(tok, "finish_with", None)
+        self._feed_with: Callable[..., list[Event]] | None = getattr(tok, "feed_with", None)
+        self._finish_with: Callable[..., list[Event]] | None = getattr(tok, "finish_with", None)
         # ... and, with pyqio._events_c, as the raw token array to the C collector
         self._raw = _events_c is not None and self._feed_with is not None
         self._collector = _collect_c if self._raw else _collect
@@ -183,7 +183,7 @@ def _tokenizer_class(backend: Backend | None) -> Any:
     raise InvalidArgument(f"backend={backend!r}: allowed values are 'c', 'python' and None")
 
 
-def _collect(out: list, rows: Iterator[tuple], arena: bytes) -> None:
+def _collect(out: list[Event], rows: Iterator[tuple[int, ...]], arena: bytes) -> None:
     """Events straight from one batch of the C tokenizer (``Tokenizer.feed_with``).
 
     The decoder's hot path, one turn per token: a Recv is built as its slotted twin
@@ -223,14 +223,14 @@ def _collect(out: list, rows: Iterator[tuple], arena: bytes) -> None:
 _ROW = struct.Struct("9i")  # one qio_token (csrc/tokenizer.h), as the C tokenizer's rows
 
 
-def _collect_c(out: list, rows: memoryview, arena: bytes) -> None:
+def _collect_c(out: list[Event], rows: memoryview, arena: bytes) -> None:
     """:func:`_collect` with the common recv URCs built by ``pyqio._events_c`` and the
     lines classified from there: *rows* is the batch's raw token array
     (``Tokenizer.feed_with(..., raw=True)``)."""
-    _events_c.collect(out, rows, arena, _collect_slow, classify_line)  # type: ignore[union-attr]
+    _events_c.collect(out, rows, arena, _collect_slow, classify_line)
 
 
-def _collect_slow(out: list, rows: memoryview, arena: bytes, start: int, stop: int) -> None:
+def _collect_slow(out: list[Event], rows: memoryview, arena: bytes, start: int, stop: int) -> None:
     """Tokens *start* to *stop* - 1 of a raw batch, which ``_events_c`` leaves to Python."""
     _collect(out, _ROW.iter_unpack(rows[start * _ROW.size:stop * _ROW.size]), arena)
 
@@ -248,7 +248,7 @@ def _load_events_c() -> Any:
     try:
         mod.setup(Recv, tuple(f.name for f in fields(Recv)))
         arena = b"probe"
-        out: list = []
+        out: list[Event] = []
         mod.collect(out, _ROW.pack(2, 1, 3, 0, 4, 3, -1, 0, -1), arena, _collect_slow, classify_line)
     except (TypeError, ValueError):  # pragma: no cover - an unexpected Recv layout
         return None
@@ -273,15 +273,15 @@ def _make_feeder(tok: Any) -> Any:
         return None
 
 
-def _token_tuples(rows: Iterator[tuple], arena: bytes) -> list:  # pragma: no cover
+def _token_tuples(rows: Iterator[tuple[int, ...]], arena: bytes) -> list[tuple[Any, ...]]:  # pragma: no cover
     """The token tuples of one C batch (the fallback of :func:`_collect`)."""
     from ._ctokenizer import Tokenizer as CTokenizer
-    out: list = []
+    out: list[tuple[Any, ...]] = []
     CTokenizer._collect(out, rows, arena)
     return out
 
 
-def _events(tokens: list) -> list[Event]:
+def _events(tokens: list[tuple[Any, ...]]) -> list[Event]:
     out: list[Event] = []
     append = out.append
     for tok in tokens:

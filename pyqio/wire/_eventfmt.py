@@ -35,7 +35,7 @@ def _param(p: object) -> bytes:
     return _q(text)
 
 
-def _params_line(name: str, params: tuple) -> bytes:
+def _params_line(name: str, params: tuple[Any, ...]) -> bytes:
     if not params:
         return b"+" + _b(name) + b":"
     return b"+" + _b(name) + b": " + b",".join(_param(p) for p in params)

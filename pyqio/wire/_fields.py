@@ -18,7 +18,7 @@ import re
 from ..errors import FieldShapeError as Shape
 
 BARE, QUOTED, PAREN = 0, 1, 2
-Field = tuple  # (kind, str)
+Field = tuple[int, str]  # (kind, value)
 
 # One field and the separator after it; `\Z` so that a stray LF cannot end it.
 _FIELD_RE = re.compile(r'[ \t]*(?:"([^"]*)"|\(([^)]*)\)|([^,"()]*?))[ \t]*(,|\Z)')

@@ -67,7 +67,7 @@ _SocketStatus = _maker(SocketStatus)
 _TestResponse = _maker(TestResponse)
 _Text = _maker(Text)
 
-Handler = Callable[[list], Event]
+Handler = Callable[[list[F.Field]], Event]
 
 # Whole lines (note 2.3.x "Response" rows); events are immutable, so shared.
 _EXACT: dict[bytes, Event] = {
@@ -76,18 +76,18 @@ _EXACT: dict[bytes, Event] = {
 }
 
 
-def _count(fields: list, allowed: tuple, form: str) -> None:
+def _count(fields: list[F.Field], allowed: tuple[int, ...], form: str) -> None:
     if len(fields) not in allowed:
         raise Shape(f"expected {form}, got {len(fields)} field(s)")
 
 
-def _qiopen(f: list) -> Event:
+def _qiopen(f: list[F.Field]) -> Event:
     """``+QIOPEN: <connectID>,<result>`` (2.3.1)."""
     _count(f, (2,), "<connectID>,<result>")
     return _OpenResult(F.to_int(f[0], "<connectID>"), result_code(F.to_int(f[1], "<result>")))
 
 
-def _qistate(f: list) -> Event:
+def _qistate(f: list[F.Field]) -> Event:
     """``+QISTATE: <connectID>,<service_type>,<host>,<remote_port>,...`` (2.3.3)."""
     _count(f, (8,), "8 fields <connectID>,<service_type>,<host>,<remote_port>,"
                     "<local_port>,<socket_state>,<contextID>,<access_mode>")
@@ -98,14 +98,14 @@ def _qistate(f: list) -> Event:
         F.to_int(f[6], "<contextID>"), F.to_int(f[7], "<access_mode>"))
 
 
-def _qisend(f: list) -> Event:
+def _qisend(f: list[F.Field]) -> Event:
     """``+QISEND: <sent>,<acked>,<nAcked>`` (2.3.4)."""
     _count(f, (3,), "<sent>,<acked>,<nAcked>")
     return _SendStats(F.to_int(f[0], "<sent>"), F.to_int(f[1], "<acked>"),
                      F.to_int(f[2], "<nAcked>"))
 
 
-def _qping(f: list) -> Event:
+def _qping(f: list[F.Field]) -> Event:
     """``+QPING:`` with 1 field (lone result), 5 (a reply) or 7 (the summary) (2.3.5)."""
     _count(f, (1, 5, 7), "1, 5 or 7 fields (<result>, a reply or the summary)")
     result = result_code(F.to_int(f[0], "<result>"))
@@ -118,7 +118,7 @@ def _qping(f: list) -> Event:
     return _PingSummary(result, *(F.to_int(x, n) for x, n in zip(f[1:], names, strict=True)))
 
 
-def _qntp(f: list) -> Event:
+def _qntp(f: list[F.Field]) -> Event:
     """``+QNTP: <result>[,<time>]`` (2.3.6); a bare time arrives split at its comma."""
     _count(f, (1, 2, 3), '<result>[,"<time>"]')
     result = result_code(F.to_int(f[0], "<result>"))
@@ -131,7 +131,7 @@ def _qntp(f: list) -> Event:
     return _NtpResult(result, F.to_time(F.to_str(f[1], "<time>")))
 
 
-def _qidnsgip(f: list) -> Event:
+def _qidnsgip(f: list[F.Field]) -> Event:
     """``+QIDNSGIP: <result>,<IP_count>,<DNS_ttl>`` or ``+QIDNSGIP: <hostIPaddr>`` (2.3.7).
 
     The address is shown bare in 4.7 and documented as a string: both are read. A lone
@@ -147,14 +147,14 @@ def _qidnsgip(f: list) -> Event:
     return _DnsAddress(F.to_ip(f[0], "<hostIPaddr>"))
 
 
-def _qidnscfg(f: list) -> Event:
+def _qidnscfg(f: list[F.Field]) -> Event:
     """``+QIDNSCFG: <contextID>,<pri>,<sec>[,<pri_v6>,<sec_v6>]`` (2.3.8, shown with two in 4.6)."""
     _count(f, (3, 5), "<contextID> and two or four addresses")
     addresses = tuple(F.to_str(x, "<dnsaddr>") for x in f[1:])
     return _DnsServers(F.to_int(f[0], "<contextID>"), addresses)
 
 
-def _qicfg(f: list) -> Event:
+def _qicfg(f: list[F.Field]) -> Event:
     """``+QICFG: "dataformat",<send>,<recv>`` / ``+QICFG: "showRA",<mode>`` (2.3.9)."""
     kind = f[0][1] if f else ""
     if kind == "dataformat":
@@ -167,13 +167,13 @@ def _qicfg(f: list) -> Event:
     return _info("QICFG", f)
 
 
-def _ip(f: list) -> Event:
+def _ip(f: list[F.Field]) -> Event:
     """``+IP: <ip>``: the address URC (2.3.1 note 4), quoted or bare."""
     _count(f, (1,), "<ip>")
     return _IpAddress(F.to_ip(f[0], "<ip>"))
 
 
-def _qiurc(f: list) -> Event:
+def _qiurc(f: list[F.Field]) -> Event:
     """``+QIURC: "closed"`` (2.4.1) and ``"incoming"`` (2.4.3); other kinds are Info."""
     kind = f[0][1] if f and f[0][0] == F.QUOTED else None
     if kind == "closed":
@@ -189,7 +189,7 @@ def _qiurc(f: list) -> Event:
     return _info("QIURC", f)
 
 
-def _info(name: str, f: list) -> Event:
+def _info(name: str, f: list[F.Field]) -> Event:
     return _Info(name, tuple(F.generic(x) for x in f))
 
 
@@ -216,7 +216,7 @@ def _cme(line: bytes, rest: str) -> Event:
 # line matched here (tests/test_fastpath.py checks that).
 _NUM = rb"([0-9]{1,10})"
 _IPS = rb"([0-9A-Fa-f.:]{1,45})"
-_FAST_FORMS: dict[bytes, tuple[bytes, Callable[[re.Match], Event]]] = {
+_FAST_FORMS: dict[bytes, tuple[bytes, Callable[[re.Match[bytes]], Event]]] = {
     b"+QIOPEN": (rb" ?%s,%s\Z" % (_NUM, _NUM),
                  lambda m: _OpenResult(int(m[1]), result_code(int(m[2])))),
     b"+QISEND": (rb" ?%s,%s,%s\Z" % (_NUM, _NUM, _NUM),
@@ -232,7 +232,7 @@ _FAST_FORMS: dict[bytes, tuple[bytes, Callable[[re.Match], Event]]] = {
                   lambda m: _SocketStatus(int(m[1]), F.text(m[2]), F.text(m[3]), int(m[4]),
                                           int(m[5]), int(m[6]), int(m[7]), int(m[8]))),
 }
-_FAST: dict[bytes, tuple[Callable, Callable[[re.Match], Event]]] = {
+_FAST: dict[bytes, tuple[Callable[[bytes, int], re.Match[bytes] | None], Callable[[re.Match[bytes]], Event]]] = {
     k: (re.compile(pattern).match, build) for k, (pattern, build) in _FAST_FORMS.items()}
 
 

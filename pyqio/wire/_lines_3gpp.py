@@ -48,12 +48,12 @@ def _bits(field: F.Field, what: str, width: int = 8) -> str | None:
     return value
 
 
-def _count(f: list, allowed: tuple[int, ...], form: str) -> None:
+def _count(f: list[F.Field], allowed: tuple[int, ...], form: str) -> None:
     if len(f) not in allowed:
         raise Shape(f"expected {form}, got {len(f)} field(s)")
 
 
-def _cfun(f: list) -> Event:
+def _cfun(f: list[F.Field]) -> Event:
     """``+CFUN: <fun>`` (27.007 8.2)."""
     _count(f, (1,), "<fun>")
     return Functionality(F.to_int(f[0], "<fun>"))
@@ -63,7 +63,7 @@ _CEREG_TAIL = ("<tac>", "<ci>", "<AcT>", "<cause_type>", "<reject_cause>", "<Act
                "<Periodic-TAU>")
 
 
-def _cereg(f: list) -> Event:
+def _cereg(f: list[F.Field]) -> Event:
     """``+CEREG:`` URC (1, 4, 6 or 8 fields) or read answer, ``<n>`` first (2, 5, 7 or 9).
 
     27.007 10.1.22 gives the optional fields in groups (``<tac>,<ci>,<AcT>``, then the
@@ -84,13 +84,13 @@ def _cereg(f: list) -> Event:
         _bits(tail[5], "<Active-Time>"), _bits(tail[6], "<Periodic-TAU>"), n)
 
 
-def _cgatt(f: list) -> Event:
+def _cgatt(f: list[F.Field]) -> Event:
     """``+CGATT: <state>`` (27.007 10.1.9)."""
     _count(f, (1,), "<state>")
     return AttachState(F.to_flag(f[0], "<state>"))
 
 
-def _cgpaddr(f: list) -> Event:
+def _cgpaddr(f: list[F.Field]) -> Event:
     """``+CGPADDR: <cid>[,<PDP_addr_1>[,<PDP_addr_2>]]`` (27.007 10.1.14)."""
     _count(f, (1, 2, 3), "<cid>[,<PDP_addr_1>[,<PDP_addr_2>]]")
     addrs = [_str(x, "<PDP_addr>") for x in f[1:]]
@@ -106,7 +106,7 @@ def _param(field: F.Field) -> int | str | None:
     return F.to_str(field, "a parameter")
 
 
-def _cgdcont(f: list) -> Event:
+def _cgdcont(f: list[F.Field]) -> Event:
     """``+CGDCONT: <cid>,<PDP_type>,<APN>[,...]`` (27.007 10.1.1); the rest kept as printed."""
     if len(f) < 3:
         raise Shape(f"expected <cid>,<PDP_type>,<APN>[,...], got {len(f)} field(s)")
@@ -114,13 +114,13 @@ def _cgdcont(f: list) -> Event:
                       F.to_str(f[2], "<APN>"), tuple(_param(x) for x in f[3:]))
 
 
-def _csq(f: list) -> Event:
+def _csq(f: list[F.Field]) -> Event:
     """``+CSQ: <rssi>,<ber>`` (27.007 8.5)."""
     _count(f, (2,), "<rssi>,<ber>")
     return SignalQuality(F.to_int(f[0], "<rssi>"), F.to_int(f[1], "<ber>"))
 
 
-def _cpsms(f: list) -> Event:
+def _cpsms(f: list[F.Field]) -> Event:
     """``+CPSMS: <mode>,[<RAU>],[<READY>],[<Periodic-TAU>],[<Active-Time>]`` (27.007 7.38)."""
     _count(f, (1, 2, 3, 4, 5), "<mode>[,<Periodic-RAU>,<GPRS-READY-timer>,<Periodic-TAU>,"
                                "<Active-Time>]")
@@ -130,14 +130,14 @@ def _cpsms(f: list) -> Event:
     return PsmSettings(F.to_int(f[0], "<mode>"), *timers)
 
 
-def _cedrxs(f: list) -> Event:
+def _cedrxs(f: list[F.Field]) -> Event:
     """``+CEDRXS: <AcT-type>[,<Requested_eDRX_value>]`` (27.007 7.40)."""
     _count(f, (1, 2), "<AcT-type>[,<Requested_eDRX_value>]")
     value = _bits(f[1], "<Requested_eDRX_value>", 4) if len(f) == 2 else None
     return EdrxSetting(F.to_int(f[0], "<AcT-type>"), value)
 
 
-def _cclk(f: list) -> Event:
+def _cclk(f: list[F.Field]) -> Event:
     """``+CCLK: "yy/MM/dd,hh:mm:ss±zz"`` (27.007 8.15); a bare time arrives split at its comma."""
     _count(f, (1, 2), '"yy/MM/dd,hh:mm:ss±zz"')
     if len(f) == 2:
@@ -153,13 +153,13 @@ def _cclk(f: list) -> Event:
     return Clock(text)
 
 
-def _cgsn(f: list) -> Event:
+def _cgsn(f: list[F.Field]) -> Event:
     """``+CGSN: <sn>`` (27.007 5.4), quoted or bare."""
     _count(f, (1,), "<sn>")
     return SerialNumber(F.to_str(f[0], "<sn>"))
 
 
-HANDLERS: dict[str, Callable[[list], Event]] = {
+HANDLERS: dict[str, Callable[[list[F.Field]], Event]] = {
     "CFUN": _cfun, "CEREG": _cereg, "CGATT": _cgatt, "CGPADDR": _cgpaddr,
     "CGDCONT": _cgdcont, "CSQ": _csq, "CPSMS": _cpsms, "CEDRXS": _cedrxs, "CCLK": _cclk,
     "CGSN": _cgsn,

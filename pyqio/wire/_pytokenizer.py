@@ -41,6 +41,7 @@ from __future__ import annotations
 import binascii
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ..errors import InvalidArgument
 from ..protocol import CONNECT_IDS, FRAMING_IDS, T_ERROR, T_LINE, T_PROMPT, T_RECV
@@ -108,7 +109,7 @@ _H_ID_SP, _H_ID, _H_AFTER_ID, _H_LEN, _H_ADDR_SP, _H_QIP, _H_QIP_END, _H_BIP, _H
     _H_PORT = range(10)
 _NUM_NEXT = {_H_ID_SP: _H_ID, _H_AFTER_ID: _H_LEN, _H_PORT_SP: _H_PORT}
 
-Token = tuple
+Token = tuple[Any, ...]  # the shapes in the class docstring
 
 
 class Tokenizer:
@@ -144,7 +145,7 @@ class Tokenizer:
 
     _hex: bool
     _show_ra: bool
-    _udp: frozenset
+    _udp: frozenset[int]
     _max: int
     _state: int
     _buf: bytearray       # the plain line, or the URC line up to DATA (its opening quote too)
@@ -199,7 +200,7 @@ class Tokenizer:
         self._show_ra = bool(value)
 
     @property
-    def udp_service(self) -> frozenset:
+    def udp_service(self) -> frozenset[int]:
         """Connect ids (0-31) of UDP SERVICE sockets, whose recv URCs carry an address (2.4.2)."""
         return self._udp
 
@@ -223,17 +224,17 @@ class Tokenizer:
 
     # -- API ----------------------------------------------------------------
 
-    def feed(self, data: Buffer) -> list:
+    def feed(self, data: Buffer) -> list[Token]:
         """Tokenize *data*; return the tokens it completes."""
         if type(data) is not bytes:
             data = bytes(data)
-        out: list = []
+        out: list[Token] = []
         pos, n, handlers = 0, len(data), self._handlers
         while pos < n:
             pos = handlers[self._state](data, pos, out)
         return out
 
-    def feed_demux(self, data: Buffer, buffers: Sequence[bytearray | None]) -> list:
+    def feed_demux(self, data: Buffer, buffers: Sequence[bytearray | None]) -> list[Token]:
         """As :meth:`feed`, but a recv payload whose ``buffers[connect_id]`` is a bytearray
         is appended there (in order) instead of being returned."""
         if len(buffers) < 5:
@@ -244,7 +245,7 @@ class Tokenizer:
             if b is not None and not isinstance(b, bytearray):
                 raise InvalidArgument(
                     f"buffers[{i}] is a {type(b).__name__}: a bytearray or None is required")
-        out: list = []
+        out: list[Token] = []
         nb = len(buffers)
         for tok in self.feed(data):
             if tok[0] == T_RECV and tok[1] < nb:
@@ -255,10 +256,10 @@ class Tokenizer:
             out.append(tok)
         return out
 
-    def finish(self) -> list:
+    def finish(self) -> list[Token]:
         """End of stream: a partial line becomes ``T_LINE``, a partial recv URC
         ``truncated recv``; then reset."""
-        state, out = self._state, []  # type: int, list
+        state, out = self._state, []  # type: int, list[Token]
         if state == _LINE and self._buf:
             out.append((T_LINE, bytes(self._buf)))
         elif state >= _HEADER:
@@ -281,7 +282,7 @@ class Tokenizer:
         """The URC line so far: header (opening quote included), payload, closing quote."""
         return bytes(self._buf) + bytes(self._pay) + (b'"' if self._qclosed else b"") + tail
 
-    def _fail(self, out: list, reason: str, raw: bytes, byte: int, pos: int) -> int:
+    def _fail(self, out: list[Token], reason: str, raw: bytes, byte: int, pos: int) -> int:
         """An error found on *byte*: line start after a CR or LF, else DISCARD."""
         out.append((T_ERROR, reason, raw))
         self._state = _START if byte == _CR or byte == _LF else _DISCARD
@@ -295,7 +296,7 @@ class Tokenizer:
 
     # -- line level (TOKENS.md "Bytes outside a recv payload") -----------------
 
-    def _start(self, data: bytes, pos: int, out: list) -> int:
+    def _start(self, data: bytes, pos: int, out: list[Token]) -> int:
         n = len(data)
         while True:     # whole lines and URCs in a row, without leaving this state
             pos = _SKIP.match(data, pos).end()  # type: ignore[union-attr]  # '*' always matches
@@ -323,7 +324,7 @@ class Tokenizer:
         self._state = _LINE
         return pos
 
-    def _whole_urc(self, data: bytes, pos: int, out: list) -> int:
+    def _whole_urc(self, data: bytes, pos: int, out: list[Token]) -> int:
         """A valid length-framed URC wholly in *data* from *pos* (after the prefix), in one go.
 
         Returns the position after its line end, or -1 to leave it to the state
@@ -363,15 +364,15 @@ class Tokenizer:
         out.append((T_RECV, cid, length, ip, port, payload, True))
         return nxt
 
-    def _prompt(self, data: bytes, pos: int, out: list) -> int:
-        pos = _NULS.match(data, pos).end()  # type: ignore[union-attr]
+    def _prompt(self, data: bytes, pos: int, out: list[Token]) -> int:
+        pos = _NULS.match(data, pos).end()  # type: ignore[union-attr]  # '*' always matches
         if pos < len(data):
             if data[pos] == _SP:
                 pos += 1
             self._state = _START
         return pos
 
-    def _line(self, data: bytes, pos: int, out: list) -> int:
+    def _line(self, data: bytes, pos: int, out: list[Token]) -> int:
         m = _EOL.search(data, pos)
         k = m.start() if m is not None else len(data)
         buf = self._buf
@@ -403,7 +404,7 @@ class Tokenizer:
         self._state = _START
         return k + 1
 
-    def _discard(self, data: bytes, pos: int, out: list) -> int:
+    def _discard(self, data: bytes, pos: int, out: list[Token]) -> int:
         m = _EOL.search(data, pos)
         if m is None:
             return len(data)
@@ -412,7 +413,7 @@ class Tokenizer:
 
     # -- recv header (TOKENS.md "Recv parsing") ------------------------------------
 
-    def _recv_begin(self, data: bytes, pos: int, out: list) -> int:
+    def _recv_begin(self, data: bytes, pos: int, out: list[Token]) -> int:
         """The prefix has just been read (self._buf holds it); *pos* is the header's start."""
         self._uhex = self._hex
         self._len = self._port = -1
@@ -465,7 +466,7 @@ class Tokenizer:
         del self._buf[_PLEN:_PLEN + len(held)]
         return pos + end - len(held)
 
-    def _header(self, data: bytes, pos: int, out: list) -> int:
+    def _header(self, data: bytes, pos: int, out: list[Token]) -> int:
         if self._hs <= _H_LEN or self._len < 0:
             end = self._rejoin(data, pos)
             if end >= 0:
@@ -548,7 +549,7 @@ class Tokenizer:
 
     # -- DATA --------------------------------------------------------------------------
 
-    def _data(self, data: bytes, pos: int, out: list) -> int:
+    def _data(self, data: bytes, pos: int, out: list[Token]) -> int:
         """DATA's first byte: an opening quote, or the first payload byte (not consumed)."""
         if pos == len(data):
             self._state = _DATA
@@ -574,7 +575,7 @@ class Tokenizer:
         self._state = _FRAMED
         return pos
 
-    def _framed(self, data: bytes, pos: int, out: list) -> int:
+    def _framed(self, data: bytes, pos: int, out: list[Token]) -> int:
         pay = self._pay
         take = data[pos:pos + self._need - len(pay)]
         pay += take
@@ -582,9 +583,9 @@ class Tokenizer:
             self._state = _FRAMED_END if self._quoted else _FRAMED_EOL
         return pos + len(take)
 
-    def _framed_end(self, data: bytes, pos: int, out: list) -> int:
+    def _framed_end(self, data: bytes, pos: int, out: list[Token]) -> int:
         """After a quoted framed payload: its closing quote (NULs dropped)."""
-        pos = _NULS.match(data, pos).end()  # type: ignore[union-attr]
+        pos = _NULS.match(data, pos).end()  # type: ignore[union-attr]  # '*' always matches
         if pos == len(data):
             return pos
         b = data[pos]
@@ -595,8 +596,8 @@ class Tokenizer:
         self._state = _FRAMED_EOL
         return pos + 1
 
-    def _framed_eol(self, data: bytes, pos: int, out: list) -> int:
-        pos = _NULS.match(data, pos).end()  # type: ignore[union-attr]
+    def _framed_eol(self, data: bytes, pos: int, out: list[Token]) -> int:
+        pos = _NULS.match(data, pos).end()  # type: ignore[union-attr]  # '*' always matches
         if pos == len(data):
             return pos
         b = data[pos]
@@ -604,7 +605,7 @@ class Tokenizer:
             return self._emit(out, pos + 1)
         return self._fail(out, RECV_DATA_NOT_TERMINATED, self._urc(bytes((b,))), b, pos + 1)
 
-    def _unframed(self, data: bytes, pos: int, out: list) -> int:
+    def _unframed(self, data: bytes, pos: int, out: list[Token]) -> int:
         if not self._quoted:
             m = _EOL.search(data, pos)
             if m is None:
@@ -636,7 +637,7 @@ class Tokenizer:
             pos += 1
         return pos
 
-    def _pay_run(self, data: bytes, pos: int, end: int, out: list) -> int:
+    def _pay_run(self, data: bytes, pos: int, end: int, out: list[Token]) -> int:
         """Add data[pos:end] (all payload) to an unframed payload, minding the cap."""
         pay = self._pay
         room = self._max - len(pay)
@@ -647,11 +648,11 @@ class Tokenizer:
         pay += data[pos:t + 1]
         return self._too_long_payload(out, data[t], t + 1)
 
-    def _too_long_payload(self, out: list, byte: int, pos: int) -> int:
+    def _too_long_payload(self, out: list[Token], byte: int, pos: int) -> int:
         raw = (bytes(self._buf) + bytes(self._pay))[:self._max]
         return self._fail(out, LINE_TOO_LONG, raw, byte, pos)
 
-    def _emit(self, out: list, pos: int, payload: bytes | None = None) -> int:
+    def _emit(self, out: list[Token], pos: int, payload: bytes | None = None) -> int:
         """The line end after DATA has been read: emit the recv token (hex-decoded)."""
         if payload is None:
             pay = bytes(self._pay)

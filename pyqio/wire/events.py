@@ -11,8 +11,9 @@ Every event can be written back as the module sends it with ``to_bytes()``
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import InvalidArgument
 from ._eventfmt import _b, _jsonable, _params_line, _q
@@ -55,7 +56,7 @@ class Event:
         """JSON-ready: bytes as ``{"hex": ..., "text": ...}`` ("text" only when valid
         UTF-8), datetimes ISO 8601, result codes as numbers, ranges as ``{"range": [a, b]}``."""
         out: dict[str, Any] = {"event": type(self).__name__}
-        for f in fields(self):  # type: ignore[arg-type]
+        for f in fields(self):  # type: ignore[arg-type]  # subclasses are dataclasses, the base not
             out[f.name] = _jsonable(getattr(self, f.name))
         return out
 
@@ -367,7 +368,7 @@ class TestResponse(Event):
     __test__ = False  # its name starts with "Test": keep pytest from collecting it
 
     name: str
-    params: tuple
+    params: tuple[Any, ...]
 
     def _body(self) -> bytes:
         return _params_line(self.name, self.params)
@@ -378,7 +379,7 @@ class Info(Event):
     """Any other ``+NAME: ...`` line; ``params`` are ints where numeric, else str (unquoted)."""
 
     name: str
-    params: tuple
+    params: tuple[Any, ...]
 
     def _body(self) -> bytes:
         return _params_line(self.name, self.params)
@@ -417,6 +418,9 @@ class ProtocolError(Event):
 # same layout. The result is an ordinary instance of the event class (equality,
 # hash, repr, frozenness unchanged); ``Recv(...)`` itself is untouched.
 
+_E = TypeVar("_E", bound=Event)
+
+
 def _twin(cls: type) -> type | None:
     """A mutable class laid out like the frozen event class *cls*, or None where the
     interpreter refuses the __class__ switch (then callers build *cls* normally)."""
@@ -434,19 +438,19 @@ def _twin(cls: type) -> type | None:
     return twin if all(getattr(probe, n, 0) is None for n in names) else None
 
 
-def _maker(cls: type) -> Any:
+def _maker(cls: type[_E]) -> Callable[..., _E]:
     """``make(*values)`` building a *cls* event from its fields in order, all given:
     the twin route when available, else the class itself."""
     twin = _twin(cls)
     if twin is None:
         return cls
-    names = tuple(f.name for f in fields(cls))
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # event classes are dataclasses
     src = [f"def make({', '.join(names)}):", "    e = twin()"]
     src += [f"    e.{n} = {n}" for n in names]
     src += ["    e.__class__ = cls", "    return e"]
     namespace: dict[str, Any] = {"twin": twin, "cls": cls}
     exec("\n".join(src), namespace)  # noqa: S102 - fixed source from field names
-    make = namespace["make"]
+    make: Callable[..., _E] = namespace["make"]
     make.__doc__ = f"Build a {cls.__name__} from all its fields, positionally (fast path)."
     return make
 

@@ -3,14 +3,13 @@
 Invariant, for every line (and ``send_format`` picked by the first byte):
 
 1. ``parse(line)`` returns a :class:`Command` or raises ``ValueError`` (with a
-   message); any other exception is a finding (DESIGN.md: "a malformed or
-   out-of-range line raises ValueError (or a subclass) saying why");
+   message); any other exception is a finding (a malformed or out-of-range line
+   raises ValueError, or a subclass, saying why: :func:`pyqio.commands.parse`);
 2. a parsed command's ``to_bytes()`` parses back to an equal command, and its
    bytes are the same again (a fixed point: ``to_bytes(parse(to_bytes(c))) == to_bytes(c)``);
 3. ``to_bytes()`` is one command line: it ends in CR and holds no other CR, no LF
    and no control byte, so nothing a caller passes can reach the wire as a second
-   command ("every string a caller passes into a quoted parameter is an injection
-   vector", DESIGN.md);
+   command (docs/architecture.md, "No injection");
 4. the error message stays bounded whatever the line's length.
 
 Input: byte 0 bit 0 picks ``send_format="hex"``; the rest is the line.

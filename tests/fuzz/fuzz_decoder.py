@@ -3,7 +3,7 @@
 Invariant, for every input, under the settings its first bytes pick:
 
 1. ``Decoder.feed()``/``finish()`` never raise: bad bytes from the module are
-   ``ProtocolError`` events, never exceptions (DESIGN.md, "Errors as events");
+   ``ProtocolError`` events, never exceptions (docs/architecture.md, "Errors are events");
 2. feeding the body whole or cut into the chunks the input picks gives the same
    events (chunk independence, csrc/TOKENS.md);
 3. the C tokenizer and its pure-Python twin give the same tokens, also when the

@@ -3,7 +3,8 @@
 Invariant, for every input:
 
 1. ``receive_data()`` never raises, whatever the module sends between, inside and
-   after the answers (bad bytes are ``ProtocolError`` events, DESIGN.md);
+   after the answers (bad bytes are ``ProtocolError`` events: docs/architecture.md,
+   "Errors are events");
 2. every request completes at most once (one ``Response`` per request), and one
    whose final came is no longer pending;
 3. every request completes: with its answer, or with the caller's timeout
