@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import InvalidArgument
+from ._dest import DestPolicy, parse_allow_dest
 
 __all__ = ["SimConfig"]
 
@@ -67,10 +68,8 @@ class SimConfig:
                 _check_range(name, getattr(self, name), 1, 65535)
 
     @property
-    def dest(self) -> Any:
+    def dest(self) -> DestPolicy:
         """The :class:`._dest.DestPolicy` that ``allow_dest`` describes."""
-        from ._dest import parse_allow_dest
-
         return parse_allow_dest(self.allow_dest)
 
     def rng(self) -> random.Random:
