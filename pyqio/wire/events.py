@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import InvalidArgument
 from ._eventfmt import _b, _jsonable, _params_line, _q
@@ -40,6 +40,9 @@ class Event:
     """
 
     __slots__ = ()
+    #: NAME of the ``+NAME:`` line the event is read from ("QIOPEN"), for pairing it with
+    #: the command of that name; None for result codes, URCs and untyped lines
+    prefix: ClassVar[str | None] = None
 
     def _body(self) -> bytes:
         raise NotImplementedError
@@ -190,6 +193,8 @@ class Incoming(Event):
 class OpenResult(Event):
     """``+QIOPEN: <connectID>,<result>``: the deferred result of AT+QIOPEN (2.3.1)."""
 
+    prefix: ClassVar[str | None] = "QIOPEN"
+
     connect_id: int
     result: Result
 
@@ -200,6 +205,8 @@ class OpenResult(Event):
 @dataclass(frozen=True, slots=True)
 class SocketStatus(Event):
     """One ``+QISTATE:`` row (2.3.3)."""
+
+    prefix: ClassVar[str | None] = "QISTATE"
 
     connect_id: int
     service_type: str
@@ -220,6 +227,8 @@ class SocketStatus(Event):
 class SendStats(Event):
     """``+QISEND: <sent>,<acked>,<nAcked>`` answering ``AT+QISEND=<connectID>,0`` (2.3.4)."""
 
+    prefix: ClassVar[str | None] = "QISEND"
+
     sent: int
     acked: int
     nacked: int
@@ -237,6 +246,8 @@ class PingReply(Event):
     :class:`PingSummary`.
     """
 
+    prefix: ClassVar[str | None] = "QPING"
+
     result: Result
     ip: str | None = None
     size: int | None = None
@@ -253,6 +264,8 @@ class PingReply(Event):
 @dataclass(frozen=True, slots=True)
 class PingSummary(Event):
     """``+QPING: <finresult>[,<sent>,<rcvd>,<lost>,<min>,<max>,<avg>]`` (2.3.5)."""
+
+    prefix: ClassVar[str | None] = "QPING"
 
     result: Result
     sent: int | None = None
@@ -279,6 +292,8 @@ class NtpResult(Event):
     but shows ``"2019/06/11,11:08:20"``: both are accepted.
     """
 
+    prefix: ClassVar[str | None] = "QNTP"
+
     result: Result
     time: _dt.datetime | None = None
 
@@ -295,6 +310,8 @@ class NtpResult(Event):
 class DnsResult(Event):
     """``+QIDNSGIP: <result>,<IP_count>,<DNS_ttl>``: the header of a DNS answer (2.3.7)."""
 
+    prefix: ClassVar[str | None] = "QIDNSGIP"
+
     result: Result
     ip_count: int
     ttl: int
@@ -307,6 +324,8 @@ class DnsResult(Event):
 class DnsAddress(Event):
     """``+QIDNSGIP: <hostIPaddr>``: one address line of a DNS answer, quoted or bare (2.3.7)."""
 
+    prefix: ClassVar[str | None] = "QIDNSGIP"
+
     ip: str
 
     def _body(self) -> bytes:
@@ -317,6 +336,8 @@ class DnsAddress(Event):
 @dataclass(frozen=True, slots=True)
 class DnsServers(Event):
     """``+QIDNSCFG: <contextID>,<pridnsaddr>,<secdnsaddr>[,...]`` (2.3.8): two or four addresses."""
+
+    prefix: ClassVar[str | None] = "QIDNSCFG"
 
     context_id: int
     addresses: tuple[str, ...]
@@ -329,6 +350,8 @@ class DnsServers(Event):
 class DataFormat(Event):
     """``+QICFG: "dataformat",<send_data_format>,<recv_data_format>`` (2.3.9); True is hex."""
 
+    prefix: ClassVar[str | None] = "QICFG"
+
     send_hex: bool
     recv_hex: bool
 
@@ -339,6 +362,8 @@ class DataFormat(Event):
 @dataclass(frozen=True, slots=True)
 class ShowRA(Event):
     """``+QICFG: "showRA",<showRA_mode>`` (2.3.9)."""
+
+    prefix: ClassVar[str | None] = "QICFG"
 
     enabled: bool
 
