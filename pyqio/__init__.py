@@ -29,9 +29,11 @@ from .errors import (
     CommandError,
     CommandSyntaxError,
     CommandTimeout,
+    ContextLost,
     FieldShapeError,
     InvalidArgument,
     LinkError,
+    NotRegistered,
     OpenFailed,
     PyqioError,
     QueueFull,
@@ -47,7 +49,8 @@ __all__ = [
     # every exception, all defined in pyqio.errors
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
     "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
-    "SocketClosedError", "SocketError", "QueueFull", "ReceiveOverflow",
+    "SocketClosedError", "SocketError", "NotRegistered", "ContextLost", "QueueFull",
+    "ReceiveOverflow",
 ]
 
 # A library configures no output of its own: without this, a warning logged before

@@ -64,9 +64,8 @@ def configure_demo(parser: argparse.ArgumentParser) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    import asyncio
-
     from ..sim._deps import missing_sim_deps
+    from . import _async
     from ._demo import run_demo as demo
 
     missing = missing_sim_deps("pyqio demo")  # its DNS server, and the simulator
@@ -74,7 +73,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 1
     _logging(args)
-    return asyncio.run(demo(args.device, verbose=not args.quiet, allow_files=args.allow_files))
+    return _async.run(demo(args.device, verbose=not args.quiet, allow_files=args.allow_files))
 
 
 # -- forward ----------------------------------------------------------------------
@@ -96,23 +95,22 @@ def configure_forward(parser: argparse.ArgumentParser) -> None:
 
 
 def run_forward(args: argparse.Namespace) -> int:
-    import asyncio
-
+    from ..errors import InvalidArgument
+    from . import _async
     from ._forward import forward
 
     _logging(args)
     if args.to[1] == 0:
-        raise SystemExit("pyqio forward: --to needs a port 1-65535")
+        raise InvalidArgument("--to needs a port 1-65535")
     host = args.listen[0]
     if not _is_loopback(host):
         if not args.allow_remote:
-            raise SystemExit(f"pyqio forward: --listen {host} is not a loopback address; anyone "
-                             "who reaches it could use the module's sockets: add "
-                             "--allow-remote to serve it anyway")
+            raise InvalidArgument(f"--listen {host} is not a loopback address; anyone who "
+                                  "reaches it could use the module's sockets: add "
+                                  "--allow-remote to serve it anyway")
         print(f"pyqio forward: warning: accepting remote clients on {host}", file=sys.stderr)
-    asyncio.run(forward(args.device, args.listen, args.to, udp=args.udp,
-                        allow_files=args.allow_files))
-    return 0
+    return _async.run(forward(args.device, args.listen, args.to, udp=args.udp,
+                              allow_files=args.allow_files))
 
 
 # -- at ---------------------------------------------------------------------------
@@ -133,10 +131,9 @@ def configure_at(parser: argparse.ArgumentParser) -> None:
 
 
 def run_at(args: argparse.Namespace) -> int:
-    import asyncio
-
+    from . import _async
     from ._at import run_at as at
 
     _logging(args)
-    return asyncio.run(at(args.device, args.commands, timeout=args.timeout, linger=args.linger,
-                          allow_files=args.allow_files))
+    return _async.run(at(args.device, args.commands, timeout=args.timeout,
+                         linger=args.linger, allow_files=args.allow_files))

@@ -124,6 +124,9 @@ class Output:
                      self.stats.urcs_dropped)
             return
         if self.transport is None:
+            if self.loop is not None:  # running with no host on the port (--shared)
+                self.stats.urcs_discarded += 1
+                log.info("no host on the port: a %d-byte URC discarded", len(data))
             return
         if datagram is not None and self.backlog() + len(data) > MAX_BACKLOG:
             self._drop_datagram(datagram)
