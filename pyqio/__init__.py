@@ -37,6 +37,8 @@ from .errors import (
     NotRegistered,
     OpenFailed,
     PyqioError,
+    QueueFull,
+    ReceiveOverflow,
     ReplayDivergence,
     SendFailed,
     SocketClosedError,
@@ -50,7 +52,7 @@ __all__ = [
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
     "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
     "SocketClosedError", "SocketError", "NotRegistered", "ContextLost", "CaptureError",
-    "ReplayDivergence",
+    "ReplayDivergence", "QueueFull", "ReceiveOverflow",
 ]
 
 # A library configures no output of its own: without this, a warning logged before

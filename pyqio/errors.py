@@ -25,6 +25,8 @@ __all__ = [
     "LinkError",
     "NotRegistered",
     "OpenFailed",
+    "QueueFull",
+    "ReceiveOverflow",
     "PyqioError",
     "ReplayDivergence",
     "SendFailed",
@@ -57,6 +59,15 @@ class LinkError(PyqioError, ConnectionError):
     """The byte transport to the module went away; ``__cause__`` holds why."""
 
 
+class QueueFull(PyqioError):
+    """Too many commands are waiting for the one in flight (``Session(max_queued=...)``).
+
+    The session sends one command at a time (the module answers one at a time), so a
+    caller that queues faster than the module answers would grow memory without
+    bound; past the cap the call raises this instead and queues nothing.
+    """
+
+
 class BackendUnavailable(ImportError, PyqioError):
     """``PYQIO_BACKEND=c`` was asked for but the C tokenizer is not built."""
 
@@ -87,6 +98,15 @@ class SendFailed(SocketError):
 
 class SocketClosedError(SocketError):
     """The connection is closed (``+QIURC: "closed"``, note 2.4.1, or closed locally)."""
+
+
+class ReceiveOverflow(SocketError):
+    """A TCP socket with ``overflow="fail"`` received more than its ``buffer_limit``.
+
+    Everything received before is still read; then this is raised instead of going
+    on with a stream that has a gap.  (The default policy, ``"pause"``, stops
+    reading the link instead and loses nothing.)
+    """
 
 
 class NotRegistered(PyqioError, ConnectionError):

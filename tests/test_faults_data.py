@@ -154,10 +154,10 @@ def test_late_deferred_result_after_the_timeout_is_not_taken_for_the_next_comman
 # -- the receive buffer overflowing ---------------------------------------------------------
 
 
-def test_full_receive_buffer_drops_whole_packets_keeps_order_and_counts_every_byte():
-    """The modem's per-socket policy (pyqio.modem._socket): a packet that does not fit is
-    dropped whole and counted; nothing already buffered is lost; what is read is
-    whole packets, in order."""
+def test_full_tcp_receive_buffer_pauses_the_link_and_every_packet_arrives_in_order():
+    """The modem's per-socket policy (pyqio.modem._socket): a TCP stream never has a gap. Its
+    buffer passing the limit pauses the link; the owner reads, the link resumes, and
+    every packet arrives whole and in order, none dropped."""
     packets = [b"<%04d:" % i + bytes([65 + i % 26]) * 90 + b">" for i in range(60)]
 
     async def main():
@@ -168,26 +168,53 @@ def test_full_receive_buffer_drops_whole_packets_keeps_order_and_counts_every_by
         cid = sock.connect_id
         for p in packets:  # straight from the module: one URC per packet, no reads between
             sim.write(E.Recv(cid, p, len(p)).to_bytes())
-        await sock.send(b"!")  # a round trip: every URC before it has been handled
-        got = b""
-        while not got.endswith(b"!"):
-            got += await asyncio.wait_for(sock.recv(), 5)
+        await asyncio.sleep(0.05)
+        paused = bool(m._link.held_by)
+        got = await read_exactly(sock, sum(map(len, packets)))
+        await sock.send(b"!")  # the link reads again: the send's answers come through
+        got += await read_exactly(sock, 1)
         counters = (sock.bytes_received, sock.dropped_bytes, sock.dropped_packets)
         await m.close()
         server.close()
+        return paused, got, counters
+
+    paused, got, (received, dropped, dropped_packets) = run(main)
+    assert paused
+    assert got == b"".join(packets) + b"!" and dropped == dropped_packets == 0
+    assert received == sum(map(len, packets)) + 1
+
+
+def test_full_udp_receive_buffer_drops_whole_datagrams_keeps_order_and_counts_every_byte():
+    """A datagram socket may drop: a datagram that does not fit is dropped whole and
+    counted; nothing already buffered is lost; what is read is whole datagrams, in order."""
+    packets = [b"<%04d:" % i + bytes([65 + i % 26]) * 90 + b">" for i in range(60)]
+
+    async def main():
+        sim = FaultSim()
+        m = await modem_on(sim, buffer_limit=1000)
+        transport, (host, port) = await servers.start_udp_echo()
+        sock = await m.connect(host, port, "udp")
+        for p in packets:
+            sim.write(E.Recv(sock.connect_id, p, len(p)).to_bytes())
+        await sock.send(b"!")  # a round trip: every URC before it has been handled
+        got = []
+        while True:
+            got.append(await asyncio.wait_for(sock.recv(), 5))
+            if got[-1] == b"!":
+                break
+        counters = (sock.bytes_received, sock.dropped_bytes, sock.dropped_packets)
+        await m.close()
+        transport.close()
         return got[:-1], counters
 
-    got, (received, dropped, dropped_packets) = run(main)
-    size = len(packets[0])
-    kept = [got[i:i + size] for i in range(0, len(got), size)]
-    assert all(k in packets for k in kept) and kept == sorted(kept)  # whole, in order
-    assert kept == packets[:len(kept)]  # the buffer's head was never wiped
-    assert len(got) + dropped == sum(map(len, packets))  # every byte read or counted
+    kept, (received, dropped, dropped_packets) = run(main)
+    assert kept == packets[:len(kept)]  # the buffer's head was never wiped, order kept
+    assert sum(map(len, kept)) + dropped == sum(map(len, packets))  # every byte read or counted
     assert dropped_packets == len(packets) - len(kept) > 0
     assert received == sum(map(len, packets)) + 1
 
 
-def test_reading_frees_room_so_later_packets_fit_again():
+def test_reading_frees_room_and_the_paused_link_resumes():
     async def main():
         sim = FaultSim()
         m = await modem_on(sim, buffer_limit=250)
@@ -195,16 +222,19 @@ def test_reading_frees_room_so_later_packets_fit_again():
         sock = await m.connect(host, port)
         for i in range(3):
             sim.write(E.Recv(sock.connect_id, b"%d" % i * 100, 100).to_bytes())
-        first = await read_exactly(sock, 200)
+        await asyncio.sleep(0.05)
+        held_full = m._link.held_by
+        first = await read_exactly(sock, 300)
         sim.write(E.Recv(sock.connect_id, b"z" * 100, 100).to_bytes())
         second = await read_exactly(sock, 100)
-        dropped = sock.dropped_packets
+        dropped, held = sock.dropped_packets, held_full and not m._link.held_by
         await m.close()
         server.close()
-        return first, second, dropped
+        return first, second, dropped, held
 
-    first, second, dropped = run(main)
-    assert first == b"0" * 100 + b"1" * 100 and second == b"z" * 100 and dropped == 1
+    first, second, dropped, held = run(main)
+    assert first == b"0" * 100 + b"1" * 100 + b"2" * 100 and second == b"z" * 100
+    assert dropped == 0 and held
 
 
 # -- garbage between lines --------------------------------------------------------------------

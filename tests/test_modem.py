@@ -263,26 +263,26 @@ def test_udp_service_recvfrom_and_sendto():
     assert addr == peer_addr
 
 
-def test_receive_buffer_is_bounded_and_counts_what_it_drops():
+def test_a_full_receive_buffer_pauses_the_link_and_the_stream_has_no_gap():
+    """The old policy dropped the packet that did not fit, leaving a hole in the TCP
+    stream; now the link pauses until the owner reads, and every byte arrives."""
     async def body(m):
         payload = bytes(range(256)) * 16  # 4096 bytes
         server, port = await one_shot_server(payload)
         sock = await m.connect("127.0.0.1", port)
         sock.buffer_limit = 1500
         await sock.send(b"go")
-        while sock.bytes_received < len(payload) and not sock._peer_closed:
+        while not m._link.held_by:
             await asyncio.sleep(0.01)
-        kept = sock.buffered()
-        data = await recv_exactly(sock, kept)
+        peak = sock.buffered()
+        data = await recv_exactly(sock, len(payload))
         await sock.close()
         server.close()
-        return payload, data, sock.dropped_bytes, sock.dropped_packets
+        return payload, data, peak, sock.dropped_bytes, sock.dropped_packets
 
-    payload, data, dropped, packets = run(body)
-    assert len(data) <= 1500 and packets >= 1
-    assert len(data) + dropped == len(payload)
-    # drop-newest: what was buffered first is kept, intact
-    assert payload.startswith(data)
+    payload, data, peak, dropped, packets = run(body)
+    assert peak > 1500 and dropped == 0 and packets == 0
+    assert data == payload
 
 
 def test_ping_ntp_resolve_and_dns_config():

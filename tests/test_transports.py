@@ -266,7 +266,8 @@ def test_spy_url_sees_every_byte_both_ways(tmp_path):
         module_t, path = await serve_pty(Collector)
         module = module_t.get_protocol()
         log = tmp_path / "spy.txt"
-        t, p = await open_transport(f"spy://{path}?file={log}&baudrate=9600", Collector)
+        t, p = await open_transport(f"spy://{path}?file={log}&baudrate=9600", Collector,
+                                    allow_files=True)
         assert t.get_extra_info("serial").baudrate == 9600
         t.write(b"AT+QPING=1,\"127.0.0.1\"\r")
         module_t.write(b"\r\nOK\r\n")

@@ -22,11 +22,25 @@ def _logging(args: argparse.Namespace) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=DEFAULT_DEVICE, help=_DEVICE_HELP)
+    parser.add_argument("--allow-files", action="store_true",
+                        help="let --device options write files (spy://...?file=LOG, "
+                             "sim://?state_file=PATH); refused without this flag")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log to stderr (-v info, -vv debug with the AT transcript)")
     parser.add_argument("--record", metavar="FILE",
                         help="record every byte between host and module, with times, as a "
                              "capture (read it with pyqio decode FILE)")
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _host_port(text: str) -> tuple[str, int]:
@@ -62,7 +76,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 1
     _logging(args)
-    return _async.run(demo(args.device, verbose=not args.quiet, record=args.record))
+    return _async.run(demo(args.device, verbose=not args.quiet, record=args.record,
+                           allow_files=args.allow_files))
 
 
 # -- forward ----------------------------------------------------------------------
@@ -78,6 +93,9 @@ def configure_forward(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", required=True, type=_host_port, metavar="HOST:PORT",
                         help="where the module connects for each local connection")
     parser.add_argument("--udp", action="store_true", help="forward UDP datagrams instead of TCP")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow --listen on an address other than loopback (anyone who "
+                             "reaches it can use the module's sockets)")
 
 
 def run_forward(args: argparse.Namespace) -> int:
@@ -88,7 +106,15 @@ def run_forward(args: argparse.Namespace) -> int:
     _logging(args)
     if args.to[1] == 0:
         raise InvalidArgument("--to needs a port 1-65535")
-    return _async.run(forward(args.device, args.listen, args.to, udp=args.udp, record=args.record))
+    host = args.listen[0]
+    if not _is_loopback(host):
+        if not args.allow_remote:
+            raise InvalidArgument(f"--listen {host} is not a loopback address; anyone who "
+                                  "reaches it could use the module's sockets: add "
+                                  "--allow-remote to serve it anyway")
+        print(f"pyqio forward: warning: accepting remote clients on {host}", file=sys.stderr)
+    return _async.run(forward(args.device, args.listen, args.to, udp=args.udp,
+                              record=args.record, allow_files=args.allow_files))
 
 
 # -- at ---------------------------------------------------------------------------
@@ -113,5 +139,5 @@ def run_at(args: argparse.Namespace) -> int:
     from ._at import run_at as at
 
     _logging(args)
-    return _async.run(at(args.device, args.commands, timeout=args.timeout, linger=args.linger,
-                         record=args.record))
+    return _async.run(at(args.device, args.commands, timeout=args.timeout,
+                         linger=args.linger, record=args.record, allow_files=args.allow_files))

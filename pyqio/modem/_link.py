@@ -57,6 +57,7 @@ class Link(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._timer_key: Any = None
         self._closing = False
+        self._holds: set[int] = set()  # connect ids whose full buffers pause reading
 
     # -- asyncio.Protocol ------------------------------------------------
     def connection_made(self, transport: Any) -> None:
@@ -85,6 +86,38 @@ class Link(asyncio.Protocol):
         else:
             log.warning("%s", err)
         self._on_lost(err)
+
+    # -- back-pressure ----------------------------------------------------
+    def hold(self, key: int) -> bool:
+        """Stop reading the link while *key* (a socket's connect id) has a full buffer.
+
+        False when the transport cannot pause reading (the socket then fails
+        instead: see :mod:`pyqio.modem._socket`)."""
+        pause = getattr(self.transport, "pause_reading", None)
+        if pause is None or self.lost is not None:
+            return False
+        if not self._holds:
+            log.info("socket %d: receive buffer full, pausing the link", key)
+            try:
+                pause()
+            except (NotImplementedError, RuntimeError):
+                return False
+        self._holds.add(key)
+        return True
+
+    def release(self, key: int) -> None:
+        """*key* has room again; the link reads again once no socket holds it."""
+        if key not in self._holds:
+            return
+        self._holds.discard(key)
+        if not self._holds and self.lost is None and self.transport is not None:
+            log.info("socket %d: read down, resuming the link", key)
+            self.transport.resume_reading()
+
+    @property
+    def held_by(self) -> frozenset[int]:
+        """Connect ids whose full receive buffers keep the link paused."""
+        return frozenset(self._holds)
 
     # -- requests --------------------------------------------------------
     async def request(self, cmd: C.Command, payload: bytes | None = None,
@@ -167,8 +200,12 @@ class Link(asyncio.Protocol):
         self._timer = None
         self._timer_key = None
         if self.session.pending is req:
-            log.warning("%s: no %s within %.1f s", _line(req.command), req.waiting_for, delay)
-            self.session.fail_pending(f"no {req.waiting_for} within {delay:g} s")
+            why = f"no {req.waiting_for} within {delay:g} s"
+            if self._holds:  # the answer may be there, unread behind a full socket
+                why += (" (the link was paused: the receive buffer of socket(s) "
+                        f"{', '.join(map(str, sorted(self._holds)))} is full; read them)")
+            log.warning("%s: %s", _line(req.command), why)
+            self.session.fail_pending(why)
             self.pump()
 
     def close(self) -> None:

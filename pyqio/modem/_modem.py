@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,16 +31,18 @@ from ..errors import (
     SocketClosedError,
     SocketError,
 )
-from ..session import Response
+from ..session import DEFAULT_MAX_QUEUED, Response
 from ..wire import events as E
 from ._bringup import NetworkMixin, check_stale_policy
 from ._link import Link, Timeouts, Trace
 from ._ops import OpsMixin, PingResult
+from ._restart import RestartMixin
 from ._socket import (
     DEFAULT_BUFFER_LIMIT,
     Listener,
     ModemSocket,
     UdpService,
+    check_overflow,
 )
 from ._socket_ops import SocketsMixin
 
@@ -63,8 +64,6 @@ __all__ = [
 log = logging.getLogger("pyqio.modem")
 
 BOOT_LINE = b"RDY"  # what the module prints when it has (re)booted
-# the boot output as it lands inside a recv payload cut by the reboot: NULs, then RDY
-_BOOT_IN_PAYLOAD = re.compile(rb"\x00[\x00\r\n]*RDY\r?\n")
 
 
 @dataclasses.dataclass
@@ -83,7 +82,7 @@ class ReconnectPolicy:
     max_attempts: int | None = None
 
 
-class Modem(SocketsMixin, OpsMixin, NetworkMixin):
+class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin):
     """An asyncio driver for one BC660K-GL over one transport URL.
 
     *url* names the link (see :func:`pyqio.transports.open_transport`) and is
@@ -100,8 +99,15 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
     :mod:`pyqio.modem._bringup`.  *on_registration* is called with each
     ``+CEREG`` URC (:class:`pyqio.events.Registration`).  *wait_ip* (default 0)
     additionally waits that long for a ``+IP:`` when ``AT+CGPADDR`` gave none.
-    *buffer_limit* bounds each socket's receive buffer (policy in
-    :mod:`pyqio.modem._socket`).  *trace* is called as ``trace(kind, data)`` with
+    *buffer_limit* bounds each socket's receive buffer and *overflow* says what a
+    TCP socket does past it: ``"pause"`` reading the link (nothing lost; other
+    sockets and commands wait) or ``"fail"`` that socket (:mod:`pyqio.modem._socket`).
+    *max_queued* caps the commands waiting behind the one in flight
+    (:class:`~pyqio.errors.QueueFull` past it).  *allow_files* lets a URL option
+    write a file (``spy://...?file=``, ``sim://?state_file=``).  *rtscts* turns on
+    RTS/CTS hardware flow control on a serial port (as ``?rtscts=1`` in the URL),
+    so that a paused link makes the module hold its data.  *trace* is called as
+    ``trace(kind, data)`` with
     ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
     *record* (a path or a :class:`pyqio.capture.CaptureWriter`) records every
     byte both ways, with times and settings, as a capture (:mod:`pyqio.capture`).
@@ -110,12 +116,16 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
     def __init__(self, url: str, *, timeouts: Timeouts | None = None,
                  reconnect: ReconnectPolicy | None = None, wait_ip: float = 0.0,
                  sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+                 overflow: str = "pause", max_queued: int = DEFAULT_MAX_QUEUED,
+                 allow_files: bool = False, rtscts: bool | None = None,
                  trace: Trace | None = None, registration_timeout: float | None = 60.0,
                  stale_sockets: str = "close",
                  on_registration: Callable[[E.Registration], Any] | None = None,
                  record: Any = None) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
+        if isinstance(max_queued, bool) or not isinstance(max_queued, int) or max_queued < 1:
+            raise InvalidArgument(f"max_queued={max_queued!r}: expected an int >= 1")
         if sync_attempts < 1:
             raise InvalidArgument(f"sync_attempts must be >= 1, got {sync_attempts!r}")
         self.url = url
@@ -128,6 +138,10 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
         self._init_network()
         self.sync_attempts = sync_attempts
         self.buffer_limit = buffer_limit
+        self.overflow = check_overflow(overflow)
+        self.max_queued = max_queued
+        self.allow_files = allow_files
+        self.rtscts = rtscts
         self.trace = trace
         self.ip: str | None = None
         self.send_hex = False
@@ -136,6 +150,10 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
         self.protocol_errors = 0
         self.orphan_bytes = 0  # data for a connect id with no socket object (dropped)
         self.restarts = 0
+        self._ip_count = 0  # +IP: lines seen, and how many had come at the last suspicion
+        self._ip_mark = 0
+        self.echo_on = True  # the module's echo (ATE1 after boot) until bring-up's ATE0
+        self.restart_suspicions = 0  # boot lines / broken frames seen; each one was checked
         self.unattached: list[Any] = []  # last few events nobody claimed, for inspection
         self._sockets: dict[int, Any] = {}
         self._cleanups: set[asyncio.Task[Any]] = set()  # ids being freed in the background
@@ -144,6 +162,8 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
         self._closing = False
         self._reconnect_task: asyncio.Task[None] | None = None
         self._reinit_task: asyncio.Task[None] | None = None
+        self._check_task: asyncio.Task[None] | None = None
+        self._recheck = False
         self._up = asyncio.Event()
         self._recorder = None if record is None else _recorder(record, url)
 
@@ -181,12 +201,14 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
 
         # the module keeps AT+QICFG in NVRAM (2.3.9): after a reconnect, frame what
         # arrives before bring-up has read them again by what they were
-        session = Session(recv_format="hex" if self.recv_hex else "text", show_ra=self.show_ra)
+        session = Session(recv_format="hex" if self.recv_hex else "text", show_ra=self.show_ra,
+                          max_queued=self.max_queued)
         link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
                     on_lost=self._on_lost, trace=self.trace)
         self._ip_event.clear()
         record = None if self._recorder is None else self._recorder.next_link(self._capture_settings())
-        await open_link(self.url, lambda: link, record=record)
+        await open_link(self.url, lambda: link, record=record, allow_files=self.allow_files,
+                        rtscts=self.rtscts)
         self._link = link
         log.info("opened %s", self.url)
 
@@ -217,12 +239,11 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
         log.info("module up: ip=%s send_hex=%s recv_hex=%s showRA=%s",
                  self.ip, self.send_hex, self.recv_hex, self.show_ra)
 
-    async def _sync(self) -> None:
+    async def _sync(self) -> Any:
         delay = self.timeouts.sync
         for attempt in range(1, self.sync_attempts + 1):
             try:
-                await self.request(C.At(), timeout=delay)
-                return
+                return await self.request(C.At(), timeout=delay)
             except CommandTimeout:
                 log.info("AT not answered (attempt %d/%d, waited %.2f s)",
                          attempt, self.sync_attempts, delay)
@@ -241,7 +262,7 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
     async def close(self) -> None:
         """Close every socket (``AT+QICLOSE``), then the transport."""
         self._closing = True
-        for task in (self._reconnect_task, self._reinit_task):
+        for task in (self._reconnect_task, self._reinit_task, self._check_task):
             if task is not None:
                 task.cancel()
         for sock in list(self._sockets.values()):
@@ -279,7 +300,10 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
             await self._up.wait()  # set again once reconnected, or once it gave up
         if self._link.lost is not None:
             raise self._link.lost
-        return await self._link.request(cmd, payload, timeout)
+        resp = await self._link.request(cmd, payload, timeout)
+        if isinstance(cmd, C.Echo):
+            self.echo_on = bool(cmd.enabled)  # what a restart check expects to see
+        return resp
 
     # -- events from the module --------------------------------------------------
     def _on_event(self, ev: Any) -> None:
@@ -304,15 +328,16 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
         elif isinstance(ev, E.IpAddress):
             self.ip = ev.ip
             self._ip_event.set()
+            self._ip_count += 1
         elif isinstance(ev, E.ProtocolError):
             self.protocol_errors += 1
             log.warning("protocol error from the module: %s %r", ev.reason, ev.raw)
-            if _BOOT_IN_PAYLOAD.search(ev.raw):
-                # a reboot cut a length-framed URC: its RDY was taken as payload and
-                # only the broken framing shows it; the sockets are gone all the same
-                self._on_restart()
+            # a reboot that cuts a URC shows only as broken framing (its RDY is taken
+            # as payload); the raw bytes hold a peer's payload, so they are never
+            # searched: the module is asked instead
+            self._suspect_restart(f"protocol error ({ev.reason})")
         elif isinstance(ev, E.Text) and ev.line.strip() == BOOT_LINE:
-            self._on_restart()
+            self._suspect_restart("a boot line RDY")
         else:
             log.debug("unattached event %r", ev)
             self.unattached = (self.unattached + [ev])[-32:]
@@ -320,7 +345,7 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
     def _on_incoming(self, ev: Any) -> None:
         listener = self._sockets.get(ev.server_id)
         sock = ModemSocket(self, ev.connect_id, "TCP INCOMING", (ev.remote_ip, ev.remote_port),
-                           buffer_limit=self.buffer_limit)
+                           buffer_limit=self.buffer_limit, overflow=self.overflow)
         self._sockets[ev.connect_id] = sock
         if not isinstance(listener, Listener) or not listener._on_incoming(
                 sock, (ev.remote_ip, ev.remote_port)):
@@ -328,9 +353,22 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
                         ev.connect_id, ev.server_id)
             asyncio.get_running_loop().create_task(sock.close())
 
+    # -- back-pressure from the sockets (policy in pyqio.modem._socket) ---------------------
+    def _hold_link(self, sock: Any) -> bool:
+        return self._link is not None and self._link.hold(sock.connect_id)
+
+    def _release_link(self, sock: Any) -> None:
+        if self._link is not None:
+            self._link.release(sock.connect_id)
+
+    def _drop_socket(self, sock: Any) -> None:
+        """*sock* failed on its own (overflow): close it on the module in the background."""
+        if self._sockets.get(sock.connect_id) is sock:
+            asyncio.get_running_loop().create_task(self._close_socket(sock))
+
     def _on_restart(self) -> None:
-        """The module rebooted (``RDY`` after the boot NULs): its sockets are gone, echo
-        is back on and the command in flight is lost.  Sockets fail with LinkError;
+        """The module rebooted (confirmed: it no longer holds our sockets): they are
+        gone, echo is back on and the command in flight is lost.  Sockets fail with LinkError;
         the module is brought up again in the background, as after a reconnect."""
         self.restarts += 1
         log.warning("the module restarted: its sockets are gone; bringing it up again")
@@ -340,8 +378,9 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
         self._sockets.clear()
         if self._link is not None:
             self._link.session.reset()  # pending and queued requests end with LinkReset
-        self.ip = None
-        self._ip_event.clear()
+        if self._ip_count == self._ip_mark:  # no +IP: since the reboot was suspected
+            self.ip = None
+            self._ip_event.clear()
         self._up.clear()
         want = (self.send_hex, self.recv_hex, self.show_ra)
         self._reinit_task = asyncio.get_running_loop().create_task(self._reinit(want))

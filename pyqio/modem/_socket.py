@@ -5,12 +5,29 @@ They look like CPython sockets where they can (``recv``/``send``/``close``,
 peer closed in order), but every method that waits is a coroutine.
 
 Receive buffer policy.  The module pushes every packet the moment it arrives
-(direct push mode, note 1.2) and cannot be paused, so each socket buffers what
-its owner has not read yet, up to ``buffer_limit`` bytes.  When a packet does not
-fit, *that packet* is dropped whole and counted in ``dropped_bytes`` /
+(direct push mode, note 1.2), so each socket buffers what its owner has not read
+yet.  A TCP stream never goes on after losing bytes; what happens when a stream
+socket's buffer passes ``buffer_limit`` is its ``overflow`` policy:
+
+``"pause"`` (default)
+    the modem stops reading the link (``pause_reading()`` on the transport, as
+    asyncio's ``StreamReader`` does) until the owner has read the buffer down to
+    half the limit.  Nothing is lost: the bytes wait in the OS and the port (on a
+    serial line with hardware flow control, ``rtscts``, the module holds them), and
+    what was already read when the pause began is kept, so the buffer may pass the
+    limit by one read of the link.  *Head-of-line*: while the link is paused, no
+    other socket receives, no URC arrives and no command is answered, so a command
+    sent meanwhile may time out (its error says the link is paused and why).
+``"fail"``
+    the socket fails with :class:`~pyqio.errors.ReceiveOverflow`: the owner reads
+    every byte that fitted, then gets the error; later data for it is counted in
+    ``dropped_bytes`` and the module socket is closed (``AT+QICLOSE``).  Other
+    sockets are not held up.
+
+Datagram sockets (UDP, UDP SERVICE) drop a datagram that does not fit (or past
+``max_datagrams``), as a UDP stack does, and count it in ``dropped_bytes`` /
 ``dropped_packets``; what is already buffered is kept.  (Wiping the whole buffer
 on overflow, as some drivers do, loses far more than the packet that did not fit.)
-A datagram socket also keeps at most ``max_datagrams`` datagrams.
 
 What the module cannot say, the sockets cannot either: ``+QIURC: "closed"``
 (note 2.4.1) is the only close report, for a peer's FIN and a network error
@@ -29,6 +46,7 @@ from typing import Any, TypeVar
 from ..errors import (
     InvalidArgument,
     LinkError,
+    ReceiveOverflow,
     SocketClosedError,
 )
 from ..wire._result import ResultCode
@@ -38,6 +56,7 @@ log = logging.getLogger("pyqio.modem")
 DEFAULT_BUFFER_LIMIT = 256 * 1024
 DEFAULT_MAX_DATAGRAMS = 256
 DEFAULT_BACKLOG = 8
+OVERFLOW_POLICIES = ("pause", "fail")
 
 Address = tuple[str, int]
 
@@ -52,6 +71,13 @@ def _check_timeout(value: float | None) -> float | None:
     if value < 0:
         raise InvalidArgument(f"timeout must be None or a number >= 0, got {value!r}")
     return value
+
+
+def check_overflow(policy: str) -> str:
+    """Validate an ``overflow=`` policy (see the module docstring)."""
+    if policy not in OVERFLOW_POLICIES:
+        raise InvalidArgument(f"overflow={policy!r}: allowed values are 'pause' and 'fail'")
+    return policy
 
 
 def _check_bufsize(bufsize: int) -> int:
@@ -127,11 +153,15 @@ class _SocketBase(_Waiting):
         """True once :meth:`close` ran (locally) or the link to the module went away."""
         return self._closed
 
+    def _release_link(self) -> None:
+        """Only stream sockets hold the link (see the module docstring)."""
+
     def _drop(self, data: bytes) -> None:
         self.dropped_bytes += len(data)
         self.dropped_packets += 1
-        log.warning("socket %d: receive buffer full (%d bytes), dropped a %d-byte packet",
-                    self.connect_id, self.buffer_limit, len(data))
+        log.warning("socket %d: dropped a %d-byte packet (%s)", self.connect_id, len(data),
+                    "the stream had ended" if self._error is not None or self._closed
+                    else f"receive buffer full, {self.buffer_limit} bytes")
 
     def _on_closed(self) -> None:
         """``+QIURC: "closed"`` (note 2.4.1): reads drain the buffer, then return b""."""
@@ -156,6 +186,7 @@ class _SocketBase(_Waiting):
         if self._closed:
             return
         self._closed = True
+        self._release_link()
         self._wake()
         await self._modem._close_socket(self)
 
@@ -179,8 +210,10 @@ class ModemSocket(_SocketBase):
 
     def __init__(self, modem: Any, connect_id: int, service_type: str,
                  peer: Address, *, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
-                 max_datagrams: int = DEFAULT_MAX_DATAGRAMS) -> None:
+                 max_datagrams: int = DEFAULT_MAX_DATAGRAMS, overflow: str = "pause") -> None:
         super().__init__(modem, connect_id, service_type, buffer_limit=buffer_limit)
+        self.overflow = check_overflow(overflow)
+        self._holding = False  # this socket asked the modem to pause the link
         self.peer = peer
         self.is_stream = service_type in ("TCP", "TCP INCOMING")
         self._stream = bytearray()
@@ -199,9 +232,11 @@ class ModemSocket(_SocketBase):
     def _on_data(self, data: bytes) -> None:
         self.bytes_received += len(data)
         if self.is_stream:
-            if len(self._stream) + len(data) > self.buffer_limit:
-                return self._drop(data)
+            if self._error is not None or self._closed:
+                return self._drop(data)  # the stream already ended: never a gap inside it
             self._stream += data
+            if len(self._stream) > self.buffer_limit:
+                self._overflow()
         else:
             if (self._dgram_bytes + len(data) > self.buffer_limit
                     or len(self._datagrams) >= self.max_datagrams):
@@ -210,10 +245,37 @@ class ModemSocket(_SocketBase):
             self._dgram_bytes += len(data)
         self._wake()
 
+    def _overflow(self) -> None:
+        """The stream buffer passed ``buffer_limit``: pause the link or fail this socket."""
+        if self.overflow == "pause" and self._modem._hold_link(self):
+            self._holding = True
+            return
+        if self.overflow == "pause":
+            why = "the link cannot pause reading"
+        else:
+            why = "overflow='fail'"
+        self._fail(ReceiveOverflow(
+            f"socket {self.connect_id}: receive buffer over {self.buffer_limit} bytes "
+            f"({why}); the stream ends here so that it never goes on with a gap: "
+            f"read faster, raise buffer_limit or use overflow='pause'",
+            result=ResultCode.SOCKET_READ_FAILED))
+        self._modem._drop_socket(self)
+
+    def _release_link(self) -> None:
+        if self._holding:
+            self._holding = False
+            self._modem._release_link(self)
+
+    def _fail(self, exc: BaseException) -> None:
+        self._release_link()
+        super()._fail(exc)
+
     def _take(self, bufsize: int) -> bytes:
         if self.is_stream:
             data = bytes(self._stream[:bufsize])
             del self._stream[:bufsize]
+            if self._holding and len(self._stream) <= self.buffer_limit // 2:
+                self._release_link()
             return data
         data = self._datagrams.popleft()
         self._dgram_bytes -= len(data)

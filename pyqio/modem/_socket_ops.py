@@ -54,6 +54,7 @@ class SocketsMixin:
     _cleanups: set[asyncio.Task[Any]]
     send_hex: bool
     buffer_limit: int
+    overflow: str
 
     async def request(self, cmd: C.Command, payload: bytes | None = None, *,
                       timeout: float | None = None) -> Response:  # pragma: no cover
@@ -100,7 +101,7 @@ class SocketsMixin:
             raise InvalidArgument(f"proto must be 'tcp' or 'udp', got {proto!r}")
         _check_address((host, port))
         sock = ModemSocket(self, self._free_id(), kind, (host, port),
-                           buffer_limit=self.buffer_limit)
+                           buffer_limit=self.buffer_limit, overflow=self.overflow)
         return await self._open(sock, (kind, host, port, 0, 1), timeout)
 
     async def listen(self, port: int, *, backlog: int = 8) -> Listener:

@@ -10,6 +10,16 @@ It never sleeps, reads a clock or touches a port: :mod:`pyqio.modem` does the I/
 """
 from __future__ import annotations
 
-from ._machine import MAX_ATTACHED, LinkReset, Request, Response, Session, SocketInfo, TimedOut
+from ._machine import (
+    DEFAULT_MAX_QUEUED,
+    MAX_ATTACHED,
+    LinkReset,
+    Request,
+    Response,
+    Session,
+    SocketInfo,
+    TimedOut,
+)
 
-__all__ = ["MAX_ATTACHED", "LinkReset", "Request", "Response", "Session", "SocketInfo", "TimedOut"]
+__all__ = ["DEFAULT_MAX_QUEUED", "MAX_ATTACHED", "LinkReset", "Request", "Response", "Session",
+           "SocketInfo", "TimedOut"]

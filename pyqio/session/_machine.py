@@ -38,7 +38,7 @@ from ..commands import (
     QIOpen,
     Raw,
 )
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, QueueFull
 from ..wire._events_3gpp import Registration
 from ..wire.events import (
     Closed,
@@ -70,6 +70,11 @@ __all__ = ["LinkReset", "Request", "Response", "Session", "SocketInfo", "TimedOu
 #: so that a module repeating a line forever cannot grow a request without bound.
 MAX_ATTACHED = 64
 
+#: Commands that may wait behind the one in flight (``Session(max_queued=...)``).
+#: The module answers one command at a time; a caller queueing faster than that
+#: gets :class:`~pyqio.errors.QueueFull` instead of unbounded memory.
+DEFAULT_MAX_QUEUED = 1000
+
 _ESC = b"\x1b"
 _EOL = re.compile(rb"[\r\n]")
 _URC_TYPES = (Recv, Closed, Incoming, IpAddress, ProtocolError)
@@ -90,9 +95,13 @@ class Session:
     """
 
     def __init__(self, recv_format: str = "text", show_ra: bool = False, *,
-                 send_format: str = "text") -> None:
+                 send_format: str = "text", max_queued: int = DEFAULT_MAX_QUEUED) -> None:
         from ..wire._decoder import Decoder  # imported here: the decoder picks its backend on import
 
+        if isinstance(max_queued, bool) or not isinstance(max_queued, int) or max_queued < 1:
+            raise InvalidArgument(f"max_queued={max_queued!r}: expected an int >= 1")
+        #: how many commands may wait behind the one in flight; one more raises QueueFull
+        self.max_queued = max_queued
         if send_format not in ("text", "hex"):
             raise InvalidArgument(f"send_format={send_format!r}: allowed values are 'text' "
                                   "and 'hex'")
@@ -141,7 +150,8 @@ class Session:
     def send_command(self, cmd: Command, payload: bytes | None = None) -> Request:
         """Queue *cmd*; its line goes out once every command before it completed.
 
-        *payload* is the data-mode payload of ``QISendData``/``QISendFixed`` (from
+        Raises :class:`~pyqio.errors.QueueFull` when ``max_queued`` commands already
+        wait. *payload* is the data-mode payload of ``QISendData``/``QISendFixed`` (from
         ``ctrl_z_payload``/``fixed_payload``, or ``ESC`` to cancel), released only
         after the module's ``>`` (2.3.4); other commands take none.
         """
@@ -154,6 +164,9 @@ class Session:
         if not plan.needs_prompt and payload is not None:
             raise InvalidArgument(f"payload=<{len(payload)} bytes>: {type(cmd).__name__} "
                                   "takes no data-mode payload (only QISendData/QISendFixed do)")
+        if len(self._queue) >= self.max_queued and self._pending is not None:
+            raise QueueFull(f"{len(self._queue)} commands already wait behind the one in "
+                            f"flight (max_queued={self.max_queued}); wait for some to complete")
         req = Request(cmd, None if payload is None else bytes(payload), plan)
         self._queue.append(req)
         self._start_next()
@@ -258,6 +271,7 @@ class Session:
         req = self._pending
         if req is not None:
             if isinstance(ev, Text) and ev.line == req.line.rstrip(b"\r\n"):
+                req.echoed = True
                 return  # the echo (ATE1) of the pending command line
             if isinstance(ev, Prompt) and isinstance(req.command, Raw) and not self._escape_prompt:
                 # a raw command made the module ask for data (AT+CMGS does): it would take

@@ -32,7 +32,7 @@ class LinkReset(Event):
 class Request:
     """One command the caller asked for: queued, then in flight, then done."""
 
-    __slots__ = ("_events", "_plan", "command", "line", "payload", "response")
+    __slots__ = ("_events", "_plan", "command", "echoed", "line", "payload", "response")
 
     def __init__(self, command: Command, payload: bytes | None, plan: _plans.Plan) -> None:
         self.command = command
@@ -41,6 +41,8 @@ class Request:
         self.line: bytes = command.to_bytes()
         self._plan = plan
         self._events: list[Event] = []
+        #: the module echoed the command line (echo on, ``ATE1``): dropped, but noted
+        self.echoed = False
 
     @property
     def done(self) -> bool:

@@ -30,12 +30,15 @@ Where the note is silent, the simulator chooses (and the tests pin down):
   buffer or unacknowledged in the TCP send queue (SIOCOUTQ) are "not acked";
   UDP reports ``<sent>,0,0``;
 - before ``+IP:`` deferred commands fail with 561, after a PDP breakdown with 570;
-- when the host stops reading, URCs past 1 MiB queued are lost whole, as data is
-  lost by a module whose host falls behind.
+- when the host reads slowly, the simulator stops reading the remote TCP sockets
+  (their peers wait, as behind a module's buffer and TCP window) and never drops
+  TCP data; UDP datagrams past 1 MiB waiting are dropped, as a module drops them;
+  every drop is counted in ``Simulator.stats`` and logged (:mod:`._output`).
 
 Faults (all :class:`SimConfig` fields, URL keys and CLI flags; random ones draw
-from ``random.Random(seed)``): ``latency``, ``urc_drop_rate``, ``urc_delay_rate``
-with ``urc_delay``, ``send_fail_rate``, ``peer_close_rate``, ``garbage_rate``,
+from ``random.Random(seed)``): ``latency``, ``urc_drop_rate`` (the only fault that
+loses data, counted), ``urc_delay_rate`` with ``urc_delay`` (held back past other
+sockets' URCs, never past its own socket's), ``send_fail_rate``, ``peer_close_rate``, ``garbage_rate``,
 ``pdp_breakdown_after`` with ``reattach_after``, ``restart_after``; on demand:
 :meth:`Simulator.break_pdp`, :meth:`Simulator.reattach`, :meth:`Simulator.restart`.
 

@@ -9,14 +9,23 @@ long before (registered, attached, its ``+IP:`` printed to nobody);
 module across connections, as ser2net in front of a real one. Every fault knob of
 :class:`pyqio.sim.SimConfig` is a flag (``--send-fail-rate 0.1 --seed 7``); a bad
 value is a usage error.
+On exit it prints on standard error what it dropped (``Simulator.stats``, summed
+over every link), so a test run built on it can see any loss.
+
+``--listen`` on an address other than loopback serves everyone who can reach
+it, and each client can make the simulator open host sockets: it needs
+``--allow-remote`` and warns; the sockets' destinations are then limited to
+loopback unless ``--allow-dest`` says otherwise.
 Top-level imports stay light (see :mod:`pyqio.cli`).
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
+from ._dest import is_loopback
 
 if TYPE_CHECKING:
     from ._config import SimConfig
@@ -36,6 +45,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with --listen: one module for every connection, kept between "
                              "them as a real module behind ser2net is (its sockets stay open "
                              "when a host disconnects); a new connection takes the port over")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow --listen on an address other than loopback (anyone who "
+                             "reaches it can make the simulator open sockets)")
     SimConfig.add_arguments(parser)
 
 
@@ -57,8 +69,20 @@ def run(args: argparse.Namespace) -> int:
     # usage errors before anything starts
     if args.listen is not None:
         args.listen = _split_host_port(args.listen)
+        host = args.listen[0]
+        if not is_loopback(host):
+            if not args.allow_remote:
+                raise InvalidArgument(f"--listen {host}: not a loopback address; anyone who "
+                                      "reaches it could open sockets through the simulator: "
+                                      "add --allow-remote to serve it anyway")
+            print(f"pyqio sim: warning: serving {host} to remote clients; their sockets "
+                  f"may reach: {config.allow_dest or 'loopback only'}", file=sys.stderr)
+        if config.allow_dest is None:  # clients of a TCP port reach loopback only by default
+            config.allow_dest = "loopback"
     if args.shared and args.pty:  # a PTY keeps its one module across opens anyway
         raise InvalidArgument("--shared goes with --listen (a --pty module is shared already)")
+    if not args.verbose:
+        _show_warnings()
     import asyncio
 
     if config.replay:
@@ -74,6 +98,19 @@ def run(args: argparse.Namespace) -> int:
         handler.setFormatter(logging.Formatter("pyqio sim: %(message)s"))
         logging.getLogger("pyqio.replay").addHandler(handler)
     return asyncio.run(_serve(args, config))
+
+
+def _show_warnings() -> None:
+    """The simulator's own warnings (a refused destination, dropped datagrams) on
+    standard error: a server's operator must see them (the library prints nothing
+    unless the program configures logging, and this program is the simulator)."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("pyqio sim: %(message)s"))
+    logger = logging.getLogger("pyqio.sim")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
 
 
 def _split_host_port(text: str) -> tuple[str, int]:
@@ -101,10 +138,14 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
     loop.add_signal_handler(signal.SIGTERM, on_signal, 0)
     loop.add_signal_handler(signal.SIGINT, on_signal, 130)
 
+    sims: list[Simulator] = []
+
     def factory() -> Any:
-        return Simulator(config)
+        sims.append(Simulator(config))
+        return sims[-1]
     if args.shared:
-        factory = _SharedPort.factory(Simulator(config))
+        sims.append(Simulator(config))
+        factory = _SharedPort.factory(sims[-1])
     elif config.replay:  # one recording, played from its start to each connection
         from ..capture import Replay
         factory = Replay(config.replay, speed=config.replay_speed).protocol
@@ -125,7 +166,19 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
             status = await stop
         finally:
             server.close()
+    _summary(sims)
     return status
+
+
+def _summary(sims: list[Simulator]) -> None:
+    """What every link dropped, on standard error (nothing is lost unseen)."""
+    from ._output import SimStats
+
+    total = SimStats()
+    for sim in sims:
+        total.add(sim.stats)
+    print(f"pyqio sim: {len(sims)} link(s); {total.drops} dropped or discarded: "
+          f"{total.summary()}", file=sys.stderr, flush=True)
 
 
 class _SharedPort:
@@ -163,7 +216,9 @@ class _SharedPort:
             self.hub["sim"].host_left()
 
     def pause_writing(self) -> None:
-        pass
+        if self.hub["current"] is self:
+            self.hub["sim"].pause_writing()
 
     def resume_writing(self) -> None:
-        pass
+        if self.hub["current"] is self:  # the host caught up: the remote sockets read again
+            self.hub["sim"].resume_writing()

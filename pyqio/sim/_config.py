@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import InvalidArgument
+from ._dest import DestPolicy, parse_allow_dest
 
 __all__ = ["SimConfig"]
 
@@ -70,6 +71,8 @@ class SimConfig:
     replay: str | None = _knob(None, "answer as the module of this capture did (pyqio.capture) "
                                      "instead of simulating; the fault knobs do not apply")
     replay_speed: float | None = _knob(1.0, "with replay: recorded delays divided by this; none: no delays")
+    allow_dest: str | None = _knob(None, "where sockets may connect: any, loopback or CIDRs "
+                                   "(a,b); default any, loopback for pyqio sim --listen")
 
     def __post_init__(self) -> None:
         if isinstance(self.dns_servers, str):
@@ -78,6 +81,7 @@ class SimConfig:
         for f in dataclasses.fields(self):
             if f.name.endswith("_rate"):
                 _check_range(f.name, getattr(self, f.name), 0.0, 1.0)
+        self.dest  # noqa: B018  # a malformed allow_dest is refused now, not at first use
         for name in ("dns_port", "ntp_port"):
             if getattr(self, name) is not None:
                 _check_range(name, getattr(self, name), 1, 65535)
@@ -99,6 +103,11 @@ class SimConfig:
         if self.replay_speed is not None and not self.replay_speed > 0:
             raise InvalidArgument(f"sim option replay_speed={self.replay_speed!r}: expected a factor > 0, "
                                   "or none for no delays")
+
+    @property
+    def dest(self) -> DestPolicy:
+        """The :class:`._dest.DestPolicy` that ``allow_dest`` describes."""
+        return parse_allow_dest(self.allow_dest)
 
     def rng(self) -> random.Random:
         """A fresh random generator seeded with ``seed`` (None: from the OS)."""

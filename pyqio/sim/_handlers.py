@@ -31,6 +31,7 @@ class Handlers(ServiceCommands):
     reply: Callable[..., None]
     write: Callable[[bytes], None]
     urc: Callable[..., None]
+    throttle: Callable[[Any], None]
     start: Callable[..., Any]
     save_nvram: Callable[[], None]
     enter_datamode: Callable[[DataMode], None]
@@ -137,9 +138,11 @@ class Handlers(ServiceCommands):
         if self.config.open_delay:
             await asyncio.sleep(self.config.open_delay)
         if conn.service_type in ("TCP", "UDP"):
-            ans = await _netsvc.resolve(conn.host, tuple(self.dns), self.config.dns_port,
+            ans = await _netsvc.resolve(conn.host, self._dns_servers(), self.config.dns_port,
                                             self.config.service_timeout)
             result, ip = ans.result, (ans.addresses or ("",))[0]
+            if result == RC.OK and self.config.dest.refuse(f"a {conn.service_type} socket", ip):
+                result = RC.SOCKET_CONNECTION_FAILED  # as for a host it cannot reach
         if result == RC.OK:
             result = await open_socket(conn, self, ip, self.config.listen_host,
                                        self.config.connect_timeout)
@@ -237,7 +240,8 @@ class Handlers(ServiceCommands):
         closing = bool(cfg.peer_close_rate) and conn.state == CONNECTED \
             and self.rng.random() < cfg.peer_close_rate  # the peer goes away under this send
         failed = bool(cfg.send_fail_rate) and self.rng.random() < cfg.send_fail_rate
-        ok = not (closing or failed) and self.attached and conn.write(data, addr)
+        refused = addr is not None and self.config.dest.refuse("a datagram", addr[0])
+        ok = not (closing or failed or refused) and self.attached and conn.write(data, addr)
         self.urc(_wire.encode(ev.SendOk() if ok else ev.SendFail()))
         if closing:
             self.socket_closed(conn, force=True)
@@ -253,7 +257,10 @@ class Handlers(ServiceCommands):
             piece = data[i:i + step]
             event = ev.Recv(conn.connect_id, piece, len(piece),
                             addr[0] if show else None, addr[1] if show else None)
-            self.urc(_wire.encode_recv(event, recv_hex=hex_), droppable=True)
+            self.urc(_wire.encode_recv(event, recv_hex=hex_), droppable=True,
+                     connect_id=conn.connect_id, datagram=len(piece) if conn.is_udp else None)
+        if not conn.is_udp:
+            self.throttle(conn.transport)  # the host is behind: the peer waits, as on a module
 
     def socket_closed(self, conn: Conn, force: bool = False) -> None:
         """The peer (or the network) closed *conn*: ``+QIURC: "closed"`` (2.4.1)."""
@@ -264,7 +271,8 @@ class Handlers(ServiceCommands):
         if force and transport is not None:
             transport.abort() if hasattr(transport, "abort") else transport.close()
         if conn.service_type in ("TCP", "TCP INCOMING") or force:
-            self.urc(_wire.encode(ev.Closed(conn.connect_id)), droppable=True)
+            self.urc(_wire.encode(ev.Closed(conn.connect_id)), droppable=True,
+                     connect_id=conn.connect_id)
 
     def socket_accepted(self, server: Conn, proto: Any) -> Conn | None:
         """A TCP LISTENER accepted a client: it takes the lowest free connect id (2.4.3)."""
@@ -277,5 +285,5 @@ class Handlers(ServiceCommands):
         self.conns[conn.connect_id] = conn
         server.children.append(conn)
         self.urc(_wire.encode(ev.Incoming(conn.connect_id, server.connect_id, ip, port)),
-                 droppable=True)
+                 droppable=True, connect_id=conn.connect_id)
         return conn

@@ -51,7 +51,7 @@ class ServiceCommands:
                        _wire.encode(ev.DnsResult(RC.PDP_CONTEXT_BROKE_DOWN, 0, 0)))
 
     async def _dns_gip(self, hostname: str) -> None:
-        ans = await _netsvc.resolve(hostname, tuple(self.dns), self.config.dns_port,
+        ans = await _netsvc.resolve(hostname, self._dns_servers(), self.config.dns_port,
                                      self.config.service_timeout)
         if ans.result != RC.OK:
             self.urc(_wire.encode(ev.DnsResult(ans.result, 0, 0)))
@@ -59,6 +59,10 @@ class ServiceCommands:
         # "Currently, only the first IP address returned by the DNS server is displayed."
         self.urc(_wire.encode(ev.DnsResult(RC.OK, len(ans.addresses), ans.ttl))
                  + _wire.encode(ev.DnsAddress(ans.addresses[0])))
+
+    def _dns_servers(self) -> tuple[str, ...]:
+        """The configured DNS servers the sockets may reach (``allow_dest``)."""
+        return tuple(s for s in self.dns if not self.config.dest.refuse("a DNS query", s))
 
     def _deferred_ok(self, context_id: int, failure: Any) -> bool:
         """OK for a command with a deferred result; False if it fails at once.
@@ -82,10 +86,13 @@ class ServiceCommands:
                        _wire.encode(ev.NtpResult(RC.PDP_CONTEXT_BROKE_DOWN)))
 
     async def _ntp(self, cmd: Any) -> None:
-        ans = await _netsvc.resolve(cmd.server, tuple(self.dns), self.config.dns_port,
+        ans = await _netsvc.resolve(cmd.server, self._dns_servers(), self.config.dns_port,
                                      self.config.service_timeout)
         if ans.result != RC.OK:
             self.urc(_wire.encode(ev.NtpResult(ans.result)))
+            return
+        if self.config.dest.refuse("an NTP query", ans.addresses[0]):
+            self.urc(_wire.encode(ev.NtpResult(RC.OPERATION_TIMEOUT)))  # no answer comes
             return
         port = self.config.ntp_port or cmd.port or 123
         result, when = await _netsvc.sntp(ans.addresses[0], port, self.config.service_timeout)
@@ -97,12 +104,15 @@ class ServiceCommands:
                        _wire.encode(ev.PingSummary(RC.PDP_CONTEXT_BROKE_DOWN)))
 
     async def _ping(self, cmd: Any) -> None:
-        ans = await _netsvc.resolve(cmd.host, tuple(self.dns), self.config.dns_port,
+        ans = await _netsvc.resolve(cmd.host, self._dns_servers(), self.config.dns_port,
                                      self.config.service_timeout)
         if ans.result != RC.OK:
             self.urc(_wire.encode(ev.PingSummary(ans.result)))
             return
         ip, size = ans.addresses[0], cmd.size or 32
+        if self.config.dest.refuse("a ping", ip):
+            self.urc(_wire.encode(ev.PingSummary(RC.OPERATION_TIMEOUT)))  # no reply comes
+            return
         times: list[int] = []
         count = cmd.count or 4
         for seq in range(count):

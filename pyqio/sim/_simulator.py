@@ -9,33 +9,31 @@ restart, and the NVRAM settings.
 from __future__ import annotations
 
 import asyncio
-import heapq
-import json
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..wire import events as ev
-from . import _wire
+from . import _nvram, _wire
 from ._config import SimConfig
 from ._datamode import CANCEL, DataMode
 from ._deps import require_sim_deps
 from ._handlers import Handlers
 from ._host_conns import CONNECTED, CONNECTING, INITIAL, Conn
 from ._network import HOME, Network
+from ._output import LOW_WATER, Output, SimStats
 
 __all__ = ["Simulator"]
 
 MAX_LINE = 4096  # longest command line kept; longer ones are dropped whole (ERROR)
-MAX_QUEUED = 1 << 20  # URC bytes held for the host at most: past this, URCs are lost
 BOOT_BANNER = b"\x00\x00\x00\x00\r\nRDY\r\n"
-_NVRAM_KEYS = ("send_hex", "recv_hex", "show_ra")
 
 
-class Simulator(Handlers, Network, asyncio.Protocol):
+class Simulator(Handlers, Network, Output, asyncio.Protocol):
     """A simulated BC660K-GL on the other end of *transport* (one host link).
 
     Faults on demand from Python: :meth:`break_pdp`, :meth:`reattach`, :meth:`restart`.
+    ``stats`` (:class:`SimStats`) counts everything dropped or discarded (see
+    :mod:`._output`).
     """
 
     def __init__(self, config: SimConfig | None = None) -> None:
@@ -45,6 +43,7 @@ class Simulator(Handlers, Network, asyncio.Protocol):
         self.transport: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._timers: list[asyncio.TimerHandle] = []
+        self.stats = SimStats()
         self._init_network()
         self._reset_state()
 
@@ -65,36 +64,25 @@ class Simulator(Handlers, Network, asyncio.Protocol):
         self._rx = bytearray()
         self._discarding = False
         self._datamode: DataMode | None = None
-        self._held: list[bytes] = []  # URCs written while in data mode
-        self._queue: list[tuple[float, int, bytes]] = []  # (due, seq, bytes) heap of URCs
-        self._queued = 0  # bytes in _queue and _held
-        self._seq = 0
-        self._last_due = 0.0
-        self._drain: asyncio.TimerHandle | None = None
+        self._reset_output()
         self.nvram = self._load_nvram()
         self._reset_network()
 
     def _load_nvram(self) -> dict[str, bool]:
-        saved: dict[str, Any] = {}
-        path = self.config.state_file
-        if path and os.path.exists(path):
-            with open(path, encoding="utf-8") as f:
-                saved = json.load(f)
-        return {k: bool(saved.get(k, False)) for k in _NVRAM_KEYS}
+        return _nvram.load(self.config.state_file)
 
     def save_nvram(self) -> None:
-        """AT+QICFG settings are "saved to NVRAM automatically" (2.3.9)."""
-        path = self.config.state_file
-        if path:
-            tmp = path + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(self.nvram, f)
-            os.replace(tmp, path)
+        """AT+QICFG settings are "saved to NVRAM automatically" (2.3.9); see :mod:`._nvram`."""
+        if self.config.state_file:
+            _nvram.save(self.config.state_file, self.nvram)
 
     # asyncio.Protocol ------------------------------------------------------------
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
+        if hasattr(transport, "set_write_buffer_limits"):
+            # resume_writing() then tells when the host has caught up (see _output)
+            transport.set_write_buffer_limits(high=LOW_WATER)
         self.loop = asyncio.get_running_loop()
         if self.config.boot_on_connect:
             self._attach_later()
@@ -173,71 +161,11 @@ class Simulator(Handlers, Network, asyncio.Protocol):
                 self.reply(ev.Error())
             else:
                 self.send(mode.conn, data, mode.addr)
-        held, self._held = self._held, []
-        for chunk in held:
-            self._queued -= len(chunk)
-            self.write(chunk)
+        self.release_held()
 
     def enter_datamode(self, mode: DataMode) -> None:
         self._datamode = mode
         self.write(_wire.PROMPT)
-
-    # output ----------------------------------------------------------------------
-
-    def write(self, data: bytes) -> None:
-        """Bytes to the host now; a seeded fault may put a garbage line before them."""
-        if self.transport is None:
-            return
-        if self.config.garbage_rate and self.rng.random() < self.config.garbage_rate:
-            junk = bytes(self.rng.choice(b"#$%&'()*-./0123456789:;<=?@ABCXYZ[]^_`{|}~\xff\x80")
-                         for _ in range(self.rng.randint(1, 12)))
-            self.transport.write(b"\r\n" + junk + b"\r\n")
-        self.transport.write(data)
-
-    def reply(self, *events: ev.Event) -> None:
-        """Response lines of the command being handled, written now."""
-        self.write(b"".join(_wire.encode(e) for e in events))
-
-    def urc(self, data: bytes, *, droppable: bool = False) -> None:
-        """Unsolicited output: after ``latency``; a ``+QIURC`` may be dropped or held back."""
-        cfg = self.config
-        if droppable and cfg.urc_drop_rate and self.rng.random() < cfg.urc_drop_rate:
-            return
-        if self.transport is None:
-            return
-        if droppable and (
-                self._queued + self.transport.get_write_buffer_size() + len(data) > MAX_QUEUED):
-            return  # the host is not reading: the module loses the data too
-        assert self.loop is not None
-        due = max(self.loop.time() + cfg.latency, self._last_due)
-        self._last_due = due
-        if droppable and cfg.urc_delay_rate and self.rng.random() < cfg.urc_delay_rate:
-            due += cfg.urc_delay  # out of order on purpose
-        if due <= self.loop.time() and not self._queue and self._datamode is None:
-            self.write(data)  # no latency asked: in order with the replies around it
-            return
-        self._seq += 1
-        heapq.heappush(self._queue, (due, self._seq, data))
-        self._queued += len(data)
-        self._arm_drain()
-
-    def _arm_drain(self) -> None:
-        if self._drain is not None or not self._queue or self.loop is None:
-            return
-        self._drain = self.loop.call_at(self._queue[0][0], self._drain_queue)
-
-    def _drain_queue(self) -> None:
-        self._drain = None
-        assert self.loop is not None
-        now = self.loop.time()
-        while self._queue and self._queue[0][0] <= now:
-            _, _, data = heapq.heappop(self._queue)
-            if self._datamode is not None:
-                self._held.append(data)  # never inside the host's data-mode input
-            else:
-                self._queued -= len(data)
-                self.write(data)
-        self._arm_drain()
 
     # deferred work ---------------------------------------------------------------
 
@@ -308,6 +236,6 @@ class Simulator(Handlers, Network, asyncio.Protocol):
         for conn in self.conns.values():
             conn.close()
         self.conns.clear()
-        if self._drain is not None:
-            self._drain.cancel()
-            self._drain = None
+        self._discard("the module restarted or its link ended")
+        self._queue, self._held, self._queued = [], [], 0
+        self._paused_remotes.clear()

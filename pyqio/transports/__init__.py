@@ -10,7 +10,8 @@
     a raw TCP serial server (ser2net, ``pyqio sim --listen``), over asyncio's
     own TCP transport (why: :mod:`._tcp`).
 ``rfc2217://``, ``loop://``, ``spy://``, ``alt://`` ...
-    pyserial's URL handlers, with the same query settings; ``spy://`` and
+    pyserial's URL handlers, with the same query settings (``spy://...?file=LOG``
+    writes a file, so it needs ``allow_files=True``); ``spy://`` and
     ``alt://`` have a descriptor and use ``add_reader``, those without one
     (``loop://``, ``rfc2217://``) are read by one thread (:mod:`._thread`).
 ``sim://[?options]``
@@ -42,6 +43,7 @@ from typing import Any
 from ..errors import InvalidArgument
 from ._base import BaseTransport, Transport
 from ._fd import FdTransport
+from ._files import check_file_options
 from ._serial import open_serial, serial_settings
 from ._tcp import open_socket, parse_host_port, serve_tcp
 from .memory import MemoryTransport, connect_protocols, open_pipe
@@ -82,22 +84,34 @@ def register_scheme(scheme: str, opener: Opener) -> None:
 
 
 async def open_transport(url: str, protocol_factory: Callable[[], Any], *,
-                         loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
+                         loop: asyncio.AbstractEventLoop | None = None,
+                         allow_files: bool = False,
+                         rtscts: bool | None = None) -> tuple[Any, Any]:
     """Open the link ``url`` names; return ``(transport, protocol)``.
 
     Returns once ``protocol.connection_made`` has run. Raises
     :class:`~pyqio.errors.InvalidArgument` for a malformed URL or setting,
     ``OSError`` (``serial.SerialException`` is one) when the port cannot be
-    opened.
+    opened. A URL with an option that writes a file (``spy://...?file=``,
+    ``sim://?state_file=``) needs ``allow_files=True`` (see :mod:`._files`);
+    the file is created only once the port is open. *rtscts* turns RTS/CTS
+    hardware flow control on or off on a serial port (as ``?rtscts=1`` does):
+    with it, a protocol that pauses reading makes the module hold its data.
     """
     if not isinstance(url, str) or not url:
         raise InvalidArgument(f"device {url!r}: expected a path or a URL such as "
                               "/dev/ttyUSB0, socket://HOST:PORT or sim://")
+    check_file_options(url, allow_files)
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme == "sim" and scheme not in _OPENERS:
         raise InvalidArgument(f"{url!r}: the simulator registers sim:// when it is imported; "
                               "import its subpackage (sim) first, or open it with pyqio.Modem")
-    opener: Opener = _OPENERS.get(scheme, open_serial)
+    opener = _OPENERS.get(scheme)
+    if opener is None:
+        return await open_serial(url, protocol_factory, loop=loop, rtscts=rtscts)
+    if rtscts is not None:
+        raise InvalidArgument(f"rtscts={rtscts!r}: device {url!r} is not a serial port "
+                              "(hardware flow control applies to serial ports only)")
     return await opener(url, protocol_factory, loop=loop)
 
 

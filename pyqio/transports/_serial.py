@@ -9,7 +9,8 @@ pyserial's ``select`` per read; for the wrappers it calls the wrapper's own
 a descriptor (``loop://``, ``rfc2217://``, ``cp2110://``) fall back to one
 reader thread (:mod:`pyqio.transports._thread`).
 
-Line settings come from the URL's query, for every kind of port:
+Line settings come from the URL's query (``rtscts`` also from the ``rtscts=``
+keyword of ``open_transport`` and ``Modem``), for every kind of port:
 ``baudrate`` (default 115200), ``bytesize``, ``parity``, ``stopbits``,
 ``rtscts``, ``xonxoff``, ``dsrdtr``, ``exclusive``; the handler's own options
 (``spy://...?file=...``, ``rfc2217://...?poll_modem``) pass through to it.
@@ -85,16 +86,49 @@ def serial_settings(url: str) -> tuple[str, dict[str, Any]]:
     return (base + "?" + urlencode(rest) if rest else base), settings
 
 
-def _open_port(url: str) -> Any:
+def _split_spy_file(url: str) -> tuple[str, str | None]:
+    """``spy://...?file=LOG`` -> (the URL without ``file``, LOG): pyserial's spy handler
+    opens its log while it parses the URL, before the port opens; pyqio opens it
+    after, so that a port that fails to open leaves no file behind."""
+    if not url.lower().startswith("spy://") or "?" not in url:
+        return url, None
+    base, _sep, query = url.partition("?")
+    pairs = parse_qsl(query, keep_blank_values=True)
+    files = [v for k, v in pairs if k == "file"]
+    rest = [(k, v) for k, v in pairs if k != "file"]
+    return (base + "?" + urlencode(rest) if rest else base), (files[-1] if files else None)
+
+
+def _open_port(url: str, rtscts: bool | None = None) -> Any:
     import serial  # pyserial: imported here so that decoding never pays for it
 
     port_url, settings = serial_settings(url)
+    if rtscts is not None:
+        if settings.get("rtscts", rtscts) != rtscts:
+            raise InvalidArgument(f"rtscts={rtscts!r} contradicts the device URL {url!r}")
+        settings["rtscts"] = bool(rtscts)
+    port_url, spy_file = _split_spy_file(port_url)
     try:
         port = serial.serial_for_url(port_url, do_not_open=True, **settings)
     except ValueError as exc:  # unknown scheme or a handler's bad option
         raise InvalidArgument(f"device {url!r}: {exc}") from exc
     port.open()  # SerialException (an OSError) when the device is not there
+    if spy_file is not None:
+        try:
+            port.formatter.output = open(spy_file, "w")  # noqa: SIM115  # closed with the port
+        except OSError:
+            port.close()
+            raise
     return port
+
+
+def _close_port(port: Any) -> None:
+    try:
+        port.close()
+    finally:
+        output = getattr(getattr(port, "formatter", None), "output", None)
+        if output is not None and hasattr(output, "fileno") and output.fileno() > 2:
+            output.close()  # the spy log pyqio opened
 
 
 def _fileno(port: Any) -> int | None:
@@ -105,15 +139,23 @@ def _fileno(port: Any) -> int | None:
 
 
 async def open_serial(url: str, protocol_factory: Callable[[], Any], *,
-                      loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
-    """Open the port ``url`` names and connect a new protocol to it."""
+                      loop: asyncio.AbstractEventLoop | None = None,
+                      rtscts: bool | None = None) -> tuple[Any, Any]:
+    """Open the port ``url`` names and connect a new protocol to it.
+
+    *rtscts* (or ``?rtscts=1``) turns on RTS/CTS hardware flow control: when the
+    protocol pauses reading (a full socket buffer, see :mod:`pyqio.modem._socket`), the
+    kernel's receive buffer fills, the UART drops RTS and the module holds its
+    data instead of losing it (the module's own flow control must be on too).
+    Off by default: with it on, a cable or adapter without CTS wired stops every
+    write."""
     import serial
 
     from ._fd import FdTransport
     from ._thread import ThreadTransport
 
     loop = loop or asyncio.get_running_loop()
-    port = await loop.run_in_executor(None, _open_port, url)  # open() can block (rfc2217)
+    port = await loop.run_in_executor(None, _open_port, url, rtscts)  # open() can block (rfc2217)
     protocol = protocol_factory()
     waiter: asyncio.Future[None] = loop.create_future()
     extra = {"serial": port, "url": url}
@@ -124,7 +166,8 @@ async def open_serial(url: str, protocol_factory: Callable[[], Any], *,
         port.timeout = port.write_timeout = 0  # non-blocking: the loop waits, not the port
         # a plain native port is read with os.read; wrappers (spy://) must see the bytes
         native = type(port) is serial.Serial
-        transport = FdTransport(loop, protocol, fd, on_release=port.close, extra=extra,
+        transport = FdTransport(loop, protocol, fd, on_release=lambda: _close_port(port),
+                                extra=extra,
                                 waiter=waiter, read=None if native else port.read,
                                 write=None if native else port.write)
     try:
