@@ -1,4 +1,4 @@
-"""Reproduce the red-team findings on whichever pyqio is first on PYTHONPATH.
+"""Reproduce the fault figures on whichever pyqio is first on PYTHONPATH.
 
 usage: python tools/repro/faults.py restart|latency|delay|blocking|queue
 """

@@ -1,4 +1,4 @@
-"""Findings 3 and 4: the state file and spy:// file options."""
+"""The state file and spy:// file options, without the opt-in."""
 import asyncio, json, os, sys, tempfile
 import pyqio
 d = tempfile.mkdtemp()

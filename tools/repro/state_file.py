@@ -1,4 +1,4 @@
-"""Finding 3 with the opt-in given: a planted .tmp symlink, then a malformed file."""
+"""The state file: a planted .tmp symlink, then a malformed file (pass "after" to give the opt-in newer trees need)."""
 import asyncio, os, sys, tempfile
 import pyqio
 kw = {"allow_files": True} if sys.argv[1:] == ["after"] else {}
