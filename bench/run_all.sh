@@ -23,7 +23,7 @@ python -m bench.modems $quick
 echo
 echo "## C level (csrc/bench, no Python)"
 out=$(mktemp -d)
-${CC:-gcc} -std=c99 -O2 -Wall -Wextra -o "$out/bench" csrc/bench/bench_tokenizer.c csrc/tokenizer.c
+${CC:-gcc} -std=c99 -O2 -Wall -Wextra -o "$out/bench" csrc/bench/bench_tokenizer.c csrc/tokenizer.c csrc/hex.c
 "$out/bench"
 echo
 echo "## callgrind (csrc/bench/callgrind.sh): instructions per byte of qio_feed"

@@ -69,9 +69,9 @@ def make_ffi(absolute: bool = False) -> FFI:
     ffi.set_source(
         "pyqio._tokenizer_c",
         '#include "tokenizer.h"',
-        sources=[path("tokenizer.c")],
+        sources=[path("tokenizer.c"), path("hex.c")],
         include_dirs=[path(".")],
-        depends=[path("tokenizer.h")],  # rebuilt when it changes, and in the sdist
+        depends=[path("tokenizer.h"), path("hex.h")],  # rebuilt when it changes, and in the sdist
         extra_compile_args=["-O2", "-Wall", "-Wextra"],
     )
     return ffi

@@ -1,366 +1,328 @@
-/* pyqio._events_c: Recv events built in C from one batch of the C tokenizer.
+/* pyqio._events_c: the decoder's feed in C, with nothing callable from Python
+ * able to crash the process (optional; pyqio works without it, and
+ * PYQIO_NO_EVENTS_C=1 turns it off).
  *
- * Optional (setup.py builds it when it can; pyqio works without it, and
- * PYQIO_NO_EVENTS_C=1 turns it off). One function does the work:
+ * The extension links csrc/tokenizer.c itself: each Feeder owns its qio_parser
+ * and every buffer the parser writes to, allocated in its constructor from sizes
+ * it checks. No address or function pointer ever crosses to or from Python.
  *
- *   collect(out, rows, arena, slow, line)
+ * Only the public C API, in its limited form (Py_LIMITED_API 0x030A0000, one
+ * abi3 build for every CPython >= 3.10; it also builds without the limit):
  *
- * rows: a buffer of qio_token rows (nine int32 each, tokenizer.h); arena: the
- * bytes their offsets point into. Each length-framed recv token without an
- * address (note 2.4.2's first form, by far the commonest) becomes a Recv
- * appended to the list out, built here: the instance is allocated with the
- * type's tp_alloc and its six slots are filled directly, at the offsets of the
- * type's slot member descriptors (read once by setup()). A line token becomes
- * line(<its bytes>), appended as returned (the line classifier). Every other token is
- * left to Python: each maximal run of them (tokens start to stop - 1) is
- * handed to slow(out, rows, arena, start, stop), in order, so the events keep
- * the stream's order.
+ *   Maker(cls, names)   a callable making cls instances from the field values,
+ *                       positionally: cls.__new__ is object's, so the instance
+ *                       comes from PyType_GenericNew, and each field is stored
+ *                       through the class's own data descriptor (its __set__,
+ *                       as object.__setattr__ does in a frozen dataclass's
+ *                       __init__). Nothing reads the instance's layout.
+ *   Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap)
+ *                       a tokenizer plus event builder: feed(data),
+ *                       feed_demux(data, buffers), finish(), reset(),
+ *                       configure(hex, show_ra, udp_mask). Recv events (cls,
+ *                       with the six fields names) of the common shape are made
+ *                       as Maker makes them, lines through line(bytes); each run
+ *                       of other tokens goes to slow(out, rows, arena, start,
+ *                       stop) with the batch as bytes (nine int32 per token).
  *
- * setup(recv_type, names) checks that recv_type is laid out as expected (a
- * class whose fields are exactly the slots *names*, in order, each an object
- * slot, no __dict__, no variable size) and refuses it otherwise (TypeError):
- * the result is then the same object the Python path makes (same type, same
- * slot values), so ==, hash, repr and frozenness are unchanged.
+ * Nothing is lost on an exception (a callback raising, MemoryError, a bytearray
+ * that cannot grow while a memoryview holds it): the events made so far, the
+ * batch not yet delivered (by a token and a segment cursor) and the input not
+ * yet tokenized (a queue of (bytes, buffers) items) stay in the Feeder, and the
+ * next call delivers them first. A call made while another runs on the same
+ * Feeder (a callback feeding it again, another thread) raises RuntimeError.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
 
-/* Member types and flags: in Python.h as Py_T_OBJECT_EX, Py_READONLY and
- * Py_RELATIVE_OFFSET from 3.12 on; before, structmember.h's T_OBJECT_EX and
- * READONLY (deprecated since 3.12), and no relative offsets. */
-#if PY_VERSION_HEX < 0x030C0000
-#  include <structmember.h>
-#  define Py_T_OBJECT_EX T_OBJECT_EX
-#  define Py_READONLY READONLY
-#  define Py_RELATIVE_OFFSET 0
-#endif
-
 #include "tokenizer.h"
 
-#define NFIELDS 6   /* connect_id, data, length, remote_ip, remote_port, framed */
-#define ROW 9       /* int32 per qio_token */
+#define MAX_FIELDS 16   /* more than any pyqio event has (Registration: 9) */
+#define RECV_FIELDS 6   /* connect_id, data, length, remote_ip, remote_port, framed */
+#define MAX_IDS 65536   /* a connect id is a NUM: 0-65535 (TOKENS.md) */
+#define HINTS 64        /* connect ids whose bytearray's storage is remembered */
+#define ALIGN(n) (((n) + 63) & ~(size_t)63)
 
-enum { K_KIND, K_OFF, K_LEN, K_REASON, K_CID, K_LENGTH, K_PORT, K_IPO, K_IPL };
+/* ---- making instances through the class's own descriptors ---------------- */
 
-static PyTypeObject *recv_type = NULL;      /* strong reference once set up */
-static Py_ssize_t slot_off[NFIELDS];
-
-static PyObject *
-setup(PyObject *self, PyObject *args)
-{
-    PyObject *type, *names;
-    Py_ssize_t offs[NFIELDS];
-    (void)self;
-    if (!PyArg_ParseTuple(args, "O!O!:setup", &PyType_Type, &type, &PyTuple_Type, &names))
-        return NULL;
-    PyTypeObject *tp = (PyTypeObject *)type;
-    if (PyTuple_GET_SIZE(names) != NFIELDS) {
-        PyErr_Format(PyExc_TypeError, "setup: %d field names expected", NFIELDS);
-        return NULL;
-    }
-    if (tp->tp_itemsize != 0 || tp->tp_dictoffset != 0 || tp->tp_alloc == NULL
-        || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-        PyErr_SetString(PyExc_TypeError, "setup: not a slotted class of fixed size");
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < NFIELDS; i++) {
-        PyObject *name = PyTuple_GET_ITEM(names, i);
-        if (!PyUnicode_Check(name)) {
-            PyErr_SetString(PyExc_TypeError, "setup: field names must be str");
-            return NULL;
-        }
-        /* the descriptor in the class's own dict, not one inherited or overridden */
-        PyObject *d = PyDict_GetItemWithError(tp->tp_dict, name);
-        if (d == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_Format(PyExc_TypeError, "setup: %R is not a slot of %s", name, tp->tp_name);
-            return NULL;
-        }
-        if (!Py_IS_TYPE(d, &PyMemberDescr_Type)) {
-            PyErr_Format(PyExc_TypeError, "setup: %R of %s is not a slot member", name, tp->tp_name);
-            return NULL;
-        }
-        PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
-        if (m->type != Py_T_OBJECT_EX || (m->flags & (Py_READONLY | Py_RELATIVE_OFFSET))
-            || m->offset < (Py_ssize_t)sizeof(PyObject)
-            || m->offset + (Py_ssize_t)sizeof(PyObject *) > tp->tp_basicsize) {
-            PyErr_Format(PyExc_TypeError, "setup: slot %R of %s has an unexpected layout",
-                         name, tp->tp_name);
-            return NULL;
-        }
-        for (Py_ssize_t j = 0; j < i; j++) {
-            if (offs[j] == m->offset) {
-                PyErr_SetString(PyExc_TypeError, "setup: two fields share a slot");
-                return NULL;
-            }
-        }
-        offs[i] = m->offset;
-    }
-    memcpy(slot_off, offs, sizeof offs);
-    Py_INCREF(type);
-    Py_XSETREF(recv_type, tp);
-    Py_RETURN_NONE;
-}
-
-#define SLOT(obj, i) (*(PyObject **)((char *)(obj) + slot_off[i]))
-
-/* One Recv of the common shape; a new reference, or NULL with an exception. */
-static PyObject *
-make_recv(const int32_t *r, const char *arena, Py_ssize_t arena_n)
-{
-    int32_t off = r[K_OFF], n = r[K_LEN];
-    if (off < 0 || n < 0 || (Py_ssize_t)off + n > arena_n) {
-        PyErr_SetString(PyExc_ValueError, "collect: token outside the arena");
-        return NULL;
-    }
-    PyObject *cid = PyLong_FromLong(r[K_CID]);
-    PyObject *data = PyBytes_FromStringAndSize(arena + off, n);
-    PyObject *length = PyLong_FromLong(r[K_LENGTH]);
-    PyObject *e = (cid && data && length) ? recv_type->tp_alloc(recv_type, 0) : NULL;
-    if (e == NULL) {
-        Py_XDECREF(cid);
-        Py_XDECREF(data);
-        Py_XDECREF(length);
-        return NULL;
-    }
-    /* tp_alloc zeroed the slots: each store takes over one new reference */
-    SLOT(e, 0) = cid;
-    SLOT(e, 1) = data;
-    SLOT(e, 2) = length;
-    SLOT(e, 3) = Py_NewRef(Py_None);
-    SLOT(e, 4) = Py_NewRef(Py_None);
-    SLOT(e, 5) = Py_NewRef(Py_True);
-    return e;
-}
-
-/* line(<the token's bytes>) appended to out; 0, or -1 with an exception */
-static int
-append_line(PyObject *out, PyObject *line, const int32_t *r, const char *arena, Py_ssize_t arena_n)
-{
-    int32_t off = r[K_OFF], n = r[K_LEN];
-    if (off < 0 || n < 0 || (Py_ssize_t)off + n > arena_n) {
-        PyErr_SetString(PyExc_ValueError, "collect: token outside the arena");
-        return -1;
-    }
-    PyObject *text = PyBytes_FromStringAndSize(arena + off, n);
-    if (text == NULL)
-        return -1;
-    PyObject *ev = PyObject_CallOneArg(line, text);
-    Py_DECREF(text);
-    if (ev == NULL)
-        return -1;
-    int rc = PyList_Append(out, ev);
-    Py_DECREF(ev);
-    return rc;
-}
-
-/* The batch as Python objects for slow(): made on first use (a Feeder's batch
- * lives in C memory), or given (collect()'s caller passed them). */
 typedef struct {
-    const char *rows;           /* ntok rows of ROW int32 (maybe unaligned) */
-    Py_ssize_t ntok;
-    const char *arena;
-    Py_ssize_t arena_n;
-    PyObject *rows_obj, *arena_obj;     /* NULL until needed; owned when made here */
-    int own;
-} batch;
+    PyObject *cls, *empty;
+    Py_ssize_t n;
+    PyObject *descr[MAX_FIELDS];
+    descrsetfunc set[MAX_FIELDS];
+} maker;
 
+/* cls must be a Python class whose instances object.__new__ makes, names a tuple
+ * of attribute names each bound to a data descriptor; 0, or -1 with TypeError. */
 static int
-flush_slow(PyObject *slow, PyObject *out, batch *b, Py_ssize_t start, Py_ssize_t stop)
+maker_init(maker *m, PyObject *cls, PyObject *names)
 {
-    if (start >= stop)
-        return 0;
-    if (b->rows_obj == NULL) {
-        b->rows_obj = PyBytes_FromStringAndSize(b->rows,
-                                                b->ntok * ROW * (Py_ssize_t)sizeof(int32_t));
-        b->arena_obj = b->rows_obj ? PyBytes_FromStringAndSize(b->arena, b->arena_n) : NULL;
-        b->own = 1;
-        if (b->arena_obj == NULL)
-            return -1;
-    }
-    PyObject *res = PyObject_CallFunction(slow, "OOOnn", out, b->rows_obj, b->arena_obj,
-                                          start, stop);
-    if (res == NULL)
+    if (!PyType_Check(cls) || !PyTuple_Check(names)) {
+        PyErr_SetString(PyExc_TypeError, "a class and a tuple of field names are required");
         return -1;
-    Py_DECREF(res);
+    }
+    PyTypeObject *tp = (PyTypeObject *)cls;
+    unsigned long flags = PyType_GetFlags(tp);
+    if (!(flags & Py_TPFLAGS_HEAPTYPE) || (flags & Py_TPFLAGS_IS_ABSTRACT)
+        || PyType_GetSlot(tp, Py_tp_new) != PyType_GetSlot(&PyBaseObject_Type, Py_tp_new)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "the class must be a concrete Python class using object.__new__");
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_Size(names);
+    if (n > MAX_FIELDS) {
+        PyErr_Format(PyExc_TypeError, "at most %d fields", MAX_FIELDS);
+        return -1;
+    }
+    m->n = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *d = PyObject_GetAttr(cls, PyTuple_GetItem(names, i));
+        if (d == NULL)
+            return -1;
+        m->descr[i] = d;
+        m->n = i + 1;
+        m->set[i] = (descrsetfunc)PyType_GetSlot(Py_TYPE(d), Py_tp_descr_set);
+        if (m->set[i] == NULL) {
+            PyErr_SetString(PyExc_TypeError, "every field must be a data descriptor (a slot)");
+            return -1;
+        }
+    }
+    m->cls = Py_NewRef(cls);
+    m->empty = PyTuple_New(0);  /* the () singleton (PyType_GenericNew ignores it anyway) */
     return 0;
 }
 
-/* The events of one batch appended to out: a Recv per common recv token, line(bytes)
- * per line token, runs of other tokens to slow(). 0, or -1 with an exception. */
-static int
-collect_batch(PyObject *out, batch *b, PyObject *slow, PyObject *line)
+/* *slot set to NULL, then its old reference dropped (Py_CLEAR, without the
+ * macro's branch: branch coverage counts the branches of macros) */
+static void
+clear(PyObject **slot)
 {
-    Py_ssize_t run = 0;     /* first token of the pending slow run */
-    for (Py_ssize_t i = 0; i < b->ntok; i++) {
-        int32_t r[ROW];
-        memcpy(r, b->rows + i * (Py_ssize_t)sizeof r, sizeof r);
-        int is_line = r[K_KIND] == 0;
-        /* decode.py's fast shape: a recv with a length and no address (framed) */
-        if (!is_line && (r[K_KIND] != 2 || r[K_IPL] >= 0 || r[K_LENGTH] < 0))
-            continue;
-        if (flush_slow(slow, out, b, run, i) < 0)
-            return -1;
-        run = i + 1;
-        if (is_line) {
-            if (append_line(out, line, r, b->arena, b->arena_n) < 0)
-                return -1;
-            continue;
-        }
-        PyObject *e = make_recv(r, b->arena, b->arena_n);
-        if (e == NULL)
-            return -1;
-        int rc = PyList_Append(out, e);
-        Py_DECREF(e);
-        if (rc < 0)
-            return -1;
-    }
-    return flush_slow(slow, out, b, run, b->ntok);
+    PyObject *old = *slot;
+    *slot = NULL;
+    Py_XDECREF(old);
 }
 
 static void
-batch_release(batch *b)
+maker_clear(maker *m)
 {
-    if (b->own) {
-        Py_CLEAR(b->rows_obj);
-        Py_CLEAR(b->arena_obj);
-        b->own = 0;
-    }
+    for (Py_ssize_t i = 0; i < m->n; i++)
+        Py_DECREF(m->descr[i]);
+    m->n = 0;
+    clear(&m->cls);
+    clear(&m->empty);
 }
 
+/* A new instance from m->n borrowed values; NULL with an exception. */
 static PyObject *
-collect(PyObject *self, PyObject *args)
+maker_make(const maker *m, PyObject *const *v)
 {
-    PyObject *out, *rows_obj, *arena_obj, *slow, *line;
-    Py_buffer rows, arena;
-    (void)self;
-    if (recv_type == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "collect: setup() was not called");
-        return NULL;
+    PyObject *e = PyType_GenericNew((PyTypeObject *)m->cls, m->empty, NULL);
+    for (Py_ssize_t i = 0; e != NULL && i < m->n; i++) {
+        if (m->set[i](m->descr[i], e, v[i]) < 0)
+            clear(&e);
     }
-    if (!PyArg_ParseTuple(args, "O!OOOO:collect", &PyList_Type, &out, &rows_obj, &arena_obj,
-                          &slow, &line))
-        return NULL;
-    if (PyObject_GetBuffer(rows_obj, &rows, PyBUF_SIMPLE) < 0)
-        return NULL;
-    if (PyObject_GetBuffer(arena_obj, &arena, PyBUF_SIMPLE) < 0) {
-        PyBuffer_Release(&rows);
-        return NULL;
-    }
-    PyObject *result = NULL;
-    if (rows.len % (Py_ssize_t)(ROW * sizeof(int32_t)) != 0) {
-        PyErr_SetString(PyExc_ValueError, "collect: rows is not a whole number of tokens");
-        goto done;
-    }
-    batch b = {(const char *)rows.buf, rows.len / (Py_ssize_t)(ROW * sizeof(int32_t)),
-               (const char *)arena.buf, arena.len, rows_obj, arena_obj, 0};
-    if (collect_batch(out, &b, slow, line) < 0)
-        goto done;
-    result = Py_NewRef(Py_None);
-done:
-    PyBuffer_Release(&rows);
-    PyBuffer_Release(&arena);
-    return result;
+    return e;
 }
-
-/* ---- Feeder: the decoder's whole feed() in C -------------------------------
- *
- * Feeder(parser, feed, layout, slow, line, error, keep) drives one C tokenizer
- * (pyqio._ctokenizer.Tokenizer.native(): its qio_parser's address, qio_feed's
- * address and the layout cffi sees) and makes the same events as collect(), with
- * no Python frame per C batch. feed_demux(data, buffers) also appends demuxed
- * payloads straight from the tokenizer's demux space to the caller's bytearrays
- * (consecutive URCs of one id in one append, as `+=` grows them), skipping the
- * regrouping copy and the Python loop of the wrapper's _spill(). error is the
- * exception raised for bad buffers (pyqio.errors.InvalidArgument); keep holds
- * the Tokenizer, owner of the memory the parser points into.
- */
-#define MAX_IDS 65536   /* a connect id is a NUM: 0-65535 (TOKENS.md) */
-
-typedef size_t (*feed_fn)(qio_parser *, const unsigned char *, size_t);
 
 typedef struct {
     PyObject_HEAD
-    qio_parser *p;
-    feed_fn feed;
-    PyObject *slow, *line, *error, *keep;
-    unsigned char *mask;
-    Py_ssize_t mask_cap;
-} Feeder;
-
-static void
-feeder_dealloc(Feeder *self)
-{
-    Py_XDECREF(self->slow);
-    Py_XDECREF(self->line);
-    Py_XDECREF(self->error);
-    Py_XDECREF(self->keep);
-    PyMem_Free(self->mask);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
+    maker m;
+} Maker;
 
 static PyObject *
-feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+Maker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    unsigned long long parser, feed;
-    Py_ssize_t psize, tsize, ntok_off;
-    PyObject *slow, *line, *error, *keep;
-    if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
-        PyErr_SetString(PyExc_TypeError, "Feeder() takes no keyword arguments");
+    PyObject *cls, *names;
+    if (kwds != NULL || !PyArg_ParseTuple(args, "OO:Maker", &cls, &names)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "Maker() takes no keyword arguments");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "KK(nnn)OOOO:Feeder", &parser, &feed, &psize, &tsize, &ntok_off,
-                          &slow, &line, &error, &keep))
-        return NULL;
-    /* the tokenizer and this module are built from the same tokenizer.h; a stale
-     * build of either would disagree here */
-    if (psize != (Py_ssize_t)sizeof(qio_parser) || tsize != (Py_ssize_t)sizeof(qio_token)
-        || ntok_off != (Py_ssize_t)offsetof(qio_parser, ntok)
-        || tsize != ROW * (Py_ssize_t)sizeof(int32_t)) {
-        PyErr_SetString(PyExc_TypeError, "Feeder: the tokenizer's layout differs from this build's");
-        return NULL;
-    }
-    if (parser == 0 || feed == 0) {
-        PyErr_SetString(PyExc_ValueError, "Feeder: null parser or function");
-        return NULL;
-    }
-    if (!PyCallable_Check(slow) || !PyCallable_Check(line)
-        || !PyType_Check(error) || !PyType_IsSubtype((PyTypeObject *)error,
-                                                     (PyTypeObject *)PyExc_Exception)) {
-        PyErr_SetString(PyExc_TypeError, "Feeder: slow and line must be callable, error an exception");
-        return NULL;
-    }
-    if (recv_type == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "Feeder: setup() was not called");
-        return NULL;
-    }
-    Feeder *self = (Feeder *)type->tp_alloc(type, 0);
-    if (self == NULL)
-        return NULL;
-    self->p = (qio_parser *)(uintptr_t)parser;
-    self->feed = (feed_fn)(uintptr_t)feed;
-    self->slow = Py_NewRef(slow);
-    self->line = Py_NewRef(line);
-    self->error = Py_NewRef(error);
-    self->keep = Py_NewRef(keep);
+    allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
+    Maker *self = (Maker *)alloc(type, 0);
+    if (self != NULL && maker_init(&self->m, cls, names) < 0)
+        clear((PyObject **)&self);
     return (PyObject *)self;
 }
 
-/* The demux mask of buffers (one byte per id: 1 where a bytearray is), checked as
- * pyqio._ctokenizer._demux_mask does; its length, or -1 with an exception. */
-static Py_ssize_t
-make_mask(Feeder *self, PyObject *seq)
+static PyObject *
+Maker_call(Maker *self, PyObject *args, PyObject *kwds)
 {
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *v[MAX_FIELDS];
+    if ((kwds != NULL ? -1 : PyTuple_Size(args)) != self->m.n) {
+        PyErr_Format(PyExc_TypeError, "takes exactly %zd positional arguments", self->m.n);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < self->m.n; i++)
+        v[i] = PyTuple_GetItem(args, i);
+    return maker_make(&self->m, v);
+}
+
+static void
+Maker_dealloc(Maker *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    maker_clear(&self->m);
+    ((freefunc)PyType_GetSlot(tp, Py_tp_free))(self);
+    Py_DECREF(tp);
+}
+
+static PyType_Slot Maker_slots[] = {
+    {Py_tp_new, Maker_new},
+    {Py_tp_call, Maker_call},
+    {Py_tp_dealloc, Maker_dealloc},
+    {Py_tp_doc, "Maker(cls, names): make(*values) builds a cls instance from its fields, "
+                "stored through cls's own descriptors (cls.__new__ must be object's)."},
+    {0, NULL},
+};
+
+static PyType_Spec Maker_spec = {
+    "pyqio._events_c.Maker", sizeof(Maker), 0, Py_TPFLAGS_DEFAULT, Maker_slots,
+};
+
+/* ---- Feeder ---------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    qio_parser p;
+    unsigned char *mem;         /* the parser's buffers, one allocation */
+    maker recv;
+    PyObject *line, *slow, *error;
+    PyObject *alloc_of;         /* bytearray.__alloc__ */
+    unsigned char *mask;        /* the demux mask of mask_bufs */
+    Py_ssize_t mask_cap, mask_n;
+    PyObject *mask_bufs;        /* the buffers the mask was made from, this call */
+    struct {    /* the storage of the bytearray an id's payloads last went to (a hint) */
+        const void *obj;        /* compared, never used: it may be gone */
+        const char *data;
+        Py_ssize_t size, alloc;
+    } hint[HINTS];
+    PyObject *out;              /* events made but not yet returned, or NULL */
+    PyObject *hchunk, *hbufs;   /* input being tokenized (bytes) and its buffers, or NULL */
+    Py_ssize_t qoff;            /* bytes of hchunk already tokenized */
+    PyObject *queue;            /* input after it: (bytes, buffers or None); a reset()
+                                   made meanwhile is (None, None) */
+    PyObject *bbufs;            /* the buffers of the current batch's segments */
+    PyObject *rows, *arena;     /* the current batch as bytes, for slow(); or NULL */
+    size_t tok_done, seg_done, dmx_done;   /* what of the current batch is delivered */
+    int busy;
+} Feeder;
+
+/* The error for buffers[i] = b, neither a bytearray nor None. */
+static void
+bad_buffer(Feeder *self, Py_ssize_t i, PyObject *b)
+{
+    PyObject *name = PyObject_GetAttrString((PyObject *)Py_TYPE(b), "__name__");
+    if (name != NULL)
+        PyErr_Format(self->error, "buffers[%zd] is a %S: a bytearray or None is required",
+                     i, name);
+    Py_XDECREF(name);
+}
+
+static PyObject *
+Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *cls, *names, *line, *slow, *error;
+    Py_ssize_t max_line, tok_cap, arena_cap, dmx_cap;
+    if (kwds != NULL || !PyArg_ParseTuple(args, "OOOOOnnnn:Feeder", &cls, &names, &line, &slow,
+                                          &error, &max_line, &tok_cap, &arena_cap, &dmx_cap)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "Feeder() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyCallable_Check(line) || !PyCallable_Check(slow) || !PyType_Check(error)
+        || !PyType_IsSubtype((PyTypeObject *)error, (PyTypeObject *)PyExc_Exception)) {
+        PyErr_SetString(PyExc_TypeError, "Feeder: line and slow must be callable, "
+                        "error an exception class");
+        return NULL;
+    }
+    /* offsets are int32 (qio_token): every size stays far below 2 GiB */
+    if (max_line < 256 || max_line > (1 << 20) || tok_cap < 0 || tok_cap > (1 << 20)
+        || arena_cap < 0 || arena_cap > (1 << 30) || dmx_cap < 0 || dmx_cap > (1 << 30)) {
+        PyErr_SetString(PyExc_ValueError, "Feeder: max_line is 256 to 2**20, tok_cap 0 to 2**20, "
+                        "arena_cap and dmx_cap 0 to 2**30");
+        return NULL;
+    }
+    /* each buffer on a cache line of its own (64 bytes): copies from and to them
+     * run at the speed of separately allocated ones */
+    size_t buf_n = ALIGN(qio_buf_size((size_t)max_line));
+    size_t tok_n = ALIGN((size_t)tok_cap * sizeof(qio_token));
+    size_t seg_n = ALIGN((size_t)tok_cap * 2 * sizeof(int32_t)), arena_n = ALIGN((size_t)arena_cap);
+    allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
+    Feeder *self = (Feeder *)alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    /* int32 arrays first: the byte buffers after them need no alignment */
+    self->bbufs = Py_NewRef(Py_None);
+    self->alloc_of = PyObject_GetAttrString((PyObject *)&PyByteArray_Type, "__alloc__");
+    self->mem = PyMem_Malloc(tok_n + seg_n + buf_n + arena_n + (size_t)dmx_cap + 64);
+    self->queue = PyList_New(0);
+    /* any of the three failed (| rather than ||: one test, whichever it was) */
+    if ((self->alloc_of == NULL) | (self->mem == NULL) | (self->queue == NULL)
+        || maker_init(&self->recv, cls, names) < 0) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        Py_DECREF(self);
+        return NULL;
+    }
+    if (self->recv.n != RECV_FIELDS) {
+        PyErr_Format(PyExc_TypeError, "Feeder: %d fields expected", RECV_FIELDS);
+        Py_DECREF(self);
+        return NULL;
+    }
+    unsigned char *mem = (unsigned char *)ALIGN((uintptr_t)self->mem);
+    qio_init(&self->p, mem + tok_n + seg_n, buf_n, (size_t)max_line);
+    qio_set_output(&self->p, (qio_token *)(void *)mem, (size_t)tok_cap,
+                   mem + tok_n + seg_n + buf_n, (size_t)arena_cap,
+                   (int32_t *)(void *)(mem + tok_n), (size_t)tok_cap,
+                   mem + tok_n + seg_n + buf_n + arena_n, NULL, (size_t)dmx_cap, NULL);
+    self->line = Py_NewRef(line);
+    self->slow = Py_NewRef(slow);
+    self->error = Py_NewRef(error);
+    return (PyObject *)self;
+}
+
+static void
+Feeder_dealloc(Feeder *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    maker_clear(&self->recv);
+    Py_XDECREF(self->line);
+    Py_XDECREF(self->slow);
+    Py_XDECREF(self->error);
+    Py_XDECREF(self->alloc_of);
+    Py_XDECREF(self->mask_bufs);
+    Py_XDECREF(self->out);
+    Py_XDECREF(self->queue);
+    Py_XDECREF(self->hchunk);
+    Py_XDECREF(self->hbufs);
+    Py_XDECREF(self->bbufs);
+    Py_XDECREF(self->rows);
+    Py_XDECREF(self->arena);
+    PyMem_Free(self->mem);
+    PyMem_Free(self->mask);
+    ((freefunc)PyType_GetSlot(tp, Py_tp_free))(self);
+    Py_DECREF(tp);
+}
+
+/* The demux mask of buffers (one byte per id: 1 where a bytearray is), checked as
+ * the Python paths check it; its length, or -1 with an exception. */
+static Py_ssize_t
+make_mask(Feeder *self, PyObject *bufs)
+{
+    Py_ssize_t n = PySequence_Check(bufs) ? PySequence_Size(bufs) : -1;
+    if (n < 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, "buffers must be a sequence of bytearray or None");
+        return -1;
+    }
     if (n < 5) {
         PyErr_Format(self->error, "buffers has %zd entries: at least 5 (connect ids 0-4) "
                      "are required", n);
         return -1;
     }
-    if (n > MAX_IDS)
-        n = MAX_IDS;
+    n = n > MAX_IDS ? MAX_IDS : n;
     if (n > self->mask_cap) {
         unsigned char *m = PyMem_Realloc(self->mask, (size_t)n);
         if (m == NULL) {
@@ -370,188 +332,454 @@ make_mask(Feeder *self, PyObject *seq)
         self->mask = m;
         self->mask_cap = n;
     }
-    PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *b = items[i];
-        if (b != Py_None && !PyByteArray_Check(b)) {
-            PyErr_Format(self->error, "buffers[%zd] is a %s: a bytearray or None is required",
-                         i, Py_TYPE(b)->tp_name);
+        PyObject *b = PySequence_GetItem(bufs, i);
+        if (b == NULL)
             return -1;
-        }
+        int ok = b == Py_None || PyByteArray_Check(b);
+        if (!ok)
+            bad_buffer(self, i, b);
         self->mask[i] = b != Py_None;
+        Py_DECREF(b);
+        if (!ok)
+            return -1;
     }
+    clear(&self->mask_bufs);
+    self->mask_bufs = Py_NewRef(bufs);
+    self->mask_n = n;
     return n;
 }
 
-/* Bytearray b resized to size, its storage grown by half when it must grow.
- *
- * bytearray's own policy (PyByteArray_Resize, which `+=` uses) grows storage by
- * an eighth, or to the exact size when more is asked: bytearrays growing side by
- * side, as one per connection does, are then copied by realloc() about eight
- * times over (the demux benchmark spent 60% of its time in that memmove). Asked
- * for 1.5 times the size first, it allocates that; the second resize, down to
- * the size, keeps the storage (bytearray shrinks it only below half). Unused
- * storage stays under a third of the whole; the bytes are what `+=` would give. */
-static int
-grow(PyObject *b, Py_ssize_t size)
+/* Bytearray b (connect id id's) grown from old to size bytes. Its storage grows
+ * by half when it must grow. bytearray's own rule (PyByteArray_Resize, which `+=`
+ * uses) grows it by an eighth, or to the exact size when more is asked: the
+ * bytearrays of connections growing side by side would be copied by realloc()
+ * about eight times over. Through the public API only: bytearray.__alloc__()
+ * says how much storage there is, or the hint left by the last append (same
+ * object, size and storage address: nothing touched it since; a stale hint
+ * changes when the storage grows, never what the bytearray holds). Asked for 1.5
+ * times the size first, PyByteArray_Resize allocates that; the second resize,
+ * down to the size, keeps it (bytearray shrinks its storage only below half). */
+static char *
+grow(Feeder *self, PyObject *b, int32_t id, Py_ssize_t old, Py_ssize_t size)
 {
-    PyByteArrayObject *a = (PyByteArrayObject *)b;
-    Py_ssize_t room = a->ob_alloc - (Py_ssize_t)(a->ob_start - a->ob_bytes) - 1;
-    if (size > room && size < PY_SSIZE_T_MAX / 2 && PyByteArray_Resize(b, size + size / 2) < 0)
-        return -1;
-    return PyByteArray_Resize(b, size);
+    Py_ssize_t alloc = -1;
+    int h = id < HINTS;
+    char *data = PyByteArray_AsString(b);
+    if (h && self->hint[id].obj == b && self->hint[id].size == old
+        && self->hint[id].data == data) {
+        alloc = self->hint[id].alloc;
+    } else {
+        PyObject *a = PyObject_CallFunctionObjArgs(self->alloc_of, b, NULL);
+        alloc = a ? PyLong_AsSsize_t(a) : -1;
+        Py_XDECREF(a);
+    }
+    int more = size >= alloc;
+    if (alloc < 0 || (more && PyByteArray_Resize(b, size + size / 2) < 0)
+        || PyByteArray_Resize(b, size) < 0)
+        return NULL;
+    data = PyByteArray_AsString(b);
+    if (h) {
+        self->hint[id].obj = b;
+        self->hint[id].data = data;
+        self->hint[id].size = size;
+        self->hint[id].alloc = more ? size + size / 2 + 1 : alloc;
+    }
+    return data;
 }
 
-/* The demuxed payloads of the last C call appended to their bytearrays. */
+/* The batch's demuxed payloads not yet appended, consecutive ones of an id in one
+ * append. An append happens whole or not at all: a failure (the bytearray cannot
+ * grow, an entry no longer a bytearray) leaves it and the segments after it to
+ * the next call. 0, or -1 with an exception. */
 static int
-spill(Feeder *self, PyObject *seq)
+spill(Feeder *self)
 {
-    const qio_parser *p = self->p;
-    const unsigned char *src = p->dmx;
-    Py_ssize_t nbuf = PySequence_Fast_GET_SIZE(seq);
-    size_t i = 0;
-    while (i < p->nseg) {
+    const qio_parser *p = &self->p;
+    while (self->seg_done < p->nseg) {
+        size_t i = self->seg_done, j = i + 1;
         int32_t id = p->seg[2 * i];
-        size_t n = (size_t)p->seg[2 * i + 1], j = i + 1;
+        size_t n = (size_t)p->seg[2 * i + 1];
         while (j < p->nseg && p->seg[2 * j] == id)
             n += (size_t)p->seg[2 * j++ + 1];
-        /* the items are re-read: a callback (line, slow) may have changed the list */
-        PyObject *b = id >= 0 && id < nbuf ? PySequence_Fast_GET_ITEM(seq, id) : Py_None;
-        if (!PyByteArray_Check(b)) {
-            PyErr_Format(self->error, "buffers[%d] is a %s: a bytearray or None is required",
-                         (int)id, Py_TYPE(b)->tp_name);
+        /* read again: a callback may have changed the sequence since the mask */
+        PyObject *b = PySequence_GetItem(self->bbufs, id);
+        if (b == NULL)
             return -1;
-        }
-        Py_ssize_t old = PyByteArray_GET_SIZE(b);
-        if (grow(b, old + (Py_ssize_t)n) < 0)
+        int ok = PyByteArray_Check(b);
+        Py_ssize_t old = ok ? PyByteArray_Size(b) : 0;
+        char *data = ok ? grow(self, b, id, old, old + (Py_ssize_t)n) : NULL;
+        if (!ok)
+            bad_buffer(self, id, b);
+        if (data != NULL)
+            memcpy(data + old, p->dmx + self->dmx_done, n);
+        Py_DECREF(b);
+        if (data == NULL)
             return -1;
-        memcpy(PyByteArray_AS_STRING(b) + old, src, n);
-        src += n;
-        i = j;
+        self->seg_done = j;
+        self->dmx_done += n;
     }
     return 0;
 }
 
-static PyObject *
-feeder_run(Feeder *self, PyObject *data, PyObject *buffers)
+static int
+append_new(PyObject *out, PyObject *ev)
 {
-    Py_buffer in;
-    PyObject *seq = NULL, *out = NULL;
-    Py_ssize_t mask_n = 0;
-    if (PyObject_GetBuffer(data, &in, PyBUF_SIMPLE) < 0)
-        return NULL;
-    if (buffers != NULL) {
-        seq = PySequence_Fast(buffers, "buffers must be a sequence of bytearray or None");
-        if (seq == NULL || (mask_n = make_mask(self, seq)) < 0)
-            goto fail;
+    if (ev == NULL)
+        return -1;
+    int rc = PyList_Append(out, ev);
+    Py_DECREF(ev);
+    return rc;
+}
+
+/* Made here: lines, and recv URCs without an address (note 2.4.2's first form,
+ * by far the commonest; a recv without an address always has a length). */
+static int
+is_fast(const qio_token *t)
+{
+    return t->kind == QIO_T_LINE || (t->kind == QIO_T_RECV && t->ip_len < 0);
+}
+
+static PyObject *
+make_recv(Feeder *self, const qio_token *t)
+{
+    PyObject *v[RECV_FIELDS] = {
+        PyLong_FromLong(t->connect_id),
+        PyBytes_FromStringAndSize((const char *)self->p.arena + t->off, t->len),
+        PyLong_FromLong(t->length), Py_None, Py_None, Py_True,
+    };
+    PyObject *e = v[0] && v[1] && v[2] ? maker_make(&self->recv, v) : NULL;
+    Py_XDECREF(v[0]);
+    Py_XDECREF(v[1]);
+    Py_XDECREF(v[2]);
+    return e;
+}
+
+static PyObject *
+make_line(Feeder *self, const qio_token *t)
+{
+    PyObject *text = PyBytes_FromStringAndSize((const char *)self->p.arena + t->off, t->len);
+    PyObject *e = text ? PyObject_CallFunctionObjArgs(self->line, text, NULL) : NULL;
+    Py_XDECREF(text);
+    return e;
+}
+
+/* Tokens start to stop - 1 through slow(); what it appended before raising is
+ * taken back, so that the run is delivered once, when slow() succeeds. */
+static int
+call_slow(Feeder *self, PyObject *out, size_t start, size_t stop)
+{
+    const qio_parser *p = &self->p;
+    if (self->rows == NULL)
+        self->rows = PyBytes_FromStringAndSize((const char *)p->tok,
+                                               (Py_ssize_t)(p->ntok * sizeof(qio_token)));
+    if (self->arena == NULL && self->rows != NULL)
+        self->arena = PyBytes_FromStringAndSize((const char *)p->arena,
+                                                (Py_ssize_t)p->arena_used);
+    if (self->arena == NULL)
+        return -1;
+    Py_ssize_t before = PyList_Size(out);
+    PyObject *res = PyObject_CallFunction(self->slow, "OOOnn", out, self->rows, self->arena,
+                                          (Py_ssize_t)start, (Py_ssize_t)stop);
+    if (res == NULL) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyList_SetSlice(out, before, PY_SSIZE_T_MAX, NULL);
+        PyErr_Restore(type, value, tb);
+        return -1;
     }
-    out = PyList_New(0);
-    if (out == NULL)
-        goto fail;
-    qio_parser *p = self->p;
-    const unsigned char *src = in.buf;
-    size_t left = (size_t)in.len;
-    for (;;) {
-        p->demux = seq ? self->mask : NULL;     /* qio_feed_demux() without its regrouping */
-        p->demux_n = (size_t)mask_n;
-        size_t used = self->feed(p, src, left);
-        p->demux = NULL;
-        p->demux_n = 0;
-        if (p->ntok) {
-            batch b = {(const char *)p->tok, (Py_ssize_t)p->ntok, (const char *)p->arena,
-                       (Py_ssize_t)p->arena_used, NULL, NULL, 0};
-            int rc = collect_batch(out, &b, self->slow, self->line);
-            batch_release(&b);
-            if (rc < 0)
-                goto fail;
+    Py_DECREF(res);
+    return 0;
+}
+
+/* The current batch's events not yet made, then its payloads not yet appended. */
+static int
+deliver(Feeder *self, PyObject *out)
+{
+    const qio_parser *p = &self->p;
+    while (self->tok_done < p->ntok) {
+        size_t i = self->tok_done, j = i + 1;
+        const qio_token *t = &p->tok[i];
+        int rc;
+        if (!is_fast(t)) {
+            while (j < p->ntok && !is_fast(&p->tok[j]))
+                j++;
+            rc = call_slow(self, out, i, j);
+        } else {
+            rc = append_new(out, t->kind == QIO_T_LINE ? make_line(self, t) : make_recv(self, t));
         }
-        if (p->nseg && seq != NULL && spill(self, seq) < 0)   /* segments only with a mask */
-            goto fail;
-        left -= used;
-        if (!left)
-            break;
-        src += used;    /* the output batch was full: go on from there */
+        if (rc < 0)
+            return -1;
+        self->tok_done = j;
     }
-    Py_XDECREF(seq);
-    PyBuffer_Release(&in);
-    return out;
-fail:
-    Py_XDECREF(out);
-    Py_XDECREF(seq);
-    PyBuffer_Release(&in);
-    return NULL;
+    return spill(self);
 }
 
-static PyObject *
-feeder_feed(Feeder *self, PyObject *data)
+/* The input being tokenized is done with. */
+static void
+drop_head(Feeder *self)
 {
-    return feeder_run(self, data, NULL);
+    clear(&self->hchunk);
+    clear(&self->hbufs);
+    self->qoff = 0;
+}
+
+/* A new batch: nothing of it delivered yet. */
+static void
+new_batch(Feeder *self, PyObject *bufs)
+{
+    self->tok_done = self->seg_done = self->dmx_done = 0;
+    clear(&self->rows);
+    clear(&self->arena);
+    clear(&self->bbufs);
+    self->bbufs = Py_NewRef(bufs);
+}
+
+/* One C call on the input being tokenized. */
+static int
+feed_head(Feeder *self)
+{
+    qio_parser *p = &self->p;
+    PyObject *bufs = self->hbufs;
+    Py_ssize_t n = PyBytes_Size(self->hchunk), mask_n;
+    /* the mask made when this call began serves every item with its buffers */
+    if (bufs != Py_None && bufs != self->mask_bufs && make_mask(self, bufs) < 0)
+        return -1;
+    mask_n = bufs != Py_None ? self->mask_n : 0;
+    /* qio_feed_demux() without its regrouping: spill() appends segment by segment */
+    p->demux = self->mask;
+    p->demux_n = (size_t)mask_n;
+    size_t used = qio_feed(p, (const unsigned char *)PyBytes_AsString(self->hchunk) + self->qoff,
+                           (size_t)(n - self->qoff));
+    p->demux = NULL;
+    p->demux_n = 0;
+    if (used == 0) {    /* full before the first byte: no token either */
+        PyErr_SetString(PyExc_RuntimeError, "the tokenizer made no progress: its output space "
+                        "holds no token (tok_cap, arena_cap or dmx_cap too small)");
+        return -1;
+    }
+    new_batch(self, bufs);
+    self->qoff += (Py_ssize_t)used;
+    return 0;
+}
+
+/* Deliver the current batch, then tokenize and deliver the input, in order. */
+static int
+drain(Feeder *self, PyObject *out)
+{
+    for (;;) {
+        if (deliver(self, out) < 0)
+            return -1;
+        if (self->hchunk != NULL && self->qoff == PyBytes_Size(self->hchunk))
+            drop_head(self);
+        if (self->hchunk == NULL) {
+            if (PyList_Size(self->queue) == 0)
+                return 0;
+            PyObject *item = PyList_GetItem(self->queue, 0);
+            self->hchunk = Py_NewRef(PyTuple_GetItem(item, 0));
+            self->hbufs = Py_NewRef(PyTuple_GetItem(item, 1));
+            /* deleting one item of a list allocates nothing: it cannot fail */
+            (void)PyList_SetSlice(self->queue, 0, 1, NULL);
+        }
+        if (self->hchunk == Py_None) {  /* a reset() made while input was queued */
+            qio_reset(&self->p);
+            drop_head(self);
+        } else if (self->qoff < PyBytes_Size(self->hchunk) && feed_head(self) < 0) {
+            return -1;
+        }
+    }
+}
+
+static int
+enter(Feeder *self)
+{
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "this decoder is already decoding (a call from a "
+                        "callback, or from another thread at the same time)");
+        return -1;
+    }
+    self->busy = 1;
+    clear(&self->mask_bufs);    /* the buffers are read again by each call */
+    return 0;
+}
+
+/* Everything pending and queued, delivered (then the end of stream, if finish). */
+static PyObject *
+run(Feeder *self, int finish)
+{
+    PyObject *out = self->out ? self->out : PyList_New(0);
+    self->out = NULL;
+    int rc = out ? drain(self, out) : -1;
+    if (rc == 0 && finish) {
+        qio_finish(&self->p);
+        new_batch(self, Py_None);
+        rc = deliver(self, out);
+    }
+    self->busy = 0;
+    if (rc < 0) {
+        self->out = out;    /* kept for the next call (NULL: none were made) */
+        return NULL;
+    }
+    return out;
 }
 
 static PyObject *
-feeder_feed_demux(Feeder *self, PyObject *const *args, Py_ssize_t nargs)
+queue_and_run(Feeder *self, PyObject *data, PyObject *bufs)
+{
+    if (enter(self) < 0)
+        return NULL;
+    PyObject *chunk = PyBytes_Check(data) ? Py_NewRef(data) : PyBytes_FromObject(data);
+    /* refused buffers are refused before anything is taken */
+    int rc = chunk != NULL && (bufs == Py_None || make_mask(self, bufs) >= 0) ? 0 : -1;
+    if (rc == 0 && self->hchunk == NULL) {  /* nothing else waits: no allocation */
+        self->hchunk = Py_NewRef(chunk);
+        self->hbufs = Py_NewRef(bufs);
+    } else if (rc == 0) {
+        rc = append_new(self->queue, PyTuple_Pack(2, chunk, bufs));
+    }
+    Py_XDECREF(chunk);
+    if (rc < 0) {
+        self->busy = 0;
+        return NULL;
+    }
+    return run(self, 0);
+}
+
+static PyObject *
+Feeder_feed(Feeder *self, PyObject *data)
+{
+    return queue_and_run(self, data, Py_None);
+}
+
+static PyObject *
+Feeder_feed_demux(Feeder *self, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 2) {
         PyErr_Format(PyExc_TypeError, "feed_demux() takes 2 arguments (%zd given)", nargs);
         return NULL;
     }
-    return feeder_run(self, args[0], args[1]);
+    return queue_and_run(self, args[0], args[1]);
 }
 
-static PyMethodDef feeder_methods[] = {
-    {"feed", (PyCFunction)feeder_feed, METH_O,
-     "feed(data) -> list: the events data completes (pyqio.Decoder.feed)."},
-    {"feed_demux", (PyCFunction)(void (*)(void))feeder_feed_demux, METH_FASTCALL,
-     "feed_demux(data, buffers) -> list: pyqio.Decoder.feed_demux."},
-    {NULL, NULL, 0, NULL},
-};
-
-static PyTypeObject FeederType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "pyqio._events_c.Feeder",
-    .tp_basicsize = sizeof(Feeder),
-    .tp_dealloc = (destructor)feeder_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Feeder(parser, feed, layout, slow, line, error, keep): a decoder's feed in C.",
-    .tp_methods = feeder_methods,
-    .tp_new = feeder_new,
-};
-
-static PyMethodDef methods[] = {
-    {"setup", setup, METH_VARARGS,
-     "setup(recv_type, names): check recv_type's slot layout and use it for collect()."},
-    {"collect", collect, METH_VARARGS,
-     "collect(out, rows, arena, slow, line): append a Recv per common recv token of the "
-     "batch, line(bytes) per line token; runs of other tokens go to "
-     "slow(out, rows, arena, start, stop)."},
-    {NULL, NULL, 0, NULL},
-};
-
-static void
-module_free(void *m)
+static PyObject *
+Feeder_finish(Feeder *self, PyObject *unused)
 {
-    (void)m;
-    Py_CLEAR(recv_type);
+    (void)unused;
+    return enter(self) < 0 ? NULL : run(self, 1);
 }
+
+static PyObject *
+Feeder_reset(Feeder *self, PyObject *unused)
+{
+    (void)unused;
+    if (enter(self) < 0)
+        return NULL;
+    int rc = 0;
+    if (self->hchunk == NULL)
+        qio_reset(&self->p);
+    else    /* after the input queued before it */
+        rc = append_new(self->queue, PyTuple_Pack(2, Py_None, Py_None));
+    self->busy = 0;
+    return rc < 0 ? NULL : Py_NewRef(Py_None);
+}
+
+static PyObject *
+Feeder_configure(Feeder *self, PyObject *args)
+{
+    int hex, show_ra;
+    unsigned long long udp;
+    if (!PyArg_ParseTuple(args, "ppK:configure", &hex, &show_ra, &udp))
+        return NULL;
+    if (udp > 0xFFFFFFFFull) {
+        PyErr_SetString(PyExc_ValueError, "configure: udp_mask has 32 bits (connect ids 0-31)");
+        return NULL;
+    }
+    /* read by qio_feed(), which never runs while Python code does */
+    self->p.hex = hex;
+    self->p.show_ra = show_ra;
+    self->p.udp_service = (uint32_t)udp;
+    return Py_NewRef(Py_None);
+}
+
+static PyObject *
+Feeder_set_simd(PyObject *cls, PyObject *level)
+{
+    (void)cls;
+    long v = PyLong_AsLong(level);
+    if (v == -1 && PyErr_Occurred())
+        return NULL;
+    return PyLong_FromLong(qio_set_simd(v < -1 || v > 99 ? -1 : (int)v));
+}
+
+static PyMethodDef Feeder_methods[] = {
+    {"feed", (PyCFunction)Feeder_feed, METH_O,
+     "feed(data) -> list: the events data completes (pyqio.Decoder.feed)."},
+    {"feed_demux", (PyCFunction)(void (*)(void))Feeder_feed_demux, METH_FASTCALL,
+     "feed_demux(data, buffers) -> list: pyqio.Decoder.feed_demux."},
+    {"finish", (PyCFunction)Feeder_finish, METH_NOARGS,
+     "finish() -> list: end of stream (pyqio.Decoder.finish)."},
+    {"reset", (PyCFunction)Feeder_reset, METH_NOARGS,
+     "reset(): forget partial input, after the input still queued."},
+    {"configure", (PyCFunction)Feeder_configure, METH_VARARGS,
+     "configure(hex, show_ra, udp_mask): the tokenizer's settings (TOKENS.md)."},
+    {"set_simd", (PyCFunction)Feeder_set_simd, METH_O | METH_CLASS,
+     "set_simd(level) -> int: this extension's hex level, as pyqio._ctokenizer.set_simd."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot Feeder_slots[] = {
+    {Py_tp_new, Feeder_new},
+    {Py_tp_dealloc, Feeder_dealloc},
+    {Py_tp_methods, Feeder_methods},
+    {Py_tp_doc, "Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap): "
+                "a C tokenizer and the decoder's feed, owning every buffer it uses."},
+    {0, NULL},
+};
+
+static PyType_Spec Feeder_spec = {
+    "pyqio._events_c.Feeder", sizeof(Feeder), 0, Py_TPFLAGS_DEFAULT, Feeder_slots,
+};
+
+/* ---- the module: multi-phase init ---------------------------------------
+ *
+ * Each module object makes its own two types (PyType_FromModuleAndSpec) and
+ * holds them in its dict; nothing is global, so the module state is empty. */
+
+static int
+module_exec(PyObject *m)
+{
+    PyType_Spec *specs[] = {&Maker_spec, &Feeder_spec};
+    for (int i = 0; i < 2; i++) {
+        PyObject *tp = PyType_FromModuleAndSpec(m, specs[i], NULL);
+        int rc = tp ? PyModule_AddType(m, (PyTypeObject *)tp) : -1;
+        Py_XDECREF(tp);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+#ifdef Py_mod_multiple_interpreters
+    /* no global state (tokenizer.c's hex level is process-wide and set once) */
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED},
+#endif
+#ifdef Py_mod_gil
+    /* a Feeder's busy flag and the bytearrays it appends to rely on the GIL */
+    {Py_mod_gil, Py_MOD_GIL_USED},
+#endif
+    {0, NULL},
+};
 
 static struct PyModuleDef moduledef = {
     PyModuleDef_HEAD_INIT, "pyqio._events_c",
-    "Recv events built in C from a C tokenizer batch (optional; see csrc/events_c.c).",
-    -1, methods, NULL, NULL, NULL, module_free,
+    "The decoder's feed in C (optional; see csrc/events_c.c).",
+    0, NULL, module_slots, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
 PyInit__events_c(void)
 {
-    if (PyType_Ready(&FeederType) < 0)
-        return NULL;
-    PyObject *m = PyModule_Create(&moduledef);
-    if (m == NULL)
-        return NULL;
-    if (PyModule_AddObject(m, "Feeder", Py_NewRef((PyObject *)&FeederType)) < 0) {
-        Py_DECREF((PyObject *)&FeederType);
-        Py_DECREF(m);
-        return NULL;
-    }
-    return m;
+    return PyModuleDef_Init(&moduledef);
 }

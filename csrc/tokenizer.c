@@ -9,32 +9,14 @@
  * length-framed payload whose terminator is in the same input, which goes from
  * the input to the output in one copy (or one hex decode).
  *
- * Hex decoding has three levels, chosen at run time (qio_simd_level): 0 scalar
- * (tables), 1 SSE2 (16 digits a step; x86-64 baseline, so compiled in whenever
- * __SSE2__ is defined) and 2 AVX2 (32 digits a step, compiled with
- * __attribute__((target("avx2"))) so that the file needs no -mavx2, used only
- * when __builtin_cpu_supports("avx2") says so). Each level takes what it can
- * and leaves the tail to the next one down. All give the same bytes and the
- * same verdict (any non-digit is "bad hex digit"). -DQIO_NO_SIMD, or a compiler
- * or CPU other than GCC/clang on x86-64, leaves only what it can build.
+ * Hex payloads are decoded by hex.c (scalar tables and SIMD levels chosen at
+ * run time; see there).
  */
 #include "tokenizer.h"
 
 #include <string.h>
 
-/* SSE2 is part of x86-64: compiled in whenever the compiler targets it. AVX2 is
- * compiled in on x86-64 GCC/clang (function-level target attribute) and used
- * only if the CPU has it. The scalar path is always there (other CPUs, tails,
- * and -DQIO_NO_SIMD, which the tests build too). */
-#if defined(__SSE2__) && !defined(QIO_NO_SIMD)
-#define QIO_SSE2 1
-#include <emmintrin.h>
-#endif
-#if defined(QIO_SSE2) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) \
-    && !defined(QIO_NO_SIMD)
-#define QIO_AVX2 1
-#include <immintrin.h>
-#endif
+#include "hex.h"
 
 enum {
     S_START,        /* line start */
@@ -69,25 +51,6 @@ static const char *const REASONS[QIO_E_COUNT] = {
     "line too long", "bad recv header", "recv length too large",
     "recv data not terminated", "bad hex digit", "odd hex length", "truncated recv",
 };
-
-/* Hex digits, strictly (no 0xFF for bad digits, no skipping). Both tables
- * hold 0x100 for a digit, 0 for anything else, so that ANDing the entries of
- * a payload keeps 0x100 only if every byte was a digit; a pair decodes to the
- * low byte of HEX_HI[a] | HEX_LO[b]. */
-#define D(c, v) [c] = 0x100 | ((v) << 4)
-static const uint16_t HEX_HI[256] = {
-    D('0', 0), D('1', 1), D('2', 2), D('3', 3), D('4', 4), D('5', 5), D('6', 6), D('7', 7),
-    D('8', 8), D('9', 9), D('a', 10), D('b', 11), D('c', 12), D('d', 13), D('e', 14),
-    D('f', 15), D('A', 10), D('B', 11), D('C', 12), D('D', 13), D('E', 14), D('F', 15),
-};
-#undef D
-#define D(c, v) [c] = 0x100 | (v)
-static const uint16_t HEX_LO[256] = {
-    D('0', 0), D('1', 1), D('2', 2), D('3', 3), D('4', 4), D('5', 5), D('6', 6), D('7', 7),
-    D('8', 8), D('9', 9), D('a', 10), D('b', 11), D('c', 12), D('d', 13), D('e', 14),
-    D('f', 15), D('A', 10), D('B', 11), D('C', 12), D('D', 13), D('E', 14), D('F', 15),
-};
-#undef D
 
 /* Bytes that stop a plain line: CR, LF (its end) and NUL (dropped). */
 static const uint8_t LINE_STOP[256] = {[0] = 1, ['\r'] = 1, ['\n'] = 1};
@@ -197,124 +160,6 @@ static void too_long(qio_parser *p, unsigned char c)
     p->state = is_eol(c) ? S_START : S_DISCARD;
 }
 
-#ifdef QIO_SSE2
-/* 16 hex digits to 8 bytes; returns 1 when all 16 were digits. */
-static int unhex16(unsigned char *dst, const unsigned char *src)
-{
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
-    __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));    /* 'A'-'F' to 'a'-'f' */
-    /* signed compares: bytes >= 0x80 are negative and fall in neither range */
-    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                  _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
-    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
-                                  _mm_cmpgt_epi8(_mm_set1_epi8('f' + 1), low));
-    __m128i val = _mm_or_si128(
-        _mm_and_si128(digit, _mm_sub_epi8(v, _mm_set1_epi8('0'))),
-        _mm_and_si128(alpha, _mm_sub_epi8(low, _mm_set1_epi8('a' - 10))));
-    /* each 16-bit lane holds (high digit, low digit): make it one byte */
-    __m128i pair = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(val, _mm_set1_epi16(0xff)), 4),
-                                _mm_srli_epi16(val, 8));
-    _mm_storel_epi64((__m128i *)(void *)dst, _mm_packus_epi16(pair, pair));
-    return _mm_movemask_epi8(_mm_or_si128(digit, alpha)) == 0xffff;
-}
-#endif
-
-#ifdef QIO_AVX2
-/* The digits of src[0..n) in whole steps of 32, to dst; returns 1 when all of
- * them were digits (the tail, n % 32 digits, is left to the caller). One
- * function for the whole loop, so that AVX2 code is entered (and the upper
- * halves cleared) once per payload, not once per step. */
-__attribute__((target("avx2")))
-static int unhex_avx2(unsigned char *dst, const unsigned char *src, size_t n)
-{
-    __m256i bad = _mm256_setzero_si256();
-    for (size_t i = 0; i + 32 <= n; i += 32) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
-        /* unsigned: d = v - '0' is 0..9 for a digit, a = (v | 0x20) - 'a' is 0..5
-         * for a letter; anything else (bytes >= 0x80 included) is out of both */
-        __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
-        __m256i a = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
-                                    _mm256_set1_epi8('a'));
-        /* nonzero where a byte is neither (saturating d - 9 and a - 5) */
-        bad = _mm256_or_si256(bad, _mm256_min_epu8(_mm256_subs_epu8(d, _mm256_set1_epi8(9)),
-                                                   _mm256_subs_epu8(a, _mm256_set1_epi8(5))));
-        /* a digit's value is d (a + 10 wraps above 15), a letter's a + 10 */
-        __m256i val = _mm256_min_epu8(d, _mm256_add_epi8(a, _mm256_set1_epi8(10)));
-        /* each 16-bit lane (high digit, low digit) to high * 16 + low */
-        __m256i pair = _mm256_maddubs_epi16(val, _mm256_set1_epi16(0x0110));
-        /* packus works per 128-bit half: bytes 0-7 and 16-23 hold the result */
-        __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(pair, pair), 0x08);
-        _mm_storeu_si128((__m128i *)(void *)(dst + i / 2), _mm256_castsi256_si128(packed));
-    }
-    return _mm256_testz_si256(bad, bad);
-}
-#endif
-
-/* The hex level in force: 0 scalar, 1 SSE2, 2 AVX2; -1 until first asked for.
- * It is set once, lazily (qio_init asks), or by qio_set_simd. Two threads that
- * both find it unset both store the same value, a benign and idempotent race;
- * change it with qio_set_simd only while no other thread is decoding. */
-static int simd_level = -1;
-
-/* The best level this build and this CPU allow. Without a branch, so that one
- * machine runs all of it (gcov): __builtin_cpu_supports gives a nonzero mask,
- * and a nonzero x has the top bit set in x or in -x. */
-static int simd_max(void)
-{
-#ifdef QIO_AVX2
-    unsigned avx2;
-    __builtin_cpu_init();
-    avx2 = (unsigned)__builtin_cpu_supports("avx2");
-    return 1 + (int)((avx2 | (0u - avx2)) >> 31);
-#elif defined(QIO_SSE2)
-    return 1;
-#else
-    return 0;
-#endif
-}
-
-int qio_simd_level(void)
-{
-    if (simd_level < 0)
-        simd_level = simd_max();
-    return simd_level;
-}
-
-int qio_set_simd(int level)
-{
-    int max = simd_max();
-    simd_level = level < 0 || level > max ? max : level;
-    return simd_level;
-}
-
-/* Strict hex decoding of n (even) digits: returns 0 when every byte is a digit.
- * Each level takes the steps it can and leaves the rest to the next one down. */
-static int unhex(unsigned char *dst, const unsigned char *src, size_t n)
-{
-    unsigned all = 0x100;
-    size_t i = 0;
-#ifdef QIO_SSE2
-    int ok = 1;
-#ifdef QIO_AVX2
-    if (simd_level == 2) {
-        ok = unhex_avx2(dst, src, n);
-        i = n & ~(size_t)31;
-    }
-#endif
-    if (simd_level >= 1) {
-        for (; i + 16 <= n; i += 16)
-            ok &= unhex16(dst + i / 2, src + i);
-    }
-    all = ok ? all : 0;
-#endif
-    for (; i < n; i += 2) {
-        unsigned hi = HEX_HI[src[i]], lo = HEX_LO[src[i + 1]];
-        all &= hi & lo;
-        dst[i / 2] = (unsigned char)(hi | lo);
-    }
-    return all == 0;
-}
-
 /* A hex error: the raw is the whole URC line. A payload taken straight from
  * the input (pay is not in buf) and its closing quote are not in buf yet. */
 static void hex_error(qio_parser *p, int reason, const unsigned char *pay, size_t n)
@@ -328,6 +173,22 @@ static void hex_error(qio_parser *p, int reason, const unsigned char *pay, size_
     emit_error(p, reason, p->len);
 }
 
+/* A hex payload decoded to dst; nonzero after an error token instead. Not
+ * inlined: emit_recv then keeps pay in no register across a call into hex.c. */
+__attribute__((noinline))
+static int unhex_payload(qio_parser *p, unsigned char *dst, const unsigned char *pay, size_t n)
+{
+    if (n & 1) {
+        hex_error(p, QIO_E_ODD_HEX, pay, n);
+        return 1;
+    }
+    if (qio_unhex(dst, pay, n)) {
+        hex_error(p, QIO_E_BAD_HEX, pay, n);
+        return 1;
+    }
+    return 0;
+}
+
 /* The payload pay[0..n) is complete and the line end after it read. */
 static void emit_recv(qio_parser *p, const unsigned char *pay, size_t n)
 {
@@ -335,19 +196,12 @@ static void emit_recv(qio_parser *p, const unsigned char *pay, size_t n)
     unsigned char *dst = demuxed ? p->dmx + p->dmx_used : p->arena + p->arena_used;
 
     p->state = S_START;
-    if (p->uhex) {
-        if (n & 1) {
-            hex_error(p, QIO_E_ODD_HEX, pay, n);
-            return;
-        }
-        if (unhex(dst, pay, n)) {
-            hex_error(p, QIO_E_BAD_HEX, pay, n);
-            return;
-        }
-        n /= 2;
-    } else {
+    if (!p->uhex)
         memcpy(dst, pay, n);
-    }
+    else if (unhex_payload(p, dst, pay, n))
+        return;
+    else
+        n /= 2;
     if (demuxed) {
         p->seg[2 * p->nseg] = p->id;
         p->seg[2 * p->nseg + 1] = (int32_t)n;
@@ -417,7 +271,7 @@ static int is_digit(unsigned char c)
 
 static int is_ipch(unsigned char c)
 {
-    return HEX_LO[c] != 0 || c == '.' || c == ':';
+    return qio_is_hex_digit(c) || c == '.' || c == ':';
 }
 
 static int address_expected(const qio_parser *p)

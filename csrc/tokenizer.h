@@ -99,8 +99,10 @@ void qio_finish(qio_parser *p);
 void qio_reset(qio_parser *p);
 const char *qio_reason_string(int reason);
 
-/* Hex decoding level: 0 scalar, 1 SSE2, 2 AVX2. qio_simd_level() gives the one
- * in force (the best this build and CPU allow, chosen once, unless set). For
+/* Hex decoding level, numbered per CPU family so that a CPU's levels are 0..best:
+ * 0 scalar (everywhere); x86-64: 1 SSE2, 2 AVX2; ARM: 1 NEON (aarch64; ARMv7-A
+ * Linux when the kernel reports HWCAP_NEON). qio_simd_level() gives the one in
+ * force (the best this build and CPU allow, chosen once, unless set). For
  * tests and benchmarks, qio_set_simd() forces one: a level above the best (or
  * negative) gives the best; returns the level now in force. Process-wide: call
  * it while no other thread is in qio_feed(). Every level gives the same tokens. */

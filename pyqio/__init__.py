@@ -26,6 +26,7 @@ from . import events
 from ._version import __version__ as __version__
 from .errors import (
     BackendUnavailable,
+    CaptureError,
     CommandError,
     CommandSyntaxError,
     CommandTimeout,
@@ -36,6 +37,7 @@ from .errors import (
     NotRegistered,
     OpenFailed,
     PyqioError,
+    ReplayDivergence,
     SendFailed,
     SocketClosedError,
     SocketError,
@@ -47,7 +49,8 @@ __all__ = [
     # every exception, all defined in pyqio.errors
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
     "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
-    "SocketClosedError", "SocketError", "NotRegistered", "ContextLost",
+    "SocketClosedError", "SocketError", "NotRegistered", "ContextLost", "CaptureError",
+    "ReplayDivergence",
 ]
 
 # A library configures no output of its own: without this, a warning logged before

@@ -11,8 +11,11 @@ events in the stream, so that decoding goes on.
 """
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BackendUnavailable",
+    "CaptureError",
     "CommandError",
     "CommandSyntaxError",
     "CommandTimeout",
@@ -23,6 +26,7 @@ __all__ = [
     "NotRegistered",
     "OpenFailed",
     "PyqioError",
+    "ReplayDivergence",
     "SendFailed",
     "SocketClosedError",
     "SocketError",
@@ -108,3 +112,27 @@ class FieldShapeError(ValueError, PyqioError):
     :class:`pyqio.events.ProtocolError` event, so it never reaches a caller of
     ``decode``/``feed``; exported so that every exception pyqio defines is here.
     """
+
+
+class CaptureError(ValueError, PyqioError):
+    """A capture file is not one, or is damaged before its last record.
+
+    ``offset`` is the byte offset in the file where reading stopped (None when
+    the problem is not at one place). A torn *last* record (a crash mid-write)
+    is not an error: readers drop it and count the bytes.
+    """
+
+    def __init__(self, message: str, *, offset: int | None = None):
+        super().__init__(message)
+        self.offset = offset
+
+
+class ReplayDivergence(AssertionError, PyqioError):
+    """The host sent something else than the recording (``Replay(strict=True)``).
+
+    ``divergences`` lists every :class:`pyqio.capture.Divergence` seen so far.
+    """
+
+    def __init__(self, message: str, divergences: list[Any] | None = None):
+        super().__init__(message)
+        self.divergences = list(divergences or ())

@@ -8,6 +8,7 @@ say so); the gcc ones always run.
 """
 from __future__ import annotations
 
+import os
 import platform
 import re
 import shutil
@@ -22,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CSRC = ROOT / "csrc"
 FUZZ = CSRC / "fuzz"
 CORPUS = sorted((FUZZ / "corpus").iterdir())
-HARNESS = [FUZZ / n for n in ("check.c", "ref.c", "sink.c")] + [CSRC / "tokenizer.c"]
+CORE = [CSRC / "tokenizer.c", CSRC / "hex.c"]   # what the cffi module compiles
+HARNESS = [FUZZ / n for n in ("check.c", "ref.c", "sink.c")] + CORE
 WARN = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 SAN = ["-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
        "-fno-omit-frame-pointer"]
@@ -30,8 +32,10 @@ COMPILERS = [cc for cc in ("gcc", "clang") if shutil.which(cc)]
 X86_64 = platform.machine() in ("x86_64", "AMD64")
 _CPUINFO = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
 CPU_AVX2 = any(ln.startswith("flags") and " avx2" in ln for ln in _CPUINFO.splitlines())
-# the best hex level (0 scalar, 1 SSE2, 2 AVX2) tokenizer.c picks at run time here
-BEST_SIMD = (2 if CPU_AVX2 else 1) if X86_64 else 0
+ARM_NEON = platform.machine() in ("aarch64", "arm64") or any(
+    ln.startswith("Features") and " neon" in ln for ln in _CPUINFO.splitlines())
+# the best hex level hex.c picks at run time here (0 scalar; 1 SSE2, 2 AVX2; 1 NEON)
+BEST_SIMD = (2 if CPU_AVX2 else 1) if X86_64 else 1 if ARM_NEON else 0
 needs_clang = pytest.mark.skipif(shutil.which("clang") is None,
                                  reason="clang not installed (apt-get install clang)")
 
@@ -51,12 +55,12 @@ def compile_ok(cmd: list, cwd: Path) -> None:
 X86_OPTS = ["-O2 -mavx2", "-O0 -mno-sse2"] if X86_64 else []
 
 
+@pytest.mark.parametrize("src", [c.name for c in CORE])
 @pytest.mark.parametrize("cc", COMPILERS)
 @pytest.mark.parametrize("opt", ["-O0", "-O2", "-O0 -DQIO_NO_SIMD", "-O2 -DQIO_NO_SIMD",
                                  *X86_OPTS])
-def test_tokenizer_c_compiles_without_a_single_warning(cc, opt, tmp_path):
-    compile_ok([cc, *WARN, *opt.split(), "-c", CSRC / "tokenizer.c", "-o", tmp_path / "t.o"],
-               tmp_path)
+def test_c_core_compiles_without_a_single_warning(src, cc, opt, tmp_path):
+    compile_ok([cc, *WARN, *opt.split(), "-c", CSRC / src, "-o", tmp_path / "t.o"], tmp_path)
 
 
 def test_cffi_module_source_compiles_without_warnings(tmp_path):
@@ -96,6 +100,19 @@ def test_driver_under_asan_ubsan_agrees_with_the_reference_on_the_note_and_edge_
     assert "runtime error" not in r.stderr and "AddressSanitizer" not in r.stderr
 
 
+def test_hexcheck_under_asan_ubsan_agrees_at_every_hex_level(tmp_path):
+    # the hex differential driver that tests/test_arm.py runs under qemu, here
+    # natively: scalar, SSE2 and AVX2 against a plain decoder and the reference
+    out = tmp_path / "hexcheck"
+    cc = "clang" if shutil.which("clang") else "gcc"
+    compile_ok([cc, *WARN, *SAN, "-o", out, FUZZ / "hexcheck.c", *HARNESS], tmp_path)
+    r = run([out, "1000"], ROOT)
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert r.stdout.startswith(f"ok: hex levels 0-{BEST_SIMD}, unhex lengths 0-200, "
+                               "tokenizer streams, 1000 random streams"), r.stdout
+    assert "runtime error" not in r.stderr and "AddressSanitizer" not in r.stderr
+
+
 def test_driver_prints_the_tokens_of_the_note_tcp_server_example(asan_driver):
     r = run([asan_driver, "-p", FUZZ / "corpus" / "note_tcp_server_text"], ROOT)
     assert r.returncode == 0, r.stderr
@@ -119,8 +136,8 @@ def test_driver_fails_when_the_tokenizer_disagrees_with_the_reference(tmp_path):
     broken.write_text(mutated)
     (tmp_path / "tokenizer.h").write_text((CSRC / "tokenizer.h").read_text())
     out = tmp_path / "driver"
-    compile_ok(["gcc", "-std=c99", "-O1", "-I", tmp_path, "-o", out, FUZZ / "driver.c",
-                *HARNESS[:-1], broken], tmp_path)
+    compile_ok(["gcc", "-std=c99", "-O1", "-I", tmp_path, "-I", CSRC, "-o", out,
+                FUZZ / "driver.c", *HARNESS[:-2], broken, CSRC / "hex.c"], tmp_path)
     r = run([out, FUZZ / "corpus" / "note_tcp_server_text"], tmp_path)
     assert r.returncode == 1 and "MISMATCH" in r.stderr
 
@@ -132,14 +149,13 @@ SIMD_BUGS = {1: ("_mm_set1_epi8('f' + 1)", "_mm_set1_epi8('g' + 1)"),
 
 @pytest.mark.parametrize("level", [lv for lv in SIMD_BUGS if lv <= BEST_SIMD])
 def test_driver_runs_every_hex_level_and_catches_a_bug_in_one_of_them(level, tmp_path):
-    text = (CSRC / "tokenizer.c").read_text()
+    text = (CSRC / "hex.c").read_text()
     mutated = text.replace(*SIMD_BUGS[level])
     assert mutated != text
-    (tmp_path / "tokenizer.c").write_text(mutated)
-    (tmp_path / "tokenizer.h").write_text((CSRC / "tokenizer.h").read_text())
+    (tmp_path / "hex.c").write_text(mutated)
     out = tmp_path / "driver"
-    compile_ok(["gcc", "-std=c99", "-O1", "-I", tmp_path, "-o", out, FUZZ / "driver.c",
-                *HARNESS[:-1], tmp_path / "tokenizer.c"], tmp_path)
+    compile_ok(["gcc", "-std=c99", "-O1", "-I", CSRC, "-o", out, FUZZ / "driver.c",
+                *HARNESS[:-1], tmp_path / "hex.c"], tmp_path)
     r = run([out, FUZZ / "corpus" / "edge_hex_blocks"], tmp_path)
     assert r.returncode == 1 and f"simd={level}\n" in r.stderr
     assert "simd=0\n" not in r.stderr   # the scalar run of the same input agreed
@@ -162,19 +178,22 @@ def test_libfuzzer_harness_finds_no_crash_or_disagreement_in_a_bounded_run(tmp_p
 
 
 @pytest.mark.skipif(shutil.which("gcov") is None, reason="gcov not installed")
-def test_corpus_covers_every_line_of_tokenizer_c(tmp_path):
+def test_corpus_covers_every_line_and_branch_of_the_c_core(tmp_path):
     r = run(["sh", ROOT / "tools" / "coverage_c.sh", tmp_path], ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
     # the driver ran every hex level the CPU has, so no level's lines go unseen
     assert f"hex levels 0-{BEST_SIMD}" in r.stdout
-    lines = re.search(r"Lines executed:([\d.]+)% of (\d+)", r.stdout)
-    taken = re.search(r"Taken at least once:([\d.]+)% of (\d+)", r.stdout)
-    assert lines and taken, r.stdout
-    # the bar is 100% of lines; branches are 100% too at the time of writing
-    print(f"tokenizer.c: lines {lines.group(1)}% of {lines.group(2)}, "
-          f"branches taken {taken.group(1)}% of {taken.group(2)}")
-    assert float(lines.group(1)) == 100.0, r.stdout
-    assert float(taken.group(1)) == 100.0, r.stdout
+    for src in CORE:
+        block = re.search(rf"File '[^']*/{re.escape(src.name)}'\n(.*?)(?:\nCreating|\Z)", r.stdout, re.S)
+        assert block, r.stdout
+        lines = re.search(r"Lines executed:([\d.]+)% of (\d+)", block.group(1))
+        taken = re.search(r"Taken at least once:([\d.]+)% of (\d+)", block.group(1))
+        assert lines and taken, r.stdout
+        print(f"{src.name}: lines {lines.group(1)}% of {lines.group(2)}, "
+              f"branches taken {taken.group(1)}% of {taken.group(2)}")
+        # the bar: 100% of lines and of branches of each file the module compiles
+        assert float(lines.group(1)) == 100.0, r.stdout
+        assert float(taken.group(1)) == 100.0, r.stdout
 
 
 def test_tokenizer_tests_pass_on_the_extension_built_with_asan_and_ubsan():
@@ -184,3 +203,21 @@ def test_tokenizer_tests_pass_on_the_extension_built_with_asan_and_ubsan():
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     assert " passed" in r.stdout and " failed" not in r.stdout
     assert "AddressSanitizer" not in r.stderr and "runtime error" not in r.stderr
+
+
+@pytest.mark.skipif(shutil.which("gcov") is None, reason="gcov not installed")
+def test_events_c_tests_cover_every_line_and_branch_of_events_c(tmp_path):
+    """csrc/events_c.c (pyqio._events_c) built with --coverage, its Python suites run
+    against it (tools/coverage_events_c.sh): 100% of lines and of branches taken."""
+    r = subprocess.run(["sh", str(ROOT / "tools" / "coverage_events_c.sh"), str(tmp_path)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False,
+                       env={**os.environ, "PYTHON": sys.executable})
+    assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
+    assert " passed" in r.stdout and " failed" not in r.stdout, r.stdout[-2000:]
+    lines = re.search(r"Lines executed:([\d.]+)% of (\d+)", r.stdout)
+    taken = re.search(r"Taken at least once:([\d.]+)% of (\d+)", r.stdout)
+    assert lines and taken, r.stdout
+    print(f"events_c.c: lines {lines.group(1)}% of {lines.group(2)}, "
+          f"branches taken {taken.group(1)}% of {taken.group(2)}")
+    assert float(lines.group(1)) == 100.0, r.stdout
+    assert float(taken.group(1)) == 100.0, r.stdout

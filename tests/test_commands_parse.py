@@ -11,13 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyqio.commands import (
-    SERVICE_TYPES,
     TEST_COMMANDS,
-    At,
     Command,
     CommandSyntaxError,
     Echo,
-    Identify,
     QICfgDataFormat,
     QICfgShowRA,
     QIClose,
@@ -37,73 +34,15 @@ from pyqio.commands import (
     parse,
 )
 from pyqio.errors import InvalidArgument
+from pyqio.testing.strategies import commands as commands_strategy
+from pyqio.testing.strategies import qisend
 
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 # --- strategies: every command form, anywhere in its ranges -----------------------
 
-_PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E, blacklist_characters='"')
-hosts = st.text(_PRINTABLE, min_size=1, max_size=150)
-ips = st.ip_addresses().map(str)
-ctx = st.integers(0, 10)
-cid = st.integers(0, 4)
-ports = st.integers(1, 65535)
-_TEXT_BYTES = [b for b in range(0x20, 0x100) if b not in (0x22, 0x7F)]
-text_data = st.lists(st.sampled_from(_TEXT_BYTES), min_size=1, max_size=1024).map(bytes)
-hex_data = st.binary(min_size=1, max_size=512)
-remotes = st.one_of(st.just((None, None)), st.tuples(ips, ports))
-
-
-def _nested(*strategies):
-    """Optional parameters given left to right only, as the note nests them."""
-    return st.integers(0, len(strategies)).flatmap(
-        lambda n: st.tuples(*strategies[:n]) if n else st.just(()))
-
-
-@st.composite
-def qiopen(draw):
-    service = draw(st.sampled_from(SERVICE_TYPES))
-    server = service in ("TCP LISTENER", "UDP SERVICE")
-    rport = draw(st.integers(0 if service == "TCP LISTENER" else 1, 65535))
-    opts = draw(_nested(st.integers(1 if server else 0, 65535), st.just(1)))
-    if server and not opts:
-        opts = (draw(ports),)
-    return QIOpen(draw(ctx), draw(cid), service, draw(hosts), rport, *opts)
-
-
-@st.composite
-def qisend(draw):
-    hex_ = draw(st.booleans())
-    data = draw(hex_data if hex_ else text_data)
-    ip, port = draw(remotes)
-    rai = draw(st.none() | st.integers(0, 2))
-    return QISend(draw(cid), data, hex=hex_, rai_mode=rai, remote_ip=ip, remote_port=port)
-
-
-@st.composite
-def qisend_fixed(draw):
-    hex_ = draw(st.booleans())
-    ip, port = draw(remotes)
-    return QISendFixed(draw(cid), draw(st.integers(1, 512 if hex_ else 1024)), ip, port, hex=hex_)
-
-
-commands = st.one_of(
-    st.just(At()), st.builds(Echo, st.booleans()), st.just(Identify()),
-    st.builds(TestCommand, st.sampled_from(TEST_COMMANDS)),
-    qiopen(), st.builds(QIClose, cid), st.just(QIStateAll()),
-    st.one_of(st.builds(QIState, st.just(0), ctx), st.builds(QIState, st.just(1), cid)),
-    qisend(), remotes.flatmap(lambda r: st.builds(QISendData, cid, st.just(r[0]), st.just(r[1]))),
-    qisend_fixed(), st.builds(QISendStats, cid),
-    st.builds(lambda c, h, o: QPing(c, h, *o), ctx, hosts,
-              _nested(st.integers(1, 255), st.integers(1, 10), st.integers(32, 1500),
-                      st.integers(0, 1))),
-    st.builds(lambda c, h, o: QNtp(c, h, *o), ctx, hosts, _nested(ports, st.integers(0, 1))),
-    st.builds(QIDnsGip, ctx, hosts), st.builds(QIDnsCfg, ctx, ips, st.none() | ips),
-    st.builds(QIDnsCfgQuery, ctx),
-    st.just(QICfgDataFormat()), st.builds(QICfgDataFormat, st.booleans(), st.booleans()),
-    st.builds(QICfgShowRA, st.none() | st.booleans()),
-)
+commands = commands_strategy()
 
 
 def _format(cmd: Command) -> str:

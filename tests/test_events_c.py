@@ -1,11 +1,13 @@
-"""``pyqio._events_c``: Recv events built in C must be the very events Python builds.
+"""``pyqio._events_c``: events made in C must be the very events Python makes.
 
-The optional extension (``csrc/events_c.c``) makes the commonest recv URCs of a C
-tokenizer batch into :class:`pyqio.events.Recv` instances by filling their slots
-directly, and hands lines to the classifier from C. Here: the same events (==,
-hash, repr, type, frozenness) with and without it, on every recv shape and on
-generated streams split anywhere; the ``PYQIO_NO_EVENTS_C=1`` switch (in a
-subprocess); its refusals and error paths; and no leaked references or memory.
+The optional extension (``csrc/events_c.c``) makes the commonest recv URCs into
+:class:`pyqio.events.Recv` instances (object.__new__, then each field through the
+class's own slot descriptor, from C) and hands lines to the classifier from C.
+Here: the same events (==, hash, repr, type, frozenness) with and without it, on
+every recv shape and on generated streams split anywhere; the
+``PYQIO_NO_EVENTS_C=1`` switch (in a subprocess); no leaked references or memory;
+this file and tests/test_feeder.py under ``python -X dev``. Its refusals and the
+attempts to crash it are in tests/test_events_c_safety.py.
 
 A missing extension FAILS these tests (as a missing C tokenizer does, conftest.py);
 ``PYQIO_ALLOW_NO_C=1`` skips them instead.
@@ -19,7 +21,6 @@ import dataclasses
 import gc
 import importlib
 import os
-import struct
 import subprocess
 import sys
 import tracemalloc
@@ -28,12 +29,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyqio import events
-from tests.recv_streams import hex_urcs, other_lines, recv_urcs
+from pyqio.testing.strategies import hex_urc_lines as hex_urcs
+from pyqio.testing.strategies import other_lines
+from pyqio.testing.strategies import recv_urc_lines as recv_urcs
+from pyqio.wire import _feed, events
 
 decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder
-ROW = struct.Struct("9i")
 NAMES = tuple(f.name for f in dataclasses.fields(events.Recv))
 
 
@@ -50,23 +52,30 @@ def _ext():
 @pytest.fixture
 def ext(monkeypatch):
     """The extension, set up for Recv and used by Decoders made in the test."""
-    _ext()
+    mod = _ext()
     monkeypatch.delenv("PYQIO_NO_EVENTS_C", raising=False)
-    mod = decode_mod._load_events_c()
-    assert mod is not None, "pyqio._events_c is built but refused Recv"
-    monkeypatch.setattr(decode_mod, "_events_c", mod)
+    monkeypatch.setattr(_feed, "events_c", mod)
     return mod
 
 
-def _run(data: bytes, step: int | None, *, use_ext: bool, backend: str = "c", **kw) -> list:
-    saved = decode_mod._events_c
+def _decoder(use_ext: bool, backend: str = "c", **kw):
+    saved = _feed.events_c
     if not use_ext:
-        decode_mod._events_c = None
+        _feed.events_c = None
     try:
         dec = Decoder(backend=backend, **kw)
     finally:
-        decode_mod._events_c = saved
-    assert dec._raw is (use_ext and backend == "c")
+        _feed.events_c = saved
+    assert _uses_ext(dec) is (use_ext and backend == "c")
+    return dec
+
+
+def _uses_ext(dec) -> bool:
+    return type(dec._core).__module__ == "pyqio._events_c"
+
+
+def _run(data: bytes, step: int | None, *, use_ext: bool, backend: str = "c", **kw) -> list:
+    dec = _decoder(use_ext, backend, **kw)
     if step is None:
         return dec.feed(data) + dec.finish()
     out: list = []
@@ -127,7 +136,7 @@ def test_hex_recv_gives_identical_events_with_and_without_the_extension(ext, ste
 def test_demux_path_with_the_extension(ext) -> None:
     urcs = b'\r\n+QIURC: "recv",1,2,"ab"\r\n\r\n+QIURC: "recv",2,2,"cd"\r\nOK\r\n'
     dec = Decoder(backend="c")
-    assert dec._raw
+    assert _uses_ext(dec)
     bufs: list = [None, bytearray(), None, None, None]
     got = dec.feed_demux(urcs, bufs)
     _same(got, [events.Recv(2, b"cd", 2), events.Ok()])
@@ -158,13 +167,7 @@ def test_generated_streams_split_at_random_give_identical_events(
     kw = {"show_ra": show_ra, "udp_service": udp, "recv_format": "hex" if hex_mode else "text"}
     want = _run(data, None, use_ext=False, backend="python", **kw)
     for use_ext in (True, False):
-        saved = decode_mod._events_c
-        if not use_ext:
-            decode_mod._events_c = None
-        try:
-            dec = Decoder(backend="c", **kw)
-        finally:
-            decode_mod._events_c = saved
+        dec = _decoder(use_ext, **kw)
         got: list = []
         prev = 0
         for cut in sorted({c % (len(data) + 1) for c in cuts}) + [len(data)]:
@@ -176,18 +179,19 @@ def test_generated_streams_split_at_random_give_identical_events(
 def test_decoders_of_this_process_use_the_extension_unless_switched_off() -> None:
     _ext()  # fails (or skips, if allowed) when it is not built
     off = os.environ.get("PYQIO_NO_EVENTS_C") == "1"
-    assert (decode_mod._events_c is None) is off
-    assert Decoder(backend="c")._raw is not off
-    assert not Decoder(backend="python")._raw
+    assert (_feed.events_c is None) is off
+    assert _uses_ext(Decoder(backend="c")) is not off
+    assert not _uses_ext(Decoder(backend="python"))
 
 
 # ---- the switch, in a fresh interpreter ----
 
 _CHILD = r"""
 import importlib, sys
+from pyqio.wire import _feed
 d = importlib.import_module("pyqio.wire._decoder")
 ev = d.Decoder(backend="c").feed(sys.stdin.buffer.read())
-print(d._events_c is not None, d.Decoder(backend="c")._raw)
+print(_feed.events_c is not None, type(d.Decoder(backend="c")._core).__name__ == "Feeder")
 print(repr(ev))
 """
 
@@ -213,79 +217,6 @@ def test_pyqio_no_events_c_turns_the_extension_off_with_the_same_events() -> Non
     assert on == off
     want = Decoder(backend="python").feed(SHAPES)
     assert on == repr(want)
-
-
-# ---- refusals and error paths ----
-
-def test_setup_refuses_a_type_not_laid_out_as_recv(ext) -> None:
-    @dataclasses.dataclass(frozen=True)
-    class NoSlots:
-        connect_id: int
-        data: bytes
-        length: int | None = None
-        remote_ip: str | None = None
-        remote_port: int | None = None
-        framed: bool = True
-
-    class Prop:
-        __slots__ = ("connect_id", "data", "length", "remote_ip", "remote_port")
-        framed = property(lambda self: True)
-
-    with pytest.raises(TypeError):
-        ext.setup(NoSlots, NAMES)
-    with pytest.raises(TypeError):
-        ext.setup(Prop, NAMES)
-    with pytest.raises(TypeError):
-        ext.setup(events.Recv, NAMES[:5])
-    with pytest.raises(TypeError):
-        ext.setup(events.Recv, NAMES[:5] + ("nope",))
-    with pytest.raises(TypeError):
-        ext.setup(events.Recv, NAMES[:5] + ("data",))   # two fields, one slot
-    with pytest.raises(TypeError):
-        ext.setup(int, NAMES)
-    with pytest.raises(TypeError):
-        ext.setup(events.Recv, list(NAMES))
-    # a refusal leaves the last good setup in place
-    assert _run(SHAPES, None, use_ext=True)[0] == _run(SHAPES, None, use_ext=False)[0]
-
-
-def _noop_slow(out, rows, arena, start, stop) -> None:
-    out.append(("slow", start, stop))
-
-
-def test_collect_checks_its_input(ext) -> None:
-    ok = ROW.pack(2, 0, 2, 0, 1, 2, -1, 0, -1)
-    out: list = []
-    ext.collect(out, ok + ROW.pack(0, 0, 2, 0, 0, 0, 0, 0, 0) + ROW.pack(3, 0, 1, 5, 0, 0, 0, 0, 0),
-                b"ab", _noop_slow, bytes)
-    assert out == [events.Recv(1, b"ab", 2), b"ab", ("slow", 2, 3)]
-    with pytest.raises(ValueError, match="whole number"):
-        ext.collect([], ok[:-1], b"ab", _noop_slow, bytes)
-    for bad in (ROW.pack(2, 1, 2, 0, 1, 2, -1, 0, -1), ROW.pack(2, -1, 1, 0, 1, 1, -1, 0, -1),
-                ROW.pack(0, 0, 3, 0, 0, 0, 0, 0, 0)):
-        with pytest.raises(ValueError, match="outside the arena"):
-            ext.collect([], bad, b"ab", _noop_slow, bytes)
-    with pytest.raises(TypeError):
-        ext.collect((), ok, b"ab", _noop_slow, bytes)
-    with pytest.raises(TypeError):
-        ext.collect([], "text", b"ab", _noop_slow, bytes)
-    with pytest.raises(TypeError):
-        ext.collect([], ok, "text", _noop_slow, bytes)
-
-
-def test_exceptions_from_python_callbacks_propagate(ext) -> None:
-    def boom(*args):
-        raise RuntimeError("boom")
-    line = ROW.pack(0, 0, 1, 0, 0, 0, 0, 0, 0)
-    err = ROW.pack(3, 0, 1, 5, 0, 0, 0, 0, 0)
-    with pytest.raises(RuntimeError, match="boom"):
-        ext.collect([], line, b"x", _noop_slow, boom)
-    with pytest.raises(RuntimeError, match="boom"):
-        ext.collect([], err, b"x", boom, bytes)
-    out: list = []
-    with pytest.raises(RuntimeError, match="boom"):   # a slow run flushed before a fast token
-        ext.collect(out, err + ROW.pack(2, 0, 1, 0, 0, 1, -1, 0, -1), b"x", boom, bytes)
-    assert out == []
 
 
 # ---- references and memory ----
@@ -341,8 +272,8 @@ def test_memory_is_flat_over_1e5_events(ext) -> None:
 
 
 def test_the_suite_runs_clean_under_dev_mode() -> None:
-    """``python -X dev`` (debug allocator hooks, warnings as errors where it matters),
-    this file and tests/test_feeder.py."""
+    """``python -X dev`` (debug allocator hooks, warnings as errors where it matters):
+    this file, tests/test_feeder.py, tests/test_events_c_safety.py, tests/test_no_loss.py."""
     _ext()
     if sys.flags.dev_mode:
         pytest.skip("already in dev mode")
@@ -351,7 +282,8 @@ def test_the_suite_runs_clean_under_dev_mode() -> None:
     res = subprocess.run(
         [sys.executable, "-X", "dev", "-m", "pytest", "-q", "-p", "no:cacheprovider",
          "-W", "error", os.path.abspath(__file__),
-         os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_feeder.py"),
+         *(os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+           for name in ("test_feeder.py", "test_events_c_safety.py", "test_no_loss.py")),
          "-k", "not dev_mode",
          "--hypothesis-seed=0"],
         cwd=root, env=env, capture_output=True, timeout=240)

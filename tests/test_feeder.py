@@ -1,14 +1,15 @@
 """``pyqio._events_c.Feeder``: Decoder.feed and feed_demux run in C end to end.
 
-Where the optional extension is built, a C-backed Decoder's ``feed`` and
-``feed_demux`` are the methods of a Feeder (``csrc/events_c.c``) that drives the C
-tokenizer and appends demuxed payloads straight to the caller's bytearrays. Here:
-the same events and the same buffer contents as the pure-Python twin, however the
-stream is cut, in text and hex, with any buffer mask; the buffer checks and their
-messages; a subclass's own ``feed`` is kept; the buffers' growth (bounded spare
-room, right after a front deletion); errors from callbacks, an exported buffer and
-a list changed during a feed; the layout check against a stale build; no leaked
-references or memory. ``tests/test_sanitizers.py`` runs this file under ASan+UBSan.
+Where the optional extension is built, a C-backed Decoder feeds through a Feeder
+(``csrc/events_c.c``), chosen when the Decoder is made, which owns its C tokenizer
+and appends demuxed payloads straight to the caller's bytearrays. Here: the same
+events and the same buffer contents as the pure-Python twin, however the stream is
+cut, in text and hex, with any buffer mask; the buffer checks and their messages;
+a subclass's own ``feed``; the buffers' growth (bounded spare room, right after a
+front deletion); errors from callbacks, an exported buffer and a list changed
+during a feed, each keeping what was not delivered for the next call; no leaked
+references or memory. ``tests/test_sanitizers.py`` runs this file under ASan+UBSan;
+tests/test_events_c_safety.py tries to crash the Feeder.
 
 A missing extension FAILS these tests (``PYQIO_ALLOW_NO_C=1`` skips them).
 """
@@ -24,9 +25,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pyqio import events
 from pyqio.errors import InvalidArgument
-from tests.recv_streams import hex_urcs, other_lines, recv_urcs
+from pyqio.testing.strategies import hex_urc_lines as hex_urcs
+from pyqio.testing.strategies import other_lines
+from pyqio.testing.strategies import recv_urc_lines as recv_urcs
+from pyqio.wire import _feed, events
 
 decode_mod = importlib.import_module("pyqio.wire._decoder")
 Decoder = decode_mod.Decoder
@@ -43,26 +46,31 @@ def ext(monkeypatch):
             pytest.skip(f"pyqio._events_c not built ({exc}); PYQIO_ALLOW_NO_C=1 allows that")
         pytest.fail(f"pyqio._events_c cannot be imported: {exc}")
     monkeypatch.delenv("PYQIO_NO_EVENTS_C", raising=False)
-    mod = decode_mod._load_events_c()
-    assert mod is not None, "pyqio._events_c is built but refused Recv"
-    monkeypatch.setattr(decode_mod, "_events_c", mod)
+    mod = importlib.import_module("pyqio._events_c")
+    monkeypatch.setattr(_feed, "events_c", mod)
     return mod
 
 
 def _feeder_of(dec):
-    return getattr(vars(dec).get("feed"), "__self__", None)
+    core = dec._core
+    return core if type(core).__module__ == "pyqio._events_c" else None
 
 
 def test_a_c_decoder_feeds_through_the_feeder(ext) -> None:
     dec = Decoder(backend="c")
-    feeder = _feeder_of(dec)
-    assert type(feeder) is ext.Feeder
-    assert vars(dec)["feed_demux"].__self__ is feeder
-    # the Python twin has no feeder; swapping the tokenizer (as the benchmark does) drops it
-    assert _feeder_of(Decoder(backend="python")) is None
-    dec._tok = Decoder(backend="python")._tok
+    assert type(_feeder_of(dec)) is ext.Feeder
+    # chosen once, per decoder: no method of the instance is replaced
     assert "feed" not in vars(dec) and "feed_demux" not in vars(dec)
+    assert type(Decoder(backend="python")._core) is _feed.TokenFeeder
+    assert type(Decoder(backend="python")._core.tok).__module__ == "pyqio.wire._pytokenizer"
     assert dec.feed(b"OK\r\n") == [events.Ok()]
+
+
+def test_without_the_extension_a_c_decoder_feeds_the_cffi_tokens(monkeypatch) -> None:
+    monkeypatch.setattr(_feed, "events_c", None)
+    core = Decoder(backend="c")._core
+    assert type(core) is _feed.TokenFeeder
+    assert type(core.tok).__module__ == "pyqio.wire._ctokenizer"
 
 
 def test_a_subclass_overriding_feed_keeps_its_own(ext) -> None:
@@ -76,7 +84,8 @@ def test_a_subclass_overriding_feed_keeps_its_own(ext) -> None:
     dec = Counting(backend="c")
     assert dec.feed(b"OK\r\n") == [events.Ok()] and Counting.calls == 1
     # the method it does not override still runs in C
-    assert type(vars(dec)["feed_demux"].__self__) is ext.Feeder
+    assert type(_feeder_of(dec)) is ext.Feeder
+    assert dec.feed_demux(b"SEND OK\r\n", [None] * 5) == [events.SendOk()]
 
 
 def _twin_run(data: bytes, cuts: list[int], mask: list[bool], kw: dict) -> tuple:
@@ -207,66 +216,74 @@ def test_appends_after_a_front_deletion_and_into_a_drained_buffer(ext) -> None:
     assert bufs[0] == b"de"
 
 
-def test_an_exported_buffer_raises_bufferError_and_the_decoder_goes_on(ext) -> None:
+def test_an_exported_buffer_raises_bufferError_and_the_next_call_delivers_all(ext) -> None:
+    """The payload the bytearray could not take, and the events around it, wait in the
+    decoder while the memoryview holds the buffer, and come with the next call."""
     dec = Decoder(backend="c")
     bufs = [bytearray(b"x")] + [None] * 4
     view = memoryview(bufs[0])
     with pytest.raises(BufferError):
-        dec.feed_demux(H + b'0,3,"abc"\r\n', bufs)
-    view.release()
+        dec.feed_demux(b"OK\r\n" + H + b'0,3,"abc"\r\n+QIOPEN: 1,0\r\n', bufs)
+    with pytest.raises(BufferError):    # still held: still waiting, nothing lost
+        dec.feed_demux(H + b'0,2,"de"\r\n\r\nSEND OK\r\n', bufs)
     assert bufs[0] == b"x"
-    assert dec.feed_demux(H + b'0,2,"de"\r\n\r\nOK\r\n', bufs) == [events.Ok()]
-    assert bufs[0] == b"xde"
+    view.release()
+    assert dec.feed_demux(b"", bufs) == [events.Ok(), events.OpenResult(1, 0), events.SendOk()]
+    assert bufs[0] == b"xabcde"
 
 
-def _feeder(ext, tok, line=None, slow=None):
-    return ext.Feeder(*tok.native(), slow or decode_mod._collect_slow,
-                      line or decode_mod.classify_line, InvalidArgument, tok)
+def _feeder(ext, line=None, slow=None, **kw):
+    room = 2 * 4096 + 8
+    sizes = {"max_line": 4096, "tok_cap": 256, "arena_cap": 16384 + room,
+             "dmx_cap": 65536 + room, **kw}
+    return ext.Feeder(events.Recv, _feed.RECV_FIELDS, line or decode_mod.classify_line,
+                      slow or _feed.slow, InvalidArgument, *sizes.values())
 
 
 def test_a_buffer_list_changed_by_a_callback_is_read_again(ext) -> None:
     """The line callback empties the list entry of id 1 between the URC and the append:
     the feeder reads the list again and refuses the entry rather than using a stale one."""
-    from pyqio.wire._ctokenizer import Tokenizer
     bufs: list = [bytearray() for _ in range(5)]
 
     def line(text: bytes):
         bufs[1] = "gone"
         return decode_mod.classify_line(text)
 
-    feed = _feeder(ext, Tokenizer(), line=line)
+    feed = _feeder(ext, line=line)
     with pytest.raises(InvalidArgument, match=r"buffers\[1\] is a str"):
         feed.feed_demux(H + b'1,2,"ab"\r\n\r\nOK\r\n', bufs)
+    # the payload waits for a bytearray there; the OK was made and waits too
+    bufs[1] = bytearray(b">")
+    assert feed.feed_demux(b"", bufs) == [events.Ok()] and bufs[1] == b">ab"
 
 
-def test_exceptions_from_callbacks_propagate(ext) -> None:
-    from pyqio.wire._ctokenizer import Tokenizer
+def test_exceptions_from_callbacks_propagate_and_the_next_call_delivers(ext) -> None:
+    fail = [True]
 
-    def boom(*args):
-        raise RuntimeError("boom")
+    def flaky_line(text: bytes):
+        if fail[0]:
+            raise RuntimeError("boom")
+        return decode_mod.classify_line(text)
 
+    def flaky_slow(out, *args):
+        out.append("half made")      # taken back by the feeder when slow() raises
+        if fail[0]:
+            raise RuntimeError("boom")
+        out.pop()
+        _feed.slow(out, *args)
+
+    feed = _feeder(ext, line=flaky_line)
     with pytest.raises(RuntimeError, match="boom"):
-        _feeder(ext, Tokenizer(), line=boom).feed(b"OK\r\n")
-    with pytest.raises(RuntimeError, match="boom"):   # an error token goes to slow
-        _feeder(ext, Tokenizer(), slow=boom).feed(H + b'1,99999,"x"\r\n')
-
-
-def test_the_feeder_refuses_a_stale_layout_and_bad_arguments(ext) -> None:
-    from pyqio.wire._ctokenizer import Tokenizer
-    tok = Tokenizer()
-    parser, feed, (psize, tsize, ntok) = tok.native()
-    good = (decode_mod._collect_slow, decode_mod.classify_line, InvalidArgument, tok)
-    for layout in [(psize + 8, tsize, ntok), (psize, tsize + 4, ntok), (psize, tsize, ntok + 8)]:
-        with pytest.raises(TypeError, match="layout"):
-            ext.Feeder(parser, feed, layout, *good)
-    with pytest.raises(ValueError, match="null"):
-        ext.Feeder(0, feed, (psize, tsize, ntok), *good)
-    with pytest.raises(TypeError, match="callable"):
-        ext.Feeder(parser, feed, (psize, tsize, ntok), None, *good[1:])
-    with pytest.raises(TypeError, match="exception"):
-        ext.Feeder(parser, feed, (psize, tsize, ntok), *good[:2], int, tok)
-    with pytest.raises(TypeError, match="keyword"):
-        ext.Feeder(parser, feed, (psize, tsize, ntok), *good, extra=1)
+        feed.feed(H + b'0,1,"a"\r\nOK\r\n' + H + b'1,1,"b"\r\n')
+    fail[0] = False
+    assert feed.feed(b"") == [events.Recv(0, b"a", 1), events.Ok(), events.Recv(1, b"b", 1)]
+    fail[0] = True
+    feed = _feeder(ext, slow=flaky_slow)   # an error token goes to slow
+    with pytest.raises(RuntimeError, match="boom"):
+        feed.feed(b"OK\r\n" + H + b'1,99999,"x"\r\n')
+    fail[0] = False
+    assert feed.feed(b"") == [events.Ok(), events.ProtocolError(
+        "bad recv header", b'+QIURC: "recv",1,99999')]
 
 
 STREAM = b"".join(H + b'%d,16,"%s"\r\n' % (i % 5, b"%016d" % i) for i in range(1000)) + b"\r\nOK\r\n"
@@ -310,3 +327,10 @@ def test_memory_is_flat_over_drained_feeds(ext) -> None:
     finally:
         tracemalloc.stop()
     assert second - first < 64 * 1024, (first, second)
+
+
+def test_the_slow_paths_reason_table_is_the_c_tokenizers() -> None:
+    """The C feeder's error tokens are named by pyqio.wire._feed.REASONS, indexed by
+    qio_token.reason as the cffi binding's table is."""
+    from pyqio.wire._ctokenizer import Tokenizer
+    assert _feed.REASONS == Tokenizer.REASONS

@@ -1,8 +1,9 @@
 """Hex decoding under every SIMD level of the C tokenizer: the same tokens as the twin.
 
-csrc/tokenizer.c decodes hex payloads at one of three levels, chosen at run time
-(0 scalar, 1 SSE2 16 digits a step, 2 AVX2 32 digits a step, each leaving its tail
-to the one below). ``pyqio.wire._ctokenizer.set_simd`` forces a level; here every level
+csrc/hex.c decodes hex payloads at one of several levels, chosen at run time
+(0 scalar; on x86-64 1 SSE2 16 digits a step, 2 AVX2 32 digits a step; on ARM 1
+NEON; each leaving its tail to the one below; NEON is run under qemu by
+tests/test_arm.py). ``pyqio.wire._ctokenizer.set_simd`` forces a level; here every level
 the CPU has runs the same streams and must give the Python twin's tokens: payloads
 of every length 0..200 digits, whole and with one bad byte at every position, for
 every kind of bad byte (near misses of each range, bytes >= 0x80, NUL, CR, LF, '"').
@@ -84,15 +85,26 @@ def both(data: bytes, chunk: int | None = None) -> tuple[list, list]:
 
 # -- the level switch -------------------------------------------------------------------
 
-def _cpu_has_avx2() -> bool:
+def _cpu_feature(name: str) -> bool:
+    """Whether /proc/cpuinfo lists name among the CPU's flags (x86) or Features (ARM)."""
     text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    return any(line.startswith("flags") and " avx2" in line for line in text.splitlines())
+    return any(line.startswith(("flags", "Features")) and name in line.split(":", 1)[-1].split()
+               for line in text.splitlines())
+
+
+def _cpu_has_avx2() -> bool:
+    return _cpu_feature("avx2")
 
 
 def test_the_best_level_is_what_the_cpu_has():
     assert ctok is not None, _MISSING
-    if platform.machine() in ("x86_64", "AMD64"):
+    machine = platform.machine()
+    if machine in ("x86_64", "AMD64"):
         assert BEST == (2 if _cpu_has_avx2() else 1)
+    elif machine in ("aarch64", "arm64"):
+        assert BEST == 1        # NEON
+    elif machine.startswith("armv7") or machine == "armv8l":
+        assert BEST == (1 if _cpu_feature("neon") else 0)
     else:
         assert BEST == 0
     assert ctok.simd_level() == BEST

@@ -22,7 +22,7 @@ import build_tokenizer
 san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
 ffi = FFI()
 ffi.cdef(build_tokenizer.CDEF)
-ffi.set_source("pyqio._tokenizer_c", '#include "tokenizer.h"', sources=["csrc/tokenizer.c"],
+ffi.set_source("pyqio._tokenizer_c", '#include "tokenizer.h"', sources=["csrc/tokenizer.c", "csrc/hex.c"],
                include_dirs=["csrc"], extra_compile_args=["-O1", "-g", "-fno-omit-frame-pointer", *san],
                extra_link_args=san)
 ffi.compile(tmpdir=".")

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 ${CC:-gcc} -std=c99 -O2 -g -Wall -Wextra -Werror -o "$out/bench" \
-    "$here/bench_tokenizer.c" "$here/../tokenizer.c"
+    "$here/bench_tokenizer.c" "$here/../tokenizer.c" "$here/../hex.c"
 # the best level: a request above it is clamped (run natively, not under valgrind)
 best=$("$out/bench" --once 0 99 | sed -n 's/.* simd=//p')
 printf "%-16s %10s %8s %12s %9s %9s %9s\n" case bytes URCs instructions Ir/byte Ir/URC Ir/digit

@@ -89,7 +89,7 @@ void qio_dump(const unsigned char *d, size_t n, const struct cfg *cfg,
 }
 
 /* In hex mode the input runs under every hex level the CPU has (scalar, SSE2,
- * AVX2), each compared with the reference; then the best level is back. */
+ * AVX2; scalar, NEON on ARM), each compared with the reference; then the best level is back. */
 int check_split(const unsigned char *d, size_t n, const struct cfg *cfg,
                 const struct split *split)
 {

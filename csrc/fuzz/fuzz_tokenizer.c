@@ -10,7 +10,7 @@
  *   3. gives the tokens of the byte-at-a-time reference (ref.c).
  * 2 follows from 3 applied to both runs; any difference aborts with both dumps.
  * In hex mode each run is made under every hex level the CPU has (scalar, SSE2,
- * AVX2; check.c check_split), so 3 holds for each level.
+ * AVX2; scalar, NEON on ARM; check.c check_split), so 3 holds for each level.
  *
  * Build: see README.md (clang -fsanitize=fuzzer,address,undefined).
  */

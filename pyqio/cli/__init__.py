@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "forward": ("pyqio.cli._modem", "forward a local port through a module socket"),
     "at": ("pyqio.cli._modem", "raw AT passthrough with decoded events"),
     "bench": ("pyqio.cli._bench", "print the benchmark table"),
+    "fuzz": ("pyqio.testing._cli", "fuzz a handler of module events; save what fails as a capture"),
 }
 
 

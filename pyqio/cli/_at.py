@@ -113,12 +113,12 @@ def to_line(text: str) -> bytes:
 
 async def run_at(device: str, commands: list[str], *, timeout: float = 5.0,
                  linger: float = 0.5, out: TextIO = sys.stdout,
-                 stdin: TextIO | None = None) -> int:
+                 stdin: TextIO | None = None, record: str | None = None) -> int:
     """One-shot (each of *commands*, waiting for its final result and *linger* more
     seconds for deferred answers) or, with no commands, interactive from *stdin*."""
     from ..modem._open import open_link
 
-    transport, link = await open_link(device, lambda: RawLink(out))
+    transport, link = await open_link(device, lambda: RawLink(out), record=record)
     unanswered = 0
     try:
         if commands:

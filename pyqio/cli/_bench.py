@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import binascii
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,8 @@ class Stream:
     events: int               # events the Decoder yields
     urcs: int                 # recv URCs among them
     hex_payloads: list[bytes] = field(default_factory=list)  # hex mode: each <data> as sent
+    show_ra: bool = False     # a capture's settings (the generated streams have none)
+    udp_service: tuple[int, ...] = ()
 
     def chunks(self, size: int) -> list[bytes]:
         return [self.data[i:i + size] for i in range(0, len(self.data), size)]
@@ -164,18 +167,10 @@ class NaiveParser:
 # -- the paths, each one full pass over a stream ---------------------------------
 
 def make_decoder(stream: Stream, backend: str) -> Any:
-    """A ``pyqio.Decoder`` for *stream* on the named tokenizer backend (both in
-    one process: the Decoder takes no backend argument, so its tokenizer is swapped)."""
+    """A ``pyqio.Decoder`` for *stream* on the named tokenizer backend (both in one process)."""
     from ..wire._decoder import Decoder
-    tokenizer: Any
-    if backend == "c":
-        from ..wire._ctokenizer import Tokenizer as tokenizer
-    else:
-        from ..wire._pytokenizer import Tokenizer as tokenizer
-    hex_mode = stream.recv_format == "hex"
-    dec = Decoder("hex" if hex_mode else "text")
-    dec._tok = tokenizer(hex=hex_mode)
-    return dec
+    return Decoder("hex" if stream.recv_format == "hex" else "text", stream.show_ra,
+                   stream.udp_service, backend=backend)  # type: ignore[arg-type]  # "c" or "python"
 
 
 def path_runners(stream: Stream, chunk: int, backends: tuple[str, ...]) -> dict[str, Runner]:
@@ -390,6 +385,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "with the simulator in separate processes (see _bench_e2e)")
     parser.add_argument("--counts", default="1,8,64",
                         help="with --e2e: modem counts for the scaling table (default 1,8,64)")
+    parser.add_argument("--capture", metavar="FILE",
+                        help="time the paths on what the module sent in this capture "
+                             "(pyqio's capture format) instead of the generated streams")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -402,17 +400,36 @@ def run(args: argparse.Namespace) -> int:
     target = args.size or (64 * 1024 if quick else 1 << 20)
     repeat = args.repeat or (3 if quick else 7)
     min_time = 0.005 if quick else 0.05
-    rows = measure_all(target, repeat, min_time, args.chunk)
-    results = goals(rows)
+    streams = None
+    if args.capture:
+        from ..errors import CaptureError
+        from ._bench_capture import capture_streams
+        try:
+            streams = capture_streams(args.capture)
+        except (OSError, CaptureError) as exc:
+            print(f"pyqio bench: {args.capture}: {exc}", file=sys.stderr)
+            return 2
+        if not streams:
+            print(f"pyqio bench: {args.capture}: the module sent nothing in this capture",
+                  file=sys.stderr)
+            return 2
+        target = sum(len(s.data) for s in streams)
+    rows = measure_all(target, repeat, min_time, args.chunk, streams)
+    results = [] if streams else goals(rows)  # the goals name the generated streams
     info = machine()
     if args.json:
-        print(json.dumps({"machine": info, "settings": {"bytes": target, "repeat": repeat,
-                          "chunk": args.chunk}, "rows": rows, "goals": results}, indent=1))
+        settings = {"bytes": target, "repeat": repeat, "chunk": args.chunk}
+        if args.capture:
+            settings["capture"] = args.capture
+        print(json.dumps({"machine": info, "settings": settings, "rows": rows, "goals": results},
+                         indent=1))
         return 0
+    what = f"capture {args.capture} ({target} B sent by the module)" if args.capture else \
+        f"{target} B per stream"
     print(f"pyqio bench: {info['cpu']}, {info['cores']} cores, Python {info['python']}, "
-          f"{info['date']}; {target} B per stream, {args.chunk} B per feed, "
-          f"median of {repeat}")
+          f"{info['date']}; {what}, {args.chunk} B per feed, median of {repeat}")
     print(format_table(rows))
-    print()
-    print(format_goals(results))
+    if results:
+        print()
+        print(format_goals(results))
     return 0

@@ -2,6 +2,12 @@
 
 ``pyqio decode [FILE|-] [--hex] [--show-ra] [--udp-service IDS] [--direction module|host]``
 
+A pyqio capture (:mod:`pyqio.capture`, told by its first bytes) prints both
+directions in order, each object led by ``t`` (seconds since the start),
+``direction`` and ``record``, decoded with the settings it records and follows
+(the flags are not needed); ``--direction`` keeps one. Any other file is raw
+bytes of one direction, as follows.
+
 Module direction: each event of :mod:`pyqio.events` as ``event.to_dict()``
 (``{"event": "Recv", "connect_id": 0, "data": {"hex": ..., "text": ...}, ...}``).
 The flags give the settings at the start of the capture; by default the decoder
@@ -57,8 +63,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated connect ids of UDP SERVICE sockets, e.g. 0,3")
     parser.add_argument("--no-follow", action="store_true",
                         help="keep these settings; do not follow +QICFG/+QISTATE answers")
-    parser.add_argument("--direction", choices=("module", "host"), default="module",
-                        help="whose bytes the capture holds (default: module)")
+    parser.add_argument("--direction", choices=("module", "host"), default=None,
+                        help="whose bytes a raw file holds (default: module); for a pyqio "
+                             "capture, which direction to print (default: both)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,10 +77,48 @@ def run(args: argparse.Namespace) -> int:
         print(f"pyqio decode: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
     with stream:
+        prefix = stream.read(8)  # a capture starts with its magic; raw bytes never do
+        if prefix.startswith(b"\x89QIO"):
+            return _decode_capture(prefix + stream.read(), path, args.direction)
+        stream = _Prefixed(prefix, stream)  # type: ignore[assignment]
         if args.direction == "host":
             _decode_host(stream, args)
         else:
             _decode_module(stream, args)
+    return 0
+
+
+class _Prefixed:
+    """A stream whose first bytes were read already, to look for the capture magic."""
+
+    def __init__(self, prefix: bytes, stream: IO[bytes]) -> None:
+        self._prefix = prefix
+        self._stream = stream
+
+    def read1(self, n: int = -1) -> bytes:
+        if self._prefix:
+            out, self._prefix = self._prefix, b""
+            return out
+        return getattr(self._stream, "read1", self._stream.read)(n)
+
+    read = read1
+
+
+def _decode_capture(data: bytes, path: str, direction: str | None) -> int:
+    """A pyqio capture: both directions in order, each event with its time and direction."""
+    from ..capture import conversation_dicts, read_capture
+    from ..errors import CaptureError
+
+    try:
+        capture = read_capture(data)
+    except CaptureError as exc:
+        print(f"pyqio decode: {path}: {exc}", file=sys.stderr)
+        return 2
+    objs = conversation_dicts(capture)
+    _emit(o for o in objs if direction is None or o["direction"] == direction)
+    if capture.torn_bytes:
+        print(f"pyqio decode: {path}: the last record was cut short ({capture.torn_bytes} bytes "
+              "dropped: the writer stopped mid-record)", file=sys.stderr)
     return 0
 
 

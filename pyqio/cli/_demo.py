@@ -135,7 +135,8 @@ async def _recv_exactly(sock: Any, n: int, timeout: float = 10.0) -> bytes:
     return data
 
 
-async def run_demo(device: str, out: TextIO = sys.stdout, verbose: bool = True) -> int:
+async def run_demo(device: str, out: TextIO = sys.stdout, verbose: bool = True,
+                   record: str | None = None) -> int:
     """Run the demo session; 0 when every step succeeded."""
     from ..modem import Modem
 
@@ -149,7 +150,7 @@ async def run_demo(device: str, out: TextIO = sys.stdout, verbose: bool = True) 
     url = _sim_url(device, dns_addr[1])
     try:
         n.section(f"bring-up on {url}")
-        async with Modem(url, trace=n.trace) as modem:
+        async with Modem(url, trace=n.trace, record=record) as modem:
             n.check("module up", modem.ip is not None, f"ip {modem.ip}")
             for title, step in _STEPS:
                 n.section(title)

@@ -106,11 +106,12 @@ class _UdpForward(asyncio.DatagramProtocol):
 
 
 async def forward(device: str, listen: Address, to: Address, *, udp: bool = False,
-                  out: TextIO = sys.stdout, ready: asyncio.Future[tuple[str, int]] | None = None) -> None:
+                  out: TextIO = sys.stdout, ready: asyncio.Future[tuple[str, int]] | None = None,
+                  record: str | None = None) -> None:
     """Serve until cancelled; print the bound ``HOST:PORT`` alone on *out*'s first line."""
     from ..modem import Modem
 
-    async with Modem(device) as modem:
+    async with Modem(device, record=record) as modem:
         loop = asyncio.get_running_loop()
         if udp:
             transport, _ = await loop.create_datagram_endpoint(

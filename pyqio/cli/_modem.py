@@ -24,6 +24,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=DEFAULT_DEVICE, help=_DEVICE_HELP)
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log to stderr (-v info, -vv debug with the AT transcript)")
+    parser.add_argument("--record", metavar="FILE",
+                        help="record every byte between host and module, with times, as a "
+                             "capture (read it with pyqio decode FILE)")
 
 
 def _host_port(text: str) -> tuple[str, int]:
@@ -59,7 +62,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 1
     _logging(args)
-    return _async.run(demo(args.device, verbose=not args.quiet))
+    return _async.run(demo(args.device, verbose=not args.quiet, record=args.record))
 
 
 # -- forward ----------------------------------------------------------------------
@@ -85,7 +88,7 @@ def run_forward(args: argparse.Namespace) -> int:
     _logging(args)
     if args.to[1] == 0:
         raise InvalidArgument("--to needs a port 1-65535")
-    return _async.run(forward(args.device, args.listen, args.to, udp=args.udp))
+    return _async.run(forward(args.device, args.listen, args.to, udp=args.udp, record=args.record))
 
 
 # -- at ---------------------------------------------------------------------------
@@ -110,5 +113,5 @@ def run_at(args: argparse.Namespace) -> int:
     from ._at import run_at as at
 
     _logging(args)
-    return _async.run(at(args.device, args.commands, timeout=args.timeout,
-                             linger=args.linger))
+    return _async.run(at(args.device, args.commands, timeout=args.timeout, linger=args.linger,
+                         record=args.record))

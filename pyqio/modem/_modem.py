@@ -103,6 +103,8 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
     *buffer_limit* bounds each socket's receive buffer (policy in
     :mod:`pyqio.modem._socket`).  *trace* is called as ``trace(kind, data)`` with
     ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
+    *record* (a path or a :class:`pyqio.capture.CaptureWriter`) records every
+    byte both ways, with times and settings, as a capture (:mod:`pyqio.capture`).
     """
 
     def __init__(self, url: str, *, timeouts: Timeouts | None = None,
@@ -110,7 +112,8 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
                  sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
                  trace: Trace | None = None, registration_timeout: float | None = 60.0,
                  stale_sockets: str = "close",
-                 on_registration: Callable[[E.Registration], Any] | None = None) -> None:
+                 on_registration: Callable[[E.Registration], Any] | None = None,
+                 record: Any = None) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
         if sync_attempts < 1:
@@ -142,6 +145,7 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
         self._reconnect_task: asyncio.Task[None] | None = None
         self._reinit_task: asyncio.Task[None] | None = None
         self._up = asyncio.Event()
+        self._recorder = None if record is None else _recorder(record, url)
 
     # -- life cycle ----------------------------------------------------------
     @classmethod
@@ -160,12 +164,14 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
 
     async def start(self) -> None:
         """Open the transport and bring the module up (see :meth:`_bring_up`)."""
-        await self._open_link()
         try:
+            await self._open_link()
             await self._bring_up()
         except BaseException:
             if self._link is not None:
                 self._link.close()
+            if self._recorder is not None:
+                self._recorder.close()  # a capture made for this modem ends with it
             raise
         self._up.set()
 
@@ -179,7 +185,8 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
         link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
                     on_lost=self._on_lost, trace=self.trace)
         self._ip_event.clear()
-        await open_link(self.url, lambda: link)
+        record = None if self._recorder is None else self._recorder.next_link(self._capture_settings())
+        await open_link(self.url, lambda: link, record=record)
         self._link = link
         log.info("opened %s", self.url)
 
@@ -244,6 +251,14 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
                 pass
         if self._link is not None:
             self._link.close()
+        if self._recorder is not None:
+            self._recorder.close()
+
+    def _capture_settings(self) -> Any:
+        from ..capture import CaptureSettings
+        return CaptureSettings(module=getattr(self, "module", "bc660k"),
+                               recv_format="hex" if self.recv_hex else "text",
+                               send_format="hex" if self.send_hex else "text", show_ra=self.show_ra)
 
     async def wait_ready(self) -> None:
         """Wait until the module is up: after :meth:`start`, a reconnect or a restart.
@@ -382,3 +397,8 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin):
     def sockets(self) -> dict[int, Any]:
         """Open socket objects by connect id (a copy)."""
         return dict(self._sockets)
+
+
+def _recorder(record: Any, url: str) -> Any:
+    from ..capture._transport import ModemRecorder
+    return ModemRecorder(record, url)

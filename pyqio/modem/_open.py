@@ -19,10 +19,14 @@ def _scheme(url: str) -> str:
     return url.partition("://")[0].lower() if "://" in url else ""
 
 
-async def open_link(url: str, protocol_factory: Callable[[], Any]) -> tuple[Any, Any]:
-    """``await open_transport(url, protocol_factory)``, importing the simulator first for ``sim://``."""
-    from ..transports import open_transport
-
+async def open_link(url: str, protocol_factory: Callable[[], Any], *,
+                    record: Any = None) -> tuple[Any, Any]:
+    """``await open_transport(url, protocol_factory)``, importing the simulator first
+    for ``sim://``; with *record*, :func:`pyqio.capture.open_transport` records the link."""
     if isinstance(url, str) and _scheme(url) == "sim":
         importlib.import_module("pyqio.sim")  # registers sim:// with the transports
+    if record is not None:
+        from ..capture import open_transport as recording
+        return await recording(url, protocol_factory, record=record)
+    from ..transports import open_transport
     return await open_transport(url, protocol_factory)

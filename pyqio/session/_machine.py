@@ -108,6 +108,8 @@ class Session:
         self._escape_prompt = False
         self._out = bytearray()
         self._events: deque[Event | Response] = deque()
+        self._decoded: deque[Event] = deque()   # decoded, not yet handled (receive_data)
+        self._unfed = b""                       # received, not yet decoded (receive_data)
 
     # -- the caller's side -------------------------------------------------
 
@@ -164,18 +166,36 @@ class Session:
         return data
 
     def receive_data(self, chunk: bytes) -> None:
-        """Feed bytes read from the module; the events they make wait in :meth:`next_event`."""
-        view = memoryview(chunk)
-        while view:
-            if self._needs_line_steps():
-                # a settings change takes effect at its OK: frame what follows by it
-                m = _EOL.search(view)
-                cut = m.end() if m else len(view)
-            else:
-                cut = len(view)
-            for ev in self.decoder.feed(view[:cut]):
-                self._handle_event(ev)
-            view = view[cut:]
+        """Feed bytes read from the module; the events they make wait in :meth:`next_event`.
+
+        Nothing is lost if it raises (handling an event failed, say): the events
+        decoded after that one and the bytes not yet decoded are kept, and the next
+        call (with ``b""`` or more bytes) handles them first.
+        """
+        view = memoryview(self._unfed + bytes(chunk)) if self._unfed else memoryview(chunk)
+        self._unfed = b""
+        try:
+            self._handle_decoded()
+            while True:
+                if self._needs_line_steps():
+                    # a settings change takes effect at its OK: frame what follows by it
+                    m = _EOL.search(view)
+                    cut = m.end() if m else len(view)
+                else:
+                    cut = len(view)
+                part, view = view[:cut], view[cut:]
+                self._decoded.extend(self.decoder.feed(part))   # keeps its own on errors
+                self._handle_decoded()
+                if not view:
+                    return
+        except BaseException:
+            self._unfed = bytes(view)
+            raise
+
+    def _handle_decoded(self) -> None:
+        decoded = self._decoded
+        while decoded:
+            self._handle_event(decoded.popleft())
 
     def next_event(self) -> Event | Response | None:
         """The next output event, or None when there is none."""

@@ -74,10 +74,19 @@ def __dir__() -> list[str]:
 async def open_sim(url: str, protocol_factory: Callable[[], Any], *,
                    loop: asyncio.AbstractEventLoop | None = None) -> tuple[Any, Any]:
     """The ``sim://`` opener: start ``Simulator.from_url(url)`` and join a new protocol to it."""
-    from ._simulator import Simulator
+    from ._config import SimConfig
 
-    module_side = Simulator.from_url(url)
-    return await open_pipe(protocol_factory, module_side)
+    return await open_pipe(protocol_factory, module_side(SimConfig.from_url(url)))
+
+
+def module_side(config: Any) -> Any:
+    """A new module side for *config*: a :class:`Simulator`, or with ``config.replay``
+    the module of that capture (:class:`pyqio.capture.Replay`)."""
+    if config.replay:
+        from ..capture import Replay
+        return Replay(config.replay, speed=config.replay_speed).protocol()
+    from ._simulator import Simulator
+    return Simulator(config)
 
 
 register_scheme("sim", open_sim)

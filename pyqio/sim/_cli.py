@@ -61,6 +61,18 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidArgument("--shared goes with --listen (a --pty module is shared already)")
     import asyncio
 
+    if config.replay:
+        from ..capture import read_capture
+        from ..errors import CaptureError
+        try:
+            read_capture(config.replay)
+        except (OSError, CaptureError) as exc:
+            print(f"pyqio sim: --replay {config.replay}: {exc}", file=sys.stderr)
+            return 2
+        # the divergences (logger pyqio.replay) go to stderr
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("pyqio sim: %(message)s"))
+        logging.getLogger("pyqio.replay").addHandler(handler)
     return asyncio.run(_serve(args, config))
 
 
@@ -93,6 +105,9 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
         return Simulator(config)
     if args.shared:
         factory = _SharedPort.factory(Simulator(config))
+    elif config.replay:  # one recording, played from its start to each connection
+        from ..capture import Replay
+        factory = Replay(config.replay, speed=config.replay_speed).protocol
     if args.pty:
         transport, path = await serve_pty(factory)
         try:

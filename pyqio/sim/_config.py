@@ -67,6 +67,9 @@ class SimConfig:
     imsi: str = _knob("460001357924680", "IMSI (AT+CIMI)")
     restart_after: float | None = _knob(None, "seconds until the module restarts mid-session")
     state_file: str | None = _knob(None, "JSON file keeping AT+QICFG settings (NVRAM)")
+    replay: str | None = _knob(None, "answer as the module of this capture did (pyqio.capture) "
+                                     "instead of simulating; the fault knobs do not apply")
+    replay_speed: float | None = _knob(1.0, "with replay: recorded delays divided by this; none: no delays")
 
     def __post_init__(self) -> None:
         if isinstance(self.dns_servers, str):
@@ -93,6 +96,9 @@ class SimConfig:
             ipaddress.ip_address(self.ip)
         except ValueError:
             raise InvalidArgument(f"sim option ip={self.ip!r} is not an IP address") from None
+        if self.replay_speed is not None and not self.replay_speed > 0:
+            raise InvalidArgument(f"sim option replay_speed={self.replay_speed!r}: expected a factor > 0, "
+                                  "or none for no delays")
 
     def rng(self) -> random.Random:
         """A fresh random generator seeded with ``seed`` (None: from the OS)."""

@@ -3,7 +3,10 @@
 - :mod:`pyqio.wire.tokenizer` picks the tokenizer backend: ``_ctokenizer`` (the
   cffi binding of the C core, ``csrc/tokenizer.c``) or ``_pytokenizer`` (its
   pure-Python twin); both frame the stream as ``csrc/TOKENS.md`` says;
-- ``_decoder`` turns tokens into events (:class:`Decoder`, :func:`decode`);
+- ``_decoder`` turns tokens into events (:class:`Decoder`, :func:`decode`) through
+  one feeder per decoder (``_feed``): the C one of the optional extension
+  ``pyqio._events_c`` (``csrc/events_c.c``, loaded by ``_accel``) or the tokens of
+  either backend made into events in Python;
 - :mod:`pyqio.wire.events` holds one frozen dataclass per response and URC kind;
 - ``_lines`` classifies one line into its event, reading the fields with
   ``_fields``; ``_eventfmt`` writes events back as the module's bytes and as JSON;

@@ -4,9 +4,9 @@
 once, from ``max_line``), makes one C call per ``feed()`` in the common case
 (more only when the output batch fills), and turns each batch into the tuples
 TOKENS.md defines: the token fields come back through one ``struct.iter_unpack``,
-the bytes as one ``bytes`` of the output arena that the tokens slice.
-``feed_with()`` hands the batch to the caller's function instead, so that the
-decoder makes its events without a token tuple in between.
+the bytes as one ``bytes`` of the output arena that the tokens slice. (Where the
+optional ``pyqio._events_c`` is built, the decoder does not come here: that
+extension links the tokenizer itself, see ``pyqio._feed``.)
 
 ``feed_demux()`` appends payloads to the caller's bytearrays with one
 ``+=`` per connect id per C call, making no Python object per URC.
@@ -37,7 +37,7 @@ _DMX = 64 * 1024            # demuxed payload bytes per C call (plus one token's
 _MAX_LINE_RANGE = (256, 1 << 20)
 _UDP_IDS = FRAMING_IDS  # the 32-bit udp_service mask of qio_parser
 _MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
-# collect(out, rows, arena): turns one C batch into output (see Tokenizer.feed_with)
+# collect(out, rows, arena): turns one C batch into output (see Tokenizer._feed)
 Collector = Callable[[list[Any], Any, bytes], None]
 
 
@@ -77,10 +77,14 @@ def _demux_mask(buffers: Sequence[bytearray | None]) -> bytes:
 
 
 def simd_level() -> int:
-    """The hex decoding level in force, process-wide: 0 scalar, 1 SSE2, 2 AVX2.
+    """The hex decoding level in force, process-wide.
 
-    The best this build and CPU allow, chosen once, unless ``set_simd`` forced one.
-    Every level gives the same tokens; only the speed differs.
+    0 is the portable scalar decoder, on every CPU. On x86-64, 1 is SSE2 and 2
+    AVX2; on ARM (aarch64, and 32-bit ARM whose kernel reports NEON), 1 is NEON.
+    The levels a CPU has are always 0 up to its best, so ``range(best + 1)``
+    lists them. The best this build and CPU allow is chosen once, unless
+    ``set_simd`` forced one. Every level gives the same tokens; only the speed
+    differs.
     """
     return int(lib.qio_simd_level())
 
@@ -89,15 +93,21 @@ def set_simd(level: int) -> int:
     """Force the hex decoding level (for tests and benchmarks); returns the level in force.
 
     A level above what the CPU has, or a negative one, gives the best it has. It
-    applies to every Tokenizer of the process: set it while no other thread feeds one.
+    applies to every Tokenizer and Decoder of the process: set it while no other
+    thread feeds one. (``pyqio._events_c`` links a copy of the tokenizer: its level
+    is set too.)
     """
-    return int(lib.qio_set_simd(level))
+    got = int(lib.qio_set_simd(level))
+    from ._accel import events_c
+    if events_c is not None:
+        events_c.Feeder.set_simd(level)
+    return got
 
 
 class Tokenizer:
     """Streaming tokenizer of the module's output (C backend); see ``csrc/TOKENS.md``."""
 
-    REASONS = _REASONS      # error reasons by qio_token.reason (feed_with)
+    REASONS = _REASONS      # error reasons by qio_token.reason
 
     __slots__ = (
         "_arena",
@@ -195,19 +205,6 @@ class Tokenizer:
     def max_line(self) -> int:
         return self._max_line
 
-    def native(self) -> tuple[int, int, tuple[int, int, int]]:
-        """For a feeder written in C (``pyqio._events_c.Feeder``): the address of this
-        tokenizer's ``qio_parser``, that of ``qio_feed``, and the layout cffi sees
-        (``sizeof(qio_parser)``, ``sizeof(qio_token)``, ``offsetof(qio_parser, ntok)``),
-        which the feeder checks against its own build. The demux space is made here,
-        so that the feeder may route payloads there. The caller keeps this tokenizer
-        alive while it uses them."""
-        if self._dmx is None:
-            self._make_demux_space()
-        return (int(ffi.cast("uintptr_t", self._p)),
-                int(ffi.cast("uintptr_t", ffi.addressof(lib, "qio_feed"))),
-                (ffi.sizeof("qio_parser"), ffi.sizeof("qio_token"), ffi.offsetof("qio_parser", "ntok")))
-
     # -- feeding --
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[tuple[Any, ...]]:
@@ -222,26 +219,6 @@ class Tokenizer:
         ``bytearray`` in ``buffers`` is appended there instead of returned."""
         out: list[tuple[Any, ...]] = []
         self._feed(data, out, self._collect, buffers, self._mask(buffers))
-        return out
-
-    def feed_with(self, data: bytes | bytearray | memoryview, collect: Collector,
-                  buffers: Sequence[bytearray | None] | None = None, *, raw: bool = False) -> list[Any]:
-        """:meth:`feed` (or, given *buffers*, :meth:`feed_demux`) handing each C batch
-        to ``collect(out, rows, arena)`` instead of making token tuples: *rows* iterates
-        the batch's tokens as the nine ints of ``qio_token`` (kind, off, len, reason,
-        connect_id, length, port, ip_off, ip_len; ``REASONS[reason]`` names an error),
-        *arena* is the ``bytes`` their offsets point into. The decoder builds its events
-        this way, without a tuple per token in between; returns *out*.
-        With *raw*, *rows* is instead the batch's ``qio_token`` array itself, a
-        memoryview of ``TOKEN_SIZE`` bytes per token (valid during the call only), for
-        a collector written in C (``pyqio._events_c``)."""
-        out: list[Any] = []
-        if buffers is None:
-            self._feed(data, out, collect, raw=raw)
-            return out
-        key = tuple(buffers)    # _mask(), inlined for its common case
-        mask = self._mask_bytes if key == self._mask_key else self._mask(buffers)
-        self._feed(data, out, collect, buffers, mask, raw)
         return out
 
     def _mask(self, buffers: Sequence[bytearray | None]) -> bytes:
@@ -260,8 +237,7 @@ class Tokenizer:
         return mask
 
     def _feed(self, data: bytes | bytearray | memoryview, out: list[Any], collect: Collector,
-              buffers: Sequence[bytearray | None] | None = None, mask: bytes = b"",
-              raw: bool = False) -> None:
+              buffers: Sequence[bytearray | None] | None = None, mask: bytes = b"") -> None:
         p, counts = self._p, self._counts
         # cffi hands a bytes object to C without a copy; other buffers need from_buffer
         src = data if type(data) is bytes else ffi.from_buffer("unsigned char[]", data)
@@ -271,11 +247,13 @@ class Tokenizer:
                 used = lib.qio_feed_demux(p, src, left, mask, len(mask))
             else:
                 used = lib.qio_feed(p, src, left)
-            ntok, arena_used, _, _, ngroups = counts
+            ntok, arena_used, nseg, _, ngroups = counts
+            if not (used or ntok or nseg or not left):
+                raise RuntimeError("the tokenizer made no progress: its output space holds "
+                                   "no token")
             if ntok:
                 rows = self._tok_mv[:_TOKEN.size * ntok]
-                collect(out, rows if raw else _TOKEN.iter_unpack(rows),
-                        self._arena_mv[:arena_used].tobytes())
+                collect(out, _TOKEN.iter_unpack(rows), self._arena_mv[:arena_used].tobytes())
             if ngroups:
                 self._spill(buffers, ngroups)  # type: ignore[arg-type]  # groups only come with buffers
             left -= used
@@ -292,18 +270,12 @@ class Tokenizer:
         self._finish(out, self._collect)
         return out
 
-    def finish_with(self, collect: Collector, *, raw: bool = False) -> list[Any]:
-        """:meth:`finish` through *collect*, as :meth:`feed_with`."""
-        out: list[Any] = []
-        self._finish(out, collect, raw)
-        return out
-
-    def _finish(self, out: list[Any], collect: Collector, raw: bool = False) -> None:
+    def _finish(self, out: list[Any], collect: Collector) -> None:
         lib.qio_finish(self._p)
         ntok, used = self._counts[0], self._counts[1]
         if ntok:
             rows = self._tok_mv[:_TOKEN.size * ntok]
-            collect(out, rows if raw else _TOKEN.iter_unpack(rows), self._arena_mv[:used].tobytes())
+            collect(out, _TOKEN.iter_unpack(rows), self._arena_mv[:used].tobytes())
 
     def reset(self) -> None:
         """Forget partial input; keep the settings."""

@@ -1,44 +1,38 @@
 """Decode the module's output into typed events: :class:`Decoder` and :func:`decode`.
 
 Sans-I/O (as h11): feed bytes in, get :mod:`pyqio.events` out. The tokenizer
-(C core or its Python twin, ``csrc/TOKENS.md``) frames the stream; this module
-turns each token into an event: ``+QIURC: "recv"`` URCs into :class:`Recv`,
-the ``>`` prompt into :class:`Prompt`, framing faults into
-:class:`ProtocolError`, and every other line through the line classifier
-(:func:`pyqio.wire._lines.classify_line`).
+(C core or its Python twin, ``csrc/TOKENS.md``) frames the stream; each token
+becomes an event: ``+QIURC: "recv"`` URCs :class:`Recv`, the ``>`` prompt
+:class:`Prompt`, framing faults :class:`ProtocolError`, and every other line goes
+through the line classifier (:func:`pyqio.wire._lines.classify_line`).
 
-With the C tokenizer the events are built straight from each C batch
-(``Tokenizer.feed_with``); with the Python twin from its token tuples. Both give
-the same events (tests/test_fastpath.py). Where the optional extension
-``pyqio._events_c`` (``csrc/events_c.c``) is built, the commonest recv URCs of a
-C batch become :class:`Recv` events in C, the other tokens here
-(tests/test_events_c.py), and its ``Feeder`` runs :meth:`Decoder.feed` and
-:meth:`Decoder.feed_demux` in C, appending demuxed payloads to the caller's
-bytearrays from there; ``PYQIO_NO_EVENTS_C=1`` turns it off.
+Each Decoder chooses its feeder once, when it is made (``pyqio.wire._feed``): where the
+optional extension ``pyqio._events_c`` (``csrc/events_c.c``) is built and the C
+backend is in use, a C feeder that owns its tokenizer and makes the events in C;
+otherwise the tokens of either backend made into events in Python. Both give the
+same events (tests/test_events_c.py, tests/test_feeder.py), and neither loses
+anything when an exception interrupts a call (tests/test_no_loss.py).
+``PYQIO_NO_EVENTS_C=1`` turns the extension off.
 
 The decoder knows nothing about which command is pending; the session pairs
 answers with commands.
 """
 from __future__ import annotations
 
-import importlib
-import os
-import struct
-from collections.abc import Callable, Iterable, Iterator, MutableSequence
-from dataclasses import fields
+from collections.abc import Iterable, MutableSequence
 from typing import Any, Literal
 
 from ..errors import InvalidArgument
 from ..protocol import FRAMING_IDS
+from . import _feed
 from ._lines import classify_line
-from .events import Event, Prompt, ProtocolError, Recv, _RecvTwin
-from .tokenizer import T_ERROR, T_LINE, T_PROMPT, T_RECV, Tokenizer
+from .events import Event
+from .tokenizer import Tokenizer
 
 __all__ = ["Decoder", "decode", "classify_line"]
 
 RecvFormat = Literal["text", "hex"]
 Backend = Literal["c", "python"]
-_PROMPT = Prompt()
 MAX_CONNECT_ID = FRAMING_IDS[-1]  # TOKENS.md: udp_service holds connect ids 0-31
 
 
@@ -84,34 +78,22 @@ class Decoder:
         self._recv_format: RecvFormat = recv_format
         self._show_ra = _check_flag(show_ra)
         self._udp_service = _check_ids(udp_service)
-        self._tok = _tokenizer_class(backend)(
-            hex=_check_format(recv_format), show_ra=self._show_ra,
-            udp_service=set(self._udp_service), max_line=max_line)
+        hex_mode = _check_format(recv_format)
+        cls = _tokenizer_class(backend)
+        # the feeder, chosen once: the C one where the extension is built (then it
+        # owns its tokenizer), else the tokens of this backend's tokenizer
+        core = None
+        if cls.__module__ == "pyqio.wire._ctokenizer":
+            core = _feed.c_feeder(hex_mode, self._show_ra, _udp_mask(self._udp_service),
+                                  _check_max_line(max_line))
+        if core is None:
+            core = _feed.TokenFeeder(cls(hex=hex_mode, show_ra=self._show_ra,
+                                         udp_service=set(self._udp_service), max_line=max_line))
+        self._core: Any = core
 
-    @property
-    def _tok(self) -> Any:
-        """The tokenizer (either backend; the benchmark swaps it to compare them)."""
-        return self._tokenizer
-
-    @_tok.setter
-    def _tok(self, tok: Any) -> None:
-        self._tokenizer = tok
-        # the C tokenizer hands its batches to _collect, skipping the token tuples
-        self._feed_with: Callable[..., list[Event]] | None = getattr(tok, "feed_with", None)
-        self._finish_with: Callable[..., list[Event]] | None = getattr(tok, "finish_with", None)
-        # ... and, with pyqio._events_c, as the raw token array to the C collector
-        self._raw = _events_c is not None and self._feed_with is not None
-        self._collector = _collect_c if self._raw else _collect
-        # ... and, with its Feeder, feed() and feed_demux() run in C from end to end:
-        # its methods become this decoder's own (an instance attribute shadows the
-        # method: no Python frame per call), unless a subclass overrides them
-        feeder = _make_feeder(tok) if self._raw else None
-        mine = vars(self)
-        for name in ("feed", "feed_demux"):
-            if feeder is not None and getattr(type(self), name) is getattr(Decoder, name):
-                mine[name] = getattr(feeder, name)
-            else:
-                mine.pop(name, None)
+    def _configure(self) -> None:
+        self._core.configure(self._recv_format == "hex", self._show_ra,
+                             _udp_mask(self._udp_service))
 
     @property
     def recv_format(self) -> RecvFormat:
@@ -120,8 +102,9 @@ class Decoder:
 
     @recv_format.setter
     def recv_format(self, value: RecvFormat) -> None:
-        self._tok.hex = _check_format(value)
+        _check_format(value)
         self._recv_format = value
+        self._configure()
 
     @property
     def show_ra(self) -> bool:
@@ -131,7 +114,7 @@ class Decoder:
     @show_ra.setter
     def show_ra(self, value: bool) -> None:
         self._show_ra = _check_flag(value)
-        self._tok.show_ra = self._show_ra
+        self._configure()
 
     @property
     def udp_service(self) -> frozenset[int]:
@@ -141,33 +124,50 @@ class Decoder:
     @udp_service.setter
     def udp_service(self, value: Iterable[int]) -> None:
         self._udp_service = _check_ids(value)
-        self._tok.udp_service = set(self._udp_service)
+        self._configure()
 
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[Event]:
-        """Decode *chunk*; returns the events completed by it (maybe none)."""
-        if self._feed_with is not None:
-            return self._feed_with(chunk, self._collector, raw=self._raw)
-        return _events(self._tokenizer.feed(chunk))
+        """Decode *chunk*; returns the events completed by it (maybe none).
+
+        If it raises (a ``MemoryError``, say), nothing is lost: what was not yet
+        returned stays in the decoder and the next call (with ``b""`` or more bytes)
+        returns it first.
+        """
+        return self._core.feed(chunk)  # type: ignore[no-any-return]
 
     def feed_demux(self, chunk: bytes | bytearray | memoryview,
                    buffers: MutableSequence[bytearray | None]) -> list[Event]:
         """As :meth:`feed`, but recv payloads of a connect id whose ``buffers[id]`` is a
         bytearray are appended to it instead of becoming :class:`Recv` events (the
-        per-connection fast path of TOKENS.md; address and length are dropped)."""
-        if self._feed_with is not None:
-            return self._feed_with(chunk, self._collector, buffers, raw=self._raw)
-        return _events(self._tokenizer.feed_demux(chunk, buffers))
+        per-connection fast path of TOKENS.md; address and length are dropped).
+
+        A bytearray that cannot grow (a ``memoryview`` holds it: ``BufferError``)
+        interrupts the call; its payload, and everything after it, wait in the
+        decoder for the next call, as for :meth:`feed`.
+        """
+        return self._core.feed_demux(chunk, buffers)  # type: ignore[no-any-return]
 
     def finish(self) -> list[Event]:
         """End of stream: a partial line becomes its event, a partial recv URC a
         ``ProtocolError("truncated recv", ...)``; the decoder is then reset."""
-        if self._finish_with is not None:
-            return self._finish_with(self._collector, raw=self._raw)
-        return _events(self._tokenizer.finish())
+        return self._core.finish()  # type: ignore[no-any-return]
 
     def reset(self) -> None:
-        """Forget partial input (the module restarted), keeping the settings."""
-        self._tok.reset()
+        """Forget partial input (the module restarted), keeping the settings. Complete
+        events an interrupted call did not return are still returned by the next one."""
+        self._core.reset()
+
+
+def _udp_mask(ids: frozenset[int]) -> int:
+    mask = 0
+    for i in ids:
+        mask |= 1 << i
+    return mask
+
+
+def _check_max_line(max_line: object) -> int:
+    from ._ctokenizer import _check_max_line as check
+    return check(max_line)  # type: ignore[arg-type]
 
 
 def _tokenizer_class(backend: Backend | None) -> Any:
@@ -181,124 +181,6 @@ def _tokenizer_class(backend: Backend | None) -> Any:
         from ._pytokenizer import Tokenizer as PyTokenizer
         return PyTokenizer
     raise InvalidArgument(f"backend={backend!r}: allowed values are 'c', 'python' and None")
-
-
-def _collect(out: list[Event], rows: Iterator[tuple[int, ...]], arena: bytes) -> None:
-    """Events straight from one batch of the C tokenizer (``Tokenizer.feed_with``).
-
-    The decoder's hot path, one turn per token: a Recv is built as its slotted twin
-    and then made a Recv (``events._twin``), three times cheaper than the frozen
-    ``__init__``; the common URC shape (a length, no address: 2.4.2's first form)
-    skips the field conversions.
-    """
-    if _RecvTwin is None:  # pragma: no cover - an interpreter refusing the twin
-        out += _events(_token_tuples(rows, arena))
-        return
-    append = out.append
-    for kind, off, n, reason, cid, length, port, ipo, ipl in rows:
-        if kind == 2:  # T_RECV
-            e = _RecvTwin()
-            e.connect_id = cid
-            e.data = arena[off:off + n]
-            if ipl < 0 and length >= 0:  # length-framed (framed iff a length, TOKENS.md)
-                e.length = length
-                e.remote_ip = e.remote_port = None
-                e.framed = True
-            else:
-                e.length = None if length < 0 else length
-                e.remote_ip = arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None
-                e.remote_port = None if port < 0 else port
-                e.framed = reason == 1
-            e.__class__ = Recv
-            append(e)
-        elif kind == 0:  # T_LINE
-            append(classify_line(arena[off:off + n]))
-        elif kind == 1:  # T_PROMPT
-            append(_PROMPT)
-        else:  # T_ERROR, rare: the reason table is looked up here only
-            from ._ctokenizer import Tokenizer as CTokenizer
-            append(ProtocolError(CTokenizer.REASONS[reason], arena[off:off + n]))
-
-
-_ROW = struct.Struct("9i")  # one qio_token (csrc/tokenizer.h), as the C tokenizer's rows
-
-
-def _collect_c(out: list[Event], rows: memoryview, arena: bytes) -> None:
-    """:func:`_collect` with the common recv URCs built by ``pyqio._events_c`` and the
-    lines classified from there: *rows* is the batch's raw token array
-    (``Tokenizer.feed_with(..., raw=True)``)."""
-    _events_c.collect(out, rows, arena, _collect_slow, classify_line)
-
-
-def _collect_slow(out: list[Event], rows: memoryview, arena: bytes, start: int, stop: int) -> None:
-    """Tokens *start* to *stop* - 1 of a raw batch, which ``_events_c`` leaves to Python."""
-    _collect(out, _ROW.iter_unpack(rows[start * _ROW.size:stop * _ROW.size]), arena)
-
-
-def _load_events_c() -> Any:
-    """``pyqio._events_c`` set up for :class:`Recv`, or None: not built, turned off
-    (``PYQIO_NO_EVENTS_C=1``), or refusing this interpreter's Recv layout. A probe
-    event must equal the one Python builds, or the extension is not used."""
-    if os.environ.get("PYQIO_NO_EVENTS_C") == "1":
-        return None
-    try:
-        mod: Any = importlib.import_module("pyqio._events_c")
-    except ImportError:
-        return None
-    try:
-        mod.setup(Recv, tuple(f.name for f in fields(Recv)))
-        arena = b"probe"
-        out: list[Event] = []
-        mod.collect(out, _ROW.pack(2, 1, 3, 0, 4, 3, -1, 0, -1), arena, _collect_slow, classify_line)
-    except (TypeError, ValueError):  # pragma: no cover - an unexpected Recv layout
-        return None
-    ref = Recv(4, b"rob", 3)
-    if len(out) != 1 or type(out[0]) is not Recv or out[0] != ref or repr(out[0]) != repr(ref):
-        return None  # pragma: no cover
-    return mod
-
-
-_events_c = _load_events_c()
-
-
-def _make_feeder(tok: Any) -> Any:
-    """A ``pyqio._events_c.Feeder`` driving the C tokenizer *tok*, or None where the
-    extension has none or refuses the tokenizer's layout (a stale build)."""
-    native = getattr(tok, "native", None)
-    if _events_c is None or native is None or not hasattr(_events_c, "Feeder"):
-        return None
-    try:
-        return _events_c.Feeder(*native(), _collect_slow, classify_line, InvalidArgument, tok)
-    except (TypeError, ValueError):  # pragma: no cover - a stale build
-        return None
-
-
-def _token_tuples(rows: Iterator[tuple[int, ...]], arena: bytes) -> list[tuple[Any, ...]]:  # pragma: no cover
-    """The token tuples of one C batch (the fallback of :func:`_collect`)."""
-    from ._ctokenizer import Tokenizer as CTokenizer
-    out: list[tuple[Any, ...]] = []
-    CTokenizer._collect(out, rows, arena)
-    return out
-
-
-def _events(tokens: list[tuple[Any, ...]]) -> list[Event]:
-    out: list[Event] = []
-    append = out.append
-    for tok in tokens:
-        kind = tok[0]
-        if kind == T_LINE:
-            append(classify_line(tok[1]))
-        elif kind == T_RECV:
-            _, cid, length, ip, port, data, framed = tok
-            append(Recv(cid, data, None if length < 0 else length, ip,
-                        None if port < 0 else port, framed))
-        elif kind == T_PROMPT:
-            append(_PROMPT)
-        elif kind == T_ERROR:
-            append(ProtocolError(tok[1], tok[2]))
-        else:  # pragma: no cover - the token contract has four kinds
-            append(ProtocolError(f"unknown token kind {kind!r}", b""))
-    return out
 
 
 def decode(data: bytes | bytearray | memoryview, *, recv_format: RecvFormat = "text",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import InvalidArgument
+from . import _accel
 from ._eventfmt import _b, _jsonable, _params_line, _q
 from ._result import ResultCode
 
@@ -433,54 +434,27 @@ class ProtocolError(Event):
 
 
 
-# -- fast construction for the decoder's hot path (private) ------------------------
+# -- fast construction for the line classifier (private) ---------------------------
 #
-# A frozen dataclass's __init__ stores each field with object.__setattr__ (looked up
-# and called per field): about 850 ns for Recv on CPython 3.11. The decoder makes one
-# event per URC, so it builds them another way: a mutable class with the very same
-# slots (plain, specialised attribute stores), whose instance then becomes the real
-# event class by __class__ assignment, which CPython allows between classes of the
-# same layout. The result is an ordinary instance of the event class (equality,
-# hash, repr, frozenness unchanged); ``Recv(...)`` itself is untouched.
+# A frozen dataclass's __init__ stores each field with object.__setattr__, looked up
+# and called per field from Python: about 150 ns a field. Where pyqio._events_c is
+# built, its Maker does the very same (object.__new__, then each field through the
+# class's own slot descriptor) from C, in one call; elsewhere the class itself is
+# the maker. Either way the result is an ordinary instance (==, hash, repr,
+# frozenness unchanged; tests/test_fastpath.py), chosen once per class at import.
 
 _E = TypeVar("_E", bound=Event)
 
 
-def _twin(cls: type) -> type | None:
-    """A mutable class laid out like the frozen event class *cls*, or None where the
-    interpreter refuses the __class__ switch (then callers build *cls* normally)."""
-    names = tuple(f.name for f in fields(cls))
-    if not names:
-        return None     # nothing to store: the class itself is as fast
-    twin = type(f"_{cls.__name__}Twin", (Event,), {"__slots__": names})
-    probe: Any = object.__new__(twin)
-    for name in names:
-        setattr(probe, name, None)
-    try:
-        probe.__class__ = cls
-    except TypeError:
-        return None
-    return twin if all(getattr(probe, n, 0) is None for n in names) else None
-
-
 def _maker(cls: type[_E]) -> Callable[..., _E]:
-    """``make(*values)`` building a *cls* event from its fields in order, all given:
-    the twin route when available, else the class itself."""
-    twin = _twin(cls)
-    if twin is None:
-        return cls
+    """``make(*values)`` building a *cls* event from all its fields, positionally."""
     names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # event classes are dataclasses
-    src = [f"def make({', '.join(names)}):", "    e = twin()"]
-    src += [f"    e.{n} = {n}" for n in names]
-    src += ["    e.__class__ = cls", "    return e"]
-    namespace: dict[str, Any] = {"twin": twin, "cls": cls}
-    exec("\n".join(src), namespace)  # noqa: S102 - fixed source from field names
-    make: Callable[..., _E] = namespace["make"]
-    make.__doc__ = f"Build a {cls.__name__} from all its fields, positionally (fast path)."
-    return make
-
-
-_RecvTwin = _twin(Recv)
+    if _accel.events_c is None or not names:
+        return cls
+    try:
+        return _accel.events_c.Maker(cls, names)  # type: ignore[no-any-return]
+    except TypeError:  # pragma: no cover - a class it cannot fill (too many fields, say)
+        return cls
 
 
 # The 3GPP events live in their own module (they need Event, defined above).
