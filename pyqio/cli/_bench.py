@@ -380,6 +380,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="timed rounds per path; the median is shown (default 7, 3 quick)")
     parser.add_argument("--chunk", type=_int_in(1, 1 << 24, "--chunk"), default=4096,
                         help="bytes per feed() call, as one serial read (default 4096)")
+    parser.add_argument("--e2e", action="store_true",
+                        help="instead: host CPU per MB end to end, from a PTY to Modem sockets, "
+                             "with the simulator in separate processes (see _bench_e2e)")
+    parser.add_argument("--counts", default="1,8,64",
+                        help="with --e2e: modem counts for the scaling table (default 1,8,64)")
     parser.add_argument("--capture", metavar="FILE",
                         help="time the paths on what the module sent in this capture "
                              "(pyqio's capture format) instead of the generated streams")
@@ -388,6 +393,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
+    if args.e2e:
+        from ._bench_e2e import run_cli
+        return run_cli(args)
     quick = args.quick
     target = args.size or (64 * 1024 if quick else 1 << 20)
     repeat = args.repeat or (3 if quick else 7)

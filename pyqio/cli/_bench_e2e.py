@@ -1,0 +1,435 @@
+"""``pyqio bench --e2e``: host CPU per MB end to end, from a PTY to the user's bytes.
+
+Every path reads the same payload bytes (1 KiB text payloads, 512-byte hex
+payloads, i.e. URCs of about 1 KiB, the module's own piece size) from a real PTY
+written by another process, and only this process's CPU is counted
+(``time.process_time``):
+
+- the floors (``os.read + feed_demux``, ``add_reader + feed_demux``, the naive
+  ``os.read`` + split + regex loop) read prepared URC bytes that a small writer
+  process pushes into the PTY: nothing else runs on the host side;
+- ``Modem recv`` and ``Modem streams`` drive the simulator (``pyqio sim --pty``,
+  its own process) through a :class:`pyqio.modem.Modem`; a loopback TCP peer,
+  a third process, pushes the payload into the simulated socket, which the
+  simulator turns into ``+QIURC: "recv"`` URCs of at most 1024 bytes (512 hex).
+
+Paths run interleaved round by round, so the load of a shared machine falls on
+each alike; each figure is the median over rounds. Every run checks the byte
+count and SHA-256 of what it received and raises ``LostBytes`` (a RuntimeError) if they
+differ: no row is printed for a run that lost data. Latency mode sends 64-byte
+messages stamped with ``time.perf_counter_ns`` (the system's monotonic clock,
+shared by every process) and reports p50/p99 of write-to-return. Not a test:
+nothing here asserts a time.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ._bench import NaiveParser, payload, recv_urc
+
+PATHS = ("os.read + feed_demux", "add_reader + feed_demux", "naive re", "Modem recv",
+         "Modem streams")
+FLOOR, AIO_FLOOR, NAIVE, RECV, STREAMS = PATHS
+# (path, against, at most, the goal in words); reported, never asserted
+GOALS = (
+    (RECV, AIO_FLOOR, 1.2, "Modem socket recv <= 1.2x the add_reader + feed_demux floor"),
+    (RECV, NAIVE, 1 / 1.5, "Modem socket recv >= 1.5x faster than the naive loop"),
+    (STREAMS, AIO_FLOOR, 1.3, "Modem streams <= 1.3x the add_reader + feed_demux floor"),
+)
+LATENCY_GOALS = ((40.0, "p50"), (150.0, "p99"))
+
+# the writer of prepared bytes: file -> PTY master, as fast as the PTY takes them
+_WRITER = ("import os, sys\nfd = int(sys.argv[1])\ndata = open(sys.argv[2], 'rb').read()\n"
+           "v = memoryview(data)\nwhile v:\n    v = v[os.write(fd, v[:65536]):]\n")
+# the loopback TCP peer: prints its port, then to each client sends the payload file
+# (or, with a count, that many stamped 64-byte messages, one per 2 ms) and closes
+_PEER = r"""
+import os, socket, sys, threading, time
+data = open(sys.argv[1], 'rb').read()
+count = int(sys.argv[2])
+srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(128)
+print(srv.getsockname()[1], flush=True)
+def serve(c):
+    if count:
+        for _ in range(count):
+            time.sleep(0.002)
+            c.sendall(b'%063d\n' % time.perf_counter_ns())
+    else:
+        c.sendall(data)
+    c.shutdown(socket.SHUT_WR)
+    while c.recv(4096):
+        pass
+    c.close()
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"""
+
+
+# a run that received other bytes than were sent (count or SHA-256 differ) raises
+# this, so that no figure is printed for it (an alias: errors live in pyqio.errors)
+LostBytes = RuntimeError
+
+
+def make_payload(nbytes: int, hex_mode: bool) -> list[bytes]:
+    """The payload pieces (1024 bytes text, 512 hex: the simulator's piece size)."""
+    size = 512 if hex_mode else 1024
+    return [payload(size, i) for i in range(max(1, nbytes // size))]
+
+
+def _check(path: str, got: bytes | bytearray, want: bytes) -> None:
+    if len(got) != len(want) or hashlib.sha256(got).digest() != hashlib.sha256(want).digest():
+        raise LostBytes(f"{path}: received {len(got)} bytes (sha256 "
+                        f"{hashlib.sha256(got).hexdigest()[:12]}), sent {len(want)} "
+                        f"(sha256 {hashlib.sha256(want).hexdigest()[:12]})")
+
+
+def _spawn(script: str, *args: str, fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", script, *args], pass_fds=fds,
+                            stdout=subprocess.PIPE)
+
+
+class _Pty:
+    """A PTY whose master a writer process fills with a prepared file."""
+
+    def __init__(self, urcs: str) -> None:
+        from ..transports.pty import open_pty
+
+        self.master, path = open_pty()
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        self.writer = _spawn(_WRITER, str(self.master), urcs, fds=(self.master,))
+
+    def close(self) -> None:
+        self.writer.wait()
+        os.close(self.fd)
+        os.close(self.master)
+
+
+def _decoder(hex_mode: bool) -> Any:
+    from ..wire import Decoder
+    return Decoder("hex" if hex_mode else "text")
+
+
+def run_floor(urcs: str, want: bytes, hex_mode: bool) -> float:
+    """``os.read`` + ``feed_demux``: CPU seconds to receive *want*."""
+    dec, buf = _decoder(hex_mode), bytearray()
+    bufs: list[bytearray | None] = [buf, None, None, None, None]
+    pty = _Pty(urcs)
+    cpu0 = time.process_time()
+    try:
+        while len(buf) < len(want):
+            dec.feed_demux(os.read(pty.fd, 65536), bufs)
+        cpu = time.process_time() - cpu0
+    finally:
+        pty.close()
+    _check(FLOOR, buf, want)
+    return cpu
+
+
+def run_naive(urcs: str, want: bytes, hex_mode: bool) -> float:
+    """``os.read`` + split + regex (the typical driver): CPU seconds."""
+    parser, parts, got = NaiveParser(hex_mode), [], 0
+    pty = _Pty(urcs)
+    cpu0 = time.process_time()
+    try:
+        while got < len(want):
+            for ev in parser.feed(os.read(pty.fd, 65536)):
+                if ev[0] == "recv":
+                    parts.append(ev[3])
+                    got += len(ev[3])
+        cpu = time.process_time() - cpu0
+    finally:
+        pty.close()
+    _check(NAIVE, b"".join(parts), want)
+    return cpu
+
+
+async def run_add_reader(urcs: str, want: bytes, hex_mode: bool) -> float:
+    """asyncio ``add_reader`` + ``feed_demux``, one wake-up per read: CPU seconds."""
+    loop = asyncio.get_running_loop()
+    dec, buf, done = _decoder(hex_mode), bytearray(), loop.create_future()
+    bufs: list[bytearray | None] = [buf, None, None, None, None]
+    pty = _Pty(urcs)
+    os.set_blocking(pty.fd, False)
+
+    def readable() -> None:
+        try:
+            dec.feed_demux(os.read(pty.fd, 65536), bufs)
+        except BlockingIOError:
+            return
+        if len(buf) >= len(want) and not done.done():
+            done.set_result(None)
+    cpu0 = time.process_time()
+    loop.add_reader(pty.fd, readable)
+    try:
+        await done
+        cpu = time.process_time() - cpu0
+    finally:
+        loop.remove_reader(pty.fd)
+        pty.close()
+    _check(AIO_FLOOR, buf, want)
+    return cpu
+
+
+class Simulated:
+    """``pyqio sim --pty`` processes, one Modem each, and one loopback peer process."""
+
+    def __init__(self, count: int, data_file: str, messages: int = 0) -> None:
+        self.count, self.data_file, self.messages = count, data_file, messages
+        self.sims: list[subprocess.Popen[bytes]] = []
+        self.modems: list[Any] = []
+
+    async def __aenter__(self) -> Simulated:
+        from ..modem import Modem
+
+        self.peer = _spawn(_PEER, self.data_file, str(self.messages))
+        assert self.peer.stdout is not None
+        self.port = int(self.peer.stdout.readline())
+        for _ in range(self.count):
+            sim = subprocess.Popen([sys.executable, "-m", "pyqio", "sim", "--pty", "--no-echo"],
+                                   stdout=subprocess.PIPE)
+            self.sims.append(sim)
+        paths = [sim.stdout.readline().decode().strip() for sim in self.sims if sim.stdout]
+        self.modems = list(await asyncio.gather(*(Modem.open(p) for p in paths)))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.gather(*(m.close() for m in self.modems), return_exceptions=True)
+        for proc in (*self.sims, self.peer):
+            proc.terminate()
+            proc.wait()
+
+
+async def _recv_all(sock: Any) -> bytes:
+    parts = []
+    while data := await sock.recv(65536):
+        parts.append(data)
+    return b"".join(parts)
+
+
+async def run_modems(count: int, data_file: str, want: bytes, hex_mode: bool,
+                     streams: bool = False) -> float:
+    """*count* Modems (one simulator each) each receive *want*: CPU seconds."""
+    async with Simulated(count, data_file) as sim:
+        for m in sim.modems:
+            await m.set_data_format(False, hex_mode)
+        if streams:
+            conns = await asyncio.gather(*(m.open_connection("127.0.0.1", sim.port)
+                                           for m in sim.modems))
+            reads: list[Awaitable[bytes]] = [r.read() for r, _ in conns]
+        else:
+            socks = await asyncio.gather(*(m.connect("127.0.0.1", sim.port)
+                                           for m in sim.modems))
+            reads = [_recv_all(s) for s in socks]
+        cpu0 = time.process_time()
+        got = await asyncio.gather(*reads)
+        cpu = time.process_time() - cpu0
+        if streams:
+            for _, w in conns:
+                w.close()
+        else:
+            for s in socks:
+                await s.close()
+    for data in got:
+        _check(STREAMS if streams else RECV, data, want)
+    return cpu
+
+
+def _stamps(data: bytes, now: int) -> list[float]:
+    return [(now - int(line)) / 1000 for line in data.split(b"\n") if line]
+
+
+async def latency_modem(data_file: str, count: int) -> list[float]:
+    """Microseconds from the peer's write to ``recv()`` returning, per 64-byte message."""
+    out: list[float] = []
+    async with Simulated(1, data_file, messages=count) as sim:
+        sock = await sim.modems[0].connect("127.0.0.1", sim.port)
+        while data := await sock.recv(65536):
+            out += _stamps(data, time.perf_counter_ns())
+        await sock.close()
+    if len(out) != count:
+        raise LostBytes(f"{RECV} latency: {len(out)} of {count} messages")
+    return out
+
+
+_STAMPER = ("import os, sys, time\nfd, n = int(sys.argv[1]), int(sys.argv[2])\n"
+            "for _ in range(n):\n    time.sleep(0.002)\n"
+            "    m = b'%063d\\n' % time.perf_counter_ns()\n"
+            "    os.write(fd, b'\\r\\n+QIURC: \"recv\",0,64,\"' + m + b'\"\\r\\n')\n")
+
+
+async def latency_add_reader(count: int) -> list[float]:
+    """The floor's latency: a process writes stamped recv URCs into the PTY."""
+    from ..transports.pty import open_pty
+
+    loop = asyncio.get_running_loop()
+    master, path = open_pty()
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    dec, buf, out, done = _decoder(False), bytearray(), [], loop.create_future()
+    bufs: list[bytearray | None] = [buf, None, None, None, None]
+
+    def readable() -> None:
+        dec.feed_demux(os.read(fd, 65536), bufs)
+        if buf:
+            out.extend(_stamps(bytes(buf), time.perf_counter_ns()))
+            buf.clear()
+        if len(out) >= count and not done.done():
+            done.set_result(None)
+    loop.add_reader(fd, readable)
+    writer = _spawn(_STAMPER, str(master), str(count), fds=(master,))
+    try:
+        await done
+    finally:
+        loop.remove_reader(fd)
+        writer.wait()
+        os.close(fd)
+        os.close(master)
+    return out
+
+
+def _pct(values: list[float], p: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _runs(urcs: str, data_file: str, want: bytes, hex_mode: bool
+          ) -> dict[str, Callable[[], float]]:
+    return {
+        FLOOR: lambda: run_floor(urcs, want, hex_mode),
+        AIO_FLOOR: lambda: asyncio.run(run_add_reader(urcs, want, hex_mode)),
+        NAIVE: lambda: run_naive(urcs, want, hex_mode),
+        RECV: lambda: asyncio.run(run_modems(1, data_file, want, hex_mode)),
+        STREAMS: lambda: asyncio.run(run_modems(1, data_file, want, hex_mode, True)),
+    }
+
+
+def measure(nbytes: int, rounds: int, tmpdir: str, counts: tuple[int, ...] = (1, 8, 64),
+            messages: int = 500, log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+    """Every table of ``pyqio bench --e2e``, as JSON-ready rows."""
+    rows: list[dict[str, Any]] = []
+    for hex_mode in (False, True):
+        pieces = make_payload(nbytes, hex_mode)
+        want = b"".join(pieces)
+        data_file, urcs = os.path.join(tmpdir, "payload"), os.path.join(tmpdir, "urcs")
+        with open(data_file, "wb") as f:
+            f.write(want)
+        with open(urcs, "wb") as f:
+            f.write(b"".join(recv_urc(0, p, hex_mode) for p in pieces))
+        runs = _runs(urcs, data_file, want, hex_mode)
+        times: dict[str, list[float]] = {p: [] for p in PATHS}
+        for r in range(rounds):
+            for path, run in runs.items():
+                times[path].append(run())
+            log(f"{'hex' if hex_mode else 'text'} round {r + 1}/{rounds}")
+        mb = len(want) / 1e6
+        med = {p: statistics.median(t) / mb * 1000 for p, t in times.items()}
+        for p in PATHS:
+            rows.append({"format": "hex" if hex_mode else "text", "path": p, "bytes": len(want),
+                         "matched": True, "ms_per_mb": med[p], "x_floor": med[p] / med[FLOOR],
+                         "x_aio_floor": med[p] / med[AIO_FLOOR]})
+    lat = {AIO_FLOOR: asyncio.run(latency_add_reader(messages)),
+           RECV: asyncio.run(latency_modem(os.path.join(tmpdir, "payload"), messages))}
+    latency = [{"path": p, "messages": len(v), "p50_us": _pct(v, 50), "p99_us": _pct(v, 99)}
+               for p, v in lat.items()]
+    scale = []
+    pieces = make_payload(max(nbytes // 8, 64 << 10), False)
+    want = b"".join(pieces)
+    data_file = os.path.join(tmpdir, "payload")
+    with open(data_file, "wb") as f:
+        f.write(want)
+    for n in counts:
+        cpu = asyncio.run(run_modems(n, data_file, want, False))
+        scale.append({"modems": n, "bytes_per_modem": len(want), "matched": True,
+                      "ms_per_mb": cpu / (n * len(want) / 1e6) * 1000})
+        log(f"{n} modems done")
+    return {"rows": rows, "latency": latency, "scaling": scale, "goals": goals(rows, latency)}
+
+
+def goals(rows: list[dict[str, Any]], latency: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for fmt in ("text", "hex"):
+        by = {r["path"]: r["ms_per_mb"] for r in rows if r["format"] == fmt}
+        for path, against, most, words in GOALS:
+            ratio = by[path] / by[against]
+            shown = f"{1 / ratio:.2f}x faster" if most < 1 else f"{ratio:.2f}x"
+            out.append({"goal": f"{words} ({fmt})", "measured": shown, "met": ratio <= most})
+    rec = next(r for r in latency if r["path"] == RECV)
+    for most, name in LATENCY_GOALS:
+        value = rec[f"{name}_us"]
+        out.append({"goal": f"Modem recv latency {name} <= {most:.0f} us (64-byte message)",
+                    "measured": f"{value:.0f} us", "met": value <= most})
+    return out
+
+
+def format_tables(res: dict[str, Any]) -> str:
+    lines = [f"{'path':24} {'format':6} {'MB':>6} {'bytes':>7} {'ms/MB':>8} "
+             f"{'x floor':>8} {'x add_reader':>12}"]
+    for r in res["rows"]:
+        lines.append(f"{r['path']:24} {r['format']:6} {r['bytes'] / 1e6:>6.2f} "
+                     f"{'match' if r['matched'] else 'LOST':>7} {r['ms_per_mb']:>8.2f} "
+                     f"{r['x_floor']:>8.2f} {r['x_aio_floor']:>12.2f}")
+    lines += ["", "latency, 64-byte messages, write to return:"]
+    for r in res["latency"]:
+        lines.append(f"  {r['path']:24} p50 {r['p50_us']:>7.0f} us  p99 {r['p99_us']:>7.0f} us"
+                     f"  ({r['messages']} messages)")
+    lines += ["", "Modem recv, one simulator process per modem (host CPU only):"]
+    for r in res["scaling"]:
+        lines.append(f"  {r['modems']:>3} modems  {r['bytes_per_modem'] / 1e6:.2f} MB each  "
+                     f"{'match' if r['matched'] else 'LOST'}  {r['ms_per_mb']:.2f} ms/MB")
+    lines += ["", "goals:"]
+    for g in res["goals"]:
+        lines.append(f"  {g['goal']}: {g['measured']}, {'met' if g['met'] else 'MISSED'}")
+    return "\n".join(lines)
+
+
+def run_cli(args: Any) -> int:
+    """``pyqio bench --e2e [--quick] [--size N] [--repeat R] [--counts 1,8,64] [--json]``."""
+    import json
+    import tempfile
+
+    nbytes = args.size or (256 << 10 if args.quick else 8 << 20)
+    rounds = args.repeat or (1 if args.quick else 3)
+    counts = tuple(int(c) for c in args.counts.split(","))
+    if not all(1 <= c <= 256 for c in counts):
+        raise SystemExit(f"--counts {args.counts!r}: each count must be in 1-256")
+    with tempfile.TemporaryDirectory() as tmp:
+        res = measure(nbytes, rounds, tmp, counts, 50 if args.quick else 500)
+    if args.json:
+        print(json.dumps(res, indent=1))
+        return 0
+    print(f"pyqio bench --e2e: {nbytes} B per run, median of {rounds} interleaved rounds, "
+          f"this process's CPU only")
+    print(format_tables(res))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:  # python -m pyqio.cli._bench_e2e
+    import argparse
+    import json
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=8 << 20, help="bytes per run (8 MiB)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--counts", default="1,8,64")
+    parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    counts = tuple(int(c) for c in args.counts.split(","))
+    with tempfile.TemporaryDirectory() as tmp:
+        res = measure(args.size, args.rounds, tmp, counts, args.messages,
+                      log=lambda s: print(s, file=sys.stderr, flush=True))
+    print(json.dumps(res, indent=1) if args.json else format_tables(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

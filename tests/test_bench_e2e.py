@@ -1,0 +1,62 @@
+"""``pyqio bench --e2e`` runs end to end on small sizes: every row of its tables is
+printed, every run received exactly the bytes sent, and each goal is stated in words.
+
+No timing is asserted. The simulator runs as ``pyqio sim --pty`` processes, the
+loopback peer as another process, as in the real benchmark.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from pyqio.cli import _bench_e2e as E
+
+
+def bench(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pyqio", "bench", "--e2e", "--quick",
+                           "--size", "65536", "--counts", "1,2", *args],
+                          check=False, capture_output=True, text=True, timeout=240)
+
+
+def test_e2e_bench_prints_every_path_and_format_with_matched_bytes() -> None:
+    proc = bench()
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for path in E.PATHS:
+        for fmt in ("text", "hex"):
+            line = next(ln for ln in out.splitlines() if ln.startswith(f"{path:24} {fmt} "))
+            assert " match " in line and "LOST" not in line
+    assert re.search(r"add_reader \+ feed_demux +p50 +\d+ us +p99 +\d+ us", out)
+    assert re.search(r"Modem recv +p50 +\d+ us +p99 +\d+ us", out)
+    assert re.search(r"^ +1 modems .* match ", out, re.M)
+    assert re.search(r"^ +2 modems .* match ", out, re.M)
+    assert "Modem socket recv <= 1.2x the add_reader + feed_demux floor (text): " in out
+    assert "Modem recv latency p50 <= 40 us" in out
+    assert not re.search(r"(?i)\bissue\b|#\d", out)
+
+
+def test_e2e_bench_json_counts_every_byte() -> None:
+    proc = bench("--json")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout)
+    assert {(r["path"], r["format"]) for r in res["rows"]} == {
+        (p, f) for p in E.PATHS for f in ("text", "hex")}
+    assert all(r["matched"] and r["bytes"] >= 65536 for r in res["rows"])
+    assert [r["modems"] for r in res["scaling"]] == [1, 2]
+    assert all(r["messages"] == 50 for r in res["latency"])
+
+
+def test_a_run_that_receives_other_bytes_fails_loudly(tmp_path) -> None:
+    pieces = E.make_payload(8192, False)
+    urcs = tmp_path / "urcs"
+    urcs.write_bytes(b"".join(E.recv_urc(0, p, False) for p in pieces))
+    want = b"".join(pieces)
+    assert E.run_floor(str(urcs), want, False) >= 0
+    with pytest.raises(E.LostBytes, match="received 8192 bytes .* sent 8191"):
+        E.run_floor(str(urcs), want[:-1], False)
+    with pytest.raises(E.LostBytes, match="sha256"):
+        E.run_naive(str(urcs), want[:-1] + b"!", False)
