@@ -3,7 +3,8 @@
 
 Each seed is FUZZ_HEADER (5) bytes of settings (see check.c cfg_from_bytes) and
 then the module's bytes. The bg96 seeds are the forms of the BG96 family's TCP/IP
-application notes (data after the URC line end, buffer access, +QIRD). Run from anywhere: python csrc/fuzz/make_corpus.py
+application notes (data after the URC line end, buffer access, +QIRD).
+Run from anywhere: python csrc/fuzz/make_corpus.py
 """
 from __future__ import annotations
 
