@@ -29,7 +29,7 @@ def qxtest() -> Iterator[type]:
         fast: bool | None = spec.flag("fast", default=None)
 
     yield QXTest
-    del spec._REGISTRY["QXTEST"]
+    spec.unregister("QXTEST")
 
 
 def test_one_declaration_gives_builder_line_and_parse(qxtest):

@@ -11,7 +11,7 @@ import pytest
 
 from pyqio import commands as C
 from pyqio.errors import InvalidArgument
-from pyqio.events import Closed, CmeError, Error, Info, IpAddress, Ok, Recv, Text
+from pyqio.events import Closed, CmeError, Error, Info, IpAddress, Ok, Prompt, Recv, Text
 from pyqio.session import Response, Session
 
 
@@ -128,3 +128,64 @@ def test_raw_commands_queue_behind_each_other_in_order():
     assert out[0].request is a and s.data_to_send() == b"ATZ\r"
     out = answer(s, b"\r\nOK\r\n")
     assert out[0].request is b and out[0].info == ()
+
+
+def test_blocking_modem_command_takes_lines_and_refuses_injection():
+    from pyqio.blocking import Modem
+    from pyqio.errors import CommandError
+
+    with Modem("sim://") as m:
+        ati = m.command("ATI")  # a known command given as a line: its builder, its bare lines
+        with pytest.raises(InvalidArgument, match="line end"):
+            m.command("ATI\rAT+QICLOSE=0")
+        with pytest.raises(CommandError, match="AT\\+QNOSUCH=1: ERROR"):
+            m.command("AT+QNOSUCH=1")  # sent as Raw; the simulated module refuses it
+    assert isinstance(ati.request.command, C.Identify)
+    assert ati.info and all(isinstance(ev, Text) for ev in ati.info)
+
+
+def test_a_raw_command_that_prompts_for_data_is_cancelled_with_esc():
+    # AT+CMGS (an SMS) answers '>' and takes what follows as the message until Ctrl-Z:
+    # the next command line would become its text, so the session cancels at once
+    s = Session()
+    req = s.send_command(C.Raw('AT+CMGS="+8613800000000"'))
+    nxt = s.send_command(C.Raw("AT+QBAND?"))
+    assert s.data_to_send() == b'AT+CMGS="+8613800000000"\r'
+    s.receive_data(b"\r\n> ")
+    assert s.data_to_send() == b"\x1bAT+QBAND?\r"  # Esc first, then the next command
+    (resp,) = s.events()
+    assert resp.request is req and isinstance(resp.final, Prompt) and not resp.ok
+    s.receive_data(b"\r\n+QBAND: 8\r\n\r\nOK\r\n")
+    (resp2,) = s.events()
+    assert resp2.request is nxt and resp2.info == (Info("QBAND", (8,)),)
+
+
+def test_modem_command_raises_when_the_module_asks_for_data():
+    from test_faults import FaultSim, modem_on, run
+
+    from pyqio.errors import CommandError
+
+    class SmsSim(FaultSim):
+        prompted = False
+
+        def data_received(self, data: bytes) -> None:
+            if self.prompted and data[:1] == b"\x1b":  # the module leaves its SMS prompt
+                self.prompted, data = False, data[1:]
+            super().data_received(data)
+
+    def prompt(sim, line: bytes) -> bool:
+        if line.startswith(b"AT+CMGS="):
+            sim.prompted = True
+            sim.write(b"\r\n> ")
+            return True
+        return False
+
+    async def main():
+        m = await modem_on(SmsSim(on_line=prompt))
+        with pytest.raises(CommandError, match="asked for data"):
+            await m.command('AT+CMGS="+8613800000000"')
+        ati = await m.command("ATI")  # the port is in command mode again
+        await m.close()
+        return ati
+
+    assert run(main).info

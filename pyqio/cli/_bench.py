@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..protocol import CONNECT_IDS
+
 TEXT_SIZES = (16, 256, 1024)
 HEX_SIZES = (16, 256, 512)
 MIXED_PAYLOAD = 64
@@ -194,7 +196,7 @@ def path_runners(stream: Stream, chunk: int, backends: tuple[str, ...]) -> dict[
     demux_feed = make_decoder(stream, "c" if "c" in backends else "python").feed_demux
 
     def demux() -> int:
-        bufs = [bytearray() for _ in range(5)]
+        bufs = [bytearray() for _ in CONNECT_IDS]
         return sum(len(demux_feed(c, bufs)) for c in chunks) + sum(map(len, bufs))
 
     naive_feed = NaiveParser(stream.recv_format == "hex").feed

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import InvalidArgument
-from ..protocol import CONNECT_IDS, CONTEXT_IDS, MAX_HOST, SERVICE_TYPES
+from ..protocol import CONNECT_IDS, CONTEXT_IDS, MAX_HOST, PORTS, SERVICE_TYPES
 from ._check import show
 from ._spec import Spec, choice, command, flag, integer, names_with_test, text
 
@@ -85,17 +85,18 @@ class Command:
     def _body(self) -> bytes:
         """The line from the declaration: name, form, selector, then each parameter."""
         spec = self.spec
-        head = b"AT+" + spec.name.encode()
         if spec.form == "read":
-            return head + b"?"
-        values: list[tuple[Any, Any]] = [(p, getattr(self, f)) for f, p in spec.params]
-        while values and values[-1][1] is None:
+            return spec.head + b"?"
+        values = [getattr(self, f) for f in spec.fields]
+        while values and values[-1] is None:
             values.pop()
         parts = [] if spec.selector is None else [_q(spec.selector)]
-        parts += [_write(p, v) for p, v in values]
+        for value, quoted in zip(values, spec.quoted, strict=False):  # trailing Nones dropped
+            # None: a gap (gaps=True), an empty field; bools (the 0/1 flags) print as 0 or 1
+            parts.append(b"" if value is None else _q(value) if quoted else b"%d" % value)
         if spec.form == "exec" and not parts:
-            return head
-        return head + b"=" + b",".join(parts)
+            return spec.head
+        return spec.head + b"=" + b",".join(parts)
 
     def __str__(self) -> str:
         return self._body().decode("latin-1").encode("ascii", "backslashreplace").decode()
@@ -103,14 +104,6 @@ class Command:
 
 def _q(text: str) -> bytes:
     return b'"' + text.encode("ascii") + b'"'
-
-
-def _write(param: Any, value: Any) -> bytes:
-    if value is None:
-        return b""  # a gap (gaps=True): an empty field
-    if param.quoted:
-        return _q(value)
-    return str(int(value)).encode()  # bools (the 0/1 flags) print as 0 or 1
 
 
 def _join(*parts: bytes | int) -> bytes:
@@ -180,13 +173,13 @@ class TestCommand(Command):
 
 def _remote_port_range(cmd: Any) -> tuple[range, str]:
     # a TCP LISTENER's remote port is unused: example 4.3.1 opens one with 0
-    lo = 0 if cmd.service_type == "TCP LISTENER" else 1
-    return range(lo, 65536), f"{lo}–65535"
+    lo = 0 if cmd.service_type == "TCP LISTENER" else PORTS[0]
+    return range(lo, PORTS[-1] + 1), f"{lo}–{PORTS[-1]}"
 
 
 def _local_port_range(cmd: Any) -> tuple[range, str]:
-    lo = 1 if cmd.service_type in ("TCP LISTENER", "UDP SERVICE") else 0
-    return range(lo, 65536), f"{lo}–65535"
+    lo = PORTS[0] if cmd.service_type in ("TCP LISTENER", "UDP SERVICE") else 0
+    return range(lo, PORTS[-1] + 1), f"{lo}–{PORTS[-1]}"
 
 
 @command("QIOPEN", plan="open", framing=True)
@@ -210,7 +203,7 @@ class QIOpen(Command):
     def _check(self) -> None:
         if self.service_type in ("TCP LISTENER", "UDP SERVICE") and self.local_port is None:
             raise InvalidArgument(f"local_port=None: a {self.service_type} needs a local_port "
-                                  "(allowed: 1–65535)")
+                                  f"(allowed: {_span(PORTS)})")
 
 
 @command("QICLOSE", plan="close", framing=True)
@@ -227,8 +220,12 @@ class QIStateAll(Command):
 
 def _state_id_range(cmd: Any) -> tuple[range, str]:
     if cmd.query_type == 0:
-        return CONTEXT_IDS, "0–10 (a contextID, query_type=0)"
-    return CONNECT_IDS, "0–4 (a connectID, query_type=1)"
+        return CONTEXT_IDS, f"{_span(CONTEXT_IDS)} (a contextID, query_type=0)"
+    return CONNECT_IDS, f"{_span(CONNECT_IDS)} (a connectID, query_type=1)"
+
+
+def _span(ids: range) -> str:
+    return f"{ids[0]}–{ids[-1]}"
 
 
 @command("QISTATE", plan="state", framing=True)

@@ -24,7 +24,7 @@ from ..errors import CommandSyntaxError, InvalidArgument
 from . import _3gpp, _send, _services  # noqa: F401 - they register their commands
 from ._base import Command, TestCommand
 from ._check import show
-from ._spec import basic, by_name
+from ._spec import basic, by_name, forms
 
 __all__ = ["known_name", "parse"]
 
@@ -194,39 +194,42 @@ def _basic(upper: str) -> Command | None:
     if cls is None:
         return None
     from_basic = getattr(cls, "from_basic", None)
+    cmd: Command | None
     if from_basic is not None:
-        return from_basic(upper[1:])  # type: ignore[no-any-return]
-    return cls() if upper[1:] == "" else None
+        cmd = from_basic(upper[1:])
+    else:
+        cmd = cls() if upper[1:] == "" else None
+    return cmd
 
 
 def _dispatch(line: str, rest: str, hex: bool) -> Command:
     upper = rest.upper()
     m = _NAME.match(rest)
-    classes: list[type[Command]] = by_name(m.group(1).upper()) if m and upper.startswith("+") else []
+    table = forms(m.group(1).upper()) if m and upper.startswith("+") else None
     if not upper.startswith("+"):
         cmd = _basic(upper)
         if cmd is not None:
             return cmd
-    if not classes or m is None:
+    if table is None or m is None:
         raise CommandSyntaxError(f"{_show(line)} is not a command pyqio knows (the TCP/IP "
                                  "commands of the note, the 3GPP basics, AT, ATE0/1 and ATI; "
                                  "commands.Raw or parse(line, raw=True) take any other)")
     name = m.group(1).upper()
     suffix = rest[m.end():]
-    forms = {c.spec.form for c in classes}
     if suffix == "=?":
         return TestCommand(name)
-    if suffix == "?" and "read" in forms:
-        return next(c for c in classes if c.spec.form == "read")()
-    if suffix == "" and "exec" in forms:
-        return next(c for c in classes if c.spec.form == "exec")()
-    writers = [c for c in classes if c.spec.form == "write"
-               or (c.spec.form == "exec" and c.spec.params)]
-    if suffix.startswith("=") and writers:
-        return _write(writers, _Args(suffix[1:], line, hex), hex)
+    made: Command
+    if suffix == "?" and table.read is not None:
+        made = table.read()
+        return made
+    if suffix == "" and table.exec is not None:
+        made = table.exec()
+        return made
+    if suffix.startswith("=") and table.writers:
+        return _write(list(table.writers), _Args(suffix[1:], line, hex), hex)
     allowed = ["'=?'"] + [text for text, ok in (
-        ("'?'", "read" in forms), ("no suffix", "exec" in forms),
-        ("'=<parameters>'", bool(writers))) if ok]
+        ("'?'", table.read is not None), ("no suffix", table.exec is not None),
+        ("'=<parameters>'", bool(table.writers))) if ok]
     raise CommandSyntaxError(f"{_show(line)}: AT+{name} takes " + " or ".join(allowed))
 
 

@@ -18,7 +18,10 @@ What the session attaches to a ``Raw`` (its answer): every ``+NAME:`` line whose
 NAME is the command's (``+CSQ:`` for ``AT+CSQ``, ``AT+CSQ?`` or ``AT+CSQ=?``) and
 every bare text line that is neither a URC nor the echo (``AT+CGSN``, ``ATI``,
 ``AT+CIMI`` answer that way); ``OK``/``ERROR``/``+CME ERROR`` end it. URCs that
-arrive meanwhile stay URCs.
+arrive meanwhile stay URCs. A ``Raw`` carries no data-mode payload: if the module
+answers ``>`` (``AT+CMGS`` does), it would take the next command lines as data, so
+the session cancels with Esc at once and ends the command with the prompt
+(``Modem.command`` raises :class:`~pyqio.errors.CommandError`).
 """
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ..errors import InvalidArgument
 from ..wire._timers3gpp import check_bits
@@ -76,6 +76,15 @@ class Spec:
     text_lines: bool
     framing: bool
     parser: Callable[[Any, Any], Any] | None
+    # derived once, for writing lines fast: b"AT+NAME", the field names, which are quoted
+    head: bytes = dataclasses.field(init=False, repr=False)
+    fields: tuple[str, ...] = dataclasses.field(init=False, repr=False)
+    quoted: tuple[bool, ...] = dataclasses.field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "head", b"AT+" + self.name.encode("ascii"))
+        object.__setattr__(self, "fields", tuple(f for f, _ in self.params))
+        object.__setattr__(self, "quoted", tuple(p.quoted for _, p in self.params))
 
 
 #: What follows ``OK`` for each plan with a deferred result (the session's plans).
@@ -90,6 +99,36 @@ _BASIC: dict[str, Any] = {}
 def by_name(name: str) -> list[Any]:
     """The registered classes of extended command *name* (``"QISEND"``), in declaration order."""
     return _REGISTRY.get(name, [])
+
+
+class Forms(NamedTuple):
+    """The classes of one command name by form, as :func:`pyqio.commands.parse` needs them."""
+
+    read: Any  # the class of AT+<NAME>?, or None
+    exec: Any  # the class of AT+<NAME>, or None
+    writers: tuple[Any, ...]  # the classes AT+<NAME>=<params> may be
+
+
+_FORMS: dict[str, Forms] = {}
+
+
+def forms(name: str) -> Forms | None:
+    """The :class:`Forms` of extended command *name*; None when no command has that name."""
+    found = _FORMS.get(name)
+    if found is None and name in _REGISTRY:
+        classes = _REGISTRY[name]
+        found = _FORMS[name] = Forms(
+            next((c for c in classes if c.spec.form == "read"), None),
+            next((c for c in classes if c.spec.form == "exec"), None),
+            tuple(c for c in classes if c.spec.form == "write"
+                  or (c.spec.form == "exec" and c.spec.params)))
+    return found
+
+
+def unregister(name: str) -> None:
+    """Forget every command of *name* (a test's own declarations)."""
+    _REGISTRY.pop(name, None)
+    _FORMS.pop(name, None)
 
 
 def basic(letter: str) -> Any:
@@ -120,9 +159,18 @@ def integer(wire: str, bounds: Bounds, *, allowed: str = "", default: Any = data
             ) -> Any:
     """An integer parameter in *bounds* (a range, or a function of the command giving
     ``(range, wording)`` where the range depends on another parameter)."""
-    def check(name: str, value: Any, cmd: Any) -> Any:
-        lo, hi, words = _bounds(bounds, cmd, allowed)
-        return check_int(name, value, lo, hi, words)
+    if isinstance(bounds, range):
+        lo, hi = bounds.start, bounds.stop - 1
+        words = allowed or f"{lo}–{hi}"
+
+        def check(name: str, value: Any, cmd: Any) -> Any:
+            if value.__class__ is int and lo <= value <= hi:
+                return value  # the common case, without a call (bools are not int here)
+            return check_int(name, value, lo, hi, words)
+    else:
+        def check(name: str, value: Any, cmd: Any) -> Any:
+            lo, hi, words = _bounds(bounds, cmd, allowed)
+            return check_int(name, value, lo, hi, words)
     return _field(Param(wire, check, False, default is not dataclasses.MISSING), default)
 
 
@@ -188,5 +236,6 @@ def command(name: str, form: str = "write", *, selector: str | None = None, gaps
             _BASIC[name] = made
         else:
             _REGISTRY.setdefault(name, []).append(made)
+            _FORMS.pop(name, None)
         return made  # type: ignore[no-any-return]
     return wrap

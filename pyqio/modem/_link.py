@@ -194,6 +194,9 @@ def _check(resp: Response) -> Response:
         raise LinkError(f"{_line(resp.request.command)}: the link was reset")
     if isinstance(final, E.Error):
         raise CommandError(f"{_line(resp.request.command)}: ERROR", command=line)
+    if isinstance(final, E.Prompt):
+        raise CommandError(f"{_line(resp.request.command)}: the module asked for data ('>'), "
+                           "which a raw command cannot send; cancelled with Esc", command=line)
     if isinstance(final, E.CmeError):
         raise CommandError(f"{_line(resp.request.command)}: +CME ERROR: {final.code}",
                            result=final.code if isinstance(final.code, int) else None,

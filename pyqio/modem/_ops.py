@@ -65,7 +65,8 @@ class OpsMixin:
 
         Returns the session's :class:`~pyqio.session.Response`: ``.final`` ended it,
         ``.info`` holds its information lines (``+CSQ: ...`` as ``SignalQuality``, bare
-        lines as ``Text``); ``ERROR``/``+CME ERROR`` raise :class:`CommandError`.
+        lines as ``Text``); ``ERROR``/``+CME ERROR`` raise :class:`CommandError`, and so
+        does a raw line the module answers with ``>`` (cancelled with Esc at once).
         """
         if isinstance(cmd, (str, bytes, bytearray, memoryview)):
             send_format = "hex" if self.send_hex else "text"

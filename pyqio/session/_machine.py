@@ -36,8 +36,10 @@ from ..commands import (
     QICfgShowRA,
     QIClose,
     QIOpen,
+    Raw,
 )
 from ..errors import InvalidArgument
+from ..wire._events_3gpp import Registration
 from ..wire.events import (
     Closed,
     CloseOk,
@@ -53,7 +55,6 @@ from ..wire.events import (
     Prompt,
     ProtocolError,
     Recv,
-    Registration,
     ShowRA,
     SocketStatus,
     Text,
@@ -238,6 +239,13 @@ class Session:
         if req is not None:
             if isinstance(ev, Text) and ev.line == req.line.rstrip(b"\r\n"):
                 return  # the echo (ATE1) of the pending command line
+            if isinstance(ev, Prompt) and isinstance(req.command, Raw) and not self._escape_prompt:
+                # a raw command made the module ask for data (AT+CMGS does): it would take
+                # the next command lines as that data, so cancel with Esc and end the
+                # command with the prompt as its final
+                self._out += _ESC
+                self._attach(req, ev, ev)
+                return
             verdict = req._plan.step(ev)
             if verdict is not _plans.NOT_MINE:
                 self._attach(req, ev, verdict)

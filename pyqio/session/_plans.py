@@ -20,36 +20,21 @@ from typing import Any
 
 from ..wire._result import ResultCode, result_code
 from ..wire.events import (
-    AttachState,
-    Clock,
     CloseOk,
     CmeError,
-    DataFormat,
     DnsAddress,
     DnsResult,
-    DnsServers,
-    EdrxSetting,
     Error,
     Event,
-    Functionality,
     Info,
     NtpResult,
     Ok,
     OpenResult,
-    PdpAddress,
-    PdpContext,
     PingReply,
     PingSummary,
     Prompt,
-    PsmSettings,
-    Registration,
     SendFail,
     SendOk,
-    SendStats,
-    SerialNumber,
-    ShowRA,
-    SignalQuality,
-    SocketStatus,
     TestResponse,
     Text,
 )
@@ -59,20 +44,10 @@ __all__ = ["MORE", "NOT_MINE", "Plan", "plan_for", "prefix_of"]
 NOT_MINE = None
 MORE = object()
 
-_PREFIX_BY_TYPE = {
-    OpenResult: "QIOPEN", SocketStatus: "QISTATE", SendStats: "QISEND",
-    PingReply: "QPING", PingSummary: "QPING", NtpResult: "QNTP",
-    DnsResult: "QIDNSGIP", DnsAddress: "QIDNSGIP", DnsServers: "QIDNSCFG",
-    DataFormat: "QICFG", ShowRA: "QICFG",
-    Functionality: "CFUN", Registration: "CEREG", AttachState: "CGATT",
-    PdpAddress: "CGPADDR", PdpContext: "CGDCONT", SignalQuality: "CSQ",
-    PsmSettings: "CPSMS", EdrxSetting: "CEDRXS", Clock: "CCLK", SerialNumber: "CGSN",
-}
-
 
 def prefix_of(ev: Event) -> str | None:
     """The ``+NAME`` an information line came with ("QIOPEN"), or None for other events."""
-    name = _PREFIX_BY_TYPE.get(type(ev))
+    name = type(ev).prefix  # a typed information line says which +NAME it came with
     if name is not None:
         return name
     if isinstance(ev, (Info, TestResponse)):
@@ -303,7 +278,8 @@ def plan_for(cmd: Any, payload: bytes | None) -> Plan:
     kind = spec.plan if spec is not None else "lines"
     make = _BY_KIND.get(kind)
     if make is not None:
-        return make(cmd, payload)
+        made: Plan = make(cmd, payload)
+        return made
     prefix = getattr(cmd, "info_prefix", None) or ""
     names = frozenset({str(prefix).lstrip("+").upper()}) - {""}
     return Plan(names, text=bool(getattr(cmd, "text_lines", False)))

@@ -1,4 +1,4 @@
-"""Typed events of the 3GPP TS 27.007 answers a host stack needs (re-exported by :mod:`pyqio.events`).
+"""Typed events of the 3GPP TS 27.007 answers a host stack needs (public in :mod:`pyqio.events`).
 
 Registration, attach, PDP context, signal, PSM/eDRX, clock and serial number: the
 lines a module prints to ``AT+CEREG?``, ``AT+CSQ`` and the rest, and the ``+CEREG:``
@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ._eventfmt import _b, _q
 from ._timers3gpp import active_time_seconds, edrx_seconds, periodic_tau_seconds
@@ -42,6 +43,8 @@ def _line(name: bytes, values: list[Param]) -> bytes:
 class Functionality(Event):
     """``+CFUN: <fun>`` answering ``AT+CFUN?`` (27.007 8.2): 0 minimum, 1 full, 4 RF off."""
 
+    prefix: ClassVar[str | None] = "CFUN"
+
     fun: int
 
     def _body(self) -> bytes:
@@ -67,6 +70,8 @@ class Registration(Event):
     ``active_time``/``periodic_tau`` are the 8-bit timer strings (``n`` 4 or 5);
     :attr:`active_time_s` and :attr:`periodic_tau_s` give seconds.
     """
+
+    prefix: ClassVar[str | None] = "CEREG"
 
     stat: int
     tac: str | None = None
@@ -118,6 +123,8 @@ class Registration(Event):
 class AttachState(Event):
     """``+CGATT: <state>`` answering ``AT+CGATT?`` (27.007 10.1.9): attached to the packet domain."""
 
+    prefix: ClassVar[str | None] = "CGATT"
+
     attached: bool
 
     def _body(self) -> bytes:
@@ -127,6 +134,8 @@ class AttachState(Event):
 @dataclass(frozen=True, slots=True)
 class PdpAddress(Event):
     """``+CGPADDR: <cid>[,<PDP_addr_1>[,<PDP_addr_2>]]`` (27.007 10.1.14); None when absent."""
+
+    prefix: ClassVar[str | None] = "CGPADDR"
 
     cid: int
     address: str | None = None
@@ -148,6 +157,8 @@ class PdpContext(Event):
     number, a str for a quoted string, None for an empty field).
     """
 
+    prefix: ClassVar[str | None] = "CGDCONT"
+
     cid: int
     pdp_type: str
     apn: str
@@ -160,6 +171,8 @@ class PdpContext(Event):
 @dataclass(frozen=True, slots=True)
 class SignalQuality(Event):
     """``+CSQ: <rssi>,<ber>`` (27.007 8.5): 99 is "not known or not detectable"."""
+
+    prefix: ClassVar[str | None] = "CSQ"
 
     rssi: int
     ber: int
@@ -180,6 +193,8 @@ class PsmSettings(Event):
     The requested timers as 8-bit strings, None when empty; ``periodic_tau_s`` and
     ``active_time_s`` give seconds.
     """
+
+    prefix: ClassVar[str | None] = "CPSMS"
 
     mode: int
     periodic_rau: str | None = None
@@ -205,6 +220,8 @@ class PsmSettings(Event):
 @dataclass(frozen=True, slots=True)
 class EdrxSetting(Event):
     """``+CEDRXS: <AcT-type>,<Requested_eDRX_value>`` (27.007 7.40): one row; 5 is NB-S1."""
+
+    prefix: ClassVar[str | None] = "CEDRXS"
 
     act_type: int
     value: str | None = None
@@ -246,6 +263,8 @@ class Clock(Event):
     ``+32`` is UTC+8). The note points here after ``AT+QNTP`` (2.3.6).
     """
 
+    prefix: ClassVar[str | None] = "CCLK"
+
     text: str
 
     @property
@@ -263,6 +282,8 @@ class SerialNumber(Event):
 
     ``AT+CGSN`` alone is answered with a bare line (a :class:`Text` event).
     """
+
+    prefix: ClassVar[str | None] = "CGSN"
 
     value: str
 

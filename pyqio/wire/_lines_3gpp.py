@@ -11,12 +11,10 @@ from collections.abc import Callable
 
 from ..errors import FieldShapeError as Shape
 from . import _fields as F
-from ._events_3gpp import clock_time
-from .events import (
+from ._events_3gpp import (
     AttachState,
     Clock,
     EdrxSetting,
-    Event,
     Functionality,
     PdpAddress,
     PdpContext,
@@ -24,36 +22,41 @@ from .events import (
     Registration,
     SerialNumber,
     SignalQuality,
+    clock_time,
 )
+from .events import Event
 
 __all__ = ["HANDLERS"]
 
+Field = tuple[int, str]  # (kind, text) as pyqio.wire._fields.split gives them
+Fields = list[Field]
 
-def _empty(field: F.Field) -> bool:
-    return field[0] == F.BARE and field[1] == ""
+
+def _empty(field: Field) -> bool:
+    return bool(field[0] == F.BARE and field[1] == "")
 
 
-def _int(field: F.Field, what: str) -> int | None:
+def _int(field: Field, what: str) -> int | None:
     return None if _empty(field) else F.to_int(field, what)
 
 
-def _str(field: F.Field, what: str) -> str | None:
+def _str(field: Field, what: str) -> str | None:
     return None if _empty(field) else F.to_str(field, what)
 
 
-def _bits(field: F.Field, what: str, width: int = 8) -> str | None:
+def _bits(field: Field, what: str, width: int = 8) -> str | None:
     value = _str(field, what)
     if value is not None and (len(value) != width or value.strip("01")):
         raise Shape(f"{what} is not a string of {width} bits: {value!r}")
     return value
 
 
-def _count(f: list[F.Field], allowed: tuple[int, ...], form: str) -> None:
+def _count(f: Fields, allowed: tuple[int, ...], form: str) -> None:
     if len(f) not in allowed:
         raise Shape(f"expected {form}, got {len(f)} field(s)")
 
 
-def _cfun(f: list[F.Field]) -> Event:
+def _cfun(f: Fields) -> Event:
     """``+CFUN: <fun>`` (27.007 8.2)."""
     _count(f, (1,), "<fun>")
     return Functionality(F.to_int(f[0], "<fun>"))
@@ -63,7 +66,7 @@ _CEREG_TAIL = ("<tac>", "<ci>", "<AcT>", "<cause_type>", "<reject_cause>", "<Act
                "<Periodic-TAU>")
 
 
-def _cereg(f: list[F.Field]) -> Event:
+def _cereg(f: Fields) -> Event:
     """``+CEREG:`` URC (1, 4, 6 or 8 fields) or read answer, ``<n>`` first (2, 5, 7 or 9).
 
     27.007 10.1.22 gives the optional fields in groups (``<tac>,<ci>,<AcT>``, then the
@@ -84,20 +87,20 @@ def _cereg(f: list[F.Field]) -> Event:
         _bits(tail[5], "<Active-Time>"), _bits(tail[6], "<Periodic-TAU>"), n)
 
 
-def _cgatt(f: list[F.Field]) -> Event:
+def _cgatt(f: Fields) -> Event:
     """``+CGATT: <state>`` (27.007 10.1.9)."""
     _count(f, (1,), "<state>")
     return AttachState(F.to_flag(f[0], "<state>"))
 
 
-def _cgpaddr(f: list[F.Field]) -> Event:
+def _cgpaddr(f: Fields) -> Event:
     """``+CGPADDR: <cid>[,<PDP_addr_1>[,<PDP_addr_2>]]`` (27.007 10.1.14)."""
     _count(f, (1, 2, 3), "<cid>[,<PDP_addr_1>[,<PDP_addr_2>]]")
     addrs = [_str(x, "<PDP_addr>") for x in f[1:]]
     return PdpAddress(F.to_int(f[0], "<cid>"), *addrs)
 
 
-def _param(field: F.Field) -> int | str | None:
+def _param(field: Field) -> int | str | None:
     kind, value = field
     if kind == F.BARE:
         if value == "":
@@ -106,7 +109,7 @@ def _param(field: F.Field) -> int | str | None:
     return F.to_str(field, "a parameter")
 
 
-def _cgdcont(f: list[F.Field]) -> Event:
+def _cgdcont(f: Fields) -> Event:
     """``+CGDCONT: <cid>,<PDP_type>,<APN>[,...]`` (27.007 10.1.1); the rest kept as printed."""
     if len(f) < 3:
         raise Shape(f"expected <cid>,<PDP_type>,<APN>[,...], got {len(f)} field(s)")
@@ -114,13 +117,13 @@ def _cgdcont(f: list[F.Field]) -> Event:
                       F.to_str(f[2], "<APN>"), tuple(_param(x) for x in f[3:]))
 
 
-def _csq(f: list[F.Field]) -> Event:
+def _csq(f: Fields) -> Event:
     """``+CSQ: <rssi>,<ber>`` (27.007 8.5)."""
     _count(f, (2,), "<rssi>,<ber>")
     return SignalQuality(F.to_int(f[0], "<rssi>"), F.to_int(f[1], "<ber>"))
 
 
-def _cpsms(f: list[F.Field]) -> Event:
+def _cpsms(f: Fields) -> Event:
     """``+CPSMS: <mode>,[<RAU>],[<READY>],[<Periodic-TAU>],[<Active-Time>]`` (27.007 7.38)."""
     _count(f, (1, 2, 3, 4, 5), "<mode>[,<Periodic-RAU>,<GPRS-READY-timer>,<Periodic-TAU>,"
                                "<Active-Time>]")
@@ -130,14 +133,14 @@ def _cpsms(f: list[F.Field]) -> Event:
     return PsmSettings(F.to_int(f[0], "<mode>"), *timers)
 
 
-def _cedrxs(f: list[F.Field]) -> Event:
+def _cedrxs(f: Fields) -> Event:
     """``+CEDRXS: <AcT-type>[,<Requested_eDRX_value>]`` (27.007 7.40)."""
     _count(f, (1, 2), "<AcT-type>[,<Requested_eDRX_value>]")
     value = _bits(f[1], "<Requested_eDRX_value>", 4) if len(f) == 2 else None
     return EdrxSetting(F.to_int(f[0], "<AcT-type>"), value)
 
 
-def _cclk(f: list[F.Field]) -> Event:
+def _cclk(f: Fields) -> Event:
     """``+CCLK: "yy/MM/dd,hh:mm:ss±zz"`` (27.007 8.15); a bare time arrives split at its comma."""
     _count(f, (1, 2), '"yy/MM/dd,hh:mm:ss±zz"')
     if len(f) == 2:
@@ -153,13 +156,13 @@ def _cclk(f: list[F.Field]) -> Event:
     return Clock(text)
 
 
-def _cgsn(f: list[F.Field]) -> Event:
+def _cgsn(f: Fields) -> Event:
     """``+CGSN: <sn>`` (27.007 5.4), quoted or bare."""
     _count(f, (1,), "<sn>")
     return SerialNumber(F.to_str(f[0], "<sn>"))
 
 
-HANDLERS: dict[str, Callable[[list[F.Field]], Event]] = {
+HANDLERS: dict[str, Callable[[Fields], Event]] = {
     "CFUN": _cfun, "CEREG": _cereg, "CGATT": _cgatt, "CGPADDR": _cgpaddr,
     "CGDCONT": _cgdcont, "CSQ": _csq, "CPSMS": _cpsms, "CEDRXS": _cedrxs, "CCLK": _cclk,
     "CGSN": _cgsn,

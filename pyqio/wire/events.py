@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import InvalidArgument
 from ..protocol import MODULES
@@ -60,6 +60,9 @@ class Event:
     """
 
     __slots__ = ()
+    #: NAME of the ``+NAME:`` line the event is read from ("QIOPEN"), for pairing it with
+    #: the command of that name; None for result codes, URCs and untyped lines
+    prefix: ClassVar[str | None] = None
 
     def _body(self) -> bytes:
         raise NotImplementedError
@@ -214,6 +217,8 @@ class Incoming(Event):
 class OpenResult(Event):
     """``+QIOPEN: <connectID>,<result>``: the deferred result of AT+QIOPEN (2.3.1)."""
 
+    prefix: ClassVar[str | None] = "QIOPEN"
+
     connect_id: int
     result: Result
 
@@ -229,6 +234,8 @@ class SocketStatus(Event):
     ``TCP INCOMING`` socket) and ``at_port`` (``"uart1"``, ``"usbat"`` ...) are set
     from those rows and None from the note's 8-field rows.
     """
+
+    prefix: ClassVar[str | None] = "QISTATE"
 
     connect_id: int
     service_type: str
@@ -258,6 +265,8 @@ class SocketStatus(Event):
 class SendStats(Event):
     """``+QISEND: <sent>,<acked>,<nAcked>`` answering ``AT+QISEND=<connectID>,0`` (2.3.4)."""
 
+    prefix: ClassVar[str | None] = "QISEND"
+
     sent: int
     acked: int
     nacked: int
@@ -275,6 +284,8 @@ class PingReply(Event):
     :class:`PingSummary`.
     """
 
+    prefix: ClassVar[str | None] = "QPING"
+
     result: Result
     ip: str | None = None
     size: int | None = None
@@ -291,6 +302,8 @@ class PingReply(Event):
 @dataclass(frozen=True, slots=True)
 class PingSummary(Event):
     """``+QPING: <finresult>[,<sent>,<rcvd>,<lost>,<min>,<max>,<avg>]`` (2.3.5)."""
+
+    prefix: ClassVar[str | None] = "QPING"
 
     result: Result
     sent: int | None = None
@@ -323,6 +336,8 @@ class NtpResult(Event):
     as UTC, ``zone_quarters`` the suffix (None when absent), ``local_time`` the same
     instant in that zone. Equality compares ``result`` and ``time`` (the instant).
     """
+
+    prefix: ClassVar[str | None] = "QNTP"
 
     result: Result
     time: _dt.datetime | None = None
@@ -364,6 +379,8 @@ class DnsResult(Event):
     (``urc`` True); the same class, so that a resolve is answered by either.
     """
 
+    prefix: ClassVar[str | None] = "QIDNSGIP"
+
     result: Result
     ip_count: int
     ttl: int
@@ -380,6 +397,8 @@ class DnsAddress(Event):
     """``+QIDNSGIP: <hostIPaddr>``: one address line of a DNS answer, quoted or bare (2.3.7),
     or the BG96 family's ``+QIURC: "dnsgip","<hostIPaddr>"`` (``urc`` True)."""
 
+    prefix: ClassVar[str | None] = "QIDNSGIP"
+
     ip: str
     urc: bool = False
 
@@ -394,6 +413,8 @@ class DnsAddress(Event):
 class DnsServers(Event):
     """``+QIDNSCFG: <contextID>,<pridnsaddr>,<secdnsaddr>[,...]`` (2.3.8): two or four addresses."""
 
+    prefix: ClassVar[str | None] = "QIDNSCFG"
+
     context_id: int
     addresses: tuple[str, ...]
 
@@ -405,6 +426,8 @@ class DnsServers(Event):
 class DataFormat(Event):
     """``+QICFG: "dataformat",<send_data_format>,<recv_data_format>`` (2.3.9); True is hex."""
 
+    prefix: ClassVar[str | None] = "QICFG"
+
     send_hex: bool
     recv_hex: bool
 
@@ -415,6 +438,8 @@ class DataFormat(Event):
 @dataclass(frozen=True, slots=True)
 class ShowRA(Event):
     """``+QICFG: "showRA",<showRA_mode>`` (2.3.9)."""
+
+    prefix: ClassVar[str | None] = "QICFG"
 
     enabled: bool
 
