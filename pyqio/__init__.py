@@ -29,9 +29,11 @@ from .errors import (
     CommandError,
     CommandSyntaxError,
     CommandTimeout,
+    ContextLost,
     FieldShapeError,
     InvalidArgument,
     LinkError,
+    NotRegistered,
     OpenFailed,
     PyqioError,
     SendFailed,
@@ -45,7 +47,7 @@ __all__ = [
     # every exception, all defined in pyqio.errors
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
     "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
-    "SocketClosedError", "SocketError",
+    "SocketClosedError", "SocketError", "NotRegistered", "ContextLost",
 ]
 
 # A library configures no output of its own: without this, a warning logged before
