@@ -86,7 +86,7 @@ def asan_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build = subprocess.run(
         ["gcc", "-shared", "-fPIC", *SAN_FLAGS.split(), "-Wall", "-Wextra", "-Werror",
          "-DPy_LIMITED_API=0x030A0000", f"-I{sysconfig.get_paths()['include']}", "-Icsrc",
-         "csrc/events_c.c", "csrc/tokenizer.c", "-o", str(target)],
+         "csrc/events_c.c", "csrc/tokenizer.c", "csrc/hex.c", "-o", str(target)],
         cwd=tree, capture_output=True, text=True, check=False)
     assert build.returncode == 0, f"ASan build of _events_c failed:\n{build.stderr[-3000:]}"
     return tree

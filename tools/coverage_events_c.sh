@@ -19,11 +19,11 @@ inc=$($py -c "import sysconfig; print(sysconfig.get_paths()['include'])")
 suffix=$($py -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
 # as setup.py builds it (limited API), at -O0 so that every branch in the source
 # is a branch in the object
-for src in events_c tokenizer; do
+for src in events_c tokenizer hex; do
     gcc -c -fPIC -O0 --coverage -DPy_LIMITED_API=0x030A0000 -Wall -Wextra -Werror \
         -I"$inc" -Icsrc "csrc/$src.c" -o "obj/$src.o"
 done
-gcc -shared --coverage obj/events_c.o obj/tokenizer.o -o "pyqio/_events_c$suffix"
+gcc -shared --coverage obj/events_c.o obj/tokenizer.o obj/hex.o -o "pyqio/_events_c$suffix"
 PYTHONPATH="$out" PYQIO_BACKEND=c $py -m pytest -q -p no:cacheprovider -p no:randomly \
     tests/test_events_c_safety.py tests/test_feeder.py tests/test_no_loss.py \
     tests/test_events_c.py -k "not dev_mode" >pytest.txt 2>&1 || { tail -50 pytest.txt; exit 1; }
