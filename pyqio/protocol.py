@@ -19,6 +19,7 @@ __all__ = [
     "MAX_HOST",
     "MAX_LINE_LENGTH",
     "MAX_TEXT_LENGTH",
+    "MODULES",
     "PDP_TYPES",
     "PING_COUNTS",
     "PING_SIZES",
@@ -28,6 +29,7 @@ __all__ = [
     "T_ERROR",
     "T_LINE",
     "T_PROMPT",
+    "T_READ",
     "T_RECV",
 ]
 
@@ -72,9 +74,18 @@ MAX_LINE_LENGTH = 1100
 #: that sibling modules (0–11) fit.
 FRAMING_IDS = range(0, 32)
 
+# -- module profiles (docs/modules.md) -------------------------------------------------
+
+#: The module profiles a :class:`pyqio.Decoder` takes (``module=``): ``"bc660k"`` (the
+#: note; the default), ``"bc66"`` (the same framing) and ``"bg96"`` (BG95/BG96/BG77/
+#: BG600L/EG9x/EC2x/EC200/EC600: data after the URC's line end, buffer access, +QIRD).
+MODULES = ("bc660k", "bc66", "bg96")
+
 # -- token kinds of the tokenizer (csrc/tokenizer.h ``QIO_T_*``, TOKENS.md) ----------
 
 T_LINE = 0
 T_PROMPT = 1
 T_RECV = 2
 T_ERROR = 3
+#: ``(4, length, ip, port, data)``: the data of a ``+QIRD`` answer (``bg96`` profile).
+T_READ = 4
