@@ -90,14 +90,16 @@ class Session:
     """
 
     def __init__(self, recv_format: str = "text", show_ra: bool = False, *,
-                 send_format: str = "text") -> None:
+                 send_format: str = "text", module: str = "bc660k") -> None:
         from ..wire._decoder import Decoder  # imported here: the decoder picks its backend on import
 
         if send_format not in ("text", "hex"):
             raise InvalidArgument(f"send_format={send_format!r}: allowed values are 'text' "
                                   "and 'hex'")
         # a str here, checked by the Decoder (InvalidArgument naming the allowed values)
-        self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra)  # type: ignore[arg-type]
+        # module: the profile the decoder frames by (pyqio.protocol.MODULES; docs/modules.md)
+        self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra,  # type: ignore[arg-type]
+                               module=module)  # type: ignore[arg-type]
         #: the data format the module reads AT+QISEND data in ("text" or "hex"), as last
         #: set or read with AT+QICFG="dataformat"; build QISend(hex=...) to match it
         self.send_format = send_format

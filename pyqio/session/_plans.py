@@ -267,6 +267,20 @@ class StatePlan(Plan):
         self.full = full
 
 
+class SendExPlan(Plan):
+    """``AT+QISENDEX``: ``SEND OK``/``SEND FAIL``, with or without an ``OK`` before it
+    (the BG95&BG77&BG600L TCP/IP Application Note's example 3.3.2 shows ``SEND OK`` alone)."""
+
+    waiting_for = "SEND OK"
+
+    def step(self, ev: Event) -> Any:
+        if isinstance(ev, (Error, CmeError, SendOk, SendFail)):
+            return ev
+        if isinstance(ev, Ok) and not self.deferred:
+            return self._defer("SEND OK")
+        return NOT_MINE
+
+
 def plan_for(cmd: Any, payload: bytes | None) -> Plan:
     """The plan of *cmd*, from the ``plan`` its declaration names (:mod:`pyqio.commands._spec`).
 
@@ -307,6 +321,7 @@ def _send_fixed(cmd: Any, payload: bytes | None) -> Plan:
 _BY_KIND: dict[str, Callable[[Any, bytes | None], Plan]] = {
     "open": lambda c, p: OpenPlan(c.connect_id),
     "close": lambda c, p: ClosePlan(),
+    "send_ex": lambda c, p: SendExPlan(),
     "state_all": lambda c, p: StatePlan(full=True),
     "state": lambda c, p: StatePlan(full=(c.query_type == 0)),
     "send": _send,

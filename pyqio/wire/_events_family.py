@@ -12,6 +12,7 @@ As every event, ``to_bytes()`` writes the module's bytes back and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ._eventfmt import _q
 from .events import Event, _data
@@ -49,6 +50,8 @@ class ReadData(Event):
     SERVICE socket's answer carries the sender's address.
     """
 
+    prefix: ClassVar[str | None] = "QIRD"
+
     data: bytes
     remote_ip: str | None = None
     remote_port: int | None = None
@@ -67,6 +70,8 @@ class ReadData(Event):
 class ReadStats(Event):
     """``+QIRD: <total_receive_length>,<have_read_length>,<unread_length>`` answering
     ``AT+QIRD=<connectID>,0`` (as :class:`pyqio.events.SendStats` answers ``AT+QISEND=<id>,0``)."""
+
+    prefix: ClassVar[str | None] = "QIRD"
 
     total: int
     read: int

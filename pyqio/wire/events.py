@@ -32,6 +32,8 @@ __all__ = [
     "SignalQuality", "PsmSettings", "EdrxSetting", "Clock", "SerialNumber",
     # the BG96 family's forms (pyqio.wire._events_family)
     "RecvNotice", "ReadData", "ReadStats", "PdpDeactivated", "IncomingFull",
+    # the BG96 family's context commands (pyqio.wire._events_context)
+    "ContextConfig", "ContextState", "LastError",
 ]
 
 
@@ -572,6 +574,9 @@ from ._events_3gpp import (  # noqa: E402
     SerialNumber,
     SignalQuality,
 )
+
+# The BG96 family's context command answers.
+from ._events_context import ContextConfig, ContextState, LastError  # noqa: E402
 
 # The BG96 family's events (buffer access, +QIRD, PDP and listener URCs).
 from ._events_family import (  # noqa: E402
