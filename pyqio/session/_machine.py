@@ -48,13 +48,16 @@ from ..wire.events import (
     Error,
     Event,
     Incoming,
+    IncomingFull,
     Info,
     IpAddress,
     Ok,
     OpenResult,
+    PdpDeactivated,
     Prompt,
     ProtocolError,
     Recv,
+    RecvNotice,
     ShowRA,
     SocketStatus,
     Text,
@@ -72,7 +75,8 @@ MAX_ATTACHED = 64
 
 _ESC = b"\x1b"
 _EOL = re.compile(rb"[\r\n]")
-_URC_TYPES = (Recv, Closed, Incoming, IpAddress, ProtocolError)
+_URC_TYPES = (Recv, Closed, Incoming, IpAddress, ProtocolError, RecvNotice, PdpDeactivated,
+              IncomingFull)
 
 
 class Session:
@@ -227,6 +231,7 @@ class Session:
         self._table.clear()
         self.decoder.reset()
         self.decoder.udp_service = ()
+        self.decoder.buffer_access = ()
 
     # -- the module's side -------------------------------------------------
 
@@ -313,14 +318,15 @@ class Session:
         cmd = req.command
         if isinstance(ev, Ok) and isinstance(cmd, QIOpen):
             self._table.open_ok(cmd.connect_id, cmd.service_type, cmd.host,
-                                cmd.remote_port, cmd.local_port)
+                                cmd.remote_port, cmd.local_port,
+                                1 if cmd.access_mode is None else cmd.access_mode)
         elif isinstance(ev, OpenResult):
             self._table.open_result(ev.connect_id, int(ev.result))
         elif isinstance(ev, CloseOk) and isinstance(cmd, QIClose):
             self._table.fire(cmd.connect_id, "close_ok")
         elif isinstance(ev, SocketStatus):
             self._table.sync(ev.connect_id, ev.service_type, ev.host, ev.remote_port,
-                             ev.local_port, ev.socket_state)
+                             ev.local_port, ev.socket_state, ev.access_mode)
         elif isinstance(ev, DataFormat):
             self._set_formats(ev.send_hex, ev.recv_hex)
         elif isinstance(ev, ShowRA):
@@ -348,9 +354,14 @@ class Session:
             self.decoder.recv_format = "hex" if recv_hex else "text"
 
     def _sync_udp_service(self) -> None:
+        # the decoder frames by the sockets' kinds: a UDP SERVICE's recv URCs carry the
+        # sender, a buffer access socket's "recv" with a length is a notice
         ids = self._table.udp_service_ids()
         if set(self.decoder.udp_service) != ids:
             self.decoder.udp_service = ids
+        buffered = self._table.buffer_access_ids()
+        if set(self.decoder.buffer_access) != buffered:
+            self.decoder.buffer_access = buffered
 
 
 def _is_qiurc(ev: Info) -> bool:
