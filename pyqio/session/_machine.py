@@ -79,6 +79,14 @@ _URC_TYPES = (Recv, Closed, Incoming, IpAddress, ProtocolError, RecvNotice, PdpD
               IncomingFull)
 
 
+def _access_mode(cmd: QIOpen) -> int:
+    # left out, it is 1 on the BC660K (its only mode) and 0 (buffer access) on the BG96
+    # family (BG96 TCP/IP Application Note 2.2.4)
+    if cmd.access_mode is not None:
+        return cmd.access_mode
+    return 0 if cmd.module == "bg96" else 1
+
+
 class Session:
     """The host's side of the AT conversation with one module, sans-I/O.
 
@@ -319,7 +327,7 @@ class Session:
         if isinstance(ev, Ok) and isinstance(cmd, QIOpen):
             self._table.open_ok(cmd.connect_id, cmd.service_type, cmd.host,
                                 cmd.remote_port, cmd.local_port,
-                                1 if cmd.access_mode is None else cmd.access_mode)
+                                _access_mode(cmd))
         elif isinstance(ev, OpenResult):
             self._table.open_result(ev.connect_id, int(ev.result))
         elif isinstance(ev, CloseOk) and isinstance(cmd, QIClose):

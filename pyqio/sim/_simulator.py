@@ -20,6 +20,7 @@ from . import _wire
 from ._config import SimConfig
 from ._datamode import CANCEL, DataMode
 from ._deps import require_sim_deps
+from ._family import Context
 from ._handlers import Handlers
 from ._host_conns import CONNECTED, CONNECTING, INITIAL, Conn
 
@@ -70,6 +71,9 @@ class Simulator(Handlers, asyncio.Protocol):
         self._last_due = 0.0
         self._drain: asyncio.TimerHandle | None = None
         self.nvram = self._load_nvram()
+        # the BG96 family: PDP contexts (none active after boot) and AT+QIGETERROR's code
+        self.contexts: dict[int, Context] = {}
+        self.last_error = 0
 
     def _load_nvram(self) -> dict[str, bool]:
         saved: dict[str, Any] = {}
@@ -247,7 +251,8 @@ class Simulator(Handlers, asyncio.Protocol):
         """Registered to the network: ``+IP: <ip>`` (note 2.3.1, NOTE 4)."""
         if not self.attached and self.transport is not None:
             self.attached = True
-            self.urc(_wire.encode(ev.IpAddress(self.config.ip)))
+            if not self.bg96:  # the BG96 family prints no +IP:; the host activates a context
+                self.urc(_wire.encode(ev.IpAddress(self.config.ip)))
 
     def break_pdp(self) -> None:
         """The PDP context breaks down: pending work ends with 570, sockets close."""
@@ -257,7 +262,11 @@ class Simulator(Handlers, asyncio.Protocol):
             task.cancel()
             self.urc(on_abort)
         self.ops.clear()
+        if self.bg96:
+            self.deactivate_all()
         for conn in list(self.conns.values()):
+            if self.bg96 and conn.state != CONNECTING:
+                continue  # dead with their context: "pdpdeact" said so, not "closed"
             if conn.state == CONNECTED:
                 self.socket_closed(conn, force=True)
             elif conn.state == CONNECTING:  # its +QIOPEN: <id>,570 went out above
