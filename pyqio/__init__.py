@@ -33,6 +33,7 @@ from .errors import (
     InvalidArgument,
     LinkError,
     OpenFailed,
+    PdpDeactivatedError,
     PyqioError,
     SendFailed,
     SocketClosedError,
@@ -45,7 +46,7 @@ __all__ = [
     # every exception, all defined in pyqio.errors
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
     "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
-    "SocketClosedError", "SocketError",
+    "SocketClosedError", "SocketError", "PdpDeactivatedError",
 ]
 
 # A library configures no output of its own: without this, a warning logged before

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidArgument",
     "LinkError",
     "OpenFailed",
+    "PdpDeactivatedError",
     "PyqioError",
     "SendFailed",
     "SocketClosedError",
@@ -81,6 +82,15 @@ class SendFailed(SocketError):
 
 class SocketClosedError(SocketError):
     """The connection is closed (``+QIURC: "closed"``, note 2.4.1, or closed locally)."""
+
+
+class PdpDeactivatedError(SocketClosedError):
+    """The network deactivated the socket's PDP context (``+QIURC: "pdpdeact",<contextID>``,
+    BG96 TCP/IP Application Note 2.3.5): the connection is gone; ``context_id`` names it."""
+
+    def __init__(self, message: str, *, context_id: int, result: int | None = None):
+        super().__init__(message, result=result)
+        self.context_id = context_id
 
 
 class FieldShapeError(ValueError, PyqioError):

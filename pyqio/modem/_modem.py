@@ -31,8 +31,10 @@ from ..errors import (
     SocketClosedError,
     SocketError,
 )
+from ..protocol import MODULES, PROFILE_ACCESS_MODES, PROFILE_CONTEXT_IDS
 from ..session import Response
 from ..wire import events as E
+from ._family import FamilyMixin
 from ._link import Link, Timeouts, Trace
 from ._ops import OpsMixin, PingResult
 from ._socket import (
@@ -81,7 +83,7 @@ class ReconnectPolicy:
     max_attempts: int | None = None
 
 
-class Modem(SocketsMixin, OpsMixin):
+class Modem(SocketsMixin, OpsMixin, FamilyMixin):
     """An asyncio driver for one BC660K-GL over one transport URL.
 
     *url* names the link (see :func:`pyqio.transports.open_transport`) and is
@@ -94,14 +96,47 @@ class Modem(SocketsMixin, OpsMixin):
     *buffer_limit* bounds each socket's receive buffer (policy in
     :mod:`pyqio.modem._socket`).  *trace* is called as ``trace(kind, data)`` with
     ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
+
+    *module* is the module's profile (:data:`pyqio.protocol.MODULES`, docs/modules.md):
+    ``"bc660k"`` (the note; the default), ``"bc66"``, or ``"bg96"`` for the BG95/BG96/
+    BG77/EC2x family, whose bring-up activates PDP context *context_id* (default 1;
+    configured with *apn* when given) and whose sockets open in *access_mode* (default
+    0, buffer access: reads driven by the modem, flow-controlled; see
+    :mod:`pyqio.modem._family`). *reactivate* activates that context again after the
+    network deactivated it.
     """
 
     def __init__(self, url: str, *, timeouts: Timeouts | None = None,
                  reconnect: ReconnectPolicy | None = None, wait_ip: float = 5.0,
                  sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
-                 trace: Trace | None = None) -> None:
+                 trace: Trace | None = None, module: str = "bc660k",
+                 context_id: int | None = None, apn: str | None = None,
+                 access_mode: int | None = None, reactivate: bool = True) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
+        if module not in MODULES:
+            raise InvalidArgument(f"module={module!r}: allowed values are "
+                                  + ", ".join(map(repr, MODULES)))
+        bg96 = module == "bg96"
+        self.module = module
+        self.context_id = (1 if bg96 else 0) if context_id is None else context_id
+        if self.context_id not in PROFILE_CONTEXT_IDS[module]:
+            ids = PROFILE_CONTEXT_IDS[module]
+            raise InvalidArgument(f"context_id={self.context_id} is out of range "
+                                  f"{ids[0]}–{ids[-1]} (the {module} profile)")
+        if apn is not None:
+            C.QICsgp(self.context_id, 1, apn, module=module)  # checks it as the line would
+        self.apn = apn
+        #: the <access_mode> sockets open in unless connect() says otherwise
+        self.access_mode = (0 if bg96 else 1) if access_mode is None else access_mode
+        if self.access_mode not in PROFILE_ACCESS_MODES[module] or self.access_mode == 2:
+            raise InvalidArgument(f"access_mode={self.access_mode!r}: the {module} profile "
+                                  "takes " + ("0 (buffer access) or 1 (direct push)" if bg96
+                                              else "1 (direct push)"))
+        self.reactivate = reactivate
+        self.incoming_full = 0
+        self._readers: dict[int, asyncio.Task[None]] = {}
+        self._read_again: set[int] = set()
         if sync_attempts < 1:
             raise InvalidArgument(f"sync_attempts must be >= 1, got {sync_attempts!r}")
         self.url = url
@@ -159,7 +194,8 @@ class Modem(SocketsMixin, OpsMixin):
 
         # the module keeps AT+QICFG in NVRAM (2.3.9): after a reconnect, frame what
         # arrives before bring-up has read them again by what they were
-        session = Session(recv_format="hex" if self.recv_hex else "text", show_ra=self.show_ra)
+        session = Session(recv_format="hex" if self.recv_hex else "text", show_ra=self.show_ra,
+                          module=self.module)
         link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
                     on_lost=self._on_lost, trace=self.trace)
         self._ip_event.clear()
@@ -180,12 +216,15 @@ class Modem(SocketsMixin, OpsMixin):
         for ev in fmt.events:
             if isinstance(ev, E.DataFormat):
                 self.send_hex, self.recv_hex = ev.send_hex, ev.recv_hex
-        ra = await self.request(C.QICfgShowRA())
-        for ev in ra.events:
-            if isinstance(ev, E.ShowRA):
-                self.show_ra = ev.enabled
+        if self.module != "bg96":  # showRA is the BC660K's (2.3.9); the family has none
+            ra = await self.request(C.QICfgShowRA())
+            for ev in ra.events:
+                if isinstance(ev, E.ShowRA):
+                    self.show_ra = ev.enabled
         self._sync_decoder()
-        if self.ip is None and self.wait_ip:
+        if self.module == "bg96":
+            await self.activate_context()  # the family prints no +IP: (see _family)
+        elif self.ip is None and self.wait_ip:
             try:
                 await asyncio.wait_for(self._ip_event.wait(), self.wait_ip)
             except asyncio.TimeoutError:
@@ -250,17 +289,23 @@ class Modem(SocketsMixin, OpsMixin):
         return await self._link.request(cmd, payload, timeout)
 
     # -- events from the module --------------------------------------------------
+    def _deliver(self, connect_id: int, data: bytes, addr: tuple[str, int] | None) -> None:
+        """Received bytes to their socket, pushed by the module or read with AT+QIRD."""
+        sock = self._sockets.get(connect_id)
+        if isinstance(sock, UdpService):
+            sock._on_data(data, addr or ("", 0))
+        elif isinstance(sock, ModemSocket):
+            sock._on_data(data)
+        else:
+            self.orphan_bytes += len(data)
+            log.warning("data for unknown socket %d dropped (%d bytes)", connect_id, len(data))
+
     def _on_event(self, ev: Any) -> None:
         if isinstance(ev, E.Recv):
-            sock = self._sockets.get(ev.connect_id)
-            if isinstance(sock, UdpService):
-                sock._on_data(ev.data, (ev.remote_ip or "", ev.remote_port or 0))
-            elif isinstance(sock, ModemSocket):
-                sock._on_data(ev.data)
-            else:
-                self.orphan_bytes += len(ev.data)
-                log.warning("data for unknown socket %d dropped (%d bytes)",
-                            ev.connect_id, len(ev.data))
+            self._deliver(ev.connect_id, ev.data,
+                          (ev.remote_ip, ev.remote_port or 0) if ev.remote_ip else None)
+        elif self._on_family_event(ev):
+            pass
         elif isinstance(ev, E.Closed):
             sock = self._sockets.get(ev.connect_id)
             if sock is not None:
@@ -287,6 +332,8 @@ class Modem(SocketsMixin, OpsMixin):
         listener = self._sockets.get(ev.server_id)
         sock = ModemSocket(self, ev.connect_id, "TCP INCOMING", (ev.remote_ip, ev.remote_port),
                            buffer_limit=self.buffer_limit)
+        if listener is not None:
+            sock.context_id = listener.context_id
         self._sockets[ev.connect_id] = sock
         if not isinstance(listener, Listener) or not listener._on_incoming(
                 sock, (ev.remote_ip, ev.remote_port)):
