@@ -237,3 +237,32 @@ def test_qiact_rows_and_qigeterror_are_paired_with_their_command():
 def test_hex_send_ends_on_send_ok_with_or_without_ok(answer):
     req, loose = _run(QISendEx(0, b"12345", module="bg96"), answer)
     assert loose == [] and isinstance(req.events[-1], SendOk)
+
+
+def test_a_qird_answer_with_urcs_between_its_lines_and_a_command_queued_behind_it():
+    from pyqio.events import Closed, RecvNotice
+
+    s = Session(module="bg96")
+    opened = s.send_command(QIOpen(1, 0, "TCP", "127.0.0.1", 80, 0, 0, module="bg96"))
+    s.data_to_send()
+    s.receive_data(b"\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n")
+    assert opened.done and s.decoder.buffer_access == {0}
+    # a buffer notice with a length (BG95) on a buffer access id is a notice, not data
+    s.receive_data(b'\r\n+QIURC: "recv",0,12\r\n')
+    read = s.send_command(QIRd(0, 1500, module="bg96"))
+    state = s.send_command(QIActQuery())  # queued behind the read: one command in flight
+    assert s.data_to_send() == b"AT+QIRD=0,1500\r"
+    payload = b'\r\nOK\r\n+QIURC: "recv",0,5\r\n'
+    s.receive_data(b'\r\n+QIURC: "closed",3\r\n\r\n+QIRD: %d\r\n%s\r\n'
+                   b'\r\n+QIURC: "recv",0\r\n\r\nOK\r\n' % (len(payload), payload))
+    assert read.done and not state.done
+    assert s.data_to_send() == b"AT+QIACT?\r"
+    s.receive_data(b'\r\n+QIACT: 1,1,1,"10.0.0.2"\r\n\r\nOK\r\n')
+    got = list(s.events())
+    loose = [e for e in got if type(e).__name__ != "Response"]
+    assert loose == [RecvNotice(0, 12), Closed(3), RecvNotice(0)]
+    responses = [e for e in got if type(e).__name__ == "Response"]
+    read_resp = next(r for r in responses if r.request is read)
+    assert read_resp.events == (ReadData(payload), Ok())
+    state_resp = next(r for r in responses if r.request is state)
+    assert state_resp.events[0] == ContextState(1, 1, 1, "10.0.0.2")
