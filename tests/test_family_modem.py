@@ -306,3 +306,27 @@ def test_a_mebibyte_over_a_pty_to_a_bg96_simulator_in_another_process():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("module,mode", PERSONALITIES, ids=map(_ids, PERSONALITIES))
+def test_data_sent_just_before_the_peer_closes_is_read_before_eof(module, mode):
+    payload = os.urandom(200_000)
+
+    async def main() -> bytes:
+        async def handle(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+            w.write(payload)  # then close at once: "closed" follows the data's notice
+            await w.drain()
+            w.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        got = bytearray()
+        async with Modem(f"sim://?module={module}", module=module) as m:
+            sock = await m.connect("127.0.0.1", port, access_mode=mode)
+            while chunk := await asyncio.wait_for(sock.recv(), 30):
+                got += chunk
+            await sock.close()
+        server.close()
+        return bytes(got)
+
+    assert asyncio.run(main()) == payload

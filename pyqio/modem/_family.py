@@ -56,6 +56,7 @@ class FamilyMixin:
     _ip_event: asyncio.Event
     _readers: dict[int, asyncio.Task[None]]
     _read_again: set[int]
+    _close_after_read: set[int]
 
     async def request(self, cmd: C.Command, payload: bytes | None = None, *,
                       timeout: float | None = None) -> Response:  # pragma: no cover
@@ -107,6 +108,17 @@ class FamilyMixin:
             return False
         return True
 
+    def _closed_in_buffer_mode(self, connect_id: int) -> bool:
+        """``+QIURC: "closed"`` for a buffer access socket: the module keeps what it
+        received before the close, so it is read first (until ``+QIRD: 0``) and the
+        close reaches the socket after it. False for any other socket."""
+        sock = self._sockets.get(connect_id)
+        if sock is None or getattr(sock, "access_mode", 1) != 0:
+            return False
+        self._close_after_read.add(connect_id)
+        self._notice(connect_id)
+        return True
+
     def _notice(self, connect_id: int) -> None:
         task = self._readers.get(connect_id)
         if task is not None and not task.done():
@@ -142,6 +154,11 @@ class FamilyMixin:
         finally:
             if self._readers.get(connect_id) is asyncio.current_task():
                 del self._readers[connect_id]
+            if connect_id in self._close_after_read:
+                self._close_after_read.discard(connect_id)
+                closed = self._sockets.get(connect_id)
+                if closed is not None:
+                    closed._on_closed()
 
     def _on_pdp_deactivated(self, context_id: int) -> None:
         dead = [s for s in self._sockets.values() if getattr(s, "context_id", None) == context_id]

@@ -137,6 +137,7 @@ class Modem(SocketsMixin, OpsMixin, FamilyMixin):
         self.incoming_full = 0
         self._readers: dict[int, asyncio.Task[None]] = {}
         self._read_again: set[int] = set()
+        self._close_after_read: set[int] = set()
         if sync_attempts < 1:
             raise InvalidArgument(f"sync_attempts must be >= 1, got {sync_attempts!r}")
         self.url = url
@@ -308,7 +309,7 @@ class Modem(SocketsMixin, OpsMixin, FamilyMixin):
             pass
         elif isinstance(ev, E.Closed):
             sock = self._sockets.get(ev.connect_id)
-            if sock is not None:
+            if sock is not None and not self._closed_in_buffer_mode(ev.connect_id):
                 sock._on_closed()
         elif isinstance(ev, E.Incoming):
             self._on_incoming(ev)
@@ -332,8 +333,9 @@ class Modem(SocketsMixin, OpsMixin, FamilyMixin):
         listener = self._sockets.get(ev.server_id)
         sock = ModemSocket(self, ev.connect_id, "TCP INCOMING", (ev.remote_ip, ev.remote_port),
                            buffer_limit=self.buffer_limit)
-        if listener is not None:
+        if listener is not None:  # an accepted socket takes its listener's context and mode
             sock.context_id = listener.context_id
+            sock.access_mode = listener.access_mode
         self._sockets[ev.connect_id] = sock
         if not isinstance(listener, Listener) or not listener._on_incoming(
                 sock, (ev.remote_ip, ev.remote_port)):

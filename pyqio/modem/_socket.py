@@ -126,6 +126,8 @@ class _SocketBase(_Waiting):
         self._send_lock = asyncio.Lock()
         #: the PDP context the socket runs on (+QIURC: "pdpdeact" names it)
         self.context_id = 0
+        #: AT+QIOPEN's <access_mode>: 1 direct push, 0 buffer access (read with AT+QIRD)
+        self.access_mode = 1
         self._room: asyncio.Event | None = None  # set when the owner read (buffer access)
 
     def _buffered_bytes(self) -> int:

@@ -72,6 +72,7 @@ class SocketsMixin:
                     timeout: float | None) -> _Sock:
         self._sockets[sock.connect_id] = sock  # early data for it must find it
         sock.context_id = self.context_id
+        sock.access_mode = cmd_args[4]
         try:
             resp = await self.request(C.QIOpen(self.context_id, sock.connect_id, *cmd_args,
                                                module=self.module), timeout=timeout)
