@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from ..errors import FieldShapeError as Shape
 from . import _fields as F
-from ._events_context import ContextConfig, ContextState, LastError
+from ._context_events import ContextConfig, ContextState, LastError
 from ._lines_3gpp import HANDLERS as _3GPP_HANDLERS
 from ._result import result_code
 from .events import (

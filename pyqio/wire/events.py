@@ -32,7 +32,7 @@ __all__ = [
     "SignalQuality", "PsmSettings", "EdrxSetting", "Clock", "SerialNumber",
     # the BG96 family's forms (pyqio.wire._events_family)
     "RecvNotice", "ReadData", "ReadStats", "PdpDeactivated", "IncomingFull",
-    # the BG96 family's context commands (pyqio.wire._events_context)
+    # the BG96 family's context commands (pyqio.wire._context_events)
     "ContextConfig", "ContextState", "LastError",
 ]
 
@@ -562,6 +562,8 @@ _RecvTwin = _twin(Recv)
 
 
 # The 3GPP events live in their own module (they need Event, defined above).
+# The BG96 family's context command answers.
+from ._context_events import ContextConfig, ContextState, LastError  # noqa: E402
 from ._events_3gpp import (  # noqa: E402
     AttachState,
     Clock,
@@ -574,9 +576,6 @@ from ._events_3gpp import (  # noqa: E402
     SerialNumber,
     SignalQuality,
 )
-
-# The BG96 family's context command answers.
-from ._events_context import ContextConfig, ContextState, LastError  # noqa: E402
 
 # The BG96 family's events (buffer access, +QIRD, PDP and listener URCs).
 from ._events_family import (  # noqa: E402
