@@ -16,6 +16,10 @@
  * handed to slow(out, rows, arena, start, stop), in order, so the events keep
  * the stream's order.
  *
+ * setup_read(read_type, names) does the same for ReadData (three slots): then
+ * each +QIRD data token without an address (the bg96 profile's commonest read)
+ * is built here too, instead of costing a slow() call.
+ *
  * setup(recv_type, names) checks that recv_type is laid out as expected (a
  * class whose fields are exactly the slots *names*, in order, each an object
  * slot, no __dict__, no variable size) and refuses it otherwise (TypeError):
@@ -44,8 +48,62 @@
 
 enum { K_KIND, K_OFF, K_LEN, K_REASON, K_CID, K_LENGTH, K_PORT, K_IPO, K_IPL };
 
+#define NREAD 3     /* ReadData: data, remote_ip, remote_port */
+
 static PyTypeObject *recv_type = NULL;      /* strong reference once set up */
 static Py_ssize_t slot_off[NFIELDS];
+static PyTypeObject *read_type = NULL;      /* NULL: reads go to slow() */
+static Py_ssize_t read_off[NREAD];
+
+/* The slot offsets of the nfields names of type in offs; 0, or -1 with TypeError. */
+static int
+slot_layout(PyObject *type, PyObject *names, Py_ssize_t nfields, Py_ssize_t *offs)
+{
+    PyTypeObject *tp = (PyTypeObject *)type;
+    if (PyTuple_GET_SIZE(names) != nfields) {
+        PyErr_Format(PyExc_TypeError, "setup: %zd field names expected", nfields);
+        return -1;
+    }
+    if (tp->tp_itemsize != 0 || tp->tp_dictoffset != 0 || tp->tp_alloc == NULL
+        || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        PyErr_SetString(PyExc_TypeError, "setup: not a slotted class of fixed size");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < nfields; i++) {
+        PyObject *name = PyTuple_GET_ITEM(names, i);
+        if (!PyUnicode_Check(name)) {
+            PyErr_SetString(PyExc_TypeError, "setup: field names must be str");
+            return -1;
+        }
+        /* the descriptor in the class's own dict, not one inherited or overridden */
+        PyObject *d = PyDict_GetItemWithError(tp->tp_dict, name);
+        if (d == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_TypeError, "setup: %R is not a slot of %s", name, tp->tp_name);
+            return -1;
+        }
+        if (!Py_IS_TYPE(d, &PyMemberDescr_Type)) {
+            PyErr_Format(PyExc_TypeError, "setup: %R of %s is not a slot member", name, tp->tp_name);
+            return -1;
+        }
+        PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
+        if (m->type != Py_T_OBJECT_EX || (m->flags & (Py_READONLY | Py_RELATIVE_OFFSET))
+            || m->offset < (Py_ssize_t)sizeof(PyObject)
+            || m->offset + (Py_ssize_t)sizeof(PyObject *) > tp->tp_basicsize) {
+            PyErr_Format(PyExc_TypeError, "setup: slot %R of %s has an unexpected layout",
+                         name, tp->tp_name);
+            return -1;
+        }
+        for (Py_ssize_t j = 0; j < i; j++) {
+            if (offs[j] == m->offset) {
+                PyErr_SetString(PyExc_TypeError, "setup: two fields share a slot");
+                return -1;
+            }
+        }
+        offs[i] = m->offset;
+    }
+    return 0;
+}
 
 static PyObject *
 setup(PyObject *self, PyObject *args)
@@ -55,52 +113,27 @@ setup(PyObject *self, PyObject *args)
     (void)self;
     if (!PyArg_ParseTuple(args, "O!O!:setup", &PyType_Type, &type, &PyTuple_Type, &names))
         return NULL;
-    PyTypeObject *tp = (PyTypeObject *)type;
-    if (PyTuple_GET_SIZE(names) != NFIELDS) {
-        PyErr_Format(PyExc_TypeError, "setup: %d field names expected", NFIELDS);
+    if (slot_layout(type, names, NFIELDS, offs) < 0)
         return NULL;
-    }
-    if (tp->tp_itemsize != 0 || tp->tp_dictoffset != 0 || tp->tp_alloc == NULL
-        || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-        PyErr_SetString(PyExc_TypeError, "setup: not a slotted class of fixed size");
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < NFIELDS; i++) {
-        PyObject *name = PyTuple_GET_ITEM(names, i);
-        if (!PyUnicode_Check(name)) {
-            PyErr_SetString(PyExc_TypeError, "setup: field names must be str");
-            return NULL;
-        }
-        /* the descriptor in the class's own dict, not one inherited or overridden */
-        PyObject *d = PyDict_GetItemWithError(tp->tp_dict, name);
-        if (d == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_Format(PyExc_TypeError, "setup: %R is not a slot of %s", name, tp->tp_name);
-            return NULL;
-        }
-        if (!Py_IS_TYPE(d, &PyMemberDescr_Type)) {
-            PyErr_Format(PyExc_TypeError, "setup: %R of %s is not a slot member", name, tp->tp_name);
-            return NULL;
-        }
-        PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
-        if (m->type != Py_T_OBJECT_EX || (m->flags & (Py_READONLY | Py_RELATIVE_OFFSET))
-            || m->offset < (Py_ssize_t)sizeof(PyObject)
-            || m->offset + (Py_ssize_t)sizeof(PyObject *) > tp->tp_basicsize) {
-            PyErr_Format(PyExc_TypeError, "setup: slot %R of %s has an unexpected layout",
-                         name, tp->tp_name);
-            return NULL;
-        }
-        for (Py_ssize_t j = 0; j < i; j++) {
-            if (offs[j] == m->offset) {
-                PyErr_SetString(PyExc_TypeError, "setup: two fields share a slot");
-                return NULL;
-            }
-        }
-        offs[i] = m->offset;
-    }
     memcpy(slot_off, offs, sizeof offs);
     Py_INCREF(type);
-    Py_XSETREF(recv_type, tp);
+    Py_XSETREF(recv_type, (PyTypeObject *)type);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+setup_read(PyObject *self, PyObject *args)
+{
+    PyObject *type, *names;
+    Py_ssize_t offs[NREAD];
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!:setup_read", &PyType_Type, &type, &PyTuple_Type, &names))
+        return NULL;
+    if (slot_layout(type, names, NREAD, offs) < 0)
+        return NULL;
+    memcpy(read_off, offs, sizeof offs);
+    Py_INCREF(type);
+    Py_XSETREF(read_type, (PyTypeObject *)type);
     Py_RETURN_NONE;
 }
 
@@ -132,6 +165,27 @@ make_recv(const int32_t *r, const char *arena, Py_ssize_t arena_n)
     SLOT(e, 3) = Py_NewRef(Py_None);
     SLOT(e, 4) = Py_NewRef(Py_None);
     SLOT(e, 5) = Py_NewRef(Py_True);
+    return e;
+}
+
+/* One ReadData without an address; a new reference, or NULL with an exception. */
+static PyObject *
+make_read(const int32_t *r, const char *arena, Py_ssize_t arena_n)
+{
+    int32_t off = r[K_OFF], n = r[K_LEN];
+    if (off < 0 || n < 0 || (Py_ssize_t)off + n > arena_n) {
+        PyErr_SetString(PyExc_ValueError, "collect: token outside the arena");
+        return NULL;
+    }
+    PyObject *data = PyBytes_FromStringAndSize(arena + off, n);
+    PyObject *e = data ? read_type->tp_alloc(read_type, 0) : NULL;
+    if (e == NULL) {
+        Py_XDECREF(data);
+        return NULL;
+    }
+    *(PyObject **)((char *)e + read_off[0]) = data;
+    *(PyObject **)((char *)e + read_off[1]) = Py_NewRef(Py_None);
+    *(PyObject **)((char *)e + read_off[2]) = Py_NewRef(Py_None);
     return e;
 }
 
@@ -197,9 +251,11 @@ collect_batch(PyObject *out, batch *b, PyObject *slow, PyObject *line)
     for (Py_ssize_t i = 0; i < b->ntok; i++) {
         int32_t r[ROW];
         memcpy(r, b->rows + i * (Py_ssize_t)sizeof r, sizeof r);
-        int is_line = r[K_KIND] == 0;
+        int is_line = r[K_KIND] == QIO_T_LINE;
+        int is_read = r[K_KIND] == QIO_T_READ && r[K_IPL] < 0 && read_type != NULL;
         /* decode.py's fast shape: a recv with a length and no address (framed) */
-        if (!is_line && (r[K_KIND] != 2 || r[K_IPL] >= 0 || r[K_LENGTH] < 0))
+        if (!is_line && !is_read
+            && (r[K_KIND] != QIO_T_RECV || r[K_IPL] >= 0 || r[K_LENGTH] < 0))
             continue;
         if (flush_slow(slow, out, b, run, i) < 0)
             return -1;
@@ -209,7 +265,8 @@ collect_batch(PyObject *out, batch *b, PyObject *slow, PyObject *line)
                 return -1;
             continue;
         }
-        PyObject *e = make_recv(r, b->arena, b->arena_n);
+        PyObject *e = is_read ? make_read(r, b->arena, b->arena_n)
+                              : make_recv(r, b->arena, b->arena_n);
         if (e == NULL)
             return -1;
         int rc = PyList_Append(out, e);
@@ -520,6 +577,8 @@ static PyTypeObject FeederType = {
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
      "setup(recv_type, names): check recv_type's slot layout and use it for collect()."},
+    {"setup_read", setup_read, METH_VARARGS,
+     "setup_read(read_type, names): the same for ReadData, built for +QIRD data tokens."},
     {"collect", collect, METH_VARARGS,
      "collect(out, rows, arena, slow, line): append a Recv per common recv token of the "
      "batch, line(bytes) per line token; runs of other tokens go to "
@@ -532,6 +591,7 @@ module_free(void *m)
 {
     (void)m;
     Py_CLEAR(recv_type);
+    Py_CLEAR(read_type);
 }
 
 static struct PyModuleDef moduledef = {

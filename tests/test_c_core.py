@@ -191,7 +191,7 @@ def test_corpus_covers_every_line_of_tokenizer_c(tmp_path):
 def test_tokenizer_tests_pass_on_the_extension_built_with_asan_and_ubsan():
     # the Python-facing C code (wrapper, cffi glue, demux) under the sanitizers
     r = run(["sh", ROOT / "tools" / "asan_pytest.sh", "tests/test_tokenizer.py",
-             "tests/test_backend.py"], ROOT, timeout=600)
+             "tests/test_backend.py", "tests/test_bg96_framing.py"], ROOT, timeout=600)
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     assert " passed" in r.stdout and " failed" not in r.stdout
     assert "AddressSanitizer" not in r.stderr and "runtime error" not in r.stderr

@@ -124,6 +124,44 @@ def test_hex_recv_gives_identical_events_with_and_without_the_extension(ext, ste
     assert want[0] == events.Recv(0, b"\xde\xad\xbe\xef", 4)
 
 
+# the bg96 profile: pushes and +QIRD answers (ReadData built in C without an address)
+BG96_SHAPES = (
+    b'\r\n+QIURC: "recv",0,5\r\na\r\nb"\r\n'
+    b'\r\n+QIRD: 4\r\n\x00\r\nO\r\n\r\nOK\r\n'
+    b'\r\n+QIRD: 0\r\n\r\nOK\r\n'
+    b'\r\n+QIRD: 2,"10.0.0.1",53\r\nhi\r\n\r\nOK\r\n'
+    b'\r\n+QIURC: "recv",1\r\n\r\n+QIRD: 5,5,0\r\n'
+    b'\r\n+QIRD: 3\r\nab'
+)
+
+
+@pytest.mark.parametrize("step", [None, 1, 3, 64])
+def test_bg96_reads_give_identical_events_with_and_without_the_extension(ext, step) -> None:
+    want = _run(BG96_SHAPES, None, use_ext=False, backend="python", module="bg96")
+    assert sum(isinstance(e, events.ReadData) for e in want) == 3
+    got = _run(BG96_SHAPES, step, use_ext=True, module="bg96")
+    _same(got, want)
+    for g in got:
+        if isinstance(g, events.ReadData):
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                g.data = b"x"  # type: ignore[misc]
+
+
+def test_setup_read_refuses_a_type_not_laid_out_as_read_data(ext) -> None:
+    names = tuple(f.name for f in dataclasses.fields(events.ReadData))
+    with pytest.raises(TypeError, match="3 field names expected"):
+        ext.setup_read(events.ReadData, names[:2])
+    with pytest.raises(TypeError, match="is not a slot"):
+        ext.setup_read(events.ReadData, names[:2] + ("nope",))
+    with pytest.raises(TypeError):
+        ext.setup_read(events.ReadData, list(names))
+    # still set up for ReadData: the refusals changed nothing
+    out: list = []
+    ext.collect(out, ROW.pack(4, 0, 2, 0, -1, 2, -1, 0, -1), b"ok", decode_mod._collect_slow,
+                decode_mod.classify_line)
+    assert out == [events.ReadData(b"ok")] and type(out[0]) is events.ReadData
+
+
 def test_demux_path_with_the_extension(ext) -> None:
     urcs = b'\r\n+QIURC: "recv",1,2,"ab"\r\n\r\n+QIURC: "recv",2,2,"cd"\r\nOK\r\n'
     dec = Decoder(backend="c")

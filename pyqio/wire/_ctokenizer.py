@@ -21,7 +21,7 @@ from .._tokenizer_c import ffi, lib
 from ..errors import InvalidArgument
 from ..protocol import CONNECT_IDS, FRAMING_IDS, MODULES, T_ERROR, T_LINE, T_PROMPT, T_READ, T_RECV
 
-__all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer"]
+__all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_READ", "T_RECV", "Tokenizer"]
 
 _REASONS = tuple(ffi.string(lib.qio_reason_string(i)).decode("ascii") for i in range(7))
 _PROMPT_TOKEN = (T_PROMPT,)

@@ -32,7 +32,7 @@ from ..errors import InvalidArgument
 from ..protocol import FRAMING_IDS, MODULES, T_READ
 from ._events_family import ReadData
 from ._lines import classify_line
-from .events import Event, Prompt, ProtocolError, Recv, _RecvTwin
+from .events import Event, Prompt, ProtocolError, Recv, _maker, _RecvTwin
 from .tokenizer import T_ERROR, T_LINE, T_PROMPT, T_RECV, Tokenizer
 
 __all__ = ["Decoder", "decode", "classify_line"]
@@ -41,6 +41,7 @@ RecvFormat = Literal["text", "hex"]
 Module = Literal["bc660k", "bc66", "bg96"]
 Backend = Literal["c", "python"]
 _PROMPT = Prompt()
+_ReadData = _maker(ReadData)  # +QIRD data: the frozen __init__ costs ~150 ns a field
 MAX_CONNECT_ID = FRAMING_IDS[-1]  # TOKENS.md: udp_service holds connect ids 0-31
 
 
@@ -261,9 +262,9 @@ def _collect(out: list[Event], rows: Iterator[tuple[int, ...]], arena: bytes) ->
         elif kind == 1:  # T_PROMPT
             append(_PROMPT)
         elif kind == T_READ:
-            append(ReadData(arena[off:off + n],
-                            arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None,
-                            None if port < 0 else port))
+            append(_ReadData(arena[off:off + n],
+                             arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None,
+                             None if port < 0 else port))
         else:  # T_ERROR, rare: the reason table is looked up here only
             from ._ctokenizer import Tokenizer as CTokenizer
             append(ProtocolError(CTokenizer.REASONS[reason], arena[off:off + n]))
@@ -304,7 +305,24 @@ def _load_events_c() -> Any:
     ref = Recv(4, b"rob", 3)
     if len(out) != 1 or type(out[0]) is not Recv or out[0] != ref or repr(out[0]) != repr(ref):
         return None  # pragma: no cover
-    return mod
+    return mod if _setup_read(mod) else None
+
+
+def _setup_read(mod: Any) -> bool:
+    """Let ``pyqio._events_c`` build :class:`ReadData` too (+QIRD data, bg96). False when a
+    probe does not come out equal to Python's: then the extension is not used at all."""
+    setup_read = getattr(mod, "setup_read", None)
+    if setup_read is None:  # pragma: no cover - an older build: reads stay with _collect
+        return True
+    try:
+        setup_read(ReadData, tuple(f.name for f in fields(ReadData)))
+        out: list[Event] = []
+        mod.collect(out, _ROW.pack(T_READ, 0, 3, 0, -1, 3, -1, 0, -1), b"rob", _collect_slow,
+                    classify_line)
+    except (TypeError, ValueError):  # pragma: no cover - an unexpected ReadData layout
+        return False
+    ref = ReadData(b"rob")
+    return len(out) == 1 and type(out[0]) is ReadData and out[0] == ref and repr(out[0]) == repr(ref)
 
 
 _events_c = _load_events_c()
@@ -347,7 +365,7 @@ def _events(tokens: list[tuple[Any, ...]]) -> list[Event]:
             append(ProtocolError(tok[1], tok[2]))
         elif kind == T_READ:
             _, length, ip, port, data = tok
-            append(ReadData(data, ip, None if port < 0 else port))
+            append(_ReadData(data, ip, None if port < 0 else port))
         else:  # pragma: no cover - the token contract has five kinds
             append(ProtocolError(f"unknown token kind {kind!r}", b""))
     return out

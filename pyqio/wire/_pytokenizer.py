@@ -62,6 +62,7 @@ __all__ = [
     "T_ERROR",
     "T_LINE",
     "T_PROMPT",
+    "T_READ",
     "T_RECV",
     "Tokenizer",
 ]
