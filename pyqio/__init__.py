@@ -29,9 +29,11 @@ from .errors import (
     CommandError,
     CommandSyntaxError,
     CommandTimeout,
+    ContextLost,
     FieldShapeError,
     InvalidArgument,
     LinkError,
+    NotRegistered,
     OpenFailed,
     PdpDeactivatedError,
     PyqioError,
@@ -46,7 +48,7 @@ __all__ = [
     # every exception, all defined in pyqio.errors
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
     "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
-    "SocketClosedError", "SocketError", "PdpDeactivatedError",
+    "SocketClosedError", "SocketError", "NotRegistered", "ContextLost", "PdpDeactivatedError",
 ]
 
 # A library configures no output of its own: without this, a warning logged before

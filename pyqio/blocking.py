@@ -19,14 +19,24 @@ import datetime as _dt
 import logging
 import socket
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 from . import modem as _am
 from .commands import Command
-from .errors import InvalidArgument
+from .modem._dropin import (
+    DEFAULT_TIMEOUT,
+    apply_socket_options,
+    bridge,
+    check_address,
+    check_source_address,
+    connect_timeout,
+    group_errors,
+    local_pair,
+    open_bounded,
+)
 from .session import Response
-from .wire.events import SocketStatus
+from .wire.events import Registration, SocketStatus
 
 __all__ = ["Listener", "Modem", "Socket", "UdpService"]
 
@@ -145,6 +155,26 @@ class Modem:
         return self._modem.ip
 
     @property
+    def registered(self) -> bool:
+        """True while registered to the network (home or roaming, ``+CEREG``)."""
+        return self._modem.registered
+
+    @property
+    def registration(self) -> Registration | None:
+        """The last :class:`pyqio.events.Registration` (read answer or URC)."""
+        return self._modem.registration
+
+    def wait_registered(self, timeout: float | None = None) -> None:
+        """Block until registered; :class:`pyqio.errors.NotRegistered` after *timeout* s."""
+        self._run(self._modem.wait_registered(timeout))
+
+    @property
+    def adopted(self) -> list[Any]:
+        """Sockets taken over from an earlier host program (``stale_sockets="adopt"``)."""
+        kinds = {_am.Listener: Listener, _am.UdpService: UdpService}
+        return [kinds.get(type(s), Socket)(self._runner, s) for s in self._modem.adopted]
+
+    @property
     def aio(self) -> _am.Modem:
         """The underlying asyncio modem (use only from its loop: ``self.loop``)."""
         return self._modem
@@ -182,27 +212,61 @@ class Modem:
     def udp_service(self, port: int) -> UdpService:
         return UdpService(self._runner, self._run(self._modem.udp_service(port)))
 
-    def create_connection(self, address: tuple[str, int], timeout: float | None = None,
-                          source_address: tuple[str, int] | None = None) -> socket.socket:
-        """Like :func:`socket.create_connection`: a real, connected ``socket.socket``.
+    def create_connection(self, address: tuple[str, int], timeout: Any = DEFAULT_TIMEOUT,
+                          source_address: tuple[str, int] | None = None, *,
+                          all_errors: bool = False,
+                          socket_options: Iterable[Any] | None = None) -> socket.socket:
+        """:func:`socket.create_connection` over the module: a real, connected
+        ``socket.socket``, so ``socket.create_connection = modem.create_connection``
+        (or urllib3's ``urllib3.util.connection.create_connection``) runs
+        paho-mqtt 2.x, urllib3 2.x, requests and http.client over the module.
 
-        It is one end of a ``socketpair()``; a task on the modem's loop copies bytes
-        between the other end and a module TCP socket.  The module closing the
-        connection shows as EOF (``recv`` returns ``b""``); closing the returned
-        socket closes the module socket (``AT+QICLOSE``), and so does
-        ``shutdown(SHUT_WR)``: the module has no TCP half-close.
+        The parameters are the standard library's, plus urllib3's *socket_options*:
+
+        - *timeout* bounds the whole connect, ``AT+QIOPEN`` and its deferred
+          ``+QIOPEN`` result together (note 2.3.1), and is then the returned
+          socket's timeout; the default is :func:`socket.getdefaulttimeout`, as
+          in the standard library (urllib3's default token means the same).
+          A connect that takes longer raises :class:`CommandTimeout`, a
+          ``TimeoutError``.
+        - *source_address*: None or ``("", 0)`` (paho-mqtt's default); the module
+          binds its own local address, so anything else is refused.
+        - *all_errors*: on Python 3.11+, failures are raised in an
+          ``ExceptionGroup``, as the standard library does.
+        - *socket_options*: ``(level, option, value)`` triples set on the
+          returned socket (the local end: ``TCP_NODELAY``, ``SO_KEEPALIVE``...);
+          options with no meaning there are accepted and skipped.  They do not
+          reach the module's TCP connection, which AT cannot tune.
+
+        The returned socket is one end of a loopback TCP pair; a task on the
+        modem's loop copies bytes between the other end and the module socket.
+        The module closing the connection shows as EOF (``recv`` returns ``b""``);
+        closing the returned socket closes the module socket (``AT+QICLOSE``),
+        and so does ``shutdown(SHUT_WR)``: the module has no TCP half-close.
+        Failures are ``OSError`` subclasses (:class:`pyqio.OpenFailed` is a
+        ``ConnectionError``), so clients map them as they map the host's own.
         """
-        if source_address is not None:
-            raise InvalidArgument(f"source_address={source_address!r}: the module picks its "
-                                  "own local address and port; pass None")
-        host, port = address
-        msock = self._run(self._modem.connect(host, port, "tcp"))
-        user, ours = socket.socketpair()
+        bound = connect_timeout(timeout)
+        check_source_address(source_address)
+        host, port = check_address(address)
+        try:
+            msock = self._run(open_bounded(self._modem, host, port, bound))
+        except Exception as exc:
+            grouped = group_errors(exc, all_errors)
+            if grouped is exc:
+                raise
+            raise grouped from None
+        try:
+            user, ours = local_pair()
+            apply_socket_options(user, socket_options)
+        except BaseException:
+            self._run(msock.close())
+            raise
         ours.setblocking(False)
-        fut = asyncio.run_coroutine_threadsafe(_bridge(msock, ours), self._runner.loop)
+        fut = asyncio.run_coroutine_threadsafe(bridge(msock, ours), self._runner.loop)
         self._bridges.add(fut)
         fut.add_done_callback(self._bridges.discard)
-        user.settimeout(timeout)
+        user.settimeout(bound)
         return user
 
     # -- everything else -----------------------------------------------------------
@@ -233,41 +297,3 @@ class Modem:
 
     def set_show_ra(self, enabled: bool) -> None:
         self._run(self._modem.set_show_ra(enabled))
-
-
-async def _bridge(msock: _am.ModemSocket, ours: socket.socket) -> None:
-    """Copy bytes both ways between the socketpair end *ours* and module socket *msock*."""
-    loop = asyncio.get_running_loop()
-
-    async def up() -> None:  # user -> module; EOF from the user closes the module socket
-        while True:
-            data = await loop.sock_recv(ours, 65536)
-            if not data:
-                return
-            await msock.send(data)
-
-    async def down() -> None:  # module -> user; the peer's close becomes EOF for the user
-        async for chunk in msock:
-            await loop.sock_sendall(ours, chunk)
-        ours.shutdown(socket.SHUT_WR)
-
-    up_t, down_t = loop.create_task(up()), loop.create_task(down())
-    tasks, pending = [up_t, down_t], {up_t, down_t}
-    try:
-        # the user closing (up ends) or any failure finishes the bridge; the peer
-        # closing in order (down ends) leaves up running so the user reads EOF, then closes
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            failed = [t for t in done if t.exception() is not None]
-            for t in failed:
-                log.debug("bridge of socket %d: %r", msock.connect_id, t.exception())
-            if up_t in done or failed:
-                break
-    finally:
-        for t in tasks:
-            t.cancel()
-        ours.close()
-        try:
-            await msock.close()
-        except Exception as exc:
-            log.debug("closing socket %d: %s", msock.connect_id, exc)

@@ -16,9 +16,11 @@ __all__ = [
     "CommandError",
     "CommandSyntaxError",
     "CommandTimeout",
+    "ContextLost",
     "FieldShapeError",
     "InvalidArgument",
     "LinkError",
+    "NotRegistered",
     "OpenFailed",
     "PdpDeactivatedError",
     "PyqioError",
@@ -84,9 +86,26 @@ class SocketClosedError(SocketError):
     """The connection is closed (``+QIURC: "closed"``, note 2.4.1, or closed locally)."""
 
 
-class PdpDeactivatedError(SocketClosedError):
+class NotRegistered(PyqioError, ConnectionError):
+    """The module is not registered to the network (``+CEREG: <stat>`` other than 1
+    home or 5 roaming, 3GPP TS 27.007) within the time allowed; ``stat`` holds the
+    last ``<stat>`` seen (None if none was)."""
+
+    def __init__(self, message: str, *, stat: int | None = None):
+        super().__init__(message)
+        self.stat = stat
+
+
+class ContextLost(SocketError):
+    """The socket's PDP context died under it: the network registration was lost
+    (``+CEREG: 0/2/3/4/80``) and the module closed the socket, or the context came
+    back with another address.  The socket cannot carry data any more; close it."""
+
+
+class PdpDeactivatedError(ContextLost):
     """The network deactivated the socket's PDP context (``+QIURC: "pdpdeact",<contextID>``,
-    BG96 TCP/IP Application Note 2.3.5): the connection is gone; ``context_id`` names it."""
+    BG96 TCP/IP Application Note 2.3.5): the connection is gone, as with :class:`ContextLost`;
+    ``context_id`` names the context."""
 
     def __init__(self, message: str, *, context_id: int, result: int | None = None):
         super().__init__(message, result=result)

@@ -56,7 +56,8 @@ class Reader:
         return out
 
 
-@pytest.mark.parametrize("sim_process", [["--listen", "127.0.0.1:0", "--no-echo", "--ip", "10.0.0.7"]], indirect=True)
+@pytest.mark.parametrize("sim_process", [["--listen", "127.0.0.1:0", "--no-echo", "--ip", "10.0.0.7",
+                                          "--boot-on-connect"]], indirect=True)
 def test_listen_prints_the_bound_address_alone_and_serves_each_connection(sim_process) -> None:
     _, first = sim_process
     host, _, port = first.rpartition(":")
@@ -130,7 +131,7 @@ def test_ping_on_a_host_without_icmp_rights_answers_554() -> None:
     assert setpriv, "setpriv (util-linux) is needed to drop CAP_NET_RAW"
     proc = subprocess.Popen(
         [setpriv, "--bounding-set=-net_raw", "--inh-caps=-net_raw", sys.executable, "-m", "pyqio",
-         "sim", "--listen", "127.0.0.1:0", "--no-echo"],
+         "sim", "--listen", "127.0.0.1:0", "--no-echo", "--boot-on-connect"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=os.getcwd()))
     try:
         assert proc.stdout is not None

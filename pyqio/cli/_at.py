@@ -13,6 +13,8 @@ mode) and ``^[`` sends Esc (cancelling it).
 from __future__ import annotations
 
 import asyncio
+import io
+import os
 import re
 import sys
 from typing import Any, TextIO
@@ -86,11 +88,14 @@ class RawLink(asyncio.Protocol):
         if isinstance(ev, (E.Ok, E.Error, E.CmeError)):
             self._pending_cfg = None
 
-    async def wait_final(self, timeout: float) -> None:
+    async def wait_final(self, timeout: float) -> bool:
+        """Wait for a final result (or ``>``); False, and a note, when none came."""
         try:
             await asyncio.wait_for(self._final.wait(), timeout)
         except asyncio.TimeoutError:
             print(f"   (no final result within {timeout:g} s)", file=self.out, flush=True)
+            return False
+        return True
 
 
 def _show(data: bytes) -> str:
@@ -114,11 +119,12 @@ async def run_at(device: str, commands: list[str], *, timeout: float = 5.0,
     from ..modem._open import open_link
 
     transport, link = await open_link(device, lambda: RawLink(out))
+    unanswered = 0
     try:
         if commands:
             for text in commands:
                 link.send(to_line(text))
-                await link.wait_final(timeout)
+                unanswered += not await link.wait_final(timeout)
                 await asyncio.sleep(linger)
         else:
             await _interactive(link, stdin or sys.stdin)
@@ -127,15 +133,57 @@ async def run_at(device: str, commands: list[str], *, timeout: float = 5.0,
         failed = link.lost.done() and link.lost.result() is not None
     finally:
         transport.close()
-    return 1 if failed else 0
+    return 1 if failed or unanswered else 0
 
 
 async def _interactive(link: RawLink, stdin: TextIO) -> None:
+    """Send each line typed.  A terminal or pipe is watched with ``add_reader``
+    (so Ctrl-C is not stuck behind a blocking read in a thread); a regular file,
+    which epoll cannot watch, is read directly: reading it never blocks long."""
     loop = asyncio.get_running_loop()
-    while not link.lost.done():
-        text = await loop.run_in_executor(None, stdin.readline)
-        if not text:
-            return
-        text = text.rstrip("\r\n")
-        if text:
-            link.send(to_line(text))
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    try:
+        fd = stdin.fileno()
+        loop.add_reader(fd, _read_ready, fd, lines, bytearray())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        fd = -1
+    try:
+        while not link.lost.done():
+            if fd >= 0:
+                got: asyncio.Future[Any] = asyncio.ensure_future(lines.get())
+                lost: asyncio.Future[Any] = link.lost
+                await asyncio.wait([got, lost], return_when=asyncio.FIRST_COMPLETED)
+                if not got.done():
+                    got.cancel()
+                    return
+                text = got.result()
+            else:
+                text = stdin.readline() or None
+            if text is None:
+                return
+            text = text.rstrip("\r\n")
+            if text:
+                link.send(to_line(text))
+    finally:
+        if fd >= 0:
+            loop.remove_reader(fd)
+
+
+def _read_ready(fd: int, lines: asyncio.Queue[str | None], pending: bytearray) -> None:
+    try:
+        data = os.read(fd, 4096)
+    except BlockingIOError:
+        return
+    except OSError:
+        data = b""
+    if not data:  # end of input: what is left is the last line
+        asyncio.get_running_loop().remove_reader(fd)
+        if pending:
+            lines.put_nowait(pending.decode("latin-1"))
+        lines.put_nowait(None)
+        return
+    pending += data
+    *done, rest = pending.split(b"\n")
+    pending[:] = rest
+    for line in done:
+        lines.put_nowait(line.decode("latin-1"))

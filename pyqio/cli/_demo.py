@@ -10,6 +10,8 @@ since the start.  Exit status 0 means every step gave the expected answer.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 import socket
 import sys
 import time
@@ -34,7 +36,10 @@ class Narrator:
         self._rx = bytearray()
 
     def _p(self, text: str) -> None:
-        print(f"{time.monotonic() - self.t0:8.3f}  {text}", file=self.out, flush=True)
+        try:
+            print(f"{time.monotonic() - self.t0:8.3f}  {text}", file=self.out, flush=True)
+        except BrokenPipeError:  # `pyqio demo | head`: the reader has seen enough
+            self.out, self.verbose = open(os.devnull, "w"), False  # noqa: SIM115
 
     def section(self, title: str) -> None:
         print(f"\n== {title} ==", file=self.out, flush=True)
@@ -72,14 +77,33 @@ class Narrator:
                 self._p(f"   = {type(data.final).__name__} ({len(data.events)} line(s)) "
                         f"for {_show(data.request.line)}")
             else:
-                self._p(f"   * {data!r}")
+                self._p(f"   * {_brief(data)}")
+
+
+SHOWN = 48  # bytes of a long line or payload shown, before its length
 
 
 def _show(data: bytes | bytearray) -> str:
+    """A line as printable text; a long one (a recv URC with its payload) as its
+    first bytes and its length, so every transcript entry stays one short line."""
     text = bytes(data).rstrip(b"\r\n")
-    if len(text) > 120:
-        text = text[:117] + b"..."
+    if len(text) > 2 * SHOWN:
+        return f"{repr(text[:SHOWN])[2:-1]}... ({len(text)} bytes)"
     return repr(text)[2:-1]
+
+
+def _brief(ev: Any) -> str:
+    """An event's repr with long bytes fields (payloads) cut to a prefix and length."""
+    if not dataclasses.is_dataclass(ev):
+        return repr(ev)
+    parts = []
+    for f in dataclasses.fields(ev):
+        value = getattr(ev, f.name)
+        if isinstance(value, (bytes, bytearray)) and len(value) > SHOWN:
+            parts.append(f"{f.name}=<{len(value)} bytes {bytes(value[:SHOWN // 3])!r}...>")
+        else:
+            parts.append(f"{f.name}={value!r}")
+    return f"{type(ev).__name__}({', '.join(parts)})"
 
 
 def _sim_url(device: str, dns_port: int) -> str:

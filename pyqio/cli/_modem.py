@@ -50,9 +50,8 @@ def configure_demo(parser: argparse.ArgumentParser) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    import asyncio
-
     from ..sim._deps import missing_sim_deps
+    from . import _async
     from ._demo import run_demo as demo
 
     missing = missing_sim_deps("pyqio demo")  # its DNS server, and the simulator
@@ -60,7 +59,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 1
     _logging(args)
-    return asyncio.run(demo(args.device, verbose=not args.quiet))
+    return _async.run(demo(args.device, verbose=not args.quiet))
 
 
 # -- forward ----------------------------------------------------------------------
@@ -79,15 +78,14 @@ def configure_forward(parser: argparse.ArgumentParser) -> None:
 
 
 def run_forward(args: argparse.Namespace) -> int:
-    import asyncio
-
+    from ..errors import InvalidArgument
+    from . import _async
     from ._forward import forward
 
     _logging(args)
     if args.to[1] == 0:
-        raise SystemExit("pyqio forward: --to needs a port 1-65535")
-    asyncio.run(forward(args.device, args.listen, args.to, udp=args.udp))
-    return 0
+        raise InvalidArgument("--to needs a port 1-65535")
+    return _async.run(forward(args.device, args.listen, args.to, udp=args.udp))
 
 
 # -- at ---------------------------------------------------------------------------
@@ -108,9 +106,9 @@ def configure_at(parser: argparse.ArgumentParser) -> None:
 
 
 def run_at(args: argparse.Namespace) -> int:
-    import asyncio
-
+    from . import _async
     from ._at import run_at as at
 
     _logging(args)
-    return asyncio.run(at(args.device, args.commands, timeout=args.timeout, linger=args.linger))
+    return _async.run(at(args.device, args.commands, timeout=args.timeout,
+                             linger=args.linger))

@@ -18,6 +18,7 @@ import asyncio
 import dataclasses
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .. import commands as C
@@ -34,6 +35,7 @@ from ..errors import (
 from ..protocol import MODULES, PROFILE_ACCESS_MODES, PROFILE_CONTEXT_IDS
 from ..session import Response
 from ..wire import events as E
+from ._bringup import NetworkMixin, check_stale_policy
 from ._family import FamilyMixin
 from ._link import Link, Timeouts, Trace
 from ._ops import OpsMixin, PingResult
@@ -83,7 +85,7 @@ class ReconnectPolicy:
     max_attempts: int | None = None
 
 
-class Modem(SocketsMixin, OpsMixin, FamilyMixin):
+class Modem(SocketsMixin, OpsMixin, NetworkMixin, FamilyMixin):
     """An asyncio driver for one BC660K-GL over one transport URL.
 
     *url* names the link (see :func:`pyqio.transports.open_transport`) and is
@@ -91,8 +93,15 @@ class Modem(SocketsMixin, OpsMixin, FamilyMixin):
     (``"sim://"`` asks for it).
     *timeouts* overrides the note's 5 s / 60 s (:class:`Timeouts`); every method
     that sends a command also takes ``timeout=``.  *reconnect* turns on
-    reopening a vanished link (:class:`ReconnectPolicy`).  *wait_ip* is how long
-    bring-up waits for ``+IP:``; *sync_attempts* how many ``AT`` it tries.
+    reopening a vanished link (:class:`ReconnectPolicy`).  *sync_attempts* is how
+    many ``AT`` bring-up tries.  *registration_timeout* bounds the wait for
+    network registration at bring-up (None: do not wait; :meth:`wait_registered`
+    later); *stale_sockets* says what to do with sockets the module still holds
+    from an earlier host program: ``"close"`` (default) or ``"adopt"`` (they
+    become socket objects, in :attr:`adopted` and :attr:`sockets`); see
+    :mod:`pyqio.modem._bringup`.  *on_registration* is called with each
+    ``+CEREG`` URC (:class:`pyqio.events.Registration`).  *wait_ip* (default 0)
+    additionally waits that long for a ``+IP:`` when ``AT+CGPADDR`` gave none.
     *buffer_limit* bounds each socket's receive buffer (policy in
     :mod:`pyqio.modem._socket`).  *trace* is called as ``trace(kind, data)`` with
     ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
@@ -107,10 +116,12 @@ class Modem(SocketsMixin, OpsMixin, FamilyMixin):
     """
 
     def __init__(self, url: str, *, timeouts: Timeouts | None = None,
-                 reconnect: ReconnectPolicy | None = None, wait_ip: float = 5.0,
+                 reconnect: ReconnectPolicy | None = None, wait_ip: float = 0.0,
                  sync_attempts: int = 6, buffer_limit: int = DEFAULT_BUFFER_LIMIT,
-                 trace: Trace | None = None, module: str = "bc660k",
-                 context_id: int | None = None, apn: str | None = None,
+                 trace: Trace | None = None, registration_timeout: float | None = 60.0,
+                 stale_sockets: str = "close",
+                 on_registration: Callable[[E.Registration], Any] | None = None,
+                 module: str = "bc660k", context_id: int | None = None, apn: str | None = None,
                  access_mode: int | None = None, reactivate: bool = True) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
@@ -144,6 +155,10 @@ class Modem(SocketsMixin, OpsMixin, FamilyMixin):
         self.timeouts = timeouts or Timeouts()
         self.reconnect = reconnect
         self.wait_ip = wait_ip
+        self.registration_timeout = registration_timeout
+        self.stale_sockets = check_stale_policy(stale_sockets)
+        self.on_registration = on_registration
+        self._init_network()
         self.sync_attempts = sync_attempts
         self.buffer_limit = buffer_limit
         self.trace = trace
@@ -156,6 +171,7 @@ class Modem(SocketsMixin, OpsMixin, FamilyMixin):
         self.restarts = 0
         self.unattached: list[Any] = []  # last few events nobody claimed, for inspection
         self._sockets: dict[int, Any] = {}
+        self._cleanups: set[asyncio.Task[Any]] = set()  # ids being freed in the background
         self._link: Link | None = None
         self._ip_event = asyncio.Event()
         self._closing = False
@@ -207,10 +223,10 @@ class Modem(SocketsMixin, OpsMixin, FamilyMixin):
     async def _bring_up(self) -> None:
         """``AT`` until answered (retried with backoff: the first ``AT`` after a
         deep-sleep wake is swallowed), ``ATE0``, read ``dataformat`` and ``showRA``
-        (note 2.3.9) so decoding matches the module, then wait for ``+IP:`` (note 2.3.1,
-        NOTE 4: sockets only after the IP address URC).  The note has no command that
-        reads the address back, so a module whose ``+IP:`` came before the port was
-        opened is taken as attached after *wait_ip* seconds (``ip`` stays None)."""
+        (note 2.3.9) so decoding matches the module, then ask the module for its
+        sockets, radio, registration and address (:meth:`_network_up`): a missing
+        ``+IP:`` (note 2.3.1, NOTE 4), printed before the port was opened, costs
+        nothing."""
         await self._sync()
         await self.request(C.Echo(False))
         fmt = await self.request(C.QICfgDataFormat())
@@ -223,8 +239,11 @@ class Modem(SocketsMixin, OpsMixin, FamilyMixin):
                 if isinstance(ev, E.ShowRA):
                     self.show_ra = ev.enabled
         self._sync_decoder()
+        # the BG96 family: its PDP context is activated by the host (see _family),
+        # so AT+CGPADDR is not waited for; it prints no +IP:
+        await self._network_up(address=self.module != "bg96")
         if self.module == "bg96":
-            await self.activate_context()  # the family prints no +IP: (see _family)
+            await self.activate_context()
         elif self.ip is None and self.wait_ip:
             try:
                 await asyncio.wait_for(self._ip_event.wait(), self.wait_ip)
@@ -309,8 +328,11 @@ class Modem(SocketsMixin, OpsMixin, FamilyMixin):
             pass
         elif isinstance(ev, E.Closed):
             sock = self._sockets.get(ev.connect_id)
-            if sock is not None and not self._closed_in_buffer_mode(ev.connect_id):
+            if sock is not None and not self._closed_while_unregistered(sock) \
+                    and not self._closed_in_buffer_mode(ev.connect_id):
                 sock._on_closed()
+        elif isinstance(ev, E.Registration) and ev.n is None:  # the +CEREG URC
+            self._on_registration(ev)
         elif isinstance(ev, E.Incoming):
             self._on_incoming(ev)
         elif isinstance(ev, E.IpAddress):

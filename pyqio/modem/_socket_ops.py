@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .. import commands as C
@@ -50,6 +51,7 @@ class SocketsMixin:
     """connect / listen / udp_service / open_connection and what sockets call back."""
 
     _sockets: dict[int, Any]
+    _cleanups: set[asyncio.Task[Any]]
     send_hex: bool
     buffer_limit: int
     module: str
@@ -76,10 +78,15 @@ class SocketsMixin:
         try:
             resp = await self.request(C.QIOpen(self.context_id, sock.connect_id, *cmd_args,
                                                module=self.module), timeout=timeout)
-        except CommandTimeout:
-            # the module may still be opening it: close it so the id is really free
-            await self._quiet_close(sock.connect_id)
-            self._sockets.pop(sock.connect_id, None)
+        except (CommandTimeout, asyncio.CancelledError) as exc:
+            # the module may still be opening it: close it so the id is really free.
+            # A task, so that a caller's deadline (create_connection's timeout)
+            # cancelling us cannot cut the close short: the id stays taken until done
+            task = asyncio.get_running_loop().create_task(self._release(sock))
+            self._cleanups.add(task)
+            task.add_done_callback(self._cleanups.discard)
+            if isinstance(exc, CommandTimeout):
+                await asyncio.shield(task)  # the id is free when the timeout is raised
             raise
         except BaseException:
             self._sockets.pop(sock.connect_id, None)
@@ -141,6 +148,42 @@ class SocketsMixin:
         sock = await self.connect(host, port, "tcp")
         return open_stream(sock, limit=limit)
 
+    async def create_connection(self, protocol_factory: Callable[[], asyncio.BaseProtocol],
+                                host: str, port: int, *, ssl: Any = None, family: int = 0,
+                                proto: int = 0, flags: int = 0, sock: Any = None,
+                                local_addr: tuple[str, int] | None = None,
+                                server_hostname: str | None = None,
+                                ssl_handshake_timeout: float | None = None,
+                                ssl_shutdown_timeout: float | None = None,
+                                timeout: float | None = None, **tuning: Any
+                                ) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
+        """Like :meth:`asyncio.loop.create_connection`: ``(transport, protocol)`` over a
+        module TCP socket, so protocol-based clients take the modem unchanged.
+
+        The transport is an :class:`asyncio.Transport` (``write``, ``close``,
+        ``abort``, ``pause_reading``/``resume_reading``, ``get_extra_info``:
+        ``"peername"`` and ``"pyqio_socket"``); with *ssl* (an
+        :class:`ssl.SSLContext` or True) asyncio's own TLS transport, with
+        *server_hostname* (default *host*) and the TLS timeouts as the loop takes
+        them.  *timeout* bounds the whole open (``AT+QIOPEN`` and its deferred
+        result, note 2.3.1).  The loop method's other parameters are accepted where
+        they ask for nothing the module cannot do: *family*, *proto*, *flags* and
+        the connection-racing ones (``happy_eyeballs_delay``, ``interleave``,
+        ``all_errors``) are ignored, since the module resolves and connects by
+        itself; *local_addr* may only be None or ``("", 0)`` (the module binds its
+        own); an existing *sock* is refused with :class:`InvalidArgument`."""
+        from ._dropin import TUNING, create_transport
+
+        unknown = sorted(set(tuning) - TUNING)
+        if unknown:
+            raise TypeError(f"create_connection() got unexpected keyword arguments {unknown}")
+        if sock is not None:
+            raise InvalidArgument("sock= has no meaning over a module socket: give host and port")
+        return await create_transport(
+            self, protocol_factory, host, port, ssl=ssl, server_hostname=server_hostname,
+            ssl_handshake_timeout=ssl_handshake_timeout,
+            ssl_shutdown_timeout=ssl_shutdown_timeout, local_addr=local_addr, timeout=timeout)
+
     async def _send_data(self, sock: Any, data: bytes,
                          remote: tuple[str, int] | None = None) -> None:
         """Send in chunks of at most 1024 (text) / 512 (hex) bytes, each after the
@@ -179,6 +222,16 @@ class SocketsMixin:
                 await self._quiet_close(cid)
             finally:
                 self._sockets.pop(cid, None)
+
+    async def _release(self, sock: Any) -> None:
+        cid = sock.connect_id
+        try:
+            await self._quiet_close(cid)
+        except Exception as exc:  # a lost link frees every id anyway
+            log.debug("releasing socket %d: %s", cid, exc)
+        finally:
+            if self._sockets.get(cid) is sock:
+                del self._sockets[cid]
 
     async def _quiet_close(self, connect_id: int) -> None:
         """``AT+QICLOSE``; an ERROR means the id is already free, which is what we want."""

@@ -2,17 +2,25 @@
 
 ``pyqio sim --pty`` prints the PTY's slave path, ``pyqio sim --listen HOST:PORT``
 the bound ``HOST:PORT`` (port 0 picks a free one), alone on the first line of
-standard output, then serves until stopped (Ctrl-C or SIGTERM). Every fault knob
-of :class:`pyqio.sim.SimConfig` is a flag (``--send-fail-rate 0.1 --seed 7``).
+standard output, then serves until stopped (SIGTERM: exit 0; Ctrl-C: exit 130).
+The module is already up when the host opens the port, as a real one that booted
+long before (registered, attached, its ``+IP:`` printed to nobody);
+``--boot-on-connect`` makes it boot then instead. ``--listen --shared`` keeps one
+module across connections, as ser2net in front of a real one. Every fault knob of
+:class:`pyqio.sim.SimConfig` is a flag (``--send-fail-rate 0.1 --seed 7``); a bad
+value is a usage error.
 Top-level imports stay light (see :mod:`pyqio.cli`).
 """
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidArgument
 
 if TYPE_CHECKING:
     from ._config import SimConfig
+    from ._simulator import Simulator
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,11 +30,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal")
     where.add_argument("--listen", metavar="HOST:PORT",
                        help="serve over TCP, one simulated module per connection")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log to stderr (-v info, -vv debug); errors with their traceback")
+    parser.add_argument("--shared", action="store_true",
+                        help="with --listen: one module for every connection, kept between "
+                             "them as a real module behind ser2net is (its sockets stay open "
+                             "when a host disconnects); a new connection takes the port over")
     SimConfig.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
+    import logging
     import sys
 
     from ._config import SimConfig
@@ -36,13 +50,21 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 1
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO if args.verbose == 1 else logging.DEBUG,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
     config = SimConfig.from_args(args)
+    # usage errors before anything starts
+    if args.listen is not None:
+        args.listen = _split_host_port(args.listen)
+    if args.shared and args.pty:  # a PTY keeps its one module across opens anyway
+        raise InvalidArgument("--shared goes with --listen (a --pty module is shared already)")
+    import asyncio
+
     return asyncio.run(_serve(args, config))
 
 
 def _split_host_port(text: str) -> tuple[str, int]:
-    from ..errors import InvalidArgument
-
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise InvalidArgument(f"--listen {text!r}: expected HOST:PORT with PORT in 0-65535")
@@ -56,28 +78,77 @@ async def _serve(args: argparse.Namespace, config: SimConfig) -> int:
     from ..transports import serve_pty, serve_tcp
     from ._simulator import Simulator
 
-    stop = asyncio.get_running_loop().create_future()
+    stop: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
-    def on_signal() -> None:
+    def on_signal(status: int) -> None:
         if not stop.done():
-            stop.set_result(0)
+            stop.set_result(status)
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, on_signal)
+    # SIGTERM ends the service in order (exit 0); Ctrl-C too, with 130 (128 + SIGINT)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, on_signal, 0)
+    loop.add_signal_handler(signal.SIGINT, on_signal, 130)
 
-    def factory() -> Simulator:
+    def factory() -> Any:
         return Simulator(config)
+    if args.shared:
+        factory = _SharedPort.factory(Simulator(config))
     if args.pty:
         transport, path = await serve_pty(factory)
-        print(path, flush=True)
-        await stop
-        transport.close()
+        try:
+            print(path, flush=True)
+            status = await stop
+        finally:
+            transport.close()
     else:
-        host, port = _split_host_port(args.listen)
+        host, port = args.listen
         server = await serve_tcp(host, port, factory)
-        bound = server.sockets[0].getsockname()
-        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        print(f"{shown}:{bound[1]}", flush=True)
-        await stop
-        server.close()
-    return 0
+        try:
+            bound = server.sockets[0].getsockname()
+            shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+            print(f"{shown}:{bound[1]}", flush=True)
+            status = await stop
+        finally:
+            server.close()
+    return status
+
+
+class _SharedPort:
+    """One TCP connection to a module shared by every connection (``--shared``)."""
+
+    def __init__(self, hub: dict[str, Any]) -> None:
+        self.hub, self.transport = hub, None
+
+    @classmethod
+    def factory(cls, sim: Simulator) -> Any:
+        hub: dict[str, Any] = {"sim": sim, "current": None, "started": False}
+        return lambda: cls(hub)
+
+    def connection_made(self, transport: Any) -> None:
+        before, self.hub["current"] = self.hub["current"], self
+        self.transport = transport
+        if before is not None and before.transport is not None:
+            before.transport.close()  # the new host takes the port over
+        if self.hub["started"]:
+            self.hub["sim"].host_back(transport)
+        else:
+            self.hub["started"] = True
+            self.hub["sim"].connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self.hub["current"] is self:
+            self.hub["sim"].data_received(data)
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.hub["current"] is self:
+            self.hub["current"] = None
+            self.hub["sim"].host_left()
+
+    def pause_writing(self) -> None:
+        pass
+
+    def resume_writing(self) -> None:
+        pass

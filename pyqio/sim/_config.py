@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ class SimConfig:
                         "(BG95/BG96/BG77/EC2x forms: contexts via AT+QIACT, buffer access "
                         "and AT+QIRD, data after the URC line)")
     echo: bool = _knob(True, "echo command lines (ATE1), as the module does after boot")
+    boot_on_connect: bool = _knob(True, "boot when the host link opens (+IP: once attached); "
+                                        "0: already up, as a module that booted long before "
+                                        "the host opened the port (no +IP:)")
     ip: str = _knob("10.18.237.42", "address announced with +IP: once attached")
     attach_delay: float = _knob(0.0, "seconds from link start (or restart) to +IP:")
     dns_servers: tuple[str, ...] = _knob((), "DNS servers the network hands out (AT+QIDNSCFG=0 shows them)")
@@ -42,6 +46,8 @@ class SimConfig:
     service_timeout: float = _knob(5.0, "seconds DNS and NTP queries wait for an answer (569)")
     listen_host: str = _knob("127.0.0.1", "host address TCP LISTENER / UDP SERVICE sockets bind")
     connect_timeout: float = _knob(10.0, "seconds before AT+QIOPEN gives up (result 569)")
+    open_delay: float = _knob(0.0, "seconds every AT+QIOPEN takes before its +QIOPEN result "
+                                   "(a slow network)")
     seed: int | None = _knob(None, "seed of every random fault, for replay")
     latency: float = _knob(0.0, "delay before each URC is written")
     urc_drop_rate: float = _knob(0.0, "probability that a URC is never written")
@@ -51,7 +57,17 @@ class SimConfig:
     peer_close_rate: float = _knob(0.0, "probability that the peer closes the socket mid-send")
     garbage_rate: float = _knob(0.0, "probability of garbage bytes before each output line")
     pdp_breakdown_after: float | None = _knob(None, "seconds until the PDP context breaks down")
-    reattach_after: float | None = _knob(None, "seconds after a breakdown until +IP: again")
+    reattach_after: float | None = _knob(None, "seconds after a breakdown or a registration "
+                                               "loss until registered and +IP: again")
+    register_delay: float = _knob(0.0, "seconds the network search takes, after boot, "
+                                       "AT+CFUN=1 or AT+CGATT=1, until +CEREG: 1")
+    detach_after: float | None = _knob(None, "seconds until registration is lost (+CEREG: 2, "
+                                             "the PDP context and its sockets with it)")
+    detach_rate: float = _knob(0.0, "probability, each second while registered, that "
+                                    "registration is lost (seeded)")
+    rssi: int = _knob(22, "<rssi> AT+CSQ answers while registered (0-31, 99 unknown)")
+    imei: str = _knob("866818039921444", "IMEI (AT+CGSN)")
+    imsi: str = _knob("460001357924680", "IMSI (AT+CIMI)")
     restart_after: float | None = _knob(None, "seconds until the module restarts mid-session")
     state_file: str | None = _knob(None, "JSON file keeping AT+QICFG settings (NVRAM)")
 
@@ -70,6 +86,21 @@ class SimConfig:
         for name in ("dns_port", "ntp_port"):
             if getattr(self, name) is not None:
                 _check_range(name, getattr(self, name), 1, 65535)
+        for f in dataclasses.fields(self):
+            kind = str(f.type)
+            if kind.startswith("float") and getattr(self, f.name) is not None:
+                _check_range(f.name, getattr(self, f.name), 0.0, float("inf"))
+        if not (0 <= self.rssi <= 31 or self.rssi == 99):
+            raise InvalidArgument(f"sim option rssi={self.rssi!r} is out of range 0-31 or 99")
+        for name, digits in (("imei", 15), ("imsi", 15)):
+            value = getattr(self, name)
+            if not (value.isdigit() and value.isascii() and 6 <= len(value) <= digits):
+                raise InvalidArgument(f"sim option {name}={value!r}: expected up to "
+                                      f"{digits} digits")
+        try:
+            ipaddress.ip_address(self.ip)
+        except ValueError:
+            raise InvalidArgument(f"sim option ip={self.ip!r} is not an IP address") from None
 
     def rng(self) -> random.Random:
         """A fresh random generator seeded with ``seed`` (None: from the OS)."""
@@ -107,21 +138,31 @@ class SimConfig:
                 group.add_argument("--no-echo", dest="echo", action="store_false",
                                    default=True, help="start with echo off (ATE0)")
                 continue
+            if f.name == "boot_on_connect":
+                group.add_argument(
+                    "--boot-on-connect", dest="boot_on_connect", action="store_true",
+                    default=False, help="boot when a host connects (+IP: once attached); "
+                    "by default the module is already up, as a real one that booted long "
+                    "before the host program opened the port")
+                continue
             group.add_argument(flag, dest=f.name, default=None, metavar=f.name.upper(),
                                help=f.metadata["help"])
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> SimConfig:
         """Build from the namespace filled by :meth:`add_arguments`."""
-        kwargs: dict[str, Any] = {"echo": args.echo}
+        kwargs: dict[str, Any] = {"echo": args.echo,
+                                  "boot_on_connect": getattr(args, "boot_on_connect", False)}
         for f in dataclasses.fields(cls):
             text = getattr(args, f.name, None)
-            if f.name != "echo" and text is not None:
+            if f.name not in kwargs and text is not None:
                 kwargs[f.name] = _convert(f.name, f, text)
         return cls(**kwargs)
 
 
 def _check_range(name: str, value: Any, lo: float, hi: float) -> None:
+    if hi == float("inf") and not lo <= value:
+        raise InvalidArgument(f"sim option {name}={value!r} must be >= {lo:g}")
     if not lo <= value <= hi:
         raise InvalidArgument(f"sim option {name}={value!r} is out of range {lo}-{hi}")
 

@@ -7,6 +7,7 @@ deferred work whose result comes after ``OK`` (``+QIOPEN``, ``+QPING``, ``+QNTP`
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ class Handlers(ServiceCommands, FamilyCommands):
     """Command and socket handlers; see the module docstring."""
 
     # provided by Simulator
+    network_line: Callable[[bytes], bool]
     reply: Callable[..., None]
     write: Callable[[bytes], None]
     urc: Callable[..., None]
@@ -47,6 +49,8 @@ class Handlers(ServiceCommands, FamilyCommands):
         """Parse and carry out one command line (without its CR); ERROR if malformed."""
         from ..commands import parse
 
+        if self.network_line(line):  # the 3GPP commands (._network), read by their own grammar
+            return
         try:
             cmd = parse(line + b"\r", send_format="hex" if self.nvram["send_hex"] else "text",
                         module=self.config.module)
@@ -139,6 +143,8 @@ class Handlers(ServiceCommands, FamilyCommands):
     async def _open(self, conn: Conn) -> None:
         result: int = RC.OK
         ip = conn.host
+        if self.config.open_delay:
+            await asyncio.sleep(self.config.open_delay)
         if conn.service_type in ("TCP", "UDP"):
             ans = await _netsvc.resolve(conn.host, tuple(self.dns), self.config.dns_port,
                                             self.config.service_timeout)
@@ -189,7 +195,12 @@ class Handlers(ServiceCommands, FamilyCommands):
     def _send_target(self, cmd: Any) -> tuple[Conn, tuple[str, int] | None] | None:
         """The socket and address a send goes to, or None (ERROR) when it cannot."""
         conn = self.conns.get(cmd.connect_id)
-        if conn is None or conn.service_type == "TCP LISTENER":
+        # a socket that never opened (its open failed and it waits for AT+QICLOSE,
+        # 2.3.1 NOTE 3, or it is still connecting) answers ERROR, not ">" (2.3.4: "If
+        # there is any other error: ERROR"); one that was connected and lost its
+        # peer still takes the command and answers SEND FAIL
+        if conn is None or conn.service_type == "TCP LISTENER" \
+                or conn.state not in (CONNECTED, REMOTE_CLOSING):
             return None
         service = conn.service_type == "UDP SERVICE"
         if service != (cmd.remote_ip is not None) or (service and not _netsvc.is_ip(cmd.remote_ip)):

@@ -23,6 +23,7 @@ from ._deps import require_sim_deps
 from ._family import Context
 from ._handlers import Handlers
 from ._host_conns import CONNECTED, CONNECTING, INITIAL, Conn
+from ._network import HOME, Network
 
 __all__ = ["Simulator"]
 
@@ -32,7 +33,7 @@ BOOT_BANNER = b"\x00\x00\x00\x00\r\nRDY\r\n"
 _NVRAM_KEYS = ("send_hex", "recv_hex", "show_ra")
 
 
-class Simulator(Handlers, asyncio.Protocol):
+class Simulator(Handlers, Network, asyncio.Protocol):
     """A simulated BC660K-GL on the other end of *transport* (one host link).
 
     Faults on demand from Python: :meth:`break_pdp`, :meth:`reattach`, :meth:`restart`.
@@ -45,6 +46,7 @@ class Simulator(Handlers, asyncio.Protocol):
         self.transport: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._timers: list[asyncio.TimerHandle] = []
+        self._init_network()
         self._reset_state()
 
     @classmethod
@@ -71,6 +73,7 @@ class Simulator(Handlers, asyncio.Protocol):
         self._last_due = 0.0
         self._drain: asyncio.TimerHandle | None = None
         self.nvram = self._load_nvram()
+        self._reset_network()
         # the BG96 family: PDP contexts (none active after boot) and AT+QIGETERROR's code
         self.contexts: dict[int, Context] = {}
         self.last_error = 0
@@ -97,15 +100,36 @@ class Simulator(Handlers, asyncio.Protocol):
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
         self.loop = asyncio.get_running_loop()
-        self._attach_later()
-        self._schedule(self.config.pdp_breakdown_after, self.break_pdp)
-        self._schedule(self.config.restart_after, self.restart)
+        if self.config.boot_on_connect:
+            self._attach_later()
+        else:  # booted, registered and attached long ago: its +IP: went out unheard
+            self.reg_stat = HOME
+            self.attached = True
+        cfg = self.config
+        self._schedule(cfg.pdp_breakdown_after, self.break_pdp)
+        self._schedule(cfg.restart_after, self.restart)
+        self._schedule(cfg.detach_after,
+                       lambda: self.lose_registration(regain_after=cfg.reattach_after))
+        if cfg.detach_rate:
+            self._schedule(1.0, self._detach_tick)
 
     def connection_lost(self, exc: Exception | None) -> None:
         for timer in self._timers:
             timer.cancel()
         self._shutdown()
         self.transport = None
+
+    def host_left(self) -> None:
+        """The host closed the port but the module runs on (``pyqio sim --listen
+        --shared``): sockets stay open, output goes nowhere, as on an unread UART."""
+        self.transport = None
+        self._rx.clear()
+        self._discarding = False
+
+    def host_back(self, transport: Any) -> None:
+        """A host opened the port again: the same module, in the state it was left in."""
+        self.transport = transport
+        self._datamode = None  # the last host's half-typed data is gone with it
 
     def data_received(self, data: bytes) -> None:
         self._rx += data
@@ -239,22 +263,22 @@ class Simulator(Handlers, asyncio.Protocol):
 
     def _schedule(self, delay: float | None, action: Callable[[], None]) -> None:
         if delay is not None and self.loop is not None:
+            now = self.loop.time()  # forget timers that ran: a ticking fault adds one a second
+            self._timers = [t for t in self._timers if t.when() > now and not t.cancelled()]
             self._timers.append(self.loop.call_later(delay, action))
 
     def _attach_later(self) -> None:
-        if self.config.attach_delay:
-            self._schedule(self.config.attach_delay, self.attach)
-        else:
-            self.attach()  # at once, so +IP: leads the stream
+        # at once when no delay is asked, so +IP: leads the stream
+        self.register_later(self.config.attach_delay + self.config.register_delay)
 
     def attach(self) -> None:
-        """Registered to the network: ``+IP: <ip>`` (note 2.3.1, NOTE 4)."""
-        if not self.attached and self.transport is not None:
+        """The PDP context is up, once registered: ``+IP: <ip>`` (note 2.3.1, NOTE 4)."""
+        if not self.attached and self.registered and self.transport is not None:
             self.attached = True
             if not self.bg96:  # the BG96 family prints no +IP:; the host activates a context
                 self.urc(_wire.encode(ev.IpAddress(self.config.ip)))
 
-    def break_pdp(self) -> None:
+    def break_pdp(self, reattach: bool = True) -> None:
         """The PDP context breaks down: pending work ends with 570, sockets close."""
         self.attached = False
         self.detach_code = 570
@@ -272,7 +296,8 @@ class Simulator(Handlers, asyncio.Protocol):
             elif conn.state == CONNECTING:  # its +QIOPEN: <id>,570 went out above
                 conn.close()
                 conn.state = INITIAL
-        self._schedule(self.config.reattach_after, self.attach)
+        if reattach:
+            self._schedule(self.config.reattach_after, self.attach)
 
     def reattach(self) -> None:
         """Attach again after :meth:`break_pdp` (``+IP:`` once more)."""

@@ -45,7 +45,8 @@ class Link:
         while getattr(host, "transport", None) is None or sim.transport is None:
             await asyncio.sleep(0)
         link = cls(host, sim)
-        if sim.config.attach_delay == 0:
+        cfg = sim.config
+        if cfg.attach_delay == 0 and cfg.register_delay == 0 and cfg.boot_on_connect:
             await link.until(b"\r\n+IP: %s\r\n" % sim.config.ip.encode())
         return link
 
