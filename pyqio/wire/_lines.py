@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..errors import FieldShapeError as Shape
 from . import _fields as F
+from ._context_events import ContextConfig, ContextState, LastError
 from ._lines_3gpp import HANDLERS as _3GPP_HANDLERS
 from ._result import result_code
 from .events import (
@@ -73,6 +74,9 @@ _ShowRA = _maker(ShowRA)
 _SocketStatus = _maker(SocketStatus)
 _TestResponse = _maker(TestResponse)
 _Text = _maker(Text)
+_ContextConfig = _maker(ContextConfig)
+_ContextState = _maker(ContextState)
+_LastError = _maker(LastError)
 
 Handler = Callable[[list[F.Field]], Event]
 
@@ -230,6 +234,30 @@ def _qiurc(f: list[F.Field]) -> Event:
     return _info("QIURC", f)
 
 
+def _qicsgp(f: list[F.Field]) -> Event:
+    """``+QICSGP: <context_type>,"<APN>","<username>","<password>",<authentication>`` (BG96)."""
+    _count(f, (5,), '<context_type>,"<APN>","<username>","<password>",<authentication>')
+    return _ContextConfig(F.to_int(f[0], "<context_type>"), F.to_str(f[1], "<APN>"),
+                          F.to_str(f[2], "<username>"), F.to_str(f[3], "<password>"),
+                          F.to_int(f[4], "<authentication>"))
+
+
+def _qiact(f: list[F.Field]) -> Event:
+    """``+QIACT: <contextID>,<context_state>,<context_type>[,"<IP_address>"]`` (BG96)."""
+    _count(f, (3, 4), '<contextID>,<context_state>,<context_type>[,"<IP_address>"]')
+    return _ContextState(F.to_int(f[0], "<contextID>"), F.to_int(f[1], "<context_state>"),
+                         F.to_int(f[2], "<context_type>"),
+                         F.to_ip(f[3], "<IP_address>") if len(f) == 4 else None)
+
+
+def _qigeterror(f: list[F.Field]) -> Event:
+    """``+QIGETERROR: <err>,<errcode_description>`` (BG96); the description is free text,
+    printed bare, and may hold commas of its own."""
+    if len(f) < 2:
+        raise Shape(f"expected <err>,<errcode_description>, got {len(f)} field(s)")
+    return _LastError(F.to_int(f[0], "<err>"), ",".join(x[1] for x in f[1:]))
+
+
 def _info(name: str, f: list[F.Field]) -> Event:
     return _Info(name, tuple(F.generic(x) for x in f))
 
@@ -237,7 +265,8 @@ def _info(name: str, f: list[F.Field]) -> Event:
 _HANDLERS: dict[str, Handler] = {
     "QIOPEN": _qiopen, "QISTATE": _qistate, "QISEND": _qisend, "QPING": _qping,
     "QNTP": _qntp, "QIDNSGIP": _qidnsgip, "QIDNSCFG": _qidnscfg, "QICFG": _qicfg,
-    "IP": _ip, "QIURC": _qiurc, "QIRD": _qird, **_3GPP_HANDLERS,
+    "IP": _ip, "QIURC": _qiurc, "QIRD": _qird, "QICSGP": _qicsgp, "QIACT": _qiact,
+    "QIGETERROR": _qigeterror, **_3GPP_HANDLERS,
 }
 
 

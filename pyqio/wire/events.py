@@ -33,6 +33,8 @@ __all__ = [
     "SignalQuality", "PsmSettings", "EdrxSetting", "Clock", "SerialNumber",
     # the BG96 family's forms (pyqio.wire._events_family)
     "RecvNotice", "ReadData", "ReadStats", "PdpDeactivated", "IncomingFull",
+    # the BG96 family's context commands (pyqio.wire._context_events)
+    "ContextConfig", "ContextState", "LastError",
 ]
 
 
@@ -534,6 +536,8 @@ def _maker(cls: type[_E]) -> Callable[..., _E]:
 
 
 # The 3GPP events live in their own module (they need Event, defined above).
+# The BG96 family's context command answers.
+from ._context_events import ContextConfig, ContextState, LastError  # noqa: E402
 from ._events_3gpp import (  # noqa: E402
     AttachState,
     Clock,
