@@ -15,14 +15,18 @@
  *                       through the class's own data descriptor (its __set__,
  *                       as object.__setattr__ does in a frozen dataclass's
  *                       __init__). Nothing reads the instance's layout.
- *   Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap)
- *                       a tokenizer plus event builder: feed(data),
- *                       feed_demux(data, buffers), finish(), reset(),
- *                       configure(hex, show_ra, udp_mask). Recv events (cls,
+ *   Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap
+ *          [, module])
+ *                       a tokenizer (module: QIO_M_*, fixed for its life) plus
+ *                       event builder: feed(data), feed_demux(data, buffers),
+ *                       finish(), reset(), configure(hex, show_ra, udp_mask
+ *                       [, buffer_mask]). Recv events (cls,
  *                       with the six fields names) of the common shape are made
  *                       as Maker makes them, lines through line(bytes); each run
  *                       of other tokens goes to slow(out, rows, arena, start,
- *                       stop) with the batch as bytes (nine int32 per token).
+ *                       stop) with the batch as bytes (nine int32 per token);
+ *                       +QIRD data (QIO_T_READ, bg96) is one of those: one
+ *                       event per AT+QIRD, rare next to the pushed URCs.
  *
  * Nothing is lost on an exception (a callback raising, MemoryError, a bytearray
  * that cannot grow while a memoryview holds it): the events made so far, the
@@ -225,8 +229,10 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     PyObject *cls, *names, *line, *slow, *error;
     Py_ssize_t max_line, tok_cap, arena_cap, dmx_cap;
-    if (kwds != NULL || !PyArg_ParseTuple(args, "OOOOOnnnn:Feeder", &cls, &names, &line, &slow,
-                                          &error, &max_line, &tok_cap, &arena_cap, &dmx_cap)) {
+    int module = QIO_M_BC660K;
+    if (kwds != NULL || !PyArg_ParseTuple(args, "OOOOOnnnn|i:Feeder", &cls, &names, &line, &slow,
+                                          &error, &max_line, &tok_cap, &arena_cap, &dmx_cap,
+                                          &module)) {
         if (!PyErr_Occurred())
             PyErr_SetString(PyExc_TypeError, "Feeder() takes no keyword arguments");
         return NULL;
@@ -242,6 +248,11 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         || arena_cap < 0 || arena_cap > (1 << 30) || dmx_cap < 0 || dmx_cap > (1 << 30)) {
         PyErr_SetString(PyExc_ValueError, "Feeder: max_line is 256 to 2**20, tok_cap 0 to 2**20, "
                         "arena_cap and dmx_cap 0 to 2**30");
+        return NULL;
+    }
+    /* the profile picks the framing; tokenizer.h: set once, before the first feed */
+    if ((unsigned)module > QIO_M_BG96) {
+        PyErr_SetString(PyExc_ValueError, "Feeder: module is 0 (bc660k), 1 (bc66) or 2 (bg96)");
         return NULL;
     }
     /* each buffer on a cache line of its own (64 bytes): copies from and to them
@@ -273,6 +284,7 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     unsigned char *mem = (unsigned char *)ALIGN((uintptr_t)self->mem);
     qio_init(&self->p, mem + tok_n + seg_n, buf_n, (size_t)max_line);
+    self->p.module = module;
     qio_set_output(&self->p, (qio_token *)(void *)mem, (size_t)tok_cap,
                    mem + tok_n + seg_n + buf_n, (size_t)arena_cap,
                    (int32_t *)(void *)(mem + tok_n), (size_t)tok_cap,
@@ -687,17 +699,19 @@ static PyObject *
 Feeder_configure(Feeder *self, PyObject *args)
 {
     int hex, show_ra;
-    unsigned long long udp;
-    if (!PyArg_ParseTuple(args, "ppK:configure", &hex, &show_ra, &udp))
+    unsigned long long udp, buffer = 0;
+    if (!PyArg_ParseTuple(args, "ppK|K:configure", &hex, &show_ra, &udp, &buffer))
         return NULL;
-    if (udp > 0xFFFFFFFFull) {
-        PyErr_SetString(PyExc_ValueError, "configure: udp_mask has 32 bits (connect ids 0-31)");
+    if ((udp | buffer) > 0xFFFFFFFFull) {
+        PyErr_SetString(PyExc_ValueError,
+                        "configure: udp_mask and buffer_mask have 32 bits (connect ids 0-31)");
         return NULL;
     }
     /* read by qio_feed(), which never runs while Python code does */
     self->p.hex = hex;
     self->p.show_ra = show_ra;
     self->p.udp_service = (uint32_t)udp;
+    self->p.buffer_access = (uint32_t)buffer;
     return Py_NewRef(Py_None);
 }
 
@@ -721,7 +735,7 @@ static PyMethodDef Feeder_methods[] = {
     {"reset", (PyCFunction)Feeder_reset, METH_NOARGS,
      "reset(): forget partial input, after the input still queued."},
     {"configure", (PyCFunction)Feeder_configure, METH_VARARGS,
-     "configure(hex, show_ra, udp_mask): the tokenizer's settings (TOKENS.md)."},
+     "configure(hex, show_ra, udp_mask[, buffer_mask]): the tokenizer's settings (TOKENS.md)."},
     {"set_simd", (PyCFunction)Feeder_set_simd, METH_O | METH_CLASS,
      "set_simd(level) -> int: this extension's hex level, as pyqio._ctokenizer.set_simd."},
     {NULL, NULL, 0, NULL},
@@ -731,7 +745,7 @@ static PyType_Slot Feeder_slots[] = {
     {Py_tp_new, Feeder_new},
     {Py_tp_dealloc, Feeder_dealloc},
     {Py_tp_methods, Feeder_methods},
-    {Py_tp_doc, "Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap): "
+    {Py_tp_doc, "Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap[, module]): "
                 "a C tokenizer and the decoder's feed, owning every buffer it uses."},
     {0, NULL},
 };

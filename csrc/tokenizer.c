@@ -38,11 +38,14 @@ enum {
     R_FRAMED_END,   /* after a framed payload: the closing '"' if opened */
     R_FRAMED_EOL,   /* after a framed payload (and quote): CR or LF */
     R_UNF,          /* unframed payload */
-    R_UNF_Q         /* unframed quoted payload: a '"' held, is it the end? */
+    R_UNF_Q,        /* unframed quoted payload: a '"' held, is it the end? */
+    R_HDR_LF        /* QIO_M_BG96: a header ended with CR; an LF may follow */
 };
 
 static const char PREFIX[] = "+QIURC: \"recv\",";
 #define PREFIX_LEN (sizeof(PREFIX) - 1)
+static const char QIRD[] = "+QIRD: ";
+#define QIRD_LEN (sizeof(QIRD) - 1)
 #define NUM_MAX_DIGITS 5
 #define NUM_MAX 65535u
 #define IP_MAX 45
@@ -209,7 +212,7 @@ static void emit_recv(qio_parser *p, const unsigned char *pay, size_t n)
         p->dmx_used += n;
     } else {
         qio_token *t = &p->tok[p->ntok++];
-        t->kind = QIO_T_RECV;
+        t->kind = p->out_kind;
         t->off = (int32_t)p->arena_used;
         t->len = (int32_t)n;
         p->arena_used += n;
@@ -236,7 +239,8 @@ static void start_urc(qio_parser *p)
     p->uhex = p->hex;   /* one URC, one data format, even if fed across a change */
     p->length = p->port = -1;
     p->ip_len = -1;
-    p->has_len = p->framed = p->quoted = 0;
+    p->has_len = p->framed = p->quoted = p->nl = 0;
+    p->out_kind = QIO_T_RECV;
 }
 
 /* Appends a header byte; a header may not reach max_line (spaces are unbounded). */
@@ -409,6 +413,105 @@ static const unsigned char *header_bytes(qio_parser *p, const unsigned char *s,
     return s;
 }
 
+/* ---- the bg96 profile: headers read whole at their line end ---- */
+
+static const unsigned char *skip_sp(const unsigned char *q, const unsigned char *e)
+{
+    while (q < e && *q == ' ')
+        q++;
+    return q;
+}
+
+/* A NUM (1 to 5 digits, at most 65535) at q; NULL if there is none. */
+static const unsigned char *read_num(const unsigned char *q, const unsigned char *e,
+                                     int32_t *out)
+{
+    const unsigned char *d = q;
+    uint32_t v = 0;
+    while (q < e && is_digit(*q) && q - d <= NUM_MAX_DIGITS)
+        v = v * 10 + (uint32_t)(*q++ - '0');
+    if (q == d || q - d > NUM_MAX_DIGITS || v > NUM_MAX)
+        return NULL;
+    *out = (int32_t)v;
+    return q;
+}
+
+/* An IP at q and the ',' after it: '"' IPCH{1,45} '"', or IPCH{1,45} if bare_ok.
+ * Sets ip_off/ip_len; NULL if there is none. */
+static const unsigned char *read_ip(qio_parser *p, const unsigned char *q,
+                                    const unsigned char *e, int bare_ok)
+{
+    int quoted = q < e && *q == '"';
+    const unsigned char *ip;
+    if (!quoted && !bare_ok)
+        return NULL;
+    ip = q += quoted;
+    while (q < e && is_ipch(*q) && q - ip <= IP_MAX)
+        q++;
+    if (q == ip || q - ip > IP_MAX)
+        return NULL;
+    p->ip_off = (int32_t)(ip - p->buf);
+    p->ip_len = (int32_t)(q - ip);
+    if (quoted && (q == e || *q++ != '"'))
+        return NULL;
+    return q < e && *q == ',' ? q + 1 : NULL;
+}
+
+/* A line buf[0..len) ended on c (CR or LF) in the bg96 profile. A "recv" URC
+ *   SP* id:NUM [ "," SP* len:NUM [ "," SP* IP "," SP* port:NUM ] ]
+ * or a +QIRD answer
+ *   SP* len:NUM [ "," SP* '"' IP '"' "," SP* port:NUM ]
+ * with a length (not a notice) frames the next len bytes (2 * len in hex) as its
+ * data (TOKENS.md "The bg96 profile"). A recv URC off that grammar is a bad
+ * header; every other line (+QIRD's three-field form among them) is a line. */
+static void nl_line(qio_parser *p, unsigned char c)
+{
+    const unsigned char *q, *e = p->buf + p->len;
+    int32_t n1 = 0, n2 = -1, port = -1;
+    int recv = p->len >= PREFIX_LEN && memcmp(p->buf, PREFIX, PREFIX_LEN) == 0;
+    p->ip_len = -1;
+    if (!recv && (p->len < QIRD_LEN || memcmp(p->buf, QIRD, QIRD_LEN) != 0)) {
+        new_token(p, QIO_T_LINE, p->buf, p->len);
+        p->len = 0;
+        return;
+    }
+    q = read_num(skip_sp(p->buf + (recv ? PREFIX_LEN : QIRD_LEN), e), e, &n1);
+    if (q && q < e && recv)
+        q = *q == ',' ? read_num(skip_sp(q + 1, e), e, &n2) : NULL;
+    if (q && q < e) {
+        q = *q == ',' ? read_ip(p, skip_sp(q + 1, e), e, recv) : NULL;
+        q = q ? read_num(skip_sp(q, e), e, &port) : NULL;
+    }
+    if (q != e || (recv && (n2 < 0 || (p->ip_len < 0 && n1 < 32
+                                       && (p->buffer_access >> n1) & 1u)))) {
+        if (q != e && recv) {
+            fail(p, QIO_E_BAD_HEADER, c);
+            return;
+        }
+        new_token(p, QIO_T_LINE, p->buf, p->len);     /* a notice, or another line */
+        p->len = 0;
+        return;
+    }
+    p->out_kind = recv ? QIO_T_RECV : QIO_T_READ;
+    p->id = recv ? n1 : -1;
+    p->length = recv ? n2 : n1;
+    p->port = port;
+    p->uhex = p->hex;
+    p->framed = p->has_len = p->nl = 1;
+    p->quoted = 0;
+    p->remaining = (size_t)p->length * (p->uhex ? 2u : 1u);
+    if (p->remaining > p->max_line) {
+        fail(p, QIO_E_LENGTH_TOO_LARGE, c);
+        return;
+    }
+    if (p->remaining == 0) {
+        emit_recv(p, p->buf, 0);
+        return;
+    }
+    p->pay_off = p->len;
+    p->state = c == '\r' ? R_HDR_LF : R_DATA;
+}
+
 /* ---- the main loop ---- */
 
 /* Plain line bytes until a line end, the recv prefix or the cap. The bytes
@@ -418,7 +521,7 @@ static const unsigned char *line_bytes(qio_parser *p, const unsigned char *s,
                                        const unsigned char *e)
 {
     while (s < e) {
-        size_t goal = p->len < PREFIX_LEN ? PREFIX_LEN : p->max_line;
+        size_t goal = p->len < PREFIX_LEN && p->module != QIO_M_BG96 ? PREFIX_LEN : p->max_line;
         const unsigned char *q = s, *lim = e;
         if ((size_t)(e - s) > goal - p->len)
             lim = s + (goal - p->len);
@@ -440,11 +543,16 @@ static const unsigned char *line_bytes(qio_parser *p, const unsigned char *s,
         }
         if (s == e)
             break;
-        if (*s++ == 0)
+        unsigned char c = *s++;
+        if (c == 0)
             continue;
+        p->state = S_START;
+        if (p->module == QIO_M_BG96 && p->buf[0] == '+') {
+            nl_line(p, c);
+            return s;
+        }
         new_token(p, QIO_T_LINE, p->buf, p->len);
         p->len = 0;
-        p->state = S_START;
         return s;
     }
     return s;
@@ -526,7 +634,7 @@ static void unframed_quote(qio_parser *p, unsigned char c)
 static const unsigned char *data_first(qio_parser *p, const unsigned char *s,
                                        const unsigned char *e)
 {
-    if (*s == '"') {
+    if (*s == '"' && !p->nl) {
         p->quoted = 1;
         p->buf[p->len++] = *s++;
     }
@@ -566,7 +674,8 @@ static const unsigned char *line_start(qio_parser *p, const unsigned char *s,
                                        const unsigned char *e)
 {
     unsigned char c = *s;
-    if ((size_t)(e - s) >= PREFIX_LEN && memcmp(s, PREFIX, PREFIX_LEN) == 0) {
+    if (p->module != QIO_M_BG96 && (size_t)(e - s) >= PREFIX_LEN
+        && memcmp(s, PREFIX, PREFIX_LEN) == 0) {
         /* what S_LINE would do with these bytes, at once */
         memcpy(p->buf, PREFIX, PREFIX_LEN);
         p->len = PREFIX_LEN;
@@ -611,6 +720,10 @@ size_t qio_feed(qio_parser *p, const unsigned char *data, size_t n)
             break;
         case R_DATA:
             s = data_first(p, s, e);
+            break;
+        case R_HDR_LF:          /* the LF of the header's CR LF; any other byte is data */
+            s += c == '\n';
+            p->state = R_DATA;
             break;
         case R_FRAMED_END:
         case R_FRAMED_EOL:

@@ -13,7 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { QIO_T_LINE = 0, QIO_T_PROMPT = 1, QIO_T_RECV = 2, QIO_T_ERROR = 3 };
+enum { QIO_T_LINE = 0, QIO_T_PROMPT = 1, QIO_T_RECV = 2, QIO_T_ERROR = 3, QIO_T_READ = 4 };
+
+/* module profiles (pyqio.protocol.MODULES, in order): QIO_M_BG96 frames data after
+ * the URC's line end, buffer access notices and +QIRD answers (TOKENS.md) */
+enum { QIO_M_BC660K = 0, QIO_M_BC66 = 1, QIO_M_BG96 = 2 };
 
 /* error reasons; qio_reason_string() gives TOKENS.md's exact text */
 enum {
@@ -32,8 +36,8 @@ typedef struct {
     int32_t kind;       /* QIO_T_* */
     int32_t off, len;   /* LINE: the line; RECV: the data; ERROR: the raw bytes */
     int32_t reason;     /* ERROR: QIO_E_*; RECV: 1 when length-framed */
-    int32_t connect_id, length, port;   /* RECV; length/port -1 when absent */
-    int32_t ip_off, ip_len;             /* RECV; ip_len -1 when absent */
+    int32_t connect_id, length, port;   /* RECV, READ (id -1); length/port -1 when absent */
+    int32_t ip_off, ip_len;             /* RECV, READ; ip_len -1 when absent */
 } qio_token;
 
 typedef struct {
@@ -41,6 +45,8 @@ typedef struct {
     int hex;                /* recv data is hex (AT+QICFG="dataformat",x,1) */
     int show_ra;            /* every recv URC carries the sender's address */
     uint32_t udp_service;   /* bit i set: connect id i is a UDP SERVICE socket */
+    int module;             /* QIO_M_*: set once, before the first qio_feed() */
+    uint32_t buffer_access; /* QIO_M_BG96, bit i set: "recv",i,<len> is a notice */
 
     /* output of the last call, reset by each qio_feed()/qio_finish() */
     size_t ntok, arena_used, nseg, dmx_used;
@@ -67,6 +73,8 @@ typedef struct {
     size_t remaining;       /* framed payload bytes still to come */
     int state, quoted, framed, has_len, uhex, nd;
     int full;               /* no room for one more token: stop */
+    int nl;                 /* QIO_M_BG96: this URC's data follows its line end, unquoted */
+    int out_kind;           /* QIO_T_RECV or QIO_T_READ: the token the payload makes */
     uint32_t num, ip_n;
     int32_t id, length, port, ip_off, ip_len;
 } qio_parser;

@@ -36,6 +36,7 @@ from .errors import (
     LinkError,
     NotRegistered,
     OpenFailed,
+    PdpDeactivatedError,
     PyqioError,
     QueueFull,
     ReceiveOverflow,
@@ -52,7 +53,7 @@ __all__ = [
     "PyqioError", "InvalidArgument", "CommandError", "LinkError", "BackendUnavailable",
     "CommandSyntaxError", "CommandTimeout", "FieldShapeError", "OpenFailed", "SendFailed",
     "SocketClosedError", "SocketError", "NotRegistered", "ContextLost", "CaptureError",
-    "ReplayDivergence", "QueueFull", "ReceiveOverflow",
+    "ReplayDivergence", "PdpDeactivatedError", "QueueFull", "ReceiveOverflow",
 ]
 
 # A library configures no output of its own: without this, a warning logged before

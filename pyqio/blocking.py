@@ -200,8 +200,11 @@ class Modem:
         return self._runner.run(coro)
 
     # -- sockets -----------------------------------------------------------------
-    def connect(self, host: str, port: int, proto: str = "tcp") -> Socket:
-        return Socket(self._runner, self._run(self._modem.connect(host, port, proto)))
+    def connect(self, host: str, port: int, proto: str = "tcp", *,
+                access_mode: int | None = None) -> Socket:
+        """A module socket; *access_mode* as :meth:`pyqio.Modem.connect` takes it (bg96)."""
+        return Socket(self._runner, self._run(self._modem.connect(host, port, proto,
+                                                                  access_mode=access_mode)))
 
     def listen(self, port: int, *, backlog: int = 8) -> Listener:
         return Listener(self._runner, self._run(self._modem.listen(port, backlog=backlog)))

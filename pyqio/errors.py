@@ -27,6 +27,7 @@ __all__ = [
     "OpenFailed",
     "QueueFull",
     "ReceiveOverflow",
+    "PdpDeactivatedError",
     "PyqioError",
     "ReplayDivergence",
     "SendFailed",
@@ -123,6 +124,16 @@ class ContextLost(SocketError):
     """The socket's PDP context died under it: the network registration was lost
     (``+CEREG: 0/2/3/4/80``) and the module closed the socket, or the context came
     back with another address.  The socket cannot carry data any more; close it."""
+
+
+class PdpDeactivatedError(ContextLost):
+    """The network deactivated the socket's PDP context (``+QIURC: "pdpdeact",<contextID>``,
+    BG96 TCP/IP Application Note 2.3.5): the connection is gone, as with :class:`ContextLost`;
+    ``context_id`` names the context."""
+
+    def __init__(self, message: str, *, context_id: int, result: int | None = None):
+        super().__init__(message, result=result)
+        self.context_id = context_id
 
 
 class FieldShapeError(ValueError, PyqioError):

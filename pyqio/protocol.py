@@ -19,6 +19,11 @@ __all__ = [
     "MAX_HOST",
     "MAX_LINE_LENGTH",
     "MAX_TEXT_LENGTH",
+    "MAX_READ_LENGTH",
+    "MODULES",
+    "PROFILE_ACCESS_MODES",
+    "PROFILE_CONNECT_IDS",
+    "PROFILE_CONTEXT_IDS",
     "PDP_TYPES",
     "PING_COUNTS",
     "PING_SIZES",
@@ -28,6 +33,7 @@ __all__ = [
     "T_ERROR",
     "T_LINE",
     "T_PROMPT",
+    "T_READ",
     "T_RECV",
 ]
 
@@ -72,9 +78,29 @@ MAX_LINE_LENGTH = 1100
 #: that sibling modules (0–11) fit.
 FRAMING_IDS = range(0, 32)
 
+# -- module profiles (docs/modules.md) -------------------------------------------------
+
+#: The module profiles a :class:`pyqio.Decoder` takes (``module=``): ``"bc660k"`` (the
+#: note; the default), ``"bc66"`` (the same framing) and ``"bg96"`` (BG95/BG96/BG77/
+#: BG600L/EG9x/EC2x/EC200/EC600: data after the URC's line end, buffer access, +QIRD).
+MODULES = ("bc660k", "bc66", "bg96")
+
+#: ``<connectID>`` by profile: 0–4 on the BC660K (and BC66), 0–11 on the BG96 family
+#: (BG96 TCP/IP Application Note 2.2.4, BG95&BG77&BG600L 2.3.4).
+PROFILE_CONNECT_IDS = {"bc660k": CONNECT_IDS, "bc66": CONNECT_IDS, "bg96": range(0, 12)}
+#: ``<contextID>`` by profile: 0–10 on the BC660K (2.3.1), 1–16 on the BG96 family.
+PROFILE_CONTEXT_IDS = {"bc660k": CONTEXT_IDS, "bc66": CONTEXT_IDS, "bg96": range(1, 17)}
+#: AT+QIOPEN ``<access_mode>`` by profile: 1 (direct push) alone on the BC660K; 0 (buffer
+#: access), 1 (direct push) and 2 (transparent) on the BG96 family.
+PROFILE_ACCESS_MODES = {"bc660k": range(1, 2), "bc66": range(1, 2), "bg96": range(0, 3)}
+#: AT+QIRD ``<read_length>``: at most 1500 bytes a read (0 asks for the counters).
+MAX_READ_LENGTH = 1500
+
 # -- token kinds of the tokenizer (csrc/tokenizer.h ``QIO_T_*``, TOKENS.md) ----------
 
 T_LINE = 0
 T_PROMPT = 1
 T_RECV = 2
 T_ERROR = 3
+#: ``(4, length, ip, port, data)``: the data of a ``+QIRD`` answer (``bg96`` profile).
+T_READ = 4

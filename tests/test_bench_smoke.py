@@ -17,9 +17,10 @@ import sys
 import pytest
 
 from pyqio.cli import _bench as B
-from pyqio.events import Recv
+from pyqio.events import ReadData, Recv
 
-STREAMS = [f"text-{n}" for n in B.TEXT_SIZES] + [f"hex-{n}" for n in B.HEX_SIZES] + ["mixed"]
+STREAMS = [f"text-{n}" for n in B.TEXT_SIZES] + [f"hex-{n}" for n in B.HEX_SIZES] + ["mixed"] + [
+    f"{framing}-{n}" for framing in ("push", "qird") for n in (16, 1024)]
 COMMON = ["C events", "Python events", "C demux", "naive re", "memcpy"]
 
 
@@ -104,14 +105,18 @@ def test_every_path_decodes_the_same_payloads(stream):
         dec = B.make_decoder(stream, backend)
         events = [e for c in chunks for e in dec.feed(c)]
         assert len(events) == stream.events
-        per_path[backend] = [(e.connect_id, e.data) for e in events if isinstance(e, Recv)]
-    naive = B.NaiveParser(stream.recv_format == "hex")
-    per_path["naive"] = [(t[1], t[3]) for c in chunks for t in naive.feed(c) if t[0] == "recv"]
+        # +QIRD data names no connect id: -1 on every path
+        per_path[backend] = [(e.connect_id, e.data) if isinstance(e, Recv) else (-1, e.data)
+                             for e in events if isinstance(e, (Recv, ReadData))]
+    naive = B.NaiveParser(stream.recv_format == "hex", stream.module)
+    per_path["naive"] = [(t[1], t[3]) for c in chunks for t in naive.feed(c)
+                         if t[0] in ("recv", "read")]
     if "c" in B.available_backends():
         bufs = [bytearray() for _ in range(5)]
         dec = B.make_decoder(stream, "c")
         rest = [e for c in chunks for e in dec.feed_demux(c, bufs)]
-        assert len(rest) == stream.events - stream.urcs
+        demuxed = sum(1 for i, _ in per_path["naive"] if i >= 0)
+        assert len(rest) == stream.events - demuxed
         joined = [b"".join(p for i, p in per_path["naive"] if i == cid)
                   for cid in range(5)]
         assert [bytes(b) for b in bufs] == joined
@@ -131,6 +136,17 @@ def test_make_decoder_really_uses_the_named_backend():
         core = B.make_decoder(stream, "c")._core
         c_module = type(core.tok).__module__ if hasattr(core, "tok") else type(core).__module__
         assert c_module in ("pyqio.wire._ctokenizer", "pyqio._events_c")
+
+
+@pytest.mark.parametrize("framing, form", [("push", b'\r\n+QIURC: "recv",0,16\r\n'),
+                                           ("qird", b"\r\n+QIRD: 16\r\n")])
+def test_bg96_streams_use_their_framing_and_the_naive_parser_reads_it(framing, form):
+    stream = B.make_stream("t", 16, 1024, framing=framing)
+    assert stream.module == "bg96" and stream.data.startswith(form)
+    naive = B.NaiveParser(False, "bg96").feed(stream.data)
+    assert [t[0] for t in naive if t[0] in ("recv", "read")] == [
+        "read" if framing == "qird" else "recv"] * stream.urcs
+    assert all(len(t[3]) == 16 for t in naive if t[0] in ("recv", "read"))
 
 
 def test_mixed_stream_holds_responses_between_urcs():

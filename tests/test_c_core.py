@@ -91,12 +91,13 @@ def asan_driver(request, tmp_path_factory) -> Path:
 def test_driver_under_asan_ubsan_agrees_with_the_reference_on_the_note_and_edge_cases(
         asan_driver):
     # golden cases written by hand from TOKENS.md, then every corpus file (the
-    # note's chapter 4 streams among them) under 96 settings x 4 ways of cutting
-    # it, each compared with the byte-at-a-time reference
+    # note's chapter 4 streams among them) under 192 settings (the bc660k and the
+    # bg96 framing each) x 4 ways of cutting it, each compared with the
+    # byte-at-a-time reference
     r = run([asan_driver, *CORPUS], ROOT)
     assert r.returncode == 0, r.stderr[-4000:]
     best = 0 if "scalar" in str(asan_driver.parent) else BEST_SIMD
-    assert f"ok: 12 golden cases, {len(CORPUS)} files, hex levels 0-{best}" in r.stdout
+    assert f"ok: 18 golden cases, {len(CORPUS)} files, hex levels 0-{best}" in r.stdout
     assert "runtime error" not in r.stderr and "AddressSanitizer" not in r.stderr
 
 
@@ -111,6 +112,14 @@ def test_hexcheck_under_asan_ubsan_agrees_at_every_hex_level(tmp_path):
     assert r.stdout.startswith(f"ok: hex levels 0-{BEST_SIMD}, unhex lengths 0-200, "
                                "tokenizer streams, 1000 random streams"), r.stdout
     assert "runtime error" not in r.stderr and "AddressSanitizer" not in r.stderr
+def test_fuzz_corpus_seeds_every_module_profile_and_the_dictionary_its_forms():
+    # byte 4 of a seed picks the profile (check.c cfg_from_bytes): the libFuzzer run
+    # starts from seeds of each, so it mutates every framing from the first input
+    profiles = {f.read_bytes()[4] & 3 for f in CORPUS}
+    assert {0, 1, 2} <= profiles
+    assert any(f.read_bytes()[4] & 4 for f in CORPUS)  # buffer access ids set
+    words = (FUZZ / "tokens.dict").read_text()
+    assert 'qird="+QIRD: "' in words and "push_hdr=" in words and "notice=" in words
 
 
 def test_driver_prints_the_tokens_of_the_note_tcp_server_example(asan_driver):
@@ -199,7 +208,7 @@ def test_corpus_covers_every_line_and_branch_of_the_c_core(tmp_path):
 def test_tokenizer_tests_pass_on_the_extension_built_with_asan_and_ubsan():
     # the Python-facing C code (wrapper, cffi glue, demux) under the sanitizers
     r = run(["sh", ROOT / "tools" / "asan_pytest.sh", "tests/test_tokenizer.py",
-             "tests/test_backend.py"], ROOT, timeout=600)
+             "tests/test_backend.py", "tests/test_bg96_framing.py"], ROOT, timeout=600)
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     assert " passed" in r.stdout and " failed" not in r.stdout
     assert "AddressSanitizer" not in r.stderr and "runtime error" not in r.stderr

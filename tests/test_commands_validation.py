@@ -51,7 +51,7 @@ RULES = [
     ("local_port 0 for UDP SERVICE", lambda: QIOpen(0, 0, "UDP SERVICE", "h", 1, 0),
      ["local_port=0", "1–65535"]),
     ("access_mode other than 1", lambda: QIOpen(0, 0, "TCP", "h", 1, 0, 0),
-     ["access_mode=0", "1 (direct push mode only)"]),
+     ["access_mode=0", "1 (direct push mode only"]),
     ("access_mode without local_port", lambda: QIOpen(0, 0, "TCP", "h", 1, None, 1),
      ["access_mode=1 needs local_port"]),
     ("host over 150 bytes", lambda: QIOpen(0, 0, "TCP", "h" * 151, 1),

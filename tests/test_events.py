@@ -217,7 +217,7 @@ def test_to_dict_is_json_ready_with_hex_bytes_iso_times_and_numeric_results() ->
     ntp = events.NtpResult(ResultCode.OPERATION_TIMEOUT,
                            dt.datetime(2019, 6, 11, 11, 8, 20, tzinfo=UTC))
     assert ntp.to_dict() == {"event": "NtpResult", "result": 569,
-                             "time": "2019-06-11T11:08:20+00:00"}
+                             "time": "2019-06-11T11:08:20+00:00", "zone_quarters": None}
     assert type(ntp.to_dict()["result"]) is int
     assert events.Text(b"AT").to_dict() == {"event": "Text",
                                             "line": {"hex": "4154", "text": "AT"}}

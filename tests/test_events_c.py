@@ -133,6 +133,49 @@ def test_hex_recv_gives_identical_events_with_and_without_the_extension(ext, ste
     assert want[0] == events.Recv(0, b"\xde\xad\xbe\xef", 4)
 
 
+# the bg96 profile: pushes and +QIRD answers (ReadData built in C without an address)
+BG96_SHAPES = (
+    b'\r\n+QIURC: "recv",0,5\r\na\r\nb"\r\n'
+    b'\r\n+QIRD: 4\r\n\x00\r\nO\r\n\r\nOK\r\n'
+    b'\r\n+QIRD: 0\r\n\r\nOK\r\n'
+    b'\r\n+QIRD: 2,"10.0.0.1",53\r\nhi\r\n\r\nOK\r\n'
+    b'\r\n+QIURC: "recv",1\r\n\r\n+QIRD: 5,5,0\r\n'
+    b'\r\n+QIRD: 3\r\nab'
+)
+
+
+@pytest.mark.parametrize("step", [None, 1, 3, 64])
+def test_bg96_reads_give_identical_events_with_and_without_the_extension(ext, step) -> None:
+    want = _run(BG96_SHAPES, None, use_ext=False, backend="python", module="bg96")
+    assert sum(isinstance(e, events.ReadData) for e in want) == 3
+    got = _run(BG96_SHAPES, step, use_ext=True, module="bg96")
+    _same(got, want)
+    for g in got:
+        if isinstance(g, events.ReadData):
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                g.data = b"x"  # type: ignore[misc]
+
+
+def test_the_c_feeder_takes_buffer_access_ids_and_refuses_an_unknown_module(ext) -> None:
+    # +QIURC: "recv",1,5 is a notice on a buffer access socket, a data header otherwise
+    data = b'\r\n+QIURC: "recv",1,5\r\n\r\n+QIRD: 2\r\nhi\r\n\r\nOK\r\n'
+    for ids in ((), (1,)):
+        want = _run(data, None, use_ext=False, backend="python", module="bg96", buffer_access=ids)
+        _same(_run(data, 1, use_ext=True, module="bg96", buffer_access=ids), want)
+    assert _run(data, None, use_ext=True, module="bg96", buffer_access=(1,))[0] == \
+        events.RecvNotice(1, 5)
+    dec = Decoder(backend="c", module="bg96")
+    assert _uses_ext(dec)
+    dec.buffer_access = {1}   # settable between feeds, like udp_service
+    assert dec.feed(data)[0] == events.RecvNotice(1, 5)
+    for module in (-1, 3):
+        with pytest.raises(ValueError, match="module is 0"):
+            ext.Feeder(events.Recv, _feed.RECV_FIELDS, decode_mod.classify_line, _feed.slow,
+                       ValueError, 4096, 16, 4096, 4096, module)
+    with pytest.raises(ValueError, match="buffer_mask have 32 bits"):
+        dec._core.configure(False, False, 0, 1 << 32)
+
+
 def test_demux_path_with_the_extension(ext) -> None:
     urcs = b'\r\n+QIURC: "recv",1,2,"ab"\r\n\r\n+QIURC: "recv",2,2,"cd"\r\nOK\r\n'
     dec = Decoder(backend="c")

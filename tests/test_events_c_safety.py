@@ -47,7 +47,8 @@ def feeder(ext, line=None, slow=None, sizes=SIZES, cls=events.Recv, names=_feed.
 def test_the_feeder_refuses_wrong_argument_counts_and_types(ext) -> None:
     good = (events.Recv, _feed.RECV_FIELDS, _feed.classify_line, _feed.slow, InvalidArgument,
             *SIZES)
-    for args in [(), good[:-1], (*good, 1), (12345678, *good[1:]), (*good[:5], "4096", *SIZES[1:])]:
+    for args in [(), good[:-1], (*good, 1, 1), (*good, "bg96"), (12345678, *good[1:]),
+                 (*good[:5], "4096", *SIZES[1:])]:
         with pytest.raises(TypeError):
             ext.Feeder(*args)
     with pytest.raises(TypeError, match="keyword"):

@@ -13,8 +13,25 @@ from pyqio.errors import InvalidArgument
 
 def test_c_tokenizer_token_kinds_are_the_protocol_modules():
     lib = pytest.importorskip("pyqio._tokenizer_c").lib
-    assert (lib.QIO_T_LINE, lib.QIO_T_PROMPT, lib.QIO_T_RECV, lib.QIO_T_ERROR) == \
-        (P.T_LINE, P.T_PROMPT, P.T_RECV, P.T_ERROR)
+    assert (lib.QIO_T_LINE, lib.QIO_T_PROMPT, lib.QIO_T_RECV, lib.QIO_T_ERROR, lib.QIO_T_READ) == \
+        (P.T_LINE, P.T_PROMPT, P.T_RECV, P.T_ERROR, P.T_READ)
+
+
+def test_c_tokenizer_module_profiles_are_the_protocol_modules_in_order():
+    lib = pytest.importorskip("pyqio._tokenizer_c").lib
+    assert (lib.QIO_M_BC660K, lib.QIO_M_BC66, lib.QIO_M_BG96) == tuple(
+        P.MODULES.index(m) for m in ("bc660k", "bc66", "bg96"))
+    assert len(P.MODULES) == 3
+
+
+def test_buffer_access_ids_fill_the_c_mask_too(Tokenizer):  # noqa: N803 - conftest fixture
+    tok = Tokenizer(module="bg96")
+    tok.buffer_access = {P.FRAMING_IDS[-1]}
+    assert tok.buffer_access == {P.FRAMING_IDS[-1]}
+    with pytest.raises(InvalidArgument, match="buffer_access"):
+        tok.buffer_access = {P.FRAMING_IDS[-1] + 1}
+    with pytest.raises(InvalidArgument, match="module='bg95'"):
+        Tokenizer(module="bg95")
 
 
 def test_framing_ids_fill_the_c_udp_service_mask(Tokenizer):  # noqa: N803 - conftest fixture

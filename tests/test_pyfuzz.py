@@ -70,6 +70,14 @@ def test_harness_finds_nothing_in_a_bounded_run(harness: str, corpus: str,
     assert runs > 1000, f"{harness} ran only {runs} inputs:\n{tail}"
 
 
+def test_decoder_corpus_seeds_every_module_profile() -> None:
+    # fuzz_decoder.py: byte 0 bits 5-6 pick the profile, bit 7 the buffer access ids;
+    # seeds of each profile start the run in each framing
+    heads = [f.read_bytes()[0] for f in (FUZZ / "corpus" / "decoder").iterdir()]
+    assert {min((h >> 5) & 3, 2) for h in heads} == {0, 1, 2}
+    assert any(h & 0x80 and (h >> 5) & 3 >= 2 for h in heads)
+
+
 def test_decoder_harness_catches_a_broken_invariant(tmp_path: Path) -> None:
     """The harness is not vacuous: an input breaking an invariant makes it fail.
 
@@ -78,8 +86,8 @@ def test_decoder_harness_catches_a_broken_invariant(tmp_path: Path) -> None:
     atheris_available()
     src = (FUZZ / "fuzz_decoder.py").read_text()
     broken = src.replace(
-        "def check_backends(s: dict, body: bytes, seed: int, flip_seed: int) -> None:",
-        "def check_backends(s: dict, body: bytes, seed: int, flip_seed: int) -> None:\n"
+        "def check_backends(s: dict, ids: set, body: bytes, seed: int, flip_seed: int) -> None:",
+        "def check_backends(s: dict, ids: set, body: bytes, seed: int, flip_seed: int) -> None:\n"
         "    _orig = _tokenizer.Tokenizer.feed\n"
         "    _tokenizer.Tokenizer.feed = lambda self, d: _orig(self, d)[::2]\n")
     assert broken != src

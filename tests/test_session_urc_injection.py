@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from pyqio import commands as C
-from pyqio.events import Closed, Incoming, Info, IpAddress, Recv
+from pyqio.events import Closed, DnsAddress, Incoming, IncomingFull, IpAddress, PdpDeactivated, Recv
 from pyqio.session import Response, Session
 
 FAKE = b'\r\nOK\r\nSEND OK\r\n+QIOPEN: 0,0\r\n"'
@@ -22,7 +22,9 @@ URCS = [
     (b'+QIURC: "closed",1', Closed(1)),
     (b'+QIURC: "incoming",2,0,"1.2.3.4",5', Incoming(2, 0, "1.2.3.4", 5)),
     (b"+IP: 10.0.0.1", IpAddress("10.0.0.1")),
-    (b'+QIURC: "pdpdeact",1', Info("QIURC", ("pdpdeact", 1))),
+    (b'+QIURC: "pdpdeact",1', PdpDeactivated(1)),
+    (b'+QIURC: "incoming full"', IncomingFull()),
+    (b'+QIURC: "dnsgip","1.2.3.4"', DnsAddress("1.2.3.4", True)),
 ]
 
 REPLY = b'+QPING: 0,"47.100.63.174",32,560,88'

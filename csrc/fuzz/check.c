@@ -31,6 +31,10 @@ static void dump_batch(qio_parser *p, const struct cfg *cfg, struct sink *out,
             sink_str(out, "ERROR ");
             sink_str(out, qio_reason_string(t->reason));
             sink_bytes(out, b, (size_t)t->len);
+        } else if (t->kind == QIO_T_READ) {
+            sink_read(out, t->length, p->arena + t->ip_off, t->ip_len, t->port, b,
+                      (size_t)t->len);
+            continue;
         } else {
             sink_recv(out, demux, cfg, t->connect_id, t->length, p->arena + t->ip_off,
                       t->ip_len, t->port, t->reason, b, (size_t)t->len);
@@ -62,6 +66,8 @@ void qio_dump(const unsigned char *d, size_t n, const struct cfg *cfg,
     p.hex = cfg->hex;
     p.show_ra = cfg->show_ra;
     p.udp_service = cfg->udp_service;
+    p.module = cfg->module;
+    p.buffer_access = cfg->buffer_access;
     for (int i = 0; i < DEMUX_IDS; i++) {
         mask[i] = (unsigned char)((cfg->demux >> i) & 1u);
         sink_init(&demux[i]);
@@ -104,9 +110,10 @@ int check_split(const unsigned char *d, size_t n, const struct cfg *cfg,
         qio_dump(d, n, cfg, split, &got);
         bad = want.n != got.n || memcmp(want.p, got.p, want.n) != 0;
         if (bad) {
-            fprintf(stderr, "MISMATCH hex=%d show_ra=%d udp=%#x demux=%#x max_line=%zu "
-                    "nchunks=%zu tok_cap=%zu simd=%d\n--- reference\n%.*s--- tokenizer.c\n"
-                    "%.*s---\n", cfg->hex, cfg->show_ra, (unsigned)cfg->udp_service,
+            fprintf(stderr, "MISMATCH module=%d buffer_access=%#x hex=%d show_ra=%d udp=%#x "
+                    "demux=%#x max_line=%zu nchunks=%zu tok_cap=%zu simd=%d\n--- reference\n"
+                    "%.*s--- tokenizer.c\n%.*s---\n", cfg->module,
+                    (unsigned)cfg->buffer_access, cfg->hex, cfg->show_ra, (unsigned)cfg->udp_service,
                     (unsigned)cfg->demux, cfg->max_line, split->nchunks, split->tok_cap, level,
                     (int)want.n, want.p, (int)got.n, got.p);
         }
@@ -130,6 +137,8 @@ size_t cfg_from_bytes(const unsigned char *d, size_t n, struct cfg *cfg,
     cfg->udp_service = (d[0] & 4) ? 0x3u : 0;   /* ids 0 and 1 are UDP SERVICE */
     cfg->demux = DEMUX_SETS[(d[0] >> 3) & 3];
     cfg->max_line = MAX_LINES[d[0] >> 5];
+    cfg->module = (d[4] & 3) == 3 ? 2 : d[4] & 3;        /* 2 and 3: bg96 */
+    cfg->buffer_access = (d[4] & 4) ? 0x5u : 0;         /* ids 0 and 2 */
     split->tok_cap = 1 + (d[1] & 15u);
     split->extra = (size_t)(d[1] >> 4) * 64;
     split->nchunks = 1 + d[2] % 8u;

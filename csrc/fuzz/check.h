@@ -22,10 +22,10 @@ void qio_dump(const unsigned char *d, size_t n, const struct cfg *cfg,
 int check_split(const unsigned char *d, size_t n, const struct cfg *cfg,
                 const struct split *split);
 
-/* The fuzz input format: 4 header bytes pick the settings and the split, the
+/* The fuzz input format: 5 header bytes pick the settings and the split, the
  * rest is the module's output (see README.md). Fills chunks (room for 8) and
  * returns the body's offset, or 0 when the input is shorter than the header. */
-#define FUZZ_HEADER 4
+#define FUZZ_HEADER 5
 size_t cfg_from_bytes(const unsigned char *d, size_t n, struct cfg *cfg,
                       struct split *split, size_t *chunks);
 

@@ -34,10 +34,14 @@ struct golden {
     const char *want;
 };
 
-#define TEXT {0, 0, 0, 0, 4096}
-#define SHOWRA {0, 1, 0, 0, 4096}
-#define HEX {1, 0, 0, 0, 4096}
-#define SMALL {0, 0, 0, 0, 256}
+#define TEXT {0, 0, 0, 0, 4096, 0, 0}
+#define SHOWRA {0, 1, 0, 0, 4096, 0, 0}
+#define HEX {1, 0, 0, 0, 4096, 0, 0}
+#define SMALL {0, 0, 0, 0, 256, 0, 0}
+#define BG96 {0, 0, 0, 0, 4096, QIO_M_BG96, 0}
+#define BG96_BUF2 {0, 0, 0, 0, 4096, QIO_M_BG96, 0x4}     /* id 2 in buffer access mode */
+#define BG96_HEX {1, 0, 0, 0, 4096, QIO_M_BG96, 0}
+#define BG96_SMALL {0, 0, 0, 0, 256, QIO_M_BG96, 0}
 
 static const struct golden GOLDEN[] = {
     {"AT+QISEND=0,5\r\r\n> 12345\x1a\r\nOK\r\n\r\nSEND OK\r\n", 0, TEXT,
@@ -63,6 +67,23 @@ static const struct golden GOLDEN[] = {
      "ERROR truncated recv +QIURC: \"recv\",0,5,\"12\n"},
     {"O\0K\r\n\0\0+QIURC: \"recv\",\0""0,1,\"\0\"\r\n", 31, TEXT,
      "LINE OK\nRECV 0 1 - -1 1 \\x00\n"},
+    /* the bg96 profile: data after the header's line end, by length */
+    {"\r\n+QIURC: \"recv\",1,8\r\nOK\r\n\"a\"\0\r\n\r\nOK\r\n", 38, BG96,
+     "RECV 1 8 - -1 1 OK\\x0d\\x0a\"a\"\\x00\nLINE OK\n"},
+    {"+QIURC: \"recv\",3,2,\"10.0.0.1\",53\nhi\r+QIRD: 2,\"::1\",7\rxy\n", 0, BG96,
+     "RECV 3 2 10.0.0.1 53 1 hi\nREAD 2 ::1 7 xy\n"},
+    {"+QIURC: \"recv\",2\r\n+QIURC: \"recv\",2,1500\r\n+QIRD: 0\r\n\r\nOK\r\n"
+     "+QIRD: 5,5,0\r\n", 0, BG96_BUF2,
+     "LINE +QIURC: \"recv\",2\nLINE +QIURC: \"recv\",2,1500\nREAD 0 - -1 \n"
+     "LINE OK\nLINE +QIRD: 5,5,0\n"},
+    {"+QIURC: \"recv\",0,2\r\n4142\r\n+QIURC: \"recv\",0,1,\"x\",1\r\n", 0, BG96_HEX,
+     "RECV 0 2 - -1 1 AB\nERROR bad recv header +QIURC: \"recv\",0,1,\"x\",1\n"},
+    {"+QIURC: \"recv\",0,300\r\nOK\r\n+QIURC: \"recv\",0,3\r\nabcOK\r\n", 0, BG96_SMALL,
+     "ERROR recv length too large +QIURC: \"recv\",0,300\nLINE OK\n"
+     "ERROR recv data not terminated +QIURC: \"recv\",0,3abcO\n"},
+    {"+QIURC: \"recv\",0,5,\"1.2.3.4\",5,\"hello\"\r\n+QIRD: 4\r\nab", 0, BG96,
+     "ERROR bad recv header +QIURC: \"recv\",0,5,\"1.2.3.4\",5,\"hello\"\n"
+     "ERROR truncated recv +QIRD: 4ab\n"},
 };
 
 static int run_golden(void)
@@ -121,10 +142,13 @@ static int run_file(const unsigned char *d, size_t n)
     if (off == 0)
         return 0;
     bad |= check_split(d + off, n - off, &cfg, &split);
-    for (unsigned bits = 0; bits < 32; bits++) {
+    for (unsigned bits = 0; bits < 64; bits++) {
         for (size_t m = 0; m < 3; m++) {
+            /* bit 5: the bg96 profile, with ids 0 and 2 in buffer access mode if bit 2 */
             struct cfg c = {bits & 1, (bits >> 1) & 1, (bits & 4) ? 0x3u : 0,
-                            (bits & 8) ? 0x1u : (bits & 16) ? 0x6u : 0, SWEEP_MAX_LINES[m]};
+                            (bits & 8) ? 0x1u : (bits & 16) ? 0x6u : 0, SWEEP_MAX_LINES[m],
+                            (bits & 32) ? QIO_M_BG96 : QIO_M_BC660K,
+                            (bits & 36) == 36 ? 0x5u : 0};
             for (size_t s = 0; s < NSPLITS; s++)
                 bad |= check_split(d + off, n - off, &c, &SPLITS[s]);
         }

@@ -49,7 +49,7 @@ static const struct split SPLITS[] = {
     {FIB, 7, 3, 64},            /* a few tokens per call, small arena */
 };
 #define NSPLITS (sizeof SPLITS / sizeof SPLITS[0])
-static const struct cfg HEX = {1, 0, 0, 0, 4096};
+static const struct cfg HEX = {1, 0, 0, 0, 4096, 0, 0};
 
 static int bad_count;
 

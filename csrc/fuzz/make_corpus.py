@@ -1,8 +1,10 @@
 """Write the seed corpus: the module's output in chapter 4 of the application note
 (BC660K-GL TCP/IP Application Note V1.1), plus the edge cases of TOKENS.md.
 
-Each seed is FUZZ_HEADER (4) bytes of settings (see check.c cfg_from_bytes) and
-then the module's bytes. Run from anywhere: python csrc/fuzz/make_corpus.py
+Each seed is FUZZ_HEADER (5) bytes of settings (see check.c cfg_from_bytes) and
+then the module's bytes. The bg96 seeds are the forms of the BG96 family's TCP/IP
+application notes (data after the URC line end, buffer access, +QIRD).
+Run from anywhere: python csrc/fuzz/make_corpus.py
 """
 from __future__ import annotations
 
@@ -16,8 +18,12 @@ TEXT, HEX, SHOW_RA, UDP, DEMUX0, DEMUX012 = 0, 1, 2, 4, 8, 24
 ML256, ML300, ML4096 = 0 << 5, 2 << 5, 7 << 5
 
 
-def seed(flags: int, body: bytes, split: bytes = b"\x13\x2a\x07") -> bytes:
-    return bytes([flags]) + split + body
+# header byte 4: bits 0-1 module (0 bc660k, 1 bc66, 2 and 3 bg96), bit 2 buffer access ids {0, 2}
+BC660K, BC66, BG96, BUFACC = 0, 1, 2, 4
+
+
+def seed(flags: int, body: bytes, split: bytes = b"\x13\x2a\x07", module: int = BC660K) -> bytes:
+    return bytes([flags]) + split + bytes([module]) + body
 
 
 def cat(*parts: bytes) -> bytes:
@@ -123,6 +129,42 @@ EDGES = {
 }
 
 
+R = b"+QIRD: "
+# (flags, module byte, body): the bg96 profile's forms and every way off their grammar
+BG96_EDGES = {
+    "push": (TEXT | ML4096, BG96, cat(
+        b"\r\n", Q, b"0,5\r\n12345\r\n\r\nOK\r\n",
+        Q, b'1,26\r\n\r\nOK\r\n\r\n+QIURC: "closed",0\r\n\r\n',
+        Q, b' 2, 3,"10.1.2.3", 99\r\n"\x00,\r\n', Q, b"3,2,::1,7\nab\n",
+        Q, b"4,2\rxy\r", Q, b"4,2\r\r\n\r\n", Q, b"5,0\r\n")),
+    "read": (TEXT | ML300, BG96, cat(
+        R, b"5\r\ntest1\r\n\r\nOK\r\n", R, b"0\r\n\r\nOK\r\n", R, b"5,5,0\r\n\r\nOK\r\n",
+        R, b'3,"1.2.3.4",8062\r\nabc\r\nOK\r\n', R, b"3,1.2.3.4,80\r\n", R, b"\r\n",
+        b"+QIRD:\r\n+QIR\r\n+\r\n", R, b"65536\r\n", R, b"301\r\nOK\r\n")),
+    "notices": (TEXT | ML4096, BG96 | BUFACC, cat(
+        Q, b"0\r\n", Q, b"2,1500\r\n", Q, b"1,2\r\nhi\r\n", Q, b"2,3,\"::1\",5\r\nabc\r\n",
+        Q, b"40,2\r\nzz\r\n", Q, b"65535,1\r\nq\n")),
+    "bad": (TEXT | ML256, BG96, cat(
+        Q, b"\r\n", Q, b"x\r\n", Q, b"123456\r\n", Q, b"1234567\r\n", Q, b"70000\r\n", Q, b"0,\r\n",
+        Q, b"0,1,\r\n", Q, b'0,1,"\r\n', Q, b'0,1,""\r\n', Q, b'0,1,"1.2"x,5\r\n',
+        Q, b'0,1,"1.2",\r\n', Q, b"0,1,1.2\r\n", Q, b"0,1,1.2,x\r\n", Q, b"0,1,1.2,70000\r\n",
+        Q, b'0,1,"', b"1" * 46, b'",5\r\n', Q, b"0,1,", b"2" * 46, b",5\r\n",
+        Q, b'0,1,"1.2",5,6\r\n', Q, b"0 \r\n", Q, b"0,257\r\n", Q, b'0,5,"hello"\r\n',
+        R, b'1,"', b"3" * 46, b'",5\r\nOK\r\n', R, b'1,"x",5\r\n', R, b'1,"1.2"\r\n',
+        R, b'1,"1.2",\r\n', R, b'1,"1.2",5,6\r\n')),
+    "not_terminated": (TEXT | ML4096, BG96, cat(
+        Q, b"0,3\r\nabcOK\r\n", R, b"2\r\nab\x00\x00\r\n", R, b"2\r\nabc\r\n", Q, b"0,4\r\nab")),
+    "hex": (HEX | ML4096, BG96, cat(
+        Q, b"0,2\r\n4a4B\r\n", Q, b"0,2\r\n4g41\r\n", Q, b"0,2\r\n414\r\n", R, b"3\r\n",
+        b"0123456789abcdefABCDEF0123456789" * 3, b"\r\n", R, b"3\r\n414243\r\n",
+        Q, b"0,2049\r\n")),
+    "nuls": (TEXT | ML4096, BG96, cat(
+        b"\x00+QIURC: \"re\x00cv\",0\x00,2\r\x00\n\x00\x00\x00\r\n", R, b"1\r\x00\r\n",
+        b"+\x00QIRD: 1\n\x00\r\n")),
+    "bc66": (TEXT | ML4096, BC66, cat(Q, b'0,5,"12345"\r\n', Q, b"0,5\r\n12345\r\n", R, b"1\r\nx\r\n")),
+}
+
+
 def main() -> None:
     out = os.path.join(HERE, "corpus")
     os.makedirs(out, exist_ok=True)
@@ -133,6 +175,10 @@ def main() -> None:
     for name, (flags, body) in EDGES.items():
         with open(os.path.join(out, f"edge_{name}"), "wb") as f:
             f.write(seed(flags, body, b"\x00\x3f\x00" if "nul" in name else b"\x13\x2a\x07"))
+    for name, (flags, module, body) in BG96_EDGES.items():
+        with open(os.path.join(out, f"bg96_{name}"), "wb") as f:
+            f.write(seed(flags, body, b"\x00\x3f\x00" if "nul" in name else b"\x13\x2a\x07",
+                         module))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { START, AFTER_PROMPT, LINE, DISCARD, HEADER, PAYLOAD, AFTER_PAYLOAD, EOL_NEXT };
+enum { START, AFTER_PROMPT, LINE, DISCARD, HEADER, PAYLOAD, AFTER_PAYLOAD, EOL_NEXT, NL_LF };
 enum { MORE, BAD, TOO_LARGE, DONE };
 
 struct hdr {
@@ -29,9 +29,11 @@ struct ref {
     struct hdr h;
     size_t pay_start, pay_len, need;
     int quoted, quote_held;
+    int read;               /* bg96: the payload is +QIRD data (a READ token) */
 };
 
 static const char PREFIX[] = "+QIURC: \"recv\",";
+static const char QIRD[] = "+QIRD: ";
 
 static int is_ipch(int c)
 {
@@ -182,8 +184,11 @@ static void emit_recv(struct ref *r)
             data[i] = (unsigned char)(hexval(data[2 * i]) * 16 + hexval(data[2 * i + 1]));
         n /= 2;
     }
-    sink_recv(r->out, r->demux, r->cfg, r->h.id, r->h.length, ipb + r->h.ip_start,
-              r->h.ip_len, r->h.port, r->h.length >= 0, data, n);
+    if (r->read)
+        sink_read(r->out, r->h.length, ipb + r->h.ip_start, r->h.ip_len, r->h.port, data, n);
+    else
+        sink_recv(r->out, r->demux, r->cfg, r->h.id, r->h.length, ipb + r->h.ip_start,
+                  r->h.ip_len, r->h.port, r->h.length >= 0, data, n);
     r->n = 0;
 }
 
@@ -298,10 +303,130 @@ static void after_payload(struct ref *r, int c)
     fail_at(r, "recv data not terminated", c);
 }
 
+/* ---- the bg96 profile: a whole line, split at its commas ---- */
+
+/* A field that is SP* then 1 to 5 digits of value <= 65535. */
+static int field_num(const unsigned char *f, size_t n, long *v)
+{
+    size_t i = 0;
+    while (i < n && f[i] == ' ')
+        i++;
+    if (i == n || n - i > 5)
+        return 0;
+    for (*v = 0; i < n; i++) {
+        if (f[i] < '0' || f[i] > '9')
+            return 0;
+        *v = *v * 10 + (f[i] - '0');
+    }
+    return *v <= 65535;
+}
+
+/* A field that is SP* then '"' IPCH{1,45} '"' or (bare_ok) IPCH{1,45}; *at is the
+ * IP's offset in f. */
+static int field_ip(const unsigned char *f, size_t n, int bare_ok, size_t *at, size_t *len)
+{
+    size_t i = 0;
+    while (i < n && f[i] == ' ')
+        i++;
+    int q = i < n && f[i] == '"';
+    if (q) {
+        if (n - i < 2 || f[n - 1] != '"')
+            return 0;
+        i++;
+        n--;
+    } else if (!bare_ok) {
+        return 0;
+    }
+    if (n == i || n - i > 45)
+        return 0;
+    for (size_t k = i; k < n; k++)
+        if (!is_ipch(f[k]))
+            return 0;
+    *at = i;
+    *len = n - i;
+    return 1;
+}
+
+static void emit_line(struct ref *r)
+{
+    sink_str(r->out, "LINE");
+    sink_bytes(r->out, r->line, r->n);
+    sink_str(r->out, "\n");
+    r->n = 0;
+}
+
+/* A line of the bg96 profile ended on c: a recv URC (id / id,len / id,len,ip,port)
+ * or a +QIRD answer (len / len,"ip",port) frames its data; other lines are lines. */
+static void nl_line(struct ref *r, int c)
+{
+    size_t pl = strlen(PREFIX), ql = strlen(QIRD), st, f[6][2], nf = 0, ipat = 0, iplen = 0;
+    int recv = r->n >= pl && memcmp(r->line, PREFIX, pl) == 0;
+    int read = !recv && r->n >= ql && memcmp(r->line, QIRD, ql) == 0;
+    long v[3] = {-1, -1, -1};
+    int ok;
+    r->mode = START;
+    if (!recv && !read) {
+        emit_line(r);
+        return;
+    }
+    st = recv ? pl : ql;
+    for (size_t i = st; i <= r->n && nf < 6; i++) {
+        if (i == r->n || r->line[i] == ',') {
+            f[nf][0] = st;
+            f[nf++][1] = i - st;
+            st = i + 1;
+        }
+    }
+#define F(k) (r->line + f[k][0]), f[k][1]
+    if (recv)
+        ok = (nf == 1 || nf == 2 || nf == 4) && field_num(F(0), &v[0])
+            && (nf < 2 || field_num(F(1), &v[1]))
+            && (nf < 4 || (field_ip(F(2), 1, &ipat, &iplen) && field_num(F(3), &v[2])));
+    else
+        ok = (nf == 1 || nf == 3) && field_num(F(0), &v[0])
+            && (nf < 3 || (field_ip(F(1), 0, &ipat, &iplen) && field_num(F(2), &v[2])));
+    if (!ok) {
+        if (recv)
+            error(r, "bad recv header", r->n);
+        else
+            emit_line(r);
+        return;
+    }
+    if (recv && (nf == 1 || (nf == 2 && v[0] < 32 && ((r->cfg->buffer_access >> v[0]) & 1)))) {
+        emit_line(r);   /* a buffer access notice */
+        return;
+    }
+    r->read = read;
+    r->h.id = recv ? v[0] : -1;
+    r->h.length = recv ? v[1] : v[0];
+    r->h.port = v[2];
+    r->h.ip_len = nf >= 3 ? (long)iplen : -1;
+    /* emit_recv reads the IP from line + strlen(PREFIX) */
+    r->h.ip_start = nf >= 3 ? (long)(f[nf - 2][0] + ipat) - (long)pl : 0;
+#undef F
+    r->need = (size_t)r->h.length * (r->cfg->hex ? 2 : 1);
+    if (r->need > r->cfg->max_line) {
+        error(r, "recv length too large", r->n);
+        return;
+    }
+    r->pay_start = r->n;
+    r->pay_len = 0;
+    r->quoted = 0;      /* never quoted: a '"' is data */
+    if (r->need == 0) {
+        emit_recv(r);
+        return;
+    }
+    r->mode = c == '\r' ? NL_LF : PAYLOAD;
+}
+
 static void line_byte(struct ref *r, int c)
 {
     if (c == 0)
         return;
+    if ((c == '\r' || c == '\n') && r->cfg->module == 2 && r->line[0] == '+') {
+        nl_line(r, c);
+        return;
+    }
     if (c == '\r' || c == '\n') {
         sink_str(r->out, "LINE");
         sink_bytes(r->out, r->line, r->n);
@@ -311,8 +436,10 @@ static void line_byte(struct ref *r, int c)
         return;
     }
     r->line[r->n++] = (unsigned char)c;
-    if (r->n == strlen(PREFIX) && memcmp(r->line, PREFIX, r->n) == 0)
+    if (r->cfg->module != 2 && r->n == strlen(PREFIX) && memcmp(r->line, PREFIX, r->n) == 0) {
         r->mode = HEADER;
+        r->read = 0;
+    }
     else if (r->n == r->cfg->max_line) {
         error(r, "line too long", r->n);
         r->mode = DISCARD;
@@ -351,6 +478,11 @@ static void ref_byte(struct ref *r, int c)
         return;
     case PAYLOAD:
         payload_byte(r, c);
+        return;
+    case NL_LF:         /* after a bg96 header's CR: its LF, or the first data byte */
+        r->mode = PAYLOAD;
+        if (c != '\n')
+            payload_byte(r, c);
         return;
     default:
         after_payload(r, c);

@@ -86,6 +86,20 @@ void sink_recv(struct sink *s, struct sink *demux, const struct cfg *cfg, long i
     sink_str(s, "\n");
 }
 
+void sink_read(struct sink *s, long length, const unsigned char *ip, long ip_len, long port,
+               const unsigned char *data, size_t n)
+{
+    sink_str(s, "READ");
+    sink_int(s, length);
+    if (ip_len < 0)
+        sink_str(s, " -");
+    else
+        sink_bytes(s, ip, (size_t)ip_len);
+    sink_int(s, port);
+    sink_bytes(s, data, n);
+    sink_str(s, "\n");
+}
+
 void sink_demux_end(struct sink *s, struct sink *demux)
 {
     for (long id = 0; id < DEMUX_IDS; id++) {

@@ -6,6 +6,7 @@
  *   LINE <bytes>
  *   PROMPT
  *   RECV <id> <length> <ip|-> <port> <framed> <bytes>
+ *   READ <length> <ip|-> <port> <bytes>     (the bg96 profile's +QIRD data)
  *   ERROR <reason> <bytes>
  *   DEMUX <id> <bytes>        (feed_demux: each id's stream, at the end)
  *
@@ -28,6 +29,8 @@ struct cfg {
     uint32_t udp_service;   /* bit per connect id 0..31 */
     uint32_t demux;         /* bit per connect id 0..31 routed to DEMUX streams */
     size_t max_line;
+    int module;             /* QIO_M_* (0 bc660k, 1 bc66, 2 bg96) */
+    uint32_t buffer_access; /* bg96: bit per connect id whose "recv",<id>,<len> is a notice */
 };
 
 #define DEMUX_IDS 32
@@ -43,6 +46,9 @@ void sink_raw(struct sink *s, const unsigned char *b, size_t n);
 /* Writes a RECV token, or appends its data to demux[id] when cfg routes it there. */
 void sink_recv(struct sink *s, struct sink *demux, const struct cfg *cfg, long id,
                long length, const unsigned char *ip, long ip_len, long port, int framed,
+               const unsigned char *data, size_t n);
+/* Writes a READ token (+QIRD data: never demuxed, it names no connect id). */
+void sink_read(struct sink *s, long length, const unsigned char *ip, long ip_len, long port,
                const unsigned char *data, size_t n);
 /* Appends the DEMUX lines of every non-empty demux stream. */
 void sink_demux_end(struct sink *s, struct sink *demux);

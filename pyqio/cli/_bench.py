@@ -1,8 +1,9 @@
 """``pyqio bench``: one table comparing every decoding path on the same streams.
 
 For each stream (recv URCs with text payloads of 16, 256 and 1024 bytes, hex
-payloads of 16, 256 and 512 bytes, and a mixed stream with responses between
-URCs) it measures, in one run and interleaved round by round so that the noise
+payloads of 16, 256 and 512 bytes, a mixed stream with responses between URCs,
+and the bg96 profile's framings with 16 and 1024 bytes: data pushed after the
+URC's line end, and ``+QIRD`` answers) it measures, in one run and interleaved round by round so that the noise
 of a shared machine falls on every path alike:
 
 - ``C events``: typed events (``Decoder.feed``) on the C tokenizer;
@@ -43,6 +44,10 @@ PATHS = ("C events", "Python events", "C demux", "naive re", "memcpy", "unhexlif
 GOALS = (
     ("text-16", "C events", "x_naive", 3.0, "typed events >= 3x naive at 16 B"),
     ("text-1024", "C events", "x_naive", 2.0, "typed events >= 2x naive at 1 KiB"),
+    ("push-16", "C events", "x_naive", 3.0, "bg96 push events >= 3x naive at 16 B"),
+    ("push-1024", "C events", "x_naive", 2.0, "bg96 push events >= 2x naive at 1 KiB"),
+    ("qird-16", "C events", "x_naive", 3.0, "+QIRD events >= 3x naive at 16 B"),
+    ("qird-1024", "C events", "x_naive", 2.0, "+QIRD events >= 2x naive at 1 KiB"),
     ("text-1024", "C demux", "of_memcpy", 0.6, "demux >= 0.6 of memcpy at 1 KiB"),
     ("hex-16", "C demux", "x_unhexlify", 1.0, "hex demux >= unhexlify, 16 B"),
     ("hex-256", "C demux", "x_unhexlify", 1.0, "hex demux >= unhexlify, 256 B"),
@@ -76,6 +81,7 @@ class Stream:
     hex_payloads: list[bytes] = field(default_factory=list)  # hex mode: each <data> as sent
     show_ra: bool = False     # a capture's settings (the generated streams have none)
     udp_service: tuple[int, ...] = ()
+    module: str = "bc660k"    # the decoder's module profile (pyqio.protocol.MODULES)
 
     def chunks(self, size: int) -> list[bytes]:
         return [self.data[i:i + size] for i in range(0, len(self.data), size)]
@@ -95,10 +101,24 @@ def recv_urc(connect_id: int, data: bytes, hex_mode: bool) -> bytes:
     return b'\r\n+QIURC: "recv",%d,%d,"%s"\r\n' % (connect_id, len(data), body)
 
 
+def push_urc(connect_id: int, data: bytes, hex_mode: bool) -> bytes:
+    """``+QIURC: "recv",<connectID>,<len>`` CR LF ``<data>``: the bg96 profile's push."""
+    body = binascii.hexlify(data).upper() if hex_mode else data
+    return b'\r\n+QIURC: "recv",%d,%d\r\n%s\r\n' % (connect_id, len(data), body)
+
+
+def qird_answer(data: bytes, hex_mode: bool) -> bytes:
+    """``+QIRD: <len>`` CR LF ``<data>`` then ``OK``: an ``AT+QIRD`` answer (bg96)."""
+    body = binascii.hexlify(data).upper() if hex_mode else data
+    return b"\r\n+QIRD: %d\r\n%s\r\n\r\nOK\r\n" % (len(data), body)
+
+
 def make_stream(name: str, size: int, target: int, *, hex_mode: bool = False,
-                urc_share: float = 1.0) -> Stream:
+                urc_share: float = 1.0, framing: str = "inline") -> Stream:
     """About *target* bytes of recv URCs of *size*-byte payloads over connect ids 0-4;
-    with ``urc_share < 1`` response lines take the rest of the events, spread evenly."""
+    with ``urc_share < 1`` response lines take the rest of the events, spread evenly.
+    *framing*: ``"inline"`` (the BC660K's URC), ``"push"`` (the bg96 profile's data
+    after the URC line) or ``"qird"`` (``+QIRD`` answers, each two events with its OK)."""
     parts: list[bytes] = []
     hexes: list[bytes] = []
     total = urcs = events = 0
@@ -108,7 +128,13 @@ def make_stream(name: str, size: int, target: int, *, hex_mode: bool = False,
         if credit >= 1.0 or urc_share >= 1.0:
             credit -= 1.0
             data = payload(size, events)
-            part = recv_urc(events % 5, data, hex_mode)
+            if framing == "qird":
+                part = qird_answer(data, hex_mode)
+                events += 1     # and its OK
+            elif framing == "push":
+                part = push_urc(events % 5, data, hex_mode)
+            else:
+                part = recv_urc(events % 5, data, hex_mode)
             urcs += 1
             if hex_mode:
                 hexes.append(binascii.hexlify(data).upper())
@@ -117,7 +143,8 @@ def make_stream(name: str, size: int, target: int, *, hex_mode: bool = False,
         parts.append(part)
         total += len(part)
         events += 1
-    return Stream(name, b"".join(parts), "hex" if hex_mode else "text", events, urcs, hexes)
+    return Stream(name, b"".join(parts), "hex" if hex_mode else "text", events, urcs, hexes,
+                  module="bc660k" if framing == "inline" else "bg96")
 
 
 def standard_streams(target: int) -> list[Stream]:
@@ -125,12 +152,17 @@ def standard_streams(target: int) -> list[Stream]:
     out = [make_stream(f"text-{n}", n, target) for n in TEXT_SIZES]
     out += [make_stream(f"hex-{n}", n, target, hex_mode=True) for n in HEX_SIZES]
     out.append(make_stream("mixed", MIXED_PAYLOAD, target, urc_share=0.5))
+    out += [make_stream(f"{framing}-{n}", n, target, framing=framing)
+            for framing in ("push", "qird") for n in (16, 1024)]
     return out
 
 
 # -- the naive baseline ----------------------------------------------------------
 
 _RE_RECV = re.compile(rb'^\+QIURC: "recv",(\d+),(\d+),"(.*)"$', re.DOTALL)
+# the bg96 profile's headers: the next line is the data
+_RE_PUSH = re.compile(rb'^\+QIURC: "recv",(\d+),(\d+)$')
+_RE_QIRD = re.compile(rb"^\+QIRD: (\d+)$")
 _RE_FINAL = re.compile(rb"^(OK|ERROR|SEND OK|SEND FAIL|CLOSE OK)$")
 _RE_INFO = re.compile(rb"^\+([A-Z ]+): ?(.*)$")
 
@@ -140,15 +172,40 @@ class NaiveParser:
 
     It is wrong on payloads holding CR/LF (it splits them) and trusts nothing of the
     length field; the benchmark's payloads avoid that, so it does the same work.
+    With *module* ``"bg96"`` it reads the data of a ``+QIURC: "recv",<id>,<len>`` or
+    ``+QIRD: <len>`` header as the next line, as such drivers do.
     """
 
-    def __init__(self, hex_mode: bool = False) -> None:
+    def __init__(self, hex_mode: bool = False, module: str = "bc660k") -> None:
         self.hex_mode = hex_mode
         self.buf = b""
+        self.pending: tuple[Any, ...] | None = None
+        if module == "bg96":
+            self.feed = self._feed_bg96  # type: ignore[method-assign]
 
     def feed(self, chunk: bytes) -> list[tuple[Any, ...]]:
         *lines, self.buf = (self.buf + chunk).split(b"\r\n")
         return [self._line(line) for line in lines if line]
+
+    def _feed_bg96(self, chunk: bytes) -> list[tuple[Any, ...]]:
+        *lines, self.buf = (self.buf + chunk).split(b"\r\n")
+        out = []
+        for line in lines:
+            if self.pending is not None:
+                data = binascii.unhexlify(line) if self.hex_mode else line
+                out.append(self.pending + (data,))
+                self.pending = None
+            elif line:
+                m = _RE_PUSH.match(line)
+                if m:
+                    self.pending = ("recv", int(m[1]), int(m[2]))
+                    continue
+                m = _RE_QIRD.match(line)
+                if m and m[1] != b"0":
+                    self.pending = ("read", -1, int(m[1]))
+                    continue
+                out.append(self._line(line))
+        return out
 
     def _line(self, line: bytes) -> tuple[Any, ...]:
         m = _RE_RECV.match(line)
@@ -170,7 +227,8 @@ def make_decoder(stream: Stream, backend: str) -> Any:
     """A ``pyqio.Decoder`` for *stream* on the named tokenizer backend (both in one process)."""
     from ..wire._decoder import Decoder
     return Decoder("hex" if stream.recv_format == "hex" else "text", stream.show_ra,
-                   stream.udp_service, backend=backend)  # type: ignore[arg-type]  # "c" or "python"
+                   stream.udp_service, backend=backend,  # type: ignore[arg-type]  # "c" or "python"
+                   module=stream.module)  # type: ignore[arg-type]
 
 
 def path_runners(stream: Stream, chunk: int, backends: tuple[str, ...]) -> dict[str, Runner]:
@@ -194,7 +252,7 @@ def path_runners(stream: Stream, chunk: int, backends: tuple[str, ...]) -> dict[
         bufs = [bytearray() for _ in CONNECT_IDS]
         return sum(len(demux_feed(c, bufs)) for c in chunks) + sum(map(len, bufs))
 
-    naive_feed = NaiveParser(stream.recv_format == "hex").feed
+    naive_feed = NaiveParser(stream.recv_format == "hex", stream.module).feed
 
     def naive() -> int:
         return sum(len(naive_feed(c)) for c in chunks)

@@ -29,6 +29,8 @@ import sys
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
+from ..protocol import MODULES
+
 if TYPE_CHECKING:
     from ..wire.events import Event
 
@@ -61,6 +63,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help='recv URCs carry the sender address (AT+QICFG="showRA",1)')
     parser.add_argument("--udp-service", type=_ids, default=frozenset(), metavar="IDS",
                         help="comma-separated connect ids of UDP SERVICE sockets, e.g. 0,3")
+    parser.add_argument("--module", choices=MODULES, default="bc660k",
+                        help="module profile: bc660k (default), bc66, or bg96 for BG95/BG96/"
+                             "BG77/BG600L/EG9x/EC2x/EC200/EC600 (data after the URC line, +QIRD)")
+    parser.add_argument("--buffer-access", type=_ids, default=frozenset(), metavar="IDS",
+                        help='--module bg96: connect ids in buffer access mode, whose '
+                             '+QIURC: "recv",<id>,<len> is a notice, e.g. 0,3')
     parser.add_argument("--no-follow", action="store_true",
                         help="keep these settings; do not follow +QICFG/+QISTATE answers")
     parser.add_argument("--direction", choices=("module", "host"), default=None,
@@ -142,7 +150,8 @@ def _emit(objs: Any) -> None:
 def _decode_module(stream: IO[bytes], args: argparse.Namespace) -> None:
     from ..wire._decoder import Decoder
 
-    dec = Decoder("hex" if args.hex else "text", args.show_ra, args.udp_service)
+    dec = Decoder("hex" if args.hex else "text", args.show_ra, args.udp_service,
+                  module=args.module, buffer_access=args.buffer_access)
     for chunk in _chunks(stream):
         # Following: feed line by line, so that a setting shown on one line applies
         # from the next (the tokenizer's output does not depend on the cuts).

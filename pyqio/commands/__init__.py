@@ -63,6 +63,7 @@ from ._base import (
     QIStateAll,
     TestCommand,
 )
+from ._family import QIAct, QIActQuery, QICsgp, QIDeact, QIGetError, QIRd, QISendEx
 from ._parse import parse
 from ._raw import MAX_LINE_LENGTH, Raw
 from ._send import (
@@ -125,15 +126,22 @@ __all__ = [
     "Csq",
     "Echo",
     "Identify",
+    "QIAct",
+    "QIActQuery",
     "QICfgDataFormat",
     "QICfgShowRA",
     "QIClose",
+    "QICsgp",
+    "QIDeact",
+    "QIGetError",
     "QIDnsCfg",
     "QIDnsCfgQuery",
     "QIDnsGip",
     "QIOpen",
+    "QIRd",
     "QISend",
     "QISendData",
+    "QISendEx",
     "QISendFixed",
     "QISendStats",
     "QIState",

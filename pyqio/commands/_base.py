@@ -26,9 +26,39 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import InvalidArgument
-from ..protocol import CONNECT_IDS, CONTEXT_IDS, MAX_HOST, PORTS, SERVICE_TYPES
+from ..protocol import (
+    MAX_HOST,
+    MODULES,
+    PORTS,
+    PROFILE_ACCESS_MODES,
+    PROFILE_CONNECT_IDS,
+    PROFILE_CONTEXT_IDS,
+    SERVICE_TYPES,
+)
 from ._check import show
-from ._spec import Spec, choice, command, flag, integer, names_with_test, text
+from ._spec import (
+    Spec,
+    choice,
+    command,
+    flag,
+    integer,
+    names_with_test,
+    profile,
+    profiled_range,
+    text,
+)
+
+#: Bounds by the command's module profile (pyqio.protocol.PROFILE_*)
+CONNECT = profiled_range(PROFILE_CONNECT_IDS, "connect ids")
+CONTEXT = profiled_range(PROFILE_CONTEXT_IDS, "context ids")
+
+
+def ACCESS(cmd: Any) -> tuple[range, str]:  # noqa: N802 - named as the bounds beside it
+    modes = PROFILE_ACCESS_MODES[cmd.module]
+    if len(modes) == 1:
+        return modes, f"{modes[0]} (direct push mode only, the {cmd.module} profile)"
+    return modes, (f"{modes[0]}–{modes[-1]} (0 buffer access, 1 direct push, 2 transparent; "
+                   f"the {cmd.module} profile)")
 
 __all__ = [
     "SERVICE_TYPES",
@@ -58,6 +88,8 @@ class Command:
     def __post_init__(self) -> None:
         """Check every parameter as declared, then the command's own rules (:meth:`_check`)."""
         spec = self.spec
+        if spec.profiled:
+            _check_module(self)
         omitted: str | None = None  # the first optional parameter left out
         for field, param in spec.params:
             value = getattr(self, field)
@@ -100,6 +132,12 @@ class Command:
 
     def __str__(self) -> str:
         return self._body().decode("latin-1").encode("ascii", "backslashreplace").decode()
+
+
+def _check_module(cmd: Any) -> None:
+    if cmd.module not in MODULES:
+        raise InvalidArgument(f"module={show(cmd.module)} is not one of "
+                              + ", ".join(map(repr, MODULES)))
 
 
 def _q(text: str) -> bytes:
@@ -189,16 +227,21 @@ class QIOpen(Command):
     ``local_port`` is required (1–65535) for "TCP LISTENER" and "UDP SERVICE".
     ``remote_port`` is 1–65535, except that a "TCP LISTENER" takes 0 (its remote
     port is unused; example 4.3.1 opens one with 0).
+
+    ``module`` (a profile of :data:`pyqio.protocol.MODULES`) sets the ranges: the
+    note's by default (connect ids 0–4, context ids 0–10, access mode 1); ``"bg96"``
+    takes connect ids 0–11, context ids 1–16 and access modes 0 (buffer access), 1
+    (direct push) and 2 (transparent) (BG96 TCP/IP Application Note 2.2.4).
     """
 
-    context_id: int = integer("contextID", CONTEXT_IDS)
-    connect_id: int = integer("connectID", CONNECT_IDS)
+    context_id: int = integer("contextID", CONTEXT)
+    connect_id: int = integer("connectID", CONNECT)
     service_type: str = choice("service_type", SERVICE_TYPES)
     host: str = text("host", MAX_HOST)
     remote_port: int = integer("remote_port", _remote_port_range)
     local_port: int | None = integer("local_port", _local_port_range, default=None)
-    access_mode: int | None = integer("access_mode", range(1, 2),
-                                      allowed="1 (direct push mode only)", default=None)
+    access_mode: int | None = integer("access_mode", ACCESS, default=None)
+    module: str = profile(default="bc660k")
 
     def _check(self) -> None:
         if self.service_type in ("TCP LISTENER", "UDP SERVICE") and self.local_port is None:
@@ -210,7 +253,8 @@ class QIOpen(Command):
 class QIClose(Command):
     """``AT+QICLOSE=<connectID>``: answered ``OK`` then ``CLOSE OK`` (2.3.2)."""
 
-    connect_id: int = integer("connectID", CONNECT_IDS)
+    connect_id: int = integer("connectID", CONNECT)
+    module: str = profile(default="bc660k")
 
 
 @command("QISTATE", form="read", plan="state_all", framing=True)
@@ -220,8 +264,10 @@ class QIStateAll(Command):
 
 def _state_id_range(cmd: Any) -> tuple[range, str]:
     if cmd.query_type == 0:
-        return CONTEXT_IDS, f"{_span(CONTEXT_IDS)} (a contextID, query_type=0)"
-    return CONNECT_IDS, f"{_span(CONNECT_IDS)} (a connectID, query_type=1)"
+        ids = PROFILE_CONTEXT_IDS[cmd.module]
+        return ids, f"{_span(ids)} (a contextID, query_type=0)"
+    ids = PROFILE_CONNECT_IDS[cmd.module]
+    return ids, f"{_span(ids)} (a connectID, query_type=1)"
 
 
 def _span(ids: range) -> str:
@@ -237,3 +283,4 @@ class QIState(Command):
 
     query_type: int = integer("query_type", range(0, 2))
     id: int = integer("contextID or connectID", _state_id_range)
+    module: str = profile(default="bc660k")

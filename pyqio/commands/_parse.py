@@ -21,7 +21,8 @@ import re
 from typing import Any
 
 from ..errors import CommandSyntaxError, InvalidArgument
-from . import _3gpp, _send, _services  # noqa: F401 - they register their commands
+from ..protocol import MODULES
+from . import _3gpp, _family, _send, _services  # noqa: F401 - they register their commands
 from ._base import Command, TestCommand
 from ._check import show
 from ._spec import basic, by_name, forms
@@ -42,10 +43,11 @@ def _show(line: str) -> str:
 class _Args:
     """A cursor over the parameters after ``=``."""
 
-    __slots__ = ("hex", "line", "pos", "text")
+    __slots__ = ("hex", "line", "module", "pos", "text")
 
-    def __init__(self, text: str, line: str, hex: bool) -> None:
+    def __init__(self, text: str, line: str, hex: bool, module: str = "bc660k") -> None:
         self.text, self.pos, self.line, self.hex = text, 0, line, hex
+        self.module = module
 
     def error(self, what: str) -> CommandSyntaxError:
         return CommandSyntaxError(f"{what} at offset {self.pos} of the parameters of "
@@ -134,7 +136,7 @@ class _Args:
 
 
 def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "text",
-          raw: bool = False) -> Command:
+          raw: bool = False, module: str = "bc660k") -> Command:
     """Parse one host command line (with or without its CR) into a :class:`Command`.
 
     ``send_format="hex"`` reads ``AT+QISEND`` data as hex, as the module does after
@@ -144,7 +146,14 @@ def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "tex
     ``raw=True``: a line naming a command pyqio has no builder for becomes
     :class:`~pyqio.commands.Raw` (checked against injection) instead of raising; a
     known command still parses to its builder, and a malformed one still raises.
+
+    ``module`` (a profile of :data:`pyqio.protocol.MODULES`) sets the ranges the
+    commands that depend on it check (``AT+QIOPEN=1,11,...`` parses with
+    ``module="bg96"``, and is refused with the default ``"bc660k"``).
     """
+    if module not in MODULES:
+        raise InvalidArgument(f"module={show(module)} is not one of "
+                              + ", ".join(map(repr, MODULES)))
     if send_format not in ("text", "hex"):
         raise InvalidArgument(f"send_format={show(send_format)} is not 'text' or 'hex'")
     if isinstance(line, str):
@@ -169,7 +178,7 @@ def parse(line: bytes | bytearray | memoryview | str, *, send_format: str = "tex
     if raw and known_name(text) is None:
         from ._raw import Raw
         return Raw(text)
-    return _dispatch(text, text[2:], send_format == "hex")
+    return _dispatch(text, text[2:], send_format == "hex", module)
 
 
 def known_name(line: str) -> str | None:
@@ -202,7 +211,11 @@ def _basic(upper: str) -> Command | None:
     return cmd
 
 
-def _dispatch(line: str, rest: str, hex: bool) -> Command:
+def _profiled(cls: Any, module: str) -> dict[str, str]:
+    return {"module": module} if cls.spec.profiled else {}
+
+
+def _dispatch(line: str, rest: str, hex: bool, module: str = "bc660k") -> Command:
     upper = rest.upper()
     m = _NAME.match(rest)
     table = forms(m.group(1).upper()) if m and upper.startswith("+") else None
@@ -220,13 +233,13 @@ def _dispatch(line: str, rest: str, hex: bool) -> Command:
         return TestCommand(name)
     made: Command
     if suffix == "?" and table.read is not None:
-        made = table.read()
+        made = table.read(**_profiled(table.read, module))
         return made
     if suffix == "" and table.exec is not None:
-        made = table.exec()
+        made = table.exec(**_profiled(table.exec, module))
         return made
     if suffix.startswith("=") and table.writers:
-        return _write(list(table.writers), _Args(suffix[1:], line, hex), hex)
+        return _write(list(table.writers), _Args(suffix[1:], line, hex, module), hex)
     allowed = ["'=?'"] + [text for text, ok in (
         ("'?'", table.read is not None), ("no suffix", table.exec is not None),
         ("'=<parameters>'", bool(table.writers))) if ok]
@@ -285,4 +298,4 @@ def _read(cls: Any, p: _Args, *, after_selector: bool) -> Command:
     p.end()
     while values and values[-1] is None:
         values.pop()  # "AT+CPSMS=1,," means what "AT+CPSMS=1" means
-    return cls(*values)  # type: ignore[no-any-return]
+    return cls(*values, **_profiled(cls, p.module))  # type: ignore[no-any-return]

@@ -15,10 +15,10 @@ from dataclasses import KW_ONLY
 from typing import Any
 
 from ..errors import InvalidArgument
-from ..protocol import CONNECT_IDS, MAX_HEX_LENGTH, MAX_TEXT_LENGTH, PORTS
+from ..protocol import MAX_HEX_LENGTH, MAX_TEXT_LENGTH, MODULES, PORTS, PROFILE_CONNECT_IDS
 from ._base import Command, _join, _q, _set
 from ._check import check_int, check_ip, hex_to_bytes, show, text_data_refusal
-from ._spec import command
+from ._spec import command, profile
 
 __all__ = [
     "CTRL_Z",
@@ -58,8 +58,13 @@ def _as_bytes(data: object, hex: bool) -> bytes:
     raise InvalidArgument(f"data={show(data)} is not bytes (or str)")
 
 
-def _cid(value: object) -> int:
-    return check_int("connect_id", value, CONNECT_IDS.start, CONNECT_IDS[-1])
+def _cid(value: object, module: str) -> int:
+    ids = PROFILE_CONNECT_IDS.get(module)
+    if ids is None:
+        raise InvalidArgument(f"module={show(module)} is not one of "
+                              + ", ".join(map(repr, MODULES)))
+    return check_int("connect_id", value, ids.start, ids[-1],
+                     f"{ids[0]}–{ids[-1]} (connect ids of the {module} profile)")
 
 
 def _check_length(name: str, value: object, hex: bool) -> int:
@@ -89,8 +94,9 @@ def _parse(p: Any, hex: bool) -> Command:
     differ by count and by ``<send_length>`` framing the inline data, so they are read
     here rather than from declared fields."""
     cid = p.integer("connectID")
+    module = p.module
     if not p.more():
-        return QISendData(cid)
+        return QISendData(cid, module=module)
     ip: str | None = None
     port: int | None = None
     if p.peek() == '"':
@@ -98,12 +104,12 @@ def _parse(p: Any, hex: bool) -> Command:
         p.need("remote_port")
         port = p.integer("remote_port")
         if not p.more():
-            return QISendData(cid, ip, port)
+            return QISendData(cid, ip, port, module=module)
     length = p.integer("send_length")
     if not p.more(spaces=False):  # unquoted data may begin with spaces
         if length == 0 and ip is None:
-            return QISendStats(cid)
-        return QISendFixed(cid, length, ip, port, hex=hex)
+            return QISendStats(cid, module=module)
+        return QISendFixed(cid, length, ip, port, hex=hex, module=module)
     text = p.data(length)
     rai = p.opt_ints("rai_mode")
     _check_length("send_length", length, hex)
@@ -112,7 +118,7 @@ def _parse(p: Any, hex: bool) -> Command:
         raise p.error(f"send_length={length} does not match the data's length {len(data)} "
                       "(note 2.3.4: they must be equal)")
     return QISend(cid, data, hex=hex, rai_mode=rai[0] if rai else None,
-                  remote_ip=ip, remote_port=port)
+                  remote_ip=ip, remote_port=port, module=module)
 
 
 @command("QISEND", plan="send", parser=_parse)
@@ -132,9 +138,10 @@ class QISend(Command):
     rai_mode: int | None = None
     remote_ip: str | None = None
     remote_port: int | None = None
+    module: str = profile(default="bc660k")
 
     def __post_init__(self) -> None:
-        _cid(self.connect_id)
+        _cid(self.connect_id, self.module)
         if not isinstance(self.hex, bool):
             raise InvalidArgument(f"hex={show(self.hex)} is not a bool")
         data = _as_bytes(self.data, self.hex)
@@ -170,9 +177,10 @@ class QISendData(Command):
     connect_id: int
     remote_ip: str | None = None
     remote_port: int | None = None
+    module: str = profile(default="bc660k")
 
     def __post_init__(self) -> None:
-        _cid(self.connect_id)
+        _cid(self.connect_id, self.module)
         _check_remote(self.remote_ip, self.remote_port)
 
     def _body(self) -> bytes:
@@ -194,9 +202,10 @@ class QISendFixed(Command):
     remote_port: int | None = None
     _: KW_ONLY
     hex: bool = False
+    module: str = profile(default="bc660k")
 
     def __post_init__(self) -> None:
-        _cid(self.connect_id)
+        _cid(self.connect_id, self.module)
         if not isinstance(self.hex, bool):
             raise InvalidArgument(f"hex={show(self.hex)} is not a bool")
         _check_length("length", self.length, self.hex)
@@ -212,9 +221,10 @@ class QISendStats(Command):
     """``AT+QISEND=<connectID>,0``: answered ``+QISEND: <sent>,<acked>,<nAcked>`` (2.3.4)."""
 
     connect_id: int
+    module: str = profile(default="bc660k")
 
     def __post_init__(self) -> None:
-        _cid(self.connect_id)
+        _cid(self.connect_id, self.module)
 
     def _body(self) -> bytes:
         return b"AT+QISEND=" + _join(self.connect_id, 0)

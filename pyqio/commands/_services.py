@@ -14,9 +14,9 @@ from ..protocol import (
     PING_TIMEOUTS,
     PORTS,
 )
-from ._base import Command
+from ._base import CONTEXT, Command
 from ._check import show
-from ._spec import command, flag, integer, ip, text
+from ._spec import command, flag, integer, ip, profile, text
 
 __all__ = ["QICfgDataFormat", "QICfgShowRA", "QIDnsCfg", "QIDnsCfgQuery", "QIDnsGip", "QNtp",
            "QPing"]
@@ -29,30 +29,33 @@ class QPing(Command):
     Optionals nest left to right; giving one without those before it is refused.
     """
 
-    context_id: int = integer("contextID", CONTEXT_IDS)
+    context_id: int = integer("contextID", CONTEXT)
     host: str = text("host", MAX_HOST)
     timeout: int | None = integer("time_out", PING_TIMEOUTS, default=None)
     count: int | None = integer("ping_num", PING_COUNTS, default=None)
     size: int | None = integer("ping_size", PING_SIZES, default=None)
     rai: int | None = integer("rai_enable", range(0, 2), default=None)
+    module: str = profile(default="bc660k")
 
 
 @command("QNTP", plan="ntp")
 class QNtp(Command):
     """``AT+QNTP=<contextID>,<server>[,<port>[,<auto_set_time>]]`` (2.3.6)."""
 
-    context_id: int = integer("contextID", CONTEXT_IDS)
+    context_id: int = integer("contextID", CONTEXT)
     server: str = text("server", MAX_HOST)
     port: int | None = integer("port", PORTS, default=None)
     auto_set_time: int | None = integer("auto_set_time", range(0, 2), default=None)
+    module: str = profile(default="bc660k")
 
 
 @command("QIDNSGIP", plan="dns")
 class QIDnsGip(Command):
     """``AT+QIDNSGIP=<contextID>,<hostname>`` (2.3.7)."""
 
-    context_id: int = integer("contextID", CONTEXT_IDS)
+    context_id: int = integer("contextID", CONTEXT)
     hostname: str = text("hostname", MAX_HOST)
+    module: str = profile(default="bc660k")
 
 
 @command("QIDNSCFG")

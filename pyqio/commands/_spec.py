@@ -45,7 +45,7 @@ else:
         return lambda f: f
 
 __all__ = ["Param", "Spec", "bits", "by_name", "choice", "command", "custom", "flag",
-           "integer", "ip", "names_with_test", "text"]
+           "integer", "ip", "names_with_test", "profile", "profiled_range", "text"]
 
 T = TypeVar("T", bound=type)
 Check = Callable[[str, Any, Any], Any]  # (field name, value, command) -> the value to keep
@@ -76,6 +76,8 @@ class Spec:
     text_lines: bool
     framing: bool
     parser: Callable[[Any, Any], Any] | None
+    # True when the class has a ``module`` field: its ranges depend on the module profile
+    profiled: bool = False
     # derived once, for writing lines fast: b"AT+NAME", the field names, which are quoted
     head: bytes = dataclasses.field(init=False, repr=False)
     fields: tuple[str, ...] = dataclasses.field(init=False, repr=False)
@@ -89,7 +91,7 @@ class Spec:
 
 #: What follows ``OK`` for each plan with a deferred result (the session's plans).
 DEFERRED = {"open": "+QIOPEN", "close": "CLOSE OK", "send": "SEND OK",
-            "send_data": "SEND OK", "send_fixed": "SEND OK", "ping": "+QPING",
+            "send_data": "SEND OK", "send_ex": "SEND OK", "send_fixed": "SEND OK", "ping": "+QPING",
             "ntp": "+QNTP", "dns": "+QIDNSGIP"}
 
 _REGISTRY: dict[str, list[Any]] = {}
@@ -213,8 +215,26 @@ def custom(wire: str, check: Check, *, quoted: bool, default: Any = dataclasses.
     return _field(Param(wire, check, quoted, default is not dataclasses.MISSING), default)
 
 
+def profile(*, default: str = "bc660k", kw_only: bool = True) -> Any:
+    """The ``module`` field of a command whose ranges depend on the module profile.
+
+    Keyword-only, ``"bc660k"`` by default (the note's ranges), not a parameter of the
+    line and left out of ``==``: the same line is the same command whichever profile
+    checked it. One of :data:`pyqio.protocol.MODULES`; checked before the parameters.
+    """
+    return dataclasses.field(default=default, kw_only=kw_only, compare=False, repr=False)
+
+
+def profiled_range(table: dict[str, range], what: str) -> Callable[[Any], tuple[range, str]]:
+    """Bounds for :func:`integer` taken from *table* by the command's ``module``."""
+    def bounds(cmd: Any) -> tuple[range, str]:
+        span = table[cmd.module]
+        return span, f"{span[0]}–{span[-1]} ({what} of the {cmd.module} profile)"
+    return bounds
+
+
 @dataclass_transform(frozen_default=True,
-                     field_specifiers=(integer, flag, text, ip, choice, bits, custom))
+                     field_specifiers=(integer, flag, text, ip, choice, bits, custom, profile))
 def command(name: str, form: str = "write", *, selector: str | None = None, gaps: bool = False,
             test: bool = True, plan: str = "lines", text_lines: bool = False,
             framing: bool = False, parser: Callable[[Any, Any], Any] | None = None
@@ -224,8 +244,9 @@ def command(name: str, form: str = "write", *, selector: str | None = None, gaps
         made: Any = dataclass(frozen=True, slots=True)(cls)
         params = tuple((f.name, f.metadata["param"]) for f in dataclasses.fields(made)
                        if "param" in f.metadata)
+        profiled = any(f.name == "module" for f in dataclasses.fields(made))
         made.spec = Spec(name, form, params, selector, gaps, test and form != "basic", plan,
-                         text_lines, framing, parser)
+                         text_lines, framing, parser, profiled)
         made.name = "AT" + name if form == "basic" else name
         # the session's metadata, derived: what ends it, what answers it
         made.deferred = DEFERRED.get(plan)

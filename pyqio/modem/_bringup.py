@@ -60,6 +60,7 @@ class NetworkMixin:
     # provided by Modem
     _sockets: dict[int, Any]
     buffer_limit: int
+    module: str
     ip: str | None
     _ip_event: asyncio.Event
     registration_timeout: float | None
@@ -94,7 +95,7 @@ class NetworkMixin:
                                 f"(last +CEREG <stat> {stat})", stat=stat) from None
 
     # -- bring-up ----------------------------------------------------------------
-    async def _network_up(self) -> None:
+    async def _network_up(self, address: bool = True) -> None:
         await self._stale()
         fun = _first(await self.request(C.CfunQuery()), E.Functionality)
         if fun is not None and fun.fun != 1:
@@ -109,7 +110,8 @@ class NetworkMixin:
             await self._read_registration()
         if self.registration_timeout is not None:
             await self.wait_registered(self.registration_timeout)
-        await self._read_address()
+        if address:
+            await self._read_address()
 
     async def _read_registration(self) -> Any:
         """``AT+CEREG?``; its answer is taken unless a URC handled meanwhile is newer."""
@@ -157,7 +159,7 @@ class NetworkMixin:
             log.info("closing socket %d (%s %s:%s) left open on the module",
                      row.connect_id, row.service_type, row.host, row.remote_port)
             try:
-                await self.request(C.QIClose(row.connect_id))
+                await self.request(C.QIClose(row.connect_id, module=self.module))
             except CommandError as exc:  # already gone: what we wanted
                 log.debug("AT+QICLOSE=%d: %s", row.connect_id, exc)
 
@@ -173,6 +175,9 @@ class NetworkMixin:
                                buffer_limit=self.buffer_limit)
             if row.socket_state == _REMOTE_CLOSING:
                 sock._on_closed()
+        # its context and access mode as the module shows them (buffer access: read
+        # with AT+QIRD on its notices)
+        sock.context_id, sock.access_mode = row.context_id, row.access_mode
         return sock
 
     # -- registration after bring-up ------------------------------------------------

@@ -31,9 +31,11 @@ from ..errors import (
     SocketClosedError,
     SocketError,
 )
+from ..protocol import MODULES, PROFILE_ACCESS_MODES, PROFILE_CONTEXT_IDS
 from ..session import DEFAULT_MAX_QUEUED, Response
 from ..wire import events as E
 from ._bringup import NetworkMixin, check_stale_policy
+from ._family import FamilyMixin
 from ._link import Link, Timeouts, Trace
 from ._ops import OpsMixin, PingResult
 from ._restart import RestartMixin
@@ -82,7 +84,7 @@ class ReconnectPolicy:
     max_attempts: int | None = None
 
 
-class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin):
+class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin, FamilyMixin):
     """An asyncio driver for one BC660K-GL over one transport URL.
 
     *url* names the link (see :func:`pyqio.transports.open_transport`) and is
@@ -111,6 +113,14 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin):
     ``"tx"``/``"rx"`` bytes and every ``"event"``: the demo prints it.
     *record* (a path or a :class:`pyqio.capture.CaptureWriter`) records every
     byte both ways, with times and settings, as a capture (:mod:`pyqio.capture`).
+
+    *module* is the module's profile (:data:`pyqio.protocol.MODULES`, docs/modules.md):
+    ``"bc660k"`` (the note; the default), ``"bc66"``, or ``"bg96"`` for the BG95/BG96/
+    BG77/EC2x family, whose bring-up activates PDP context *context_id* (default 1;
+    configured with *apn* when given) and whose sockets open in *access_mode* (default
+    0, buffer access: reads driven by the modem, flow-controlled; see
+    :mod:`pyqio.modem._family`). *reactivate* activates that context again after the
+    network deactivated it.
     """
 
     def __init__(self, url: str, *, timeouts: Timeouts | None = None,
@@ -121,11 +131,37 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin):
                  trace: Trace | None = None, registration_timeout: float | None = 60.0,
                  stale_sockets: str = "close",
                  on_registration: Callable[[E.Registration], Any] | None = None,
-                 record: Any = None) -> None:
+                 record: Any = None, module: str = "bc660k", context_id: int | None = None,
+                 apn: str | None = None, access_mode: int | None = None,
+                 reactivate: bool = True) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidArgument(f"url must be a non-empty string, got {url!r}")
         if isinstance(max_queued, bool) or not isinstance(max_queued, int) or max_queued < 1:
             raise InvalidArgument(f"max_queued={max_queued!r}: expected an int >= 1")
+        if module not in MODULES:
+            raise InvalidArgument(f"module={module!r}: allowed values are "
+                                  + ", ".join(map(repr, MODULES)))
+        bg96 = module == "bg96"
+        self.module = module
+        self.context_id = (1 if bg96 else 0) if context_id is None else context_id
+        if self.context_id not in PROFILE_CONTEXT_IDS[module]:
+            ids = PROFILE_CONTEXT_IDS[module]
+            raise InvalidArgument(f"context_id={self.context_id} is out of range "
+                                  f"{ids[0]}–{ids[-1]} (the {module} profile)")
+        if apn is not None:
+            C.QICsgp(self.context_id, 1, apn, module=module)  # checks it as the line would
+        self.apn = apn
+        #: the <access_mode> sockets open in unless connect() says otherwise
+        self.access_mode = (0 if bg96 else 1) if access_mode is None else access_mode
+        if self.access_mode not in PROFILE_ACCESS_MODES[module] or self.access_mode == 2:
+            raise InvalidArgument(f"access_mode={self.access_mode!r}: the {module} profile "
+                                  "takes " + ("0 (buffer access) or 1 (direct push)" if bg96
+                                              else "1 (direct push)"))
+        self.reactivate = reactivate
+        self.incoming_full = 0
+        self._readers: dict[int, asyncio.Task[None]] = {}
+        self._read_again: set[int] = set()
+        self._close_after_read: set[int] = set()
         if sync_attempts < 1:
             raise InvalidArgument(f"sync_attempts must be >= 1, got {sync_attempts!r}")
         self.url = url
@@ -202,7 +238,7 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin):
         # the module keeps AT+QICFG in NVRAM (2.3.9): after a reconnect, frame what
         # arrives before bring-up has read them again by what they were
         session = Session(recv_format="hex" if self.recv_hex else "text", show_ra=self.show_ra,
-                          max_queued=self.max_queued)
+                          max_queued=self.max_queued, module=self.module)
         link = Link(session, timeouts=self.timeouts, on_event=self._on_event,
                     on_lost=self._on_lost, trace=self.trace)
         self._ip_event.clear()
@@ -225,13 +261,18 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin):
         for ev in fmt.events:
             if isinstance(ev, E.DataFormat):
                 self.send_hex, self.recv_hex = ev.send_hex, ev.recv_hex
-        ra = await self.request(C.QICfgShowRA())
-        for ev in ra.events:
-            if isinstance(ev, E.ShowRA):
-                self.show_ra = ev.enabled
+        if self.module != "bg96":  # showRA is the BC660K's (2.3.9); the family has none
+            ra = await self.request(C.QICfgShowRA())
+            for ev in ra.events:
+                if isinstance(ev, E.ShowRA):
+                    self.show_ra = ev.enabled
         self._sync_decoder()
-        await self._network_up()
-        if self.ip is None and self.wait_ip:
+        # the BG96 family: its PDP context is activated by the host (see _family),
+        # so AT+CGPADDR is not waited for; it prints no +IP:
+        await self._network_up(address=self.module != "bg96")
+        if self.module == "bg96":
+            await self.activate_context()
+        elif self.ip is None and self.wait_ip:
             try:
                 await asyncio.wait_for(self._ip_event.wait(), self.wait_ip)
             except asyncio.TimeoutError:
@@ -306,20 +347,27 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin):
         return resp
 
     # -- events from the module --------------------------------------------------
+    def _deliver(self, connect_id: int, data: bytes, addr: tuple[str, int] | None) -> None:
+        """Received bytes to their socket, pushed by the module or read with AT+QIRD."""
+        sock = self._sockets.get(connect_id)
+        if isinstance(sock, UdpService):
+            sock._on_data(data, addr or ("", 0))
+        elif isinstance(sock, ModemSocket):
+            sock._on_data(data)
+        else:
+            self.orphan_bytes += len(data)
+            log.warning("data for unknown socket %d dropped (%d bytes)", connect_id, len(data))
+
     def _on_event(self, ev: Any) -> None:
         if isinstance(ev, E.Recv):
-            sock = self._sockets.get(ev.connect_id)
-            if isinstance(sock, UdpService):
-                sock._on_data(ev.data, (ev.remote_ip or "", ev.remote_port or 0))
-            elif isinstance(sock, ModemSocket):
-                sock._on_data(ev.data)
-            else:
-                self.orphan_bytes += len(ev.data)
-                log.warning("data for unknown socket %d dropped (%d bytes)",
-                            ev.connect_id, len(ev.data))
+            self._deliver(ev.connect_id, ev.data,
+                          (ev.remote_ip, ev.remote_port or 0) if ev.remote_ip else None)
+        elif self._on_family_event(ev):
+            pass
         elif isinstance(ev, E.Closed):
             sock = self._sockets.get(ev.connect_id)
-            if sock is not None and not self._closed_while_unregistered(sock):
+            if sock is not None and not self._closed_while_unregistered(sock) \
+                    and not self._closed_in_buffer_mode(ev.connect_id):
                 sock._on_closed()
         elif isinstance(ev, E.Registration) and ev.n is None:  # the +CEREG URC
             self._on_registration(ev)
@@ -346,6 +394,9 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin):
         listener = self._sockets.get(ev.server_id)
         sock = ModemSocket(self, ev.connect_id, "TCP INCOMING", (ev.remote_ip, ev.remote_port),
                            buffer_limit=self.buffer_limit, overflow=self.overflow)
+        if listener is not None:  # an accepted socket takes its listener's context and mode
+            sock.context_id = listener.context_id
+            sock.access_mode = listener.access_mode
         self._sockets[ev.connect_id] = sock
         if not isinstance(listener, Listener) or not listener._on_incoming(
                 sock, (ev.remote_ip, ev.remote_port)):

@@ -47,6 +47,9 @@ def _of(resp: Response, kind: type[_Ev]) -> list[_Ev]:
 class OpsMixin:
     """Ping, NTP, DNS, state, settings and raw commands (needs ``self.request``)."""
 
+    module: str
+    context_id: int
+
     async def request(self, cmd: C.Command, payload: bytes | None = None, *,
                       timeout: float | None = None) -> Response:  # pragma: no cover
         raise NotImplementedError
@@ -77,7 +80,7 @@ class OpsMixin:
                    count: int | None = None, size: int | None = None) -> PingResult:
         """``AT+QPING`` (note 2.3.5): every reply and the summary.  A failed ping is a
         result, not an exception: check :attr:`PingResult.ok`."""
-        resp = await self.request(C.QPing(0, host, timeout, count, size))
+        resp = await self.request(C.QPing(self.context_id, host, timeout, count, size, module=self.module))
         replies = tuple(_of(resp, E.PingReply))
         summaries = _of(resp, E.PingSummary)
         summary = summaries[-1] if summaries else E.PingSummary(
@@ -88,15 +91,16 @@ class OpsMixin:
                   auto_set_time: bool | None = None) -> _dt.datetime:
         """``AT+QNTP`` (note 2.3.6): the UTC time the server gave."""
         auto = None if auto_set_time is None else int(bool(auto_set_time))
-        resp = await self.request(C.QNtp(0, server, port, auto))
+        resp = await self.request(C.QNtp(self.context_id, server, port, auto, module=self.module))
         found = _of(resp, E.NtpResult)
         if not found or found[-1].result != 0 or found[-1].time is None:
             raise _fail(f"AT+QNTP {server}", found[-1].result if found else "no +QNTP")
         return found[-1].time
 
     async def resolve(self, hostname: str) -> list[str]:
-        """``AT+QIDNSGIP`` (note 2.3.7): the addresses (the module shows only the first)."""
-        resp = await self.request(C.QIDnsGip(0, hostname))
+        """``AT+QIDNSGIP`` (note 2.3.7): the addresses (the BC660K shows only the first; the
+        BG96 family answers with ``+QIURC: "dnsgip"`` URCs listing them all)."""
+        resp = await self.request(C.QIDnsGip(self.context_id, hostname, module=self.module))
         header = _of(resp, E.DnsResult)
         if header and header[-1].result != 0:
             raise _fail(f"AT+QIDNSGIP {hostname}", header[-1].result)
@@ -117,13 +121,13 @@ class OpsMixin:
 
     async def state(self, connect_id: int | None = None) -> list[E.SocketStatus]:
         """``AT+QISTATE?`` or ``AT+QISTATE=1,<connectID>`` (note 2.3.3): one row per socket."""
-        cmd = C.QIStateAll() if connect_id is None else C.QIState(1, connect_id)
+        cmd = C.QIStateAll() if connect_id is None else C.QIState(1, connect_id, module=self.module)
         resp = await self.request(cmd)
         return _of(resp, E.SocketStatus)
 
     async def send_stats(self, connect_id: int) -> E.SendStats:
         """``AT+QISEND=<connectID>,0`` (note 2.3.4): bytes sent, acked, not acked."""
-        resp = await self.request(C.QISendStats(connect_id))
+        resp = await self.request(C.QISendStats(connect_id, module=self.module))
         found = _of(resp, E.SendStats)
         if not found:
             raise CommandError("AT+QISEND=<id>,0 gave no +QISEND line")

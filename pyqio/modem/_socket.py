@@ -114,6 +114,9 @@ class _Waiting:
         """The link went away: every waiter and every later call raises *exc*."""
         self._error = exc
         self._wake()
+        room = getattr(self, "_room", None)
+        if room is not None:
+            room.set()
 
     async def _wait(self, what: str) -> None:
         if self._timeout == 0:
@@ -147,6 +150,28 @@ class _SocketBase(_Waiting):
         self._peer_closed = False
         self._closed = False
         self._send_lock = asyncio.Lock()
+        #: the PDP context the socket runs on (+QIURC: "pdpdeact" names it)
+        self.context_id = 0
+        #: AT+QIOPEN's <access_mode>: 1 direct push, 0 buffer access (read with AT+QIRD)
+        self.access_mode = 1
+        self._room: asyncio.Event | None = None  # set when the owner read (buffer access)
+
+    def _buffered_bytes(self) -> int:
+        return 0
+
+    def _made_room(self) -> None:
+        if self._room is not None:
+            self._room.set()
+
+    async def _wait_room(self, size: int) -> None:
+        """Wait until *size* more bytes fit the receive buffer (or it is empty), or the
+        socket is closed: the modem reads no more from the module until then."""
+        while (self._buffered_bytes() and self._buffered_bytes() + size > self.buffer_limit
+               and not self._closed and self._error is None):
+            if self._room is None:
+                self._room = asyncio.Event()
+            self._room.clear()
+            await self._room.wait()
 
     @property
     def closed(self) -> bool:
@@ -188,6 +213,7 @@ class _SocketBase(_Waiting):
         self._closed = True
         self._release_link()
         self._wake()
+        self._made_room()
         await self._modem._close_socket(self)
 
     async def __aenter__(self: _S) -> _S:
@@ -227,6 +253,9 @@ class ModemSocket(_SocketBase):
 
     def buffered(self) -> int:
         """Bytes received and not read yet."""
+        return len(self._stream) + self._dgram_bytes
+
+    def _buffered_bytes(self) -> int:
         return len(self._stream) + self._dgram_bytes
 
     def _on_data(self, data: bytes) -> None:
@@ -271,6 +300,7 @@ class ModemSocket(_SocketBase):
         super()._fail(exc)
 
     def _take(self, bufsize: int) -> bytes:
+        self._made_room()
         if self.is_stream:
             data = bytes(self._stream[:bufsize])
             del self._stream[:bufsize]
@@ -339,6 +369,9 @@ class UdpService(_SocketBase):
         self._dgram_bytes = 0
         self.truncated_bytes = 0
 
+    def _buffered_bytes(self) -> int:
+        return self._dgram_bytes
+
     def _on_data(self, data: bytes, addr: Address) -> None:
         self.bytes_received += len(data)
         if (self._dgram_bytes + len(data) > self.buffer_limit
@@ -356,6 +389,7 @@ class UdpService(_SocketBase):
             await self._wait("recvfrom")
         data, addr = self._datagrams.popleft()
         self._dgram_bytes -= len(data)
+        self._made_room()
         if len(data) > bufsize:
             self.truncated_bytes += len(data) - bufsize
             data = data[:bufsize]

@@ -21,7 +21,7 @@ from ..errors import (
     SocketClosedError,
     SocketError,
 )
-from ..protocol import CONNECT_IDS
+from ..protocol import PROFILE_CONNECT_IDS
 from ..session import Response
 from ..wire import events as E
 from ..wire._result import ResultCode, result_code
@@ -55,23 +55,30 @@ class SocketsMixin:
     send_hex: bool
     buffer_limit: int
     overflow: str
+    module: str
+    context_id: int
+    access_mode: int
 
     async def request(self, cmd: C.Command, payload: bytes | None = None, *,
                       timeout: float | None = None) -> Response:  # pragma: no cover
         raise NotImplementedError
 
     def _free_id(self) -> int:
-        for cid in CONNECT_IDS:
+        ids = PROFILE_CONNECT_IDS[self.module]
+        for cid in ids:
             if cid not in self._sockets:
                 return cid
-        raise SocketError(f"no free <connectID> ({CONNECT_IDS[0]}-{CONNECT_IDS[-1]}) on the module",
+        raise SocketError(f"no free <connectID> ({ids[0]}-{ids[-1]}) on the module",
                           result=ResultCode.SOCKET_IDENTITY_USED)
 
     async def _open(self, sock: _Sock, cmd_args: tuple[str, str, int, int, int],
                     timeout: float | None) -> _Sock:
         self._sockets[sock.connect_id] = sock  # early data for it must find it
+        sock.context_id = self.context_id
+        sock.access_mode = cmd_args[4]
         try:
-            resp = await self.request(C.QIOpen(0, sock.connect_id, *cmd_args), timeout=timeout)
+            resp = await self.request(C.QIOpen(self.context_id, sock.connect_id, *cmd_args,
+                                               module=self.module), timeout=timeout)
         except (CommandTimeout, asyncio.CancelledError) as exc:
             # the module may still be opening it: close it so the id is really free.
             # A task, so that a caller's deadline (create_connection's timeout)
@@ -93,28 +100,47 @@ class SocketsMixin:
                              f"{_describe(code)}", result=result_code(int(code)))
         return sock
 
+    def _mode(self, access_mode: int | None) -> int:
+        mode = self.access_mode if access_mode is None else access_mode
+        allowed = (0, 1) if self.module == "bg96" else (1,)
+        if mode not in allowed:
+            raise InvalidArgument(f"access_mode={mode!r}: the {self.module} profile takes "
+                                  + " or ".join(map(str, allowed))
+                                  + " (0 buffer access, 1 direct push)")
+        return mode
+
     async def connect(self, host: str, port: int, proto: str = "tcp", *,
-                      timeout: float | None = None) -> ModemSocket:
-        """Open a TCP or UDP client socket to *host*:*port* (``AT+QIOPEN``, note 2.3.1)."""
+                      timeout: float | None = None, access_mode: int | None = None
+                      ) -> ModemSocket:
+        """Open a TCP or UDP client socket to *host*:*port* (``AT+QIOPEN``, note 2.3.1).
+
+        *access_mode* (the ``bg96`` profile): 0 buffer access, 1 direct push; the
+        modem's ``access_mode`` by default. Sockets behave the same in both.
+        """
         kind = {"tcp": "TCP", "udp": "UDP"}.get(str(proto).lower())
         if kind is None:
             raise InvalidArgument(f"proto must be 'tcp' or 'udp', got {proto!r}")
         _check_address((host, port))
+        mode = self._mode(access_mode)
         sock = ModemSocket(self, self._free_id(), kind, (host, port),
                            buffer_limit=self.buffer_limit, overflow=self.overflow)
-        return await self._open(sock, (kind, host, port, 0, 1), timeout)
+        return await self._open(sock, (kind, host, port, 0, mode), timeout)
 
-    async def listen(self, port: int, *, backlog: int = 8) -> Listener:
-        """Open a ``TCP LISTENER`` on local *port* (note 2.3.1, example 4.3.1)."""
+    async def listen(self, port: int, *, backlog: int = 8,
+                     access_mode: int | None = None) -> Listener:
+        """Open a ``TCP LISTENER`` on local *port* (note 2.3.1, example 4.3.1); the
+        connections it accepts take its *access_mode*."""
         _check_address(("0.0.0.0", port))
+        mode = self._mode(access_mode)
         sock = Listener(self, self._free_id(), port, backlog=backlog)
-        return await self._open(sock, ("TCP LISTENER", "127.0.0.1", 0, port, 1), None)
+        return await self._open(sock, ("TCP LISTENER", "127.0.0.1", 0, port, mode), None)
 
-    async def udp_service(self, port: int) -> UdpService:
+    async def udp_service(self, port: int, *, access_mode: int | None = None) -> UdpService:
         """Open a ``UDP SERVICE`` on local *port* (note 2.3.1, example 4.2.1)."""
         _check_address(("0.0.0.0", port))
+        mode = self._mode(access_mode)
         sock = UdpService(self, self._free_id(), port, buffer_limit=self.buffer_limit)
-        return await self._open(sock, ("UDP SERVICE", "127.0.0.1", 1, port, 1), None)
+        return await self._open(sock, ("UDP SERVICE", "127.0.0.1", 1, port, mode), None)
 
     async def open_connection(self, host: str, port: int, *, limit: int = 2 ** 16
                               ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -172,9 +198,11 @@ class SocketsMixin:
             cmd: Any
             payload: bytes | None = None
             if self.send_hex:
-                cmd = C.QISend(sock.connect_id, chunk, hex=True, remote_ip=ip, remote_port=port)
+                cmd = C.QISend(sock.connect_id, chunk, hex=True, remote_ip=ip, remote_port=port,
+                               module=self.module)
             else:
-                cmd = C.QISendFixed(sock.connect_id, len(chunk), remote_ip=ip, remote_port=port)
+                cmd = C.QISendFixed(sock.connect_id, len(chunk), remote_ip=ip, remote_port=port,
+                                    module=self.module)
                 payload = C.fixed_payload(chunk, len(chunk))
             try:
                 resp = await self.request(cmd, payload)
@@ -209,6 +237,6 @@ class SocketsMixin:
     async def _quiet_close(self, connect_id: int) -> None:
         """``AT+QICLOSE``; an ERROR means the id is already free, which is what we want."""
         try:
-            await self.request(C.QIClose(connect_id))
+            await self.request(C.QIClose(connect_id, module=self.module))
         except (CommandError, CommandTimeout) as exc:
             log.debug("AT+QICLOSE=%d: %s", connect_id, exc)

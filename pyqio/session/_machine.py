@@ -48,13 +48,16 @@ from ..wire.events import (
     Error,
     Event,
     Incoming,
+    IncomingFull,
     Info,
     IpAddress,
     Ok,
     OpenResult,
+    PdpDeactivated,
     Prompt,
     ProtocolError,
     Recv,
+    RecvNotice,
     ShowRA,
     SocketStatus,
     Text,
@@ -77,7 +80,16 @@ DEFAULT_MAX_QUEUED = 1000
 
 _ESC = b"\x1b"
 _EOL = re.compile(rb"[\r\n]")
-_URC_TYPES = (Recv, Closed, Incoming, IpAddress, ProtocolError)
+_URC_TYPES = (Recv, Closed, Incoming, IpAddress, ProtocolError, RecvNotice, PdpDeactivated,
+              IncomingFull)
+
+
+def _access_mode(cmd: QIOpen) -> int:
+    # left out, it is 1 on the BC660K (its only mode) and 0 (buffer access) on the BG96
+    # family (BG96 TCP/IP Application Note 2.2.4)
+    if cmd.access_mode is not None:
+        return cmd.access_mode
+    return 0 if cmd.module == "bg96" else 1
 
 
 class Session:
@@ -95,7 +107,8 @@ class Session:
     """
 
     def __init__(self, recv_format: str = "text", show_ra: bool = False, *,
-                 send_format: str = "text", max_queued: int = DEFAULT_MAX_QUEUED) -> None:
+                 send_format: str = "text", max_queued: int = DEFAULT_MAX_QUEUED,
+                 module: str = "bc660k") -> None:
         from ..wire._decoder import Decoder  # imported here: the decoder picks its backend on import
 
         if isinstance(max_queued, bool) or not isinstance(max_queued, int) or max_queued < 1:
@@ -106,7 +119,9 @@ class Session:
             raise InvalidArgument(f"send_format={send_format!r}: allowed values are 'text' "
                                   "and 'hex'")
         # a str here, checked by the Decoder (InvalidArgument naming the allowed values)
-        self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra)  # type: ignore[arg-type]
+        # module: the profile the decoder frames by (pyqio.protocol.MODULES; docs/modules.md)
+        self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra,  # type: ignore[arg-type]
+                               module=module)  # type: ignore[arg-type]
         #: the data format the module reads AT+QISEND data in ("text" or "hex"), as last
         #: set or read with AT+QICFG="dataformat"; build QISend(hex=...) to match it
         self.send_format = send_format
@@ -258,6 +273,7 @@ class Session:
         self._table.clear()
         self.decoder.reset()
         self.decoder.udp_service = ()
+        self.decoder.buffer_access = ()
 
     # -- the module's side -------------------------------------------------
 
@@ -345,14 +361,15 @@ class Session:
         cmd = req.command
         if isinstance(ev, Ok) and isinstance(cmd, QIOpen):
             self._table.open_ok(cmd.connect_id, cmd.service_type, cmd.host,
-                                cmd.remote_port, cmd.local_port)
+                                cmd.remote_port, cmd.local_port,
+                                _access_mode(cmd))
         elif isinstance(ev, OpenResult):
             self._table.open_result(ev.connect_id, int(ev.result))
         elif isinstance(ev, CloseOk) and isinstance(cmd, QIClose):
             self._table.fire(cmd.connect_id, "close_ok")
         elif isinstance(ev, SocketStatus):
             self._table.sync(ev.connect_id, ev.service_type, ev.host, ev.remote_port,
-                             ev.local_port, ev.socket_state)
+                             ev.local_port, ev.socket_state, ev.access_mode)
         elif isinstance(ev, DataFormat):
             self._set_formats(ev.send_hex, ev.recv_hex)
         elif isinstance(ev, ShowRA):
@@ -380,9 +397,14 @@ class Session:
             self.decoder.recv_format = "hex" if recv_hex else "text"
 
     def _sync_udp_service(self) -> None:
+        # the decoder frames by the sockets' kinds: a UDP SERVICE's recv URCs carry the
+        # sender, a buffer access socket's "recv" with a length is a notice
         ids = self._table.udp_service_ids()
         if set(self.decoder.udp_service) != ids:
             self.decoder.udp_service = ids
+        buffered = self._table.buffer_access_ids()
+        if set(self.decoder.buffer_access) != buffered:
+            self.decoder.buffer_access = buffered
 
 
 def _is_qiurc(ev: Info) -> bool:

@@ -230,24 +230,34 @@ class DnsPlan(Plan):
     show more) come out unattached.  The final is the header (it holds the
     result); the address is among the attached events.  A lone
     ``+QIDNSGIP: <result>`` (no count, no ttl) is read as a failed header.
+
+    The BG96 family prints the answer as ``+QIURC: "dnsgip"`` URCs (``urc=True``) and
+    lists every address (BG96 TCP/IP AN 2.2.11): after such a header the answer ends
+    at its ``<IP_count>``-th address.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.header: DnsResult | None = None
+        self.left = 0
 
     def on_ok(self, ev: Ok) -> Any:
         return self._defer("+QIDNSGIP")
 
     def step_deferred(self, ev: Event) -> Any:
         if self.header is not None:
-            return self.header if isinstance(ev, DnsAddress) else NOT_MINE
+            if not isinstance(ev, DnsAddress):
+                return NOT_MINE
+            self.left -= 1
+            return self.header if self.left <= 0 else MORE
         header = ev if isinstance(ev, DnsResult) else self._lone_header(ev)
         if header is None:
             return NOT_MINE
         if header.result != 0 or header.ip_count <= 0:
             return header
         self.header = header
+        # the note shows one address whatever the count; the URC form lists them all
+        self.left = min(header.ip_count, 32) if getattr(header, "urc", False) else 1
         self.waiting_for = "+QIDNSGIP address"
         return MORE
 
@@ -265,6 +275,20 @@ class StatePlan(Plan):
     def __init__(self, full: bool) -> None:
         super().__init__(frozenset({"QISTATE"}))
         self.full = full
+
+
+class SendExPlan(Plan):
+    """``AT+QISENDEX``: ``SEND OK``/``SEND FAIL``, with or without an ``OK`` before it
+    (the BG95&BG77&BG600L TCP/IP Application Note's example 3.3.2 shows ``SEND OK`` alone)."""
+
+    waiting_for = "SEND OK"
+
+    def step(self, ev: Event) -> Any:
+        if isinstance(ev, (Error, CmeError, SendOk, SendFail)):
+            return ev
+        if isinstance(ev, Ok) and not self.deferred:
+            return self._defer("SEND OK")
+        return NOT_MINE
 
 
 def plan_for(cmd: Any, payload: bytes | None) -> Plan:
@@ -307,6 +331,7 @@ def _send_fixed(cmd: Any, payload: bytes | None) -> Plan:
 _BY_KIND: dict[str, Callable[[Any, bytes | None], Plan]] = {
     "open": lambda c, p: OpenPlan(c.connect_id),
     "close": lambda c, p: ClosePlan(),
+    "send_ex": lambda c, p: SendExPlan(),
     "state_all": lambda c, p: StatePlan(full=True),
     "state": lambda c, p: StatePlan(full=(c.query_type == 0)),
     "send": _send,

@@ -74,6 +74,9 @@ class SocketInfo:
     remote_port: int | None = None
     local_port: int | None = None
     result: int | None = None
+    #: <access_mode> of AT+QIOPEN: 1 direct push (the note's only one), 0 buffer access
+    #: (the BG96 family: data waits in the module for AT+QIRD), 2 transparent
+    access_mode: int = 1
 
 
 class SocketTable:
@@ -95,7 +98,7 @@ class SocketTable:
         return True
 
     def open_ok(self, connect_id: int, service_type: str, host: str,
-                remote_port: int, local_port: int | None) -> None:
+                remote_port: int, local_port: int | None, access_mode: int = 1) -> None:
         """``OK`` to ``AT+QIOPEN``: a fresh record in state "opening"."""
         old = self.sockets.get(connect_id)
         if old is not None and old.state != CLOSED:
@@ -107,7 +110,7 @@ class SocketTable:
             connect_id, service_type, OPENING,
             remote_ip=None if listening else host,
             remote_port=None if listening else remote_port,
-            local_port=local_port)
+            local_port=local_port, access_mode=access_mode)
 
     def open_result(self, connect_id: int, result: int) -> None:
         """``+QIOPEN: <id>,<result>``, attached or late."""
@@ -121,12 +124,14 @@ class SocketTable:
             self.ignored += 1  # the module reuses only free ids; trust it anyway
         listener = self.sockets.get(server_id)
         local = listener.local_port if listener is not None else None
+        # a TCP INCOMING socket takes its listener's access mode (BG96 TCP/IP AN 2.2.4)
+        mode = listener.access_mode if listener is not None else 1
         self.sockets[connect_id] = SocketInfo(
             connect_id, "TCP INCOMING", OPEN, server_id=server_id,
-            remote_ip=ip, remote_port=port, local_port=local)
+            remote_ip=ip, remote_port=port, local_port=local, access_mode=mode)
 
     def sync(self, connect_id: int, service_type: str, host: str, remote_port: int,
-             local_port: int, socket_state: int) -> None:
+             local_port: int, socket_state: int, access_mode: int = 1) -> None:
         """A ``+QISTATE:`` row: the module's own account replaces ours (2.3.3)."""
         old = self.sockets.get(connect_id)
         server_id = old.server_id if old is not None else None
@@ -136,7 +141,7 @@ class SocketTable:
         self.sockets[connect_id] = SocketInfo(
             connect_id, service_type, state, server_id=server_id,
             remote_ip=host, remote_port=remote_port, local_port=local_port,
-            result=old.result if old is not None else None)
+            result=old.result if old is not None else None, access_mode=access_mode)
 
     def sync_absent(self, connect_ids: set[int]) -> None:
         """A full ``AT+QISTATE?`` listed none of *connect_ids*: they are closed (2.3.3 note 2)."""
@@ -149,6 +154,11 @@ class SocketTable:
         """Connect ids whose recv URCs carry the sender's address (2.4.2)."""
         return {cid for cid, info in self.sockets.items()
                 if info.service_type == "UDP SERVICE" and info.state != CLOSED}
+
+    def buffer_access_ids(self) -> set[int]:
+        """Connect ids in buffer access mode, whose recv URCs are notices (BG96 family)."""
+        return {cid for cid, info in self.sockets.items()
+                if info.access_mode == 0 and info.state != CLOSED}
 
     def clear(self) -> None:
         """Forget every socket (the module restarted)."""

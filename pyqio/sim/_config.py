@@ -32,6 +32,9 @@ class SimConfig:
     fault replayable: the same seed and the same host input give the same output.
     """
 
+    module: str = _knob("bc660k", "module profile to answer as: bc660k (the note), bc66, or bg96 "
+                        "(BG95/BG96/BG77/EC2x forms: contexts via AT+QIACT, buffer access "
+                        "and AT+QIRD, data after the URC line)")
     echo: bool = _knob(True, "echo command lines (ATE1), as the module does after boot")
     boot_on_connect: bool = _knob(True, "boot when the host link opens (+IP: once attached); "
                                         "0: already up, as a module that booted long before "
@@ -75,6 +78,11 @@ class SimConfig:
                                    "(a,b); default any, loopback for pyqio sim --listen")
 
     def __post_init__(self) -> None:
+        from ..protocol import MODULES
+
+        if self.module not in MODULES:
+            raise InvalidArgument(f"sim option module={self.module!r} is not one of "
+                                  + ", ".join(MODULES))
         if isinstance(self.dns_servers, str):
             self.dns_servers = tuple(s for s in self.dns_servers.split(",") if s)
         self.dns_servers = tuple(self.dns_servers)

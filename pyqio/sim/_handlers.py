@@ -11,11 +11,12 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from ..protocol import CONNECT_IDS
+from ..protocol import PROFILE_CONNECT_IDS
 from ..wire import events as ev
 from ..wire._result import ResultCode as RC
 from . import _netsvc, _wire
 from ._datamode import DataMode
+from ._family import FamilyCommands
 from ._host_conns import CONNECTED, CONNECTING, INITIAL, REMOTE_CLOSING, Conn, open_socket
 from ._services import ServiceCommands
 
@@ -23,7 +24,7 @@ __all__ = ["Handlers"]
 
 
 
-class Handlers(ServiceCommands):
+class Handlers(ServiceCommands, FamilyCommands):
     """Command and socket handlers; see the module docstring."""
 
     # provided by Simulator
@@ -52,7 +53,8 @@ class Handlers(ServiceCommands):
         if self.network_line(line):  # the 3GPP commands (._network), read by their own grammar
             return
         try:
-            cmd = parse(line + b"\r", send_format="hex" if self.nvram["send_hex"] else "text")
+            cmd = parse(line + b"\r", send_format="hex" if self.nvram["send_hex"] else "text",
+                        module=self.config.module)
         except ValueError:
             self.reply(ev.Error())
             return
@@ -115,16 +117,23 @@ class Handlers(ServiceCommands):
 
     def _do_QIOpen(self, cmd: Any) -> None:
         cid = cmd.connect_id
-        if cmd.context_id != 0:
-            self.reply(ev.Error())
+        if cmd.access_mode == 2 or (not self.bg96 and cmd.context_id != 0):
+            self.reply(ev.Error())  # transparent mode is not simulated
             return
         self.reply(ev.Ok())
         if cid in self.conns:
             self.urc(_wire.encode(ev.OpenResult(cid, RC.SOCKET_IDENTITY_USED)))
             return
         conn = Conn(cid, cmd.service_type, cmd.host, cmd.remote_port, cmd.local_port or 0,
-                    CONNECTING)
+                    CONNECTING, context_id=cmd.context_id,
+                    access_mode=(0 if self.bg96 else 1) if cmd.access_mode is None
+                    else cmd.access_mode,
+                    long_rows=self.bg96)
         self.conns[cid] = conn
+        if self.bg96 and not self.context_ok(cmd.context_id):
+            conn.state = INITIAL
+            self.urc(_wire.encode(ev.OpenResult(cid, RC.OPEN_PDP_CONTEXT_FAILED)))
+            return
         if not self.attached:
             conn.state = INITIAL
             self.urc(_wire.encode(ev.OpenResult(cid, self.detach_code)))
@@ -250,6 +259,9 @@ class Handlers(ServiceCommands):
 
     def socket_data(self, conn: Conn, data: bytes, addr: tuple[str, int]) -> None:
         """``+QIURC: "recv"`` per piece of at most 1024 bytes (2.4, NOTE 5), 512 in hex."""
+        if self.bg96:
+            (self.buffer_data if conn.access_mode == 0 else self.push_data)(conn, data, addr)
+            return
         hex_ = self.nvram["recv_hex"]
         show = self.nvram["show_ra"] or conn.service_type == "UDP SERVICE"
         step = 512 if hex_ else 1024  # keeps a hex URC under the 1400-byte maximum
@@ -276,12 +288,19 @@ class Handlers(ServiceCommands):
 
     def socket_accepted(self, server: Conn, proto: Any) -> Conn | None:
         """A TCP LISTENER accepted a client: it takes the lowest free connect id (2.4.3)."""
-        free = [i for i in CONNECT_IDS if i not in self.conns]
-        if not free or server.state != CONNECTED or self.conns.get(server.connect_id) is not server:
+        free = [i for i in PROFILE_CONNECT_IDS[self.config.module] if i not in self.conns]
+        if server.state != CONNECTED or self.conns.get(server.connect_id) is not server:
+            return None
+        if not free:
+            if self.bg96:
+                self.urc(_wire.encode(ev.IncomingFull()), droppable=True)
             return None
         ip, port = proto.transport.get_extra_info("peername")[:2]
+        # an accepted socket takes its listener's access mode (BG96 TCP/IP AN 2.2.4)
         conn = Conn(free[0], "TCP INCOMING", ip, port, server.local_port, CONNECTED,
-                    server_id=server.connect_id, transport=proto.transport, peer=(ip, port))
+                    server_id=server.connect_id, transport=proto.transport, peer=(ip, port),
+                    context_id=server.context_id, access_mode=server.access_mode,
+                    long_rows=server.long_rows)
         self.conns[conn.connect_id] = conn
         server.children.append(conn)
         self.urc(_wire.encode(ev.Incoming(conn.connect_id, server.connect_id, ip, port)),

@@ -7,6 +7,7 @@ host side go to a *sink* (the simulator), which turns them into URCs.
 from __future__ import annotations
 
 import asyncio
+import collections
 import errno
 import fcntl
 import struct
@@ -57,12 +58,55 @@ class Conn:
     # what the host socket got before +QIOPEN was reported, reported right after it
     early: list[tuple[bytes, tuple[str, int]]] = field(default_factory=list)
     early_closed: bool = False
+    # the BG96 family: the PDP context, AT+QIOPEN's <access_mode>, the profile's row form
+    context_id: int = 0
+    access_mode: int = 1
+    long_rows: bool = False
+    # buffer access mode: what AT+QIRD has not read yet (datagrams kept apart)
+    rx: collections.deque[tuple[bytes, tuple[str, int]]] = field(
+        default_factory=collections.deque)
+    rx_bytes: int = 0
+    rx_total: int = 0
+    paused: bool = False
+
+    def rx_put(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.rx.append((data, addr))
+        self.rx_bytes += len(data)
+        self.rx_total += len(data)
+
+    def rx_buffered(self) -> int:
+        return self.rx_bytes
+
+    def rx_take(self, want: int) -> tuple[bytes, tuple[str, int]]:
+        """Up to *want* bytes: of one datagram (UDP), or across pieces (TCP)."""
+        if not self.rx:
+            return b"", ("", 0)
+        if self.is_udp:
+            data, addr = self.rx.popleft()
+            self.rx_bytes -= len(data)
+            return data[:want], addr
+        out = bytearray()
+        addr = self.rx[0][1]
+        while self.rx and len(out) < want:
+            data, a = self.rx.popleft()
+            room = want - len(out)
+            if len(data) > room:
+                self.rx.appendleft((data[room:], a))
+                data = data[:room]
+            out += data
+        self.rx_bytes -= len(out)
+        return bytes(out), addr
 
     @property
     def is_udp(self) -> bool:
         return self.service_type in ("UDP", "UDP SERVICE")
 
     def status(self) -> ev.SocketStatus:
+        if self.long_rows:  # the BG96 family's 10 fields: serverID, access mode, AT port
+            return ev.SocketStatus(self.connect_id, self.service_type, self.host,
+                                   self.remote_port, self.local_port, self.state,
+                                   self.context_id, self.access_mode,
+                                   self.server_id if self.server_id is not None else 0, "uart1")
         return ev.SocketStatus(self.connect_id, self.service_type, self.host, self.remote_port,
                                self.local_port, self.state, 0, 1)
 

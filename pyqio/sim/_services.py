@@ -28,6 +28,8 @@ class ServiceCommands:
     dns: list[str]
     attached: bool
     detach_code: int
+    bg96: bool
+    context_ok: Callable[[int], bool]
 
     # DNS (2.3.7, 2.3.8) -------------------------------------------------------------
 
@@ -46,15 +48,20 @@ class ServiceCommands:
         self.reply(ev.DnsServers(0, tuple(shown)), ev.Ok())
 
     def _do_QIDnsGip(self, cmd: Any) -> None:
-        if self._deferred_ok(cmd.context_id, lambda code: ev.DnsResult(code, 0, 0)):
-            self.start(self._dns_gip(cmd.hostname),
-                       _wire.encode(ev.DnsResult(RC.PDP_CONTEXT_BROKE_DOWN, 0, 0)))
+        urc = self.config.module == "bg96"  # the family answers with "dnsgip" URCs
+        if self._deferred_ok(cmd.context_id, lambda code: ev.DnsResult(code, 0, 0, urc)):
+            self.start(self._dns_gip(cmd.hostname, urc),
+                       _wire.encode(ev.DnsResult(RC.PDP_CONTEXT_BROKE_DOWN, 0, 0, urc)))
 
-    async def _dns_gip(self, hostname: str) -> None:
+    async def _dns_gip(self, hostname: str, urc: bool = False) -> None:
         ans = await _netsvc.resolve(hostname, self._dns_servers(), self.config.dns_port,
                                      self.config.service_timeout)
         if ans.result != RC.OK:
-            self.urc(_wire.encode(ev.DnsResult(ans.result, 0, 0)))
+            self.urc(_wire.encode(ev.DnsResult(ans.result, 0, 0, urc)))
+            return
+        if urc:  # BG96 TCP/IP AN 2.2.11: the header, then one URC per address
+            self.urc(_wire.encode(ev.DnsResult(RC.OK, len(ans.addresses), ans.ttl, True))
+                     + b"".join(_wire.encode(ev.DnsAddress(a, True)) for a in ans.addresses))
             return
         # "Currently, only the first IP address returned by the DNS server is displayed."
         self.urc(_wire.encode(ev.DnsResult(RC.OK, len(ans.addresses), ans.ttl))
@@ -69,7 +76,7 @@ class ServiceCommands:
 
         ``failure(code)`` is the result event written when there is no PDP context.
         """
-        if context_id != 0:
+        if not self.context_ok(context_id):
             self.reply(ev.Error())
             return False
         self.reply(ev.Ok())

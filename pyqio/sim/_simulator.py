@@ -17,6 +17,7 @@ from . import _nvram, _wire
 from ._config import SimConfig
 from ._datamode import CANCEL, DataMode
 from ._deps import require_sim_deps
+from ._family import Context
 from ._handlers import Handlers
 from ._host_conns import CONNECTED, CONNECTING, INITIAL, Conn
 from ._network import HOME, Network
@@ -67,6 +68,9 @@ class Simulator(Handlers, Network, Output, asyncio.Protocol):
         self._reset_output()
         self.nvram = self._load_nvram()
         self._reset_network()
+        # the BG96 family: PDP contexts (none active after boot) and AT+QIGETERROR's code
+        self.contexts: dict[int, Context] = {}
+        self.last_error = 0
 
     def _load_nvram(self) -> dict[str, bool]:
         return _nvram.load(self.config.state_file)
@@ -199,7 +203,8 @@ class Simulator(Handlers, Network, Output, asyncio.Protocol):
         """The PDP context is up, once registered: ``+IP: <ip>`` (note 2.3.1, NOTE 4)."""
         if not self.attached and self.registered and self.transport is not None:
             self.attached = True
-            self.urc(_wire.encode(ev.IpAddress(self.config.ip)))
+            if not self.bg96:  # the BG96 family prints no +IP:; the host activates a context
+                self.urc(_wire.encode(ev.IpAddress(self.config.ip)))
 
     def break_pdp(self, reattach: bool = True) -> None:
         """The PDP context breaks down: pending work ends with 570, sockets close."""
@@ -209,7 +214,11 @@ class Simulator(Handlers, Network, Output, asyncio.Protocol):
             task.cancel()
             self.urc(on_abort)
         self.ops.clear()
+        if self.bg96:
+            self.deactivate_all()
         for conn in list(self.conns.values()):
+            if self.bg96 and conn.state != CONNECTING:
+                continue  # dead with their context: "pdpdeact" said so, not "closed"
             if conn.state == CONNECTED:
                 self.socket_closed(conn, force=True)
             elif conn.state == CONNECTING:  # its +QIOPEN: <id>,570 went out above

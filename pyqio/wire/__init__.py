@@ -22,9 +22,9 @@ from . import events
 from ._decoder import Decoder, decode
 from ._lines import classify_line
 from ._result import ResultCode
-from .tokenizer import T_ERROR, T_LINE, T_PROMPT, T_RECV, Tokenizer, backend
+from .tokenizer import T_ERROR, T_LINE, T_PROMPT, T_READ, T_RECV, Tokenizer, backend
 
 __all__ = [
-    "Decoder", "ResultCode", "T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer",
+    "Decoder", "ResultCode", "T_ERROR", "T_LINE", "T_PROMPT", "T_READ", "T_RECV", "Tokenizer",
     "backend", "classify_line", "decode", "events",
 ]

@@ -19,9 +19,9 @@ from typing import Any
 
 from .._tokenizer_c import ffi, lib
 from ..errors import InvalidArgument
-from ..protocol import CONNECT_IDS, FRAMING_IDS, T_ERROR, T_LINE, T_PROMPT, T_RECV
+from ..protocol import CONNECT_IDS, FRAMING_IDS, MODULES, T_ERROR, T_LINE, T_PROMPT, T_READ, T_RECV
 
-__all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer"]
+__all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_READ", "T_RECV", "Tokenizer"]
 
 _REASONS = tuple(ffi.string(lib.qio_reason_string(i)).decode("ascii") for i in range(7))
 _PROMPT_TOKEN = (T_PROMPT,)
@@ -49,12 +49,12 @@ def _check_max_line(max_line: int) -> int:
     return max_line
 
 
-def _udp_mask(ids: Iterable[int]) -> tuple[frozenset[int], int]:
+def _udp_mask(ids: Iterable[int], name: str = "udp_service") -> tuple[frozenset[int], int]:
     ids = frozenset(ids)
     mask = 0
     for i in ids:
         if isinstance(i, bool) or not isinstance(i, int) or i not in _UDP_IDS:
-            raise InvalidArgument(f"udp_service: connect id {i!r} is out of range "
+            raise InvalidArgument(f"{name}: connect id {i!r} is out of range "
                                   f"{FRAMING_IDS[0]}-{FRAMING_IDS[-1]}")
         mask |= 1 << i
     return ids, mask
@@ -128,11 +128,17 @@ class Tokenizer:
         "_tok",
         "_tok_mv",
         "_udp",
+        "_bufacc",
+        "_module",
     )
 
     def __init__(self, hex: bool = False, show_ra: bool = False,
-                 udp_service: Iterable[int] = (), max_line: int = 4096) -> None:
+                 udp_service: Iterable[int] = (), max_line: int = 4096,
+                 module: str = "bc660k") -> None:
         self._max_line = _check_max_line(max_line)
+        if module not in MODULES:
+            raise InvalidArgument(
+                f"module={module!r}: allowed values are {', '.join(map(repr, MODULES))}")
         self._p = ffi.new("qio_parser *")
         size = lib.qio_buf_size(max_line)
         self._buf = _alloc("unsigned char[]", size)
@@ -153,6 +159,9 @@ class Tokenizer:
         self.hex = hex
         self.show_ra = show_ra
         self.udp_service = udp_service
+        self._module = module
+        self._p.module = MODULES.index(module)     # QIO_M_*, in MODULES' order
+        self.buffer_access = ()
 
     def _set_output(self) -> None:
         room = lib.qio_token_room(self._max_line)
@@ -200,6 +209,19 @@ class Tokenizer:
     @udp_service.setter
     def udp_service(self, ids: Iterable[int]) -> None:
         self._udp, self._p.udp_service = _udp_mask(ids)
+
+    @property
+    def module(self) -> str:
+        """The module profile (``pyqio.protocol.MODULES``), fixed at construction."""
+        return self._module
+
+    @property
+    def buffer_access(self) -> frozenset[int]:
+        return self._bufacc
+
+    @buffer_access.setter
+    def buffer_access(self, ids: Iterable[int]) -> None:
+        self._bufacc, self._p.buffer_access = _udp_mask(ids, "buffer_access")
 
     @property
     def max_line(self) -> int:
@@ -295,6 +317,9 @@ class Tokenizer:
                 append((T_LINE, arena[off:off + n]))
             elif kind == T_PROMPT:
                 append(_PROMPT_TOKEN)
+            elif kind == T_READ:
+                ip = arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None
+                append((T_READ, length, ip, port, arena[off:off + n]))
             else:
                 append((T_ERROR, _REASONS[reason], arena[off:off + n]))
 

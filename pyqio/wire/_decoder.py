@@ -23,7 +23,7 @@ from collections.abc import Iterable, MutableSequence
 from typing import Any, Literal
 
 from ..errors import InvalidArgument
-from ..protocol import FRAMING_IDS
+from ..protocol import FRAMING_IDS, MODULES
 from . import _feed
 from ._lines import classify_line
 from .events import Event
@@ -32,6 +32,7 @@ from .tokenizer import Tokenizer
 __all__ = ["Decoder", "decode", "classify_line"]
 
 RecvFormat = Literal["text", "hex"]
+Module = Literal["bc660k", "bc66", "bg96"]
 Backend = Literal["c", "python"]
 MAX_CONNECT_ID = FRAMING_IDS[-1]  # TOKENS.md: udp_service holds connect ids 0-31
 
@@ -48,18 +49,25 @@ def _check_flag(value: object) -> bool:
     return bool(value)
 
 
-def _check_ids(value: Iterable[int]) -> frozenset[int]:
+def _check_ids(value: Iterable[int], name: str = "udp_service") -> frozenset[int]:
     try:
         ids = frozenset(value)
     except TypeError:
         raise InvalidArgument(
-            f"udp_service={value!r}: must be an iterable of connect ids 0-{MAX_CONNECT_ID}"
+            f"{name}={value!r}: must be an iterable of connect ids 0-{MAX_CONNECT_ID}"
         ) from None
     for cid in ids:
         if isinstance(cid, bool) or not isinstance(cid, int) or not 0 <= cid <= MAX_CONNECT_ID:
             raise InvalidArgument(
-                f"udp_service contains {cid!r}: connect ids are integers 0-{MAX_CONNECT_ID}")
+                f"{name} contains {cid!r}: connect ids are integers 0-{MAX_CONNECT_ID}")
     return ids
+
+
+def _check_module(value: object) -> Module:
+    if value not in MODULES:
+        raise InvalidArgument(
+            f"module={value!r}: allowed values are {', '.join(map(repr, MODULES))}")
+    return value  # type: ignore[return-value]  # one of MODULES, the Literal's values
 
 
 class Decoder:
@@ -70,14 +78,32 @@ class Decoder:
     connect ids in *udp_service* are UDP SERVICE sockets (2.3.1), whose recv URCs
     carry the sender's address (2.4.2) too. All three can change between feeds, as
     the session learns of ``AT+QICFG`` or a UDP SERVICE opening.
+
+    *module* is the module profile, chosen once (docs/modules.md):
+
+    - ``"bc660k"`` (default): the BC660K-GL, as its TCP/IP Application Note says;
+    - ``"bc66"``: the BC66 (and BC66-NA), whose recv URC framing is the BC660K's;
+    - ``"bg96"``: BG95, BG96, BG77, BG600L, EG91/EG95, EC21/EC25, EC200 and EC600:
+      pushed data comes after the URC's line end (``+QIURC: "recv",<id>,<len>`` CR LF
+      ``<data>``), buffer access mode prints ``+QIURC: "recv",<id>`` notices
+      (:class:`pyqio.events.RecvNotice`) and ``AT+QIRD`` answers carry length-framed
+      data (:class:`pyqio.events.ReadData`).
+
+    *buffer_access* (``bg96`` only) holds the connect ids opened in buffer access mode:
+    their ``+QIURC: "recv",<id>,<len>`` (the BG95 notice's optional length) is a
+    notice, not a data header. Nothing in the bytes tells the two apart, so the
+    session keeps this in step with the sockets it opens, as *udp_service*.
     """
 
     def __init__(self, recv_format: RecvFormat = "text", show_ra: bool = False,
                  udp_service: Iterable[int] = (), *, max_line: int = 4096,
-                 backend: Backend | None = None) -> None:
+                 backend: Backend | None = None, module: Module = "bc660k",
+                 buffer_access: Iterable[int] = ()) -> None:
         self._recv_format: RecvFormat = recv_format
         self._show_ra = _check_flag(show_ra)
         self._udp_service = _check_ids(udp_service)
+        self._module = _check_module(module)
+        self._buffer_access = _check_ids(buffer_access, "buffer_access")
         hex_mode = _check_format(recv_format)
         cls = _tokenizer_class(backend)
         # the feeder, chosen once: the C one where the extension is built (then it
@@ -85,15 +111,18 @@ class Decoder:
         core = None
         if cls.__module__ == "pyqio.wire._ctokenizer":
             core = _feed.c_feeder(hex_mode, self._show_ra, _udp_mask(self._udp_service),
-                                  _check_max_line(max_line))
+                                  _check_max_line(max_line), self._module,
+                                  _udp_mask(self._buffer_access))
         if core is None:
-            core = _feed.TokenFeeder(cls(hex=hex_mode, show_ra=self._show_ra,
-                                         udp_service=set(self._udp_service), max_line=max_line))
+            tok = cls(hex=hex_mode, show_ra=self._show_ra, udp_service=set(self._udp_service),
+                      max_line=max_line, module=self._module)
+            tok.buffer_access = set(self._buffer_access)
+            core = _feed.TokenFeeder(tok)
         self._core: Any = core
 
     def _configure(self) -> None:
         self._core.configure(self._recv_format == "hex", self._show_ra,
-                             _udp_mask(self._udp_service))
+                             _udp_mask(self._udp_service), _udp_mask(self._buffer_access))
 
     @property
     def recv_format(self) -> RecvFormat:
@@ -124,6 +153,22 @@ class Decoder:
     @udp_service.setter
     def udp_service(self, value: Iterable[int]) -> None:
         self._udp_service = _check_ids(value)
+        self._configure()
+
+    @property
+    def module(self) -> Module:
+        """The module profile (fixed at construction): ``"bc660k"``, ``"bc66"`` or ``"bg96"``."""
+        return self._module
+
+    @property
+    def buffer_access(self) -> frozenset[int]:
+        """Connect ids in buffer access mode, whose ``+QIURC: "recv",<id>,<len>`` is a
+        notice (``bg96`` profile; BG95&BG77&BG600L TCP/IP Application Note 2.4.2)."""
+        return self._buffer_access
+
+    @buffer_access.setter
+    def buffer_access(self, value: Iterable[int]) -> None:
+        self._buffer_access = _check_ids(value, "buffer_access")
         self._configure()
 
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[Event]:
@@ -184,8 +229,11 @@ def _tokenizer_class(backend: Backend | None) -> Any:
 
 
 def decode(data: bytes | bytearray | memoryview, *, recv_format: RecvFormat = "text",
-           show_ra: bool = False, udp_service: Iterable[int] = ()) -> list[Event]:
-    """Decode a whole capture of module output, end of stream included."""
-    dec = Decoder(recv_format, show_ra, udp_service)
+           show_ra: bool = False, udp_service: Iterable[int] = (),
+           module: Module = "bc660k", buffer_access: Iterable[int] = ()) -> list[Event]:
+    """Decode a whole capture of module output, end of stream included (the settings
+    and the *module* profile as :class:`Decoder`'s)."""
+    dec = Decoder(recv_format, show_ra, udp_service, module=module,
+                  buffer_access=buffer_access)
     return dec.feed(data) + dec.finish()
 

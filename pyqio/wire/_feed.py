@@ -6,7 +6,7 @@
   is built and the C backend is in use: a C tokenizer of its own (the extension
   links ``csrc/tokenizer.c``) that makes the events and appends demuxed payloads
   in C; the tokens it leaves to Python (prompts, errors, recv URCs carrying an
-  address) come to :func:`slow`.
+  address, +QIRD data) come to :func:`slow`.
 - :class:`TokenFeeder` otherwise: the tokens of either tokenizer backend (the
   cffi binding or the pure-Python twin) made into events here.
 
@@ -26,7 +26,9 @@ from dataclasses import fields
 from typing import Any
 
 from ..errors import InvalidArgument
+from ..protocol import MODULES, T_READ
 from ._accel import events_c
+from ._events_family import ReadData
 from ._lines import classify_line
 from ._pytokenizer import (
     BAD_HEX_DIGIT,
@@ -52,15 +54,17 @@ RECV_FIELDS = tuple(f.name for f in fields(Recv))
 TOK_CAP, ARENA, DMX = 256, 16 * 1024, 64 * 1024
 
 
-def c_feeder(hex: bool, show_ra: bool, udp_mask: int, max_line: int) -> Any:
-    """A ``pyqio._events_c.Feeder`` with these settings, or None without the extension."""
+def c_feeder(hex: bool, show_ra: bool, udp_mask: int, max_line: int, module: str = "bc660k",
+             buffer_mask: int = 0) -> Any:
+    """A ``pyqio._events_c.Feeder`` with these settings, or None without the extension
+    (*module*: a name of ``pyqio.protocol.MODULES``, fixed for the feeder's life)."""
     if events_c is None:
         return None
     from .._tokenizer_c import lib  # the extension is built with the C tokenizer, never alone
     room = lib.qio_token_room(max_line)
     feeder = events_c.Feeder(Recv, RECV_FIELDS, classify_line, slow, InvalidArgument, max_line,
-                             TOK_CAP, ARENA + room, DMX + room)
-    feeder.configure(hex, show_ra, udp_mask)
+                             TOK_CAP, ARENA + room, DMX + room, MODULES.index(module))
+    feeder.configure(hex, show_ra, udp_mask, buffer_mask)
     return feeder
 
 
@@ -78,6 +82,10 @@ def slow(out: list[Any], rows: bytes, arena: bytes, start: int, stop: int) -> No
             append(_PROMPT)
         elif kind == T_LINE:
             append(classify_line(arena[off:off + n]))
+        elif kind == T_READ:   # +QIRD data (bg96): no connect id, the session knows it
+            append(ReadData(arena[off:off + n],
+                            arena[ipo:ipo + ipl].decode("ascii") if ipl > 0 else None,
+                            None if port < 0 else port))
         else:
             append(ProtocolError(REASONS[reason], arena[off:off + n]))
 
@@ -93,6 +101,9 @@ def _event(tok: tuple[Any, ...]) -> Event:
                     framed)
     if kind == T_PROMPT:
         return _PROMPT
+    if kind == T_READ:
+        _, _length, ip, port, data = tok
+        return ReadData(data, ip, None if port < 0 else port)
     return ProtocolError(tok[1], tok[2])
 
 
@@ -143,10 +154,11 @@ class TokenFeeder:
         self._todo: deque[tuple[list[Any], Sequence[bytearray | None] | None]] = deque()
         self._pos = 0
 
-    def configure(self, hex: bool, show_ra: bool, udp_mask: int) -> None:
+    def configure(self, hex: bool, show_ra: bool, udp_mask: int, buffer_mask: int = 0) -> None:
         self.tok.hex = hex
         self.tok.show_ra = show_ra
         self.tok.udp_service = {i for i in range(32) if udp_mask >> i & 1}
+        self.tok.buffer_access = {i for i in range(32) if buffer_mask >> i & 1}
 
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[Any]:
         self._todo.append((self.tok.feed(chunk), None))

@@ -121,26 +121,27 @@ def to_flag(field: Field, what: str) -> bool:
     return bool(value)
 
 
-def to_time(value: str) -> _dt.datetime:
-    """The NTP time of ``+QNTP`` (2.3.6, 4.5) as a UTC-aware datetime.
+def to_time_zone(value: str) -> tuple[_dt.datetime, int | None]:
+    """The ``+QNTP`` time read as the BG96 family prints it: ``(time, zone_quarters)``.
 
-    Two-digit years are 20YY. A zone suffix (quarter hours, as AT+CCLK) is the
-    offset of the local time shown, so it is subtracted to get UTC.
+    The printed time is UTC and the suffix (quarter hours) the module's local zone,
+    as a real EC200U log shows (the host set its clock to the printed time plus 8 h
+    for ``+32``); the suffix is returned apart, None when absent.
     """
     m = _TIME_RE.match(value.strip())
     if m is None:
         raise Shape(f"time is not YY/MM/DD,hh:mm:ss or YYYY/MM/DD,hh:mm:ss: {value!r}")
     year, month, day, hour, minute, second, sign, quarters = m.groups()
     y = int(year) + (2000 if len(year) == 2 else 0)
-    offset = _dt.timedelta(minutes=15 * int(quarters or 0))
-    if sign == "-":
-        offset = -offset
+    zone = None if quarters is None else (-1 if sign == "-" else 1) * int(quarters)
     try:
-        local = _dt.datetime(y, int(month), int(day), int(hour), int(minute), int(second),
-                             tzinfo=_dt.timezone(offset))
+        t = _dt.datetime(y, int(month), int(day), int(hour), int(minute), int(second),
+                         tzinfo=_dt.timezone.utc)
+        if zone is not None:
+            _dt.timezone(_dt.timedelta(minutes=15 * zone))  # within a day
     except ValueError as exc:
         raise Shape(f"time {value!r} is not a valid date: {exc}") from None
-    return local.astimezone(_dt.timezone.utc)
+    return t, zone
 
 
 def generic(field: Field) -> object:

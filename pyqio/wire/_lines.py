@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..errors import FieldShapeError as Shape
 from . import _fields as F
+from ._context_events import ContextConfig, ContextState, LastError
 from ._lines_3gpp import HANDLERS as _3GPP_HANDLERS
 from ._result import result_code
 from .events import (
@@ -26,14 +27,18 @@ from .events import (
     Error,
     Event,
     Incoming,
+    IncomingFull,
     Info,
     IpAddress,
     NtpResult,
     Ok,
     OpenResult,
+    PdpDeactivated,
     PingReply,
     PingSummary,
     ProtocolError,
+    ReadStats,
+    RecvNotice,
     SendFail,
     SendOk,
     SendStats,
@@ -60,19 +65,25 @@ _NtpResult = _maker(NtpResult)
 _OpenResult = _maker(OpenResult)
 _PingReply = _maker(PingReply)
 _PingSummary = _maker(PingSummary)
+_PdpDeactivated = _maker(PdpDeactivated)
+_ReadStats = _maker(ReadStats)
+_RecvNotice = _maker(RecvNotice)
 _ProtocolError = _maker(ProtocolError)
 _SendStats = _maker(SendStats)
 _ShowRA = _maker(ShowRA)
 _SocketStatus = _maker(SocketStatus)
 _TestResponse = _maker(TestResponse)
 _Text = _maker(Text)
+_ContextConfig = _maker(ContextConfig)
+_ContextState = _maker(ContextState)
+_LastError = _maker(LastError)
 
 Handler = Callable[[list[F.Field]], Event]
 
 # Whole lines (note 2.3.x "Response" rows); events are immutable, so shared.
 _EXACT: dict[bytes, Event] = {
     b"OK": Ok(), b"ERROR": Error(), b"SEND OK": SendOk(), b"SEND FAIL": SendFail(),
-    b"CLOSE OK": CloseOk(),
+    b"CLOSE OK": CloseOk(), b'+QIURC: "incoming full"': IncomingFull(),
 }
 
 
@@ -89,13 +100,29 @@ def _qiopen(f: list[F.Field]) -> Event:
 
 def _qistate(f: list[F.Field]) -> Event:
     """``+QISTATE: <connectID>,<service_type>,<host>,<remote_port>,...`` (2.3.3)."""
-    _count(f, (8,), "8 fields <connectID>,<service_type>,<host>,<remote_port>,"
-                    "<local_port>,<socket_state>,<contextID>,<access_mode>")
-    return _SocketStatus(
-        F.to_int(f[0], "<connectID>"), F.to_str(f[1], "<service_type>"),
-        F.to_str(f[2], "<host>"), F.to_int(f[3], "<remote_port>"),
-        F.to_int(f[4], "<local_port>"), F.to_int(f[5], "<socket_state>"),
-        F.to_int(f[6], "<contextID>"), F.to_int(f[7], "<access_mode>"))
+    _count(f, (8, 10), "8 fields <connectID>,<service_type>,<host>,<remote_port>,"
+                       "<local_port>,<socket_state>,<contextID>,<access_mode>, or 10 "
+                       "with <serverID> before <access_mode> and <AT_port> last")
+    head = (F.to_int(f[0], "<connectID>"), F.to_str(f[1], "<service_type>"),
+            F.to_str(f[2], "<host>"), F.to_int(f[3], "<remote_port>"),
+            F.to_int(f[4], "<local_port>"), F.to_int(f[5], "<socket_state>"),
+            F.to_int(f[6], "<contextID>"))
+    if len(f) == 8:
+        return _SocketStatus(*head, F.to_int(f[7], "<access_mode>"), None, None)
+    # the BG96 family: ...,<contextID>,<serverID>,<access_mode>,"<AT_port>"
+    return _SocketStatus(*head, F.to_int(f[8], "<access_mode>"), F.to_int(f[7], "<serverID>"),
+                         F.to_str(f[9], "<AT_port>"))
+
+
+def _qird(f: list[F.Field]) -> Event:
+    """``+QIRD: <total_receive_length>,<have_read_length>,<unread_length>`` (BG96 family).
+
+    The data forms of ``+QIRD`` are framed by the tokenizer (``bg96`` profile); a
+    ``+QIRD:`` line reaching here is the three-field answer to ``AT+QIRD=<id>,0``.
+    """
+    _count(f, (3,), "<total_receive_length>,<have_read_length>,<unread_length>")
+    return _ReadStats(F.to_int(f[0], "<total_receive_length>"),
+                      F.to_int(f[1], "<have_read_length>"), F.to_int(f[2], "<unread_length>"))
 
 
 def _qisend(f: list[F.Field]) -> Event:
@@ -123,12 +150,12 @@ def _qntp(f: list[F.Field]) -> Event:
     _count(f, (1, 2, 3), '<result>[,"<time>"]')
     result = result_code(F.to_int(f[0], "<result>"))
     if len(f) == 1:
-        return _NtpResult(result, None)
+        return _NtpResult(result, None, None)
     if len(f) == 3:
         if f[1][0] != F.BARE or f[2][0] != F.BARE:
             raise Shape('expected <result>[,"<time>"], got 3 fields')
-        return _NtpResult(result, F.to_time(f"{f[1][1]},{f[2][1]}"))
-    return _NtpResult(result, F.to_time(F.to_str(f[1], "<time>")))
+        return _NtpResult(result, *F.to_time_zone(f"{f[1][1]},{f[2][1]}"))
+    return _NtpResult(result, *F.to_time_zone(F.to_str(f[1], "<time>")))
 
 
 def _qidnsgip(f: list[F.Field]) -> Event:
@@ -138,13 +165,18 @@ def _qidnsgip(f: list[F.Field]) -> Event:
     integer is a failing result without count (``DnsResult(code, 0, 0)``).
     """
     _count(f, (1, 3), "<result>,<IP_count>,<DNS_ttl> or <hostIPaddr>")
+    return _dns(f, False)
+
+
+def _dns(f: list[F.Field], urc: bool) -> Event:
+    """The fields of a DNS answer line, ``+QIDNSGIP:`` or ``+QIURC: "dnsgip"`` (*urc*)."""
     if len(f) == 3:
         return _DnsResult(result_code(F.to_int(f[0], "<result>")),
-                         F.to_int(f[1], "<IP_count>"), F.to_int(f[2], "<DNS_ttl>"))
+                          F.to_int(f[1], "<IP_count>"), F.to_int(f[2], "<DNS_ttl>"), urc)
     kind, value = f[0]
     if kind == F.BARE and value.isdigit():
-        return _DnsResult(result_code(int(value)), 0, 0)
-    return _DnsAddress(F.to_ip(f[0], "<hostIPaddr>"))
+        return _DnsResult(result_code(int(value)), 0, 0, urc)
+    return _DnsAddress(F.to_ip(f[0], "<hostIPaddr>"), urc)
 
 
 def _qidnscfg(f: list[F.Field]) -> Event:
@@ -184,9 +216,46 @@ def _qiurc(f: list[F.Field]) -> Event:
         return _Incoming(F.to_int(f[1], "<connectID>"), F.to_int(f[2], "<serverID>"),
                         F.to_ip(f[3], "<remoteIP>"), F.to_int(f[4], "<remote_port>"))
     if kind == "recv":
-        # The tokenizer frames every well-formed recv URC; one reaching here is malformed.
-        raise Shape('a "recv" URC the tokenizer could not frame')
+        # The tokenizer frames every recv URC that carries data; what reaches here is the
+        # buffer access notice of the bg96 profile (BG96 TCP/IP AN 2.3.2, BG95 2.4.2).
+        _count(f, (2, 3), '"recv",<connectID>[,<data_len>] (a buffer access notice)')
+        return _RecvNotice(F.to_int(f[1], "<connectID>"),
+                           F.to_int(f[2], "<data_len>") if len(f) == 3 else None)
+    if kind == "incoming full":
+        _count(f, (1,), '"incoming full"')
+        return IncomingFull()
+    if kind == "pdpdeact":
+        _count(f, (2,), '"pdpdeact",<contextID>')
+        return _PdpDeactivated(F.to_int(f[1], "<contextID>"))
+    if kind == "dnsgip":
+        # AT+QIDNSGIP's answer as URCs (BG96 TCP/IP AN 2.2.11): the header, then addresses
+        _count(f, (2, 4), '"dnsgip",<err>,<IP_count>,<DNS_ttl> or "dnsgip",<hostIPaddr>')
+        return _dns(f[1:], True)
     return _info("QIURC", f)
+
+
+def _qicsgp(f: list[F.Field]) -> Event:
+    """``+QICSGP: <context_type>,"<APN>","<username>","<password>",<authentication>`` (BG96)."""
+    _count(f, (5,), '<context_type>,"<APN>","<username>","<password>",<authentication>')
+    return _ContextConfig(F.to_int(f[0], "<context_type>"), F.to_str(f[1], "<APN>"),
+                          F.to_str(f[2], "<username>"), F.to_str(f[3], "<password>"),
+                          F.to_int(f[4], "<authentication>"))
+
+
+def _qiact(f: list[F.Field]) -> Event:
+    """``+QIACT: <contextID>,<context_state>,<context_type>[,"<IP_address>"]`` (BG96)."""
+    _count(f, (3, 4), '<contextID>,<context_state>,<context_type>[,"<IP_address>"]')
+    return _ContextState(F.to_int(f[0], "<contextID>"), F.to_int(f[1], "<context_state>"),
+                         F.to_int(f[2], "<context_type>"),
+                         F.to_ip(f[3], "<IP_address>") if len(f) == 4 else None)
+
+
+def _qigeterror(f: list[F.Field]) -> Event:
+    """``+QIGETERROR: <err>,<errcode_description>`` (BG96); the description is free text,
+    printed bare, and may hold commas of its own."""
+    if len(f) < 2:
+        raise Shape(f"expected <err>,<errcode_description>, got {len(f)} field(s)")
+    return _LastError(F.to_int(f[0], "<err>"), ",".join(x[1] for x in f[1:]))
 
 
 def _info(name: str, f: list[F.Field]) -> Event:
@@ -196,7 +265,8 @@ def _info(name: str, f: list[F.Field]) -> Event:
 _HANDLERS: dict[str, Handler] = {
     "QIOPEN": _qiopen, "QISTATE": _qistate, "QISEND": _qisend, "QPING": _qping,
     "QNTP": _qntp, "QIDNSGIP": _qidnsgip, "QIDNSCFG": _qidnscfg, "QICFG": _qicfg,
-    "IP": _ip, "QIURC": _qiurc, **_3GPP_HANDLERS,
+    "IP": _ip, "QIURC": _qiurc, "QIRD": _qird, "QICSGP": _qicsgp, "QIACT": _qiact,
+    "QIGETERROR": _qigeterror, **_3GPP_HANDLERS,
 }
 
 
@@ -222,7 +292,7 @@ _FAST_FORMS: dict[bytes, tuple[bytes, Callable[[re.Match[bytes]], Event]]] = {
     b"+QISEND": (rb" ?%s,%s,%s\Z" % (_NUM, _NUM, _NUM),
                  lambda m: _SendStats(int(m[1]), int(m[2]), int(m[3]))),
     b"+QIDNSGIP": (rb" ?%s,%s,%s\Z" % (_NUM, _NUM, _NUM),
-                   lambda m: _DnsResult(result_code(int(m[1])), int(m[2]), int(m[3]))),
+                   lambda m: _DnsResult(result_code(int(m[1])), int(m[2]), int(m[3]), False)),
     b"+QIURC": (rb' ?"closed",%s\Z' % _NUM, lambda m: _Closed(int(m[1]))),
     b"+IP": (rb" ?%s\Z" % _IPS, lambda m: _IpAddress(m[1].decode("ascii"))),
     b"+QPING": (rb' ?%s,"%s",%s,%s,%s\Z' % (_NUM, _IPS, _NUM, _NUM, _NUM),
@@ -230,7 +300,8 @@ _FAST_FORMS: dict[bytes, tuple[bytes, Callable[[re.Match[bytes]], Event]]] = {
                                      int(m[3]), int(m[4]), int(m[5]))),
     b"+QISTATE": (rb' ?%s,"([^"]*)","([^"]*)",%s,%s,%s,%s,%s\Z' % ((_NUM,) + (_NUM,) * 5),
                   lambda m: _SocketStatus(int(m[1]), F.text(m[2]), F.text(m[3]), int(m[4]),
-                                          int(m[5]), int(m[6]), int(m[7]), int(m[8]))),
+                                          int(m[5]), int(m[6]), int(m[7]), int(m[8]),
+                                          None, None)),
 }
 _FAST: dict[bytes, tuple[Callable[[bytes, int], re.Match[bytes] | None], Callable[[re.Match[bytes]], Event]]] = {
     k: (re.compile(pattern).match, build) for k, (pattern, build) in _FAST_FORMS.items()}

@@ -44,7 +44,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..errors import InvalidArgument
-from ..protocol import CONNECT_IDS, FRAMING_IDS, T_ERROR, T_LINE, T_PROMPT, T_RECV
+from ..protocol import CONNECT_IDS, FRAMING_IDS, MODULES, T_ERROR, T_LINE, T_PROMPT, T_READ, T_RECV
+from . import _nlheader
 
 __all__ = [
     "BAD_HEX_DIGIT",
@@ -61,6 +62,7 @@ __all__ = [
     "T_ERROR",
     "T_LINE",
     "T_PROMPT",
+    "T_READ",
     "T_RECV",
     "Tokenizer",
 ]
@@ -103,13 +105,27 @@ _ADDR = re.compile(rb' {0,8}(?:"(' + _IP + rb')"|(' + _IP + rb')), {0,8}(\d{1,5}
 
 # states
 (_START, _PROMPT, _LINE, _DISCARD, _HEADER, _DATA, _FRAMED, _FRAMED_END, _FRAMED_EOL,
- _UNFRAMED) = range(10)
+ _UNFRAMED, _HDR_LF) = range(11)
+_PLUS = 43
 # header sub-states (TOKENS.md grammar, before DATA)
 _H_ID_SP, _H_ID, _H_AFTER_ID, _H_LEN, _H_ADDR_SP, _H_QIP, _H_QIP_END, _H_BIP, _H_PORT_SP, \
     _H_PORT = range(10)
 _NUM_NEXT = {_H_ID_SP: _H_ID, _H_AFTER_ID: _H_LEN, _H_PORT_SP: _H_PORT}
 
 Token = tuple[Any, ...]  # the shapes in the class docstring
+
+
+def _check_ids(ids: Iterable[int], name: str) -> frozenset[int]:
+    """A set of connect ids 0-31 (the C masks' width), checked."""
+    try:
+        ids = frozenset(ids)
+    except TypeError:
+        raise InvalidArgument(f"{name}={ids!r}: an iterable of connect ids "
+                              f"0-{MAX_CONNECT_ID} is required") from None
+    for i in ids:
+        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= MAX_CONNECT_ID:
+            raise InvalidArgument(f"{name}: connect id {i!r} is out of range 0-{MAX_CONNECT_ID}")
+    return ids
 
 
 class Tokenizer:
@@ -121,12 +137,16 @@ class Tokenizer:
 
     __slots__ = (
         "_buf",
+        "_bufacc",
         "_handlers",
         "_held",
         "_hex",
         "_hs",
         "_id",
         "_ip",
+        "_kind",
+        "_module",
+        "_nl",
         "_ipb",
         "_len",
         "_max",
@@ -163,9 +183,20 @@ class Tokenizer:
     _quoted: bool
     _qclosed: bool
     _held: bool           # an unframed quoted payload's '"' waits for the next byte
+    _module: str
+    _nl: bool             # the bg96 profile: data after the header's line end
+    _bufacc: frozenset[int]
+    _kind: int            # the token a payload makes: T_RECV or T_READ
 
     def __init__(self, hex: bool = False, show_ra: bool = False,
-                 udp_service: Iterable[int] = (), max_line: int = DEFAULT_MAX_LINE) -> None:
+                 udp_service: Iterable[int] = (), max_line: int = DEFAULT_MAX_LINE,
+                 module: str = "bc660k") -> None:
+        if module not in MODULES:
+            raise InvalidArgument(
+                f"module={module!r}: allowed values are {', '.join(map(repr, MODULES))}")
+        self._module = module
+        self._nl = module == "bg96"
+        self._bufacc = frozenset()
         if (isinstance(max_line, bool) or not isinstance(max_line, int)
                 or not MIN_MAX_LINE <= max_line <= MAX_MAX_LINE):
             raise InvalidArgument(f"max_line={max_line!r} is out of range: an int from "
@@ -176,7 +207,7 @@ class Tokenizer:
         self.udp_service = udp_service
         self._handlers = (self._start, self._prompt, self._line, self._discard, self._header,
                           self._data, self._framed, self._framed_end, self._framed_eol,
-                          self._unframed)
+                          self._unframed, self._hdr_lf)
         self.reset()
 
     # -- settings -----------------------------------------------------------
@@ -206,16 +237,21 @@ class Tokenizer:
 
     @udp_service.setter
     def udp_service(self, ids: Iterable[int]) -> None:
-        try:
-            ids = frozenset(ids)
-        except TypeError:
-            raise InvalidArgument(f"udp_service={ids!r}: an iterable of connect ids "
-                                  f"0-{MAX_CONNECT_ID} is required") from None
-        for i in ids:
-            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= MAX_CONNECT_ID:
-                raise InvalidArgument(
-                    f"udp_service: connect id {i!r} is out of range 0-{MAX_CONNECT_ID}")
-        self._udp = ids
+        self._udp = _check_ids(ids, "udp_service")
+
+    @property
+    def module(self) -> str:
+        """The module profile (``pyqio.protocol.MODULES``), fixed at construction."""
+        return self._module
+
+    @property
+    def buffer_access(self) -> frozenset[int]:
+        """``bg96``: connect ids whose ``+QIURC: "recv",<id>,<len>`` is a notice."""
+        return self._bufacc
+
+    @buffer_access.setter
+    def buffer_access(self, ids: Iterable[int]) -> None:
+        self._bufacc = _check_ids(ids, "buffer_access")
 
     @property
     def max_line(self) -> int:
@@ -290,6 +326,7 @@ class Tokenizer:
         return pos
 
     def _reset_recv(self) -> None:
+        self._kind = T_RECV
         self._buf = bytearray()
         self._pay = bytearray()
         self._held = self._quoted = self._qclosed = False
@@ -306,7 +343,7 @@ class Tokenizer:
                 out.append((T_PROMPT,))
                 self._state = _PROMPT
                 return pos + 1
-            if data.startswith(RECV_PREFIX, pos):
+            if data.startswith(RECV_PREFIX, pos) and not self._nl:
                 nxt = self._whole_urc(data, pos + _PLEN, out)
                 if nxt >= 0:
                     pos = nxt
@@ -319,6 +356,11 @@ class Tokenizer:
             k = m.start()
             if k - pos >= self._max or data.find(b"\0", pos, k) >= 0:
                 break
+            if self._nl and data[pos] == _PLUS:
+                pos = self._nl_line(out, data[pos:k], data[k], k + 1)
+                if self._state != _START:
+                    return pos
+                continue
             out.append((T_LINE, data[pos:k]))   # the common case: one slice
             pos = k + 1
         self._state = _LINE
@@ -376,7 +418,7 @@ class Tokenizer:
         m = _EOL.search(data, pos)
         k = m.start() if m is not None else len(data)
         buf = self._buf
-        if len(buf) < _PLEN:
+        if len(buf) < _PLEN and not self._nl:
             # the line may still become exactly the recv prefix
             mm = _NTH[_PLEN - len(buf)].match(data, pos, k)
             end = mm.end() if mm is not None else k
@@ -398,11 +440,41 @@ class Tokenizer:
             return k + 1
         if m is None:
             return k
-        if buf:
-            out.append((T_LINE, bytes(buf)))
         self._buf = bytearray()
         self._state = _START
+        if buf:
+            if self._nl and buf[0] == _PLUS:
+                return self._nl_line(out, bytes(buf), data[k], k + 1)
+            out.append((T_LINE, bytes(buf)))
         return k + 1
+
+    # -- the bg96 profile (TOKENS.md "The bg96 profile") -----------------------------
+
+    def _nl_line(self, out: list[Token], line: bytes, byte: int, pos: int) -> int:
+        """A line ended on *byte* (CR or LF): a framing header starts its data, else the
+        line is a token (or a ``bad recv header``). As nl_line() in tokenizer.c."""
+        head = _nlheader.parse(line, self._bufacc)
+        if head == _nlheader.LINE:
+            out.append((T_LINE, line))
+            return pos
+        if not isinstance(head, tuple):
+            return self._fail(out, BAD_RECV_HEADER, line, byte, pos)
+        self._kind, self._id, self._len, self._ip, self._port = head
+        self._uhex = self._hex
+        self._need = self._len * 2 if self._uhex else self._len
+        if self._need > self._max:
+            return self._fail(out, RECV_LENGTH_TOO_LARGE, line, byte, pos)
+        self._buf = bytearray(line)
+        self._pay = bytearray()
+        if not self._need:
+            return self._emit(out, pos, b"")
+        self._state = _HDR_LF if byte == _CR else _FRAMED
+        return pos
+
+    def _hdr_lf(self, data: bytes, pos: int, out: list[Token]) -> int:
+        """After a header's CR: its LF, or (CR alone) the first data byte."""
+        self._state = _FRAMED
+        return pos + 1 if data[pos] == _LF else pos
 
     def _discard(self, data: bytes, pos: int, out: list[Token]) -> int:
         m = _EOL.search(data, pos)
@@ -666,7 +738,10 @@ class Tokenizer:
                 pay = binascii.unhexlify(pay)
             except binascii.Error:
                 return self._fail(out, BAD_HEX_DIGIT, self._urc(), _CR, pos)
-        out.append((T_RECV, self._id, self._len, self._ip, self._port, pay, self._len >= 0))
+        if self._kind == T_READ:
+            out.append((T_READ, self._len, self._ip, self._port, pay))
+        else:
+            out.append((T_RECV, self._id, self._len, self._ip, self._port, pay, self._len >= 0))
         self._state = _START
         self._reset_recv()
         return pos

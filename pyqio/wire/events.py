@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import InvalidArgument
+from ..protocol import MODULES
 from . import _accel
 from ._eventfmt import _b, _jsonable, _params_line, _q
 from ._result import ResultCode
@@ -30,7 +31,28 @@ __all__ = [
     # 3GPP TS 27.007 answers and the +CEREG URC (pyqio._events_3gpp)
     "Functionality", "Registration", "AttachState", "PdpAddress", "PdpContext",
     "SignalQuality", "PsmSettings", "EdrxSetting", "Clock", "SerialNumber",
+    # the BG96 family's forms (pyqio.wire._events_family)
+    "RecvNotice", "ReadData", "ReadStats", "PdpDeactivated", "IncomingFull",
+    # the BG96 family's context commands (pyqio.wire._context_events)
+    "ContextConfig", "ContextState", "LastError",
 ]
+
+
+def _data(data: bytes, recv_format: str) -> bytes:
+    """A payload as the module writes it: raw, or upper-case hex (``AT+QICFG="dataformat"``)."""
+    if recv_format == "hex":
+        return data.hex().upper().encode("ascii")
+    if recv_format == "text":
+        return data
+    raise InvalidArgument(f"recv_format={recv_format!r}: allowed values are 'text' and 'hex'")
+
+
+def _profile(module: str) -> str:
+    """*module* checked against :data:`pyqio.protocol.MODULES`."""
+    if module not in MODULES:
+        raise InvalidArgument(
+            f"module={module!r}: allowed values are {', '.join(map(repr, MODULES))}")
+    return module
 
 
 class Event:
@@ -48,11 +70,12 @@ class Event:
     def _body(self) -> bytes:
         raise NotImplementedError
 
-    def to_bytes(self, recv_format: str = "text") -> bytes:
+    def to_bytes(self, recv_format: str = "text", module: str = "bc660k") -> bytes:
         """``<CR><LF><response><CR><LF>`` as the module sends it (note 2.1.2).
 
-        *recv_format* (``"text"``/``"hex"``) matters only to :class:`Recv`; every
-        event takes it so that a writer can pass it to all of them.
+        *recv_format* (``"text"``/``"hex"``) matters only to the data events, *module*
+        (a profile of :data:`pyqio.protocol.MODULES`) only to :class:`Recv`; every
+        event takes both so that a writer can pass them to all of them.
         """
         return b"\r\n" + self._body() + b"\r\n"
 
@@ -119,7 +142,7 @@ class CloseOk(Event):
 class Prompt(Event):
     """The ``>`` prompt of ``AT+QISEND`` data mode (``>``, ``> ``, ``\\r\\n>`` ...)."""
 
-    def to_bytes(self, recv_format: str = "text") -> bytes:
+    def to_bytes(self, recv_format: str = "text", module: str = "bc660k") -> bytes:
         """``<CR><LF>> `` : the form the note shows (2.3.4); the decoder takes every variant."""
         return b"\r\n> "
 
@@ -144,25 +167,28 @@ class Recv(Event):
     remote_port: int | None = None
     framed: bool = True
 
-    def to_bytes(self, recv_format: str = "text") -> bytes:
+    def to_bytes(self, recv_format: str = "text", module: str = "bc660k") -> bytes:
         """The URC (2.4.2): the length field unless ``length`` is None, the address form when
         ``remote_ip`` is set, ``data`` in quotes, as text or upper-case hex per *recv_format*.
 
         Without a length the payload is framed by ``"`` + line end, so such data must not
         hold that sequence, and the address must be present (note 2.4.2's forms).
+
+        With ``module="bg96"`` the direct-push form of that family instead: the header
+        (``length``, or the data's length when None), CR LF, the raw data, CR LF.
         """
+        data = _data(self.data, recv_format)
+        if _profile(module) == "bg96":
+            head = b'+QIURC: "recv",%d,%d' % (
+                self.connect_id, len(self.data) if self.length is None else self.length)
+            if self.remote_ip is not None:
+                head += b",%s,%d" % (_q(self.remote_ip), self.remote_port or 0)
+            return b"\r\n" + head + b"\r\n" + data + b"\r\n"
         parts = [b'+QIURC: "recv",%d' % self.connect_id]
         if self.length is not None:
             parts.append(b"%d" % self.length)
         if self.remote_ip is not None:
             parts += [_q(self.remote_ip), b"%d" % (self.remote_port or 0)]
-        if recv_format == "hex":
-            data = self.data.hex().upper().encode("ascii")
-        elif recv_format == "text":
-            data = self.data
-        else:
-            raise InvalidArgument(
-                f"recv_format={recv_format!r}: allowed values are 'text' and 'hex'")
         return b"\r\n" + b",".join(parts) + b',"' + data + b'"\r\n'
 
 
@@ -205,7 +231,12 @@ class OpenResult(Event):
 
 @dataclass(frozen=True, slots=True)
 class SocketStatus(Event):
-    """One ``+QISTATE:`` row (2.3.3)."""
+    """One ``+QISTATE:`` row (2.3.3).
+
+    The BG96 family prints 10 fields: ``server_id`` (the listener that accepted a
+    ``TCP INCOMING`` socket) and ``at_port`` (``"uart1"``, ``"usbat"`` ...) are set
+    from those rows and None from the note's 8-field rows.
+    """
 
     prefix: ClassVar[str | None] = "QISTATE"
 
@@ -217,11 +248,20 @@ class SocketStatus(Event):
     socket_state: int
     context_id: int
     access_mode: int
+    server_id: int | None = None
+    at_port: str | None = None
 
     def _body(self) -> bytes:
-        return b"+QISTATE: %d,%s,%s,%d,%d,%d,%d,%d" % (
+        """The note's 8 fields, or the BG96 family's 10 (``<serverID>`` before
+        ``<access_mode>``, ``"<AT_port>"`` last) when ``at_port`` is set."""
+        if self.at_port is None:
+            return b"+QISTATE: %d,%s,%s,%d,%d,%d,%d,%d" % (
+                self.connect_id, _q(self.service_type), _q(self.host), self.remote_port,
+                self.local_port, self.socket_state, self.context_id, self.access_mode)
+        return b"+QISTATE: %d,%s,%s,%d,%d,%d,%d,%d,%d,%s" % (
             self.connect_id, _q(self.service_type), _q(self.host), self.remote_port,
-            self.local_port, self.socket_state, self.context_id, self.access_mode)
+            self.local_port, self.socket_state, self.context_id, self.server_id or 0,
+            self.access_mode, _q(self.at_port))
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,46 +331,84 @@ class NtpResult(Event):
 
     ``time`` is a UTC-aware datetime; the note documents ``"YY/MM/DD,hh:mm:ss"``
     but shows ``"2019/06/11,11:08:20"``: both are accepted.
+
+    Modules of the BG96 family (EC200U, EC2x ...) append the zone in quarter hours,
+    ``"2024/05/01,12:00:00+32"``. In a real EC200U log the printed time is UTC and
+    the suffix the module's local zone (the host there set its clock to the printed
+    time plus 8 h for ``+32``), so it is read that way: ``time`` is the printed time
+    as UTC, ``zone_quarters`` the suffix (None when absent), ``local_time`` the same
+    instant in that zone. Equality compares ``result`` and ``time`` (the instant).
     """
 
     prefix: ClassVar[str | None] = "QNTP"
 
     result: Result
     time: _dt.datetime | None = None
+    # how the module shows the instant, not the instant: left out of ==, so that a
+    # "+00" suffix decodes equal to none (note 4.5's conformance)
+    zone_quarters: int | None = field(default=None, compare=False)
+
+    @property
+    def tzinfo(self) -> _dt.timezone | None:
+        """The module's local zone (``zone_quarters`` as a fixed offset), or None."""
+        if self.zone_quarters is None:
+            return None
+        return _dt.timezone(_dt.timedelta(minutes=15 * self.zone_quarters))
+
+    @property
+    def local_time(self) -> _dt.datetime | None:
+        """``time`` in the module's local zone (``time`` itself when no zone was printed)."""
+        zone = self.tzinfo
+        if self.time is None or zone is None:
+            return self.time
+        return self.time.astimezone(zone)
 
     def _body(self) -> bytes:
-        """The time as the note shows it (4.5): ``"YYYY/MM/DD,hh:mm:ss"`` in UTC."""
+        """The time as the note shows it (4.5): ``"YYYY/MM/DD,hh:mm:ss"`` in UTC, and the
+        zone suffix (``+32``) when ``zone_quarters`` is set."""
         if self.time is None:
             return b"+QNTP: %d" % self.result
         utc = _dt.timezone.utc
         t = self.time.replace(tzinfo=utc) if self.time.tzinfo is None else self.time.astimezone(utc)
-        return b'+QNTP: %d,"%s"' % (self.result, t.strftime("%Y/%m/%d,%H:%M:%S").encode())
+        zone = b"" if self.zone_quarters is None else b"%+03d" % self.zone_quarters
+        return b'+QNTP: %d,"%s%s"' % (self.result, t.strftime("%Y/%m/%d,%H:%M:%S").encode(), zone)
 
 
 @dataclass(frozen=True, slots=True)
 class DnsResult(Event):
-    """``+QIDNSGIP: <result>,<IP_count>,<DNS_ttl>``: the header of a DNS answer (2.3.7)."""
+    """``+QIDNSGIP: <result>,<IP_count>,<DNS_ttl>``: the header of a DNS answer (2.3.7).
+
+    The BG96 family prints it as the URC ``+QIURC: "dnsgip",<err>,<IP_count>,<DNS_ttl>``
+    (``urc`` True); the same class, so that a resolve is answered by either.
+    """
 
     prefix: ClassVar[str | None] = "QIDNSGIP"
 
     result: Result
     ip_count: int
     ttl: int
+    urc: bool = False
 
     def _body(self) -> bytes:
+        if self.urc:
+            return b'+QIURC: "dnsgip",%d,%d,%d' % (self.result, self.ip_count, self.ttl)
         return b"+QIDNSGIP: %d,%d,%d" % (self.result, self.ip_count, self.ttl)
 
 
 @dataclass(frozen=True, slots=True)
 class DnsAddress(Event):
-    """``+QIDNSGIP: <hostIPaddr>``: one address line of a DNS answer, quoted or bare (2.3.7)."""
+    """``+QIDNSGIP: <hostIPaddr>``: one address line of a DNS answer, quoted or bare (2.3.7),
+    or the BG96 family's ``+QIURC: "dnsgip","<hostIPaddr>"`` (``urc`` True)."""
 
     prefix: ClassVar[str | None] = "QIDNSGIP"
 
     ip: str
+    urc: bool = False
 
     def _body(self) -> bytes:
-        """Bare, as shown in 4.7."""
+        """Bare, as shown in 4.7; the URC form (``urc``) quoted, as the BG96 family prints it."""
+        if self.urc:
+            return b'+QIURC: "dnsgip",' + _q(self.ip)
         return b"+QIDNSGIP: " + _b(self.ip)
 
 
@@ -458,6 +536,8 @@ def _maker(cls: type[_E]) -> Callable[..., _E]:
 
 
 # The 3GPP events live in their own module (they need Event, defined above).
+# The BG96 family's context command answers.
+from ._context_events import ContextConfig, ContextState, LastError  # noqa: E402
 from ._events_3gpp import (  # noqa: E402
     AttachState,
     Clock,
@@ -469,4 +549,13 @@ from ._events_3gpp import (  # noqa: E402
     Registration,
     SerialNumber,
     SignalQuality,
+)
+
+# The BG96 family's events (buffer access, +QIRD, PDP and listener URCs).
+from ._events_family import (  # noqa: E402
+    IncomingFull,
+    PdpDeactivated,
+    ReadData,
+    ReadStats,
+    RecvNotice,
 )

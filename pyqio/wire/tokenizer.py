@@ -18,10 +18,10 @@ import os
 from typing import Literal
 
 from ..errors import BackendUnavailable
-from ..protocol import T_ERROR, T_LINE, T_PROMPT, T_RECV  # token kinds (TOKENS.md), once
+from ..protocol import T_ERROR, T_LINE, T_PROMPT, T_READ, T_RECV  # token kinds (TOKENS.md), once
 from ._fallback import warn_no_c
 
-__all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_RECV", "Tokenizer", "backend"]
+__all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_READ", "T_RECV", "Tokenizer", "backend"]
 
 
 def _load_c() -> type | ImportError:

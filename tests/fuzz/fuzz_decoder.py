@@ -14,9 +14,13 @@ Invariant, for every input, under the settings its first bytes pick:
 5. ``feed_demux()`` puts into each connect id's buffer exactly the data of that
    id's ``Recv`` events, in order.
 
+Each invariant holds in every module profile (``bc660k``, ``bc66``, ``bg96``).
+
 Input: byte 0 bit 0 hex, bit 1 show_ra, bit 2 connect ids 0-1 are UDP SERVICE,
-bits 3-4 max_line (256, 300, 1024, 4096); byte 1 seeds the chunk cuts; byte 2 seeds
-the settings flips of invariant 3; the rest is the module's output.
+bits 3-4 max_line (256, 300, 1024, 4096), bits 5-6 the module profile (bc660k, bc66,
+bg96, bg96), bit 7 connect ids 0 and 2 in buffer access mode (bg96); byte 1 seeds the
+chunk cuts; byte 2 seeds the settings flips of invariant 3; the rest is the module's
+output.
 
 Run: ``python tests/fuzz/fuzz_decoder.py [libFuzzer flags] [CORPUS_DIR ...]``;
 the seed corpus is ``tests/fuzz/corpus/decoder``.
@@ -33,7 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 
 with atheris.instrument_imports(include=["pyqio"]):
     from pyqio import Decoder
-    from pyqio.events import ProtocolError, Recv
+    from pyqio.events import ProtocolError, ReadData, Recv
     from pyqio.wire import _ctokenizer
     from pyqio.wire import _pytokenizer as _tokenizer
 
@@ -41,11 +45,19 @@ MAX_LINES = (256, 300, 1024, 4096)
 HEADER = 3
 
 
+MODULES = ("bc660k", "bc66", "bg96", "bg96")
+
+
 def settings(flags: int) -> dict:
     """The tokenizer settings byte 0 picks."""
     return {"hex": bool(flags & 1), "show_ra": bool(flags & 2),
             "udp_service": {0, 1} if flags & 4 else set(),
-            "max_line": MAX_LINES[(flags >> 3) & 3]}
+            "max_line": MAX_LINES[(flags >> 3) & 3], "module": MODULES[(flags >> 5) & 3]}
+
+
+def buffer_access(flags: int) -> set:
+    """The connect ids byte 0 puts in buffer access mode (bit 7)."""
+    return {0, 2} if flags & 0x80 else set()
 
 
 def cuts(n: int, seed: int) -> list[int]:
@@ -61,24 +73,24 @@ def pieces(body: bytes, seed: int) -> list[bytes]:
     return out + [body[start:]]
 
 
-def decoder(s: dict) -> Decoder:
+def decoder(s: dict, ids: set) -> Decoder:
     return Decoder("hex" if s["hex"] else "text", s["show_ra"], s["udp_service"],
-                   max_line=s["max_line"])
+                   max_line=s["max_line"], module=s["module"], buffer_access=ids)
 
 
 def check_bounded(events: list, max_line: int) -> None:
     for ev in events:
-        if isinstance(ev, Recv):
+        if isinstance(ev, (Recv, ReadData)):
             assert len(ev.data) <= max_line, ("recv data over max_line", len(ev.data))
         elif isinstance(ev, ProtocolError):
             # raw is the bad line, at most max_line plus a bounded header and tail
             assert len(ev.raw) <= 2 * max_line + 128, ("raw unbounded", len(ev.raw))
 
 
-def check_chunking(s: dict, body: bytes, seed: int) -> list:
-    whole_dec = decoder(s)
+def check_chunking(s: dict, ids: set, body: bytes, seed: int) -> list:
+    whole_dec = decoder(s, ids)
     whole = whole_dec.feed(body) + whole_dec.finish()
-    dec = decoder(s)
+    dec = decoder(s, ids)
     split: list = []
     for piece in pieces(body, seed):
         split += dec.feed(piece)
@@ -88,27 +100,31 @@ def check_chunking(s: dict, body: bytes, seed: int) -> list:
     return whole
 
 
-def check_backends(s: dict, body: bytes, seed: int, flip_seed: int) -> None:
+def check_backends(s: dict, ids: set, body: bytes, seed: int, flip_seed: int) -> None:
     """The same tokens from both backends, with settings flipped at the same cuts."""
     py = _tokenizer.Tokenizer(**s)
     c = _ctokenizer.Tokenizer(**s)
+    py.buffer_access = c.buffer_access = ids
     rng = random.Random(flip_seed)
+    # a recv header (at most ~80 bytes) plus a payload of at most max_line; in bg96 the
+    # header is a whole line, itself under max_line
+    bound = s["max_line"] + (s["max_line"] if s["module"] == "bg96" else 128)
     for piece in pieces(body, seed):
         a, b = py.feed(piece), c.feed(piece)
         assert a == b, ("backends differ", piece, a, b)
-        # a recv header (at most ~80 bytes) plus a payload of at most max_line
-        assert py._buffered() <= s["max_line"] + 128, ("twin holds too much", py._buffered())
+        assert py._buffered() <= bound, ("twin holds too much", py._buffered())
         if flip_seed & 1:  # one draw, the same flip applied to both backends
-            flip = rng.randrange(8)
+            flip = rng.randrange(16)
             for t in (py, c):
                 t.hex, t.show_ra = bool(flip & 1), bool(flip & 2)
                 t.udp_service = {2} if flip & 4 else set()
+                t.buffer_access = {0} if flip & 8 else set()
     assert py.finish() == c.finish(), "backends differ at finish"
 
 
-def check_demux(s: dict, body: bytes, events: list) -> None:
+def check_demux(s: dict, ids: set, body: bytes, events: list) -> None:
     bufs: list = [bytearray(), None, bytearray(), None, bytearray()]
-    dec = decoder(s)
+    dec = decoder(s, ids)
     rest = dec.feed_demux(body, bufs) + dec.finish()
     want = {i: b"".join(e.data for e in events if isinstance(e, Recv) and e.connect_id == i)
             for i in (0, 2, 4)}
@@ -120,11 +136,11 @@ def check_demux(s: dict, body: bytes, events: list) -> None:
 def TestOneInput(data: bytes) -> None:
     if len(data) < HEADER:
         return
-    s = settings(data[0])
+    s, ids = settings(data[0]), buffer_access(data[0])
     body = data[HEADER:]
-    events = check_chunking(s, body, data[1])
-    check_backends(s, body, data[1], data[2])
-    check_demux(s, body, events)
+    events = check_chunking(s, ids, body, data[1])
+    check_backends(s, ids, body, data[1], data[2])
+    check_demux(s, ids, body, events)
 
 
 def main() -> None:
