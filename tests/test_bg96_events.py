@@ -8,6 +8,7 @@ a zone) and Recv in the bg96 framing: ``decode(ev.to_bytes(module=m), module=m) 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import json
@@ -22,8 +23,10 @@ from hypothesis import strategies as st
 
 import pyqio
 from pyqio import events
+from pyqio.capture import CaptureSettings
 from pyqio.errors import InvalidArgument
 from pyqio.protocol import MODULES
+from pyqio.testing import strategies
 from pyqio.wire._result import ResultCode
 
 decode_mod = importlib.import_module("pyqio.wire._decoder")
@@ -40,40 +43,21 @@ def backend(Tokenizer, monkeypatch):  # noqa: N803 - conftest's fixture is a cla
     return Tokenizer
 
 
-ids = st.integers(0, 11)
-results = st.one_of(st.sampled_from(list(ResultCode)), st.integers(0, 999))
-ips = st.one_of(st.ip_addresses(v=4).map(str), st.ip_addresses(v=6).map(str))
-ports = st.integers(0, 65535)
-counts = st.integers(0, 10**6)
-times = st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2099, 12, 31)).map(
-    lambda t: t.replace(microsecond=0, tzinfo=UTC))
 payloads = st.one_of(st.binary(max_size=200), st.lists(st.sampled_from(
     [b"\r\n", b'"', b"OK", b"\x00", b'+QIURC: "recv",0,3\r\n', b"+QIRD: 2\r\n", b"x"]),
     max_size=12).map(b"".join))
 
 # events every profile decodes back (lines; a BC660K never prints them, the decoder
-# reads them all the same)
-family_lines = st.one_of(
-    st.builds(events.PdpDeactivated, st.integers(0, 15)),
-    st.just(events.IncomingFull()),
-    st.builds(events.ReadStats, counts, counts, counts),
-    st.builds(events.DnsResult, results, st.integers(0, 10), counts, st.just(True)),
-    st.builds(events.DnsAddress, ips, st.just(True)),
-    st.builds(events.SocketStatus, ids, st.sampled_from(["TCP", "UDP", "TCP INCOMING"]), ips,
-              ports, ports, st.integers(0, 4), st.integers(1, 16), st.integers(0, 2),
-              st.integers(0, 11), st.sampled_from(["uart1", "usbat", "usbmodem"])),
-    st.builds(events.NtpResult, results, times, st.integers(-48, 56)),
-)
+# reads them all the same): the users' strategy of the family's lines
+family_lines = strategies.family_events()
 
-# the bg96 framing's events
+# the bg96 framing's events: pushed data (with an address as a UDP SERVICE socket's,
+# on any id), notices and +QIRD answers, as the users' strategies draw them
+_BG96 = CaptureSettings(module="bg96")
 bg96_data = st.one_of(
-    st.builds(lambda c, d: events.Recv(c, d, len(d)), ids.filter(lambda c: c not in BUFFER_IDS),
-              payloads),
-    st.builds(lambda c, d, ip, p: events.Recv(c, d, len(d), ip, p), ids, payloads, ips, ports),
-    st.builds(events.RecvNotice, ids),
-    st.builds(events.RecvNotice, st.sampled_from(BUFFER_IDS), st.integers(0, 65535)),
-    st.builds(events.ReadData, payloads),
-    st.builds(events.ReadData, payloads, ips, ports),
+    strategies.recv_events(_BG96, payloads=payloads, buffer_access=tuple(BUFFER_IDS)),
+    strategies.recv_events(dataclasses.replace(_BG96, show_ra=True), payloads=payloads),
+    strategies.buffer_events(payloads=payloads, buffer_access=tuple(BUFFER_IDS)),
     st.just(events.Ok()),
 )
 formats = st.sampled_from(["text", "hex"])

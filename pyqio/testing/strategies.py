@@ -4,11 +4,15 @@ Module output
     :func:`module_streams` draws a :class:`ModuleStream`: settings
     (:class:`~pyqio.capture.CaptureSettings`: recv format text/hex, showRA, the
     UDP SERVICE sockets, the module profile), the bytes a module with them
-    could send, and the events :func:`pyqio.decode` must give for them. Recv
-    payloads are :func:`hostile_payloads` by default: CR LF, quotes, whole
-    ``OK`` and ``+QIURC:`` lines, NULs, commas, any byte (note 2.4.2: the
-    length field frames them). :func:`chunked` cuts bytes as a serial port
-    could. :func:`events` draws single events, :func:`recv_events` recv URCs.
+    could send, and the events :func:`pyqio.decode` must give for them. Every
+    profile of :data:`MODULES` (``bc660k``, ``bc66``, ``bg96``) with its own forms;
+    in ``bg96``: data pushed after the URC's line end, buffer access notices and
+    ``+QIRD`` answers (:func:`buffer_events`), and the family's other lines
+    (:func:`family_events`). Recv payloads are :func:`hostile_payloads` by
+    default: CR LF, quotes, whole ``OK`` and ``+QIURC:`` lines, NULs, commas,
+    any byte (the length field frames them). :func:`chunked` cuts bytes as a
+    serial port could. :func:`events` draws single events, :func:`recv_events`
+    recv URCs.
 
 Commands
     :func:`commands` draws every command form of the note (each a
@@ -48,107 +52,65 @@ from ._cmd_strategies import (
     qisend_fixed,
     text_data,
 )
-
-__all__ = [
-    "MODULES", "ModuleStream", "arbitrary", "chunked", "command_lines", "commands", "cut_points",
-    "events", "hex_data", "hex_urc_lines", "hostile_payloads", "hosts", "ips", "module_streams",
-    "other_lines", "ports", "qiopen", "qisend", "qisend_fixed", "recv_events", "recv_urc_lines",
-    "recv_urc_token", "settings", "split", "text_data", "token_streams", "tokenizer_settings",
-]
-
-#: Module profiles the strategies know; ``module=`` takes one of them.
-MODULES = ("bc660k",)
-MAX_CONNECT_ID = 4  # BC660K-GL: <connectID> 0-4 (note 2.3.1)
-MAX_PAYLOAD = 1024  # a downlink packet is cut into URCs of at most this much data
-
-
-def _check_module(module: str) -> str:
-    if module not in MODULES:
-        raise InvalidArgument(f"module={module!r}: the strategies know {', '.join(MODULES)}")
-    return module
-
-
-# -- module output: events and the streams they make ---------------------------------------
-
-_FAKE_LINES = [b"\r\nOK\r\n", b'\r\n+QIURC: "closed",0\r\n', b'+QIURC: "recv",0,5,"abcde"\r\n',
-               b"\r\nSEND OK\r\n", b"\r\nERROR\r\n", b"\r\n> ", b"+IP: 1.2.3.4\r\n", b"RDY\r\n"]
-_FRAGMENTS = [b"\r", b"\n", b"\r\n", b'"', b'",', b",", b"\x00", b"\x1a", b"\x1b", b">", b" ",
-              b"OK", b"+QIURC:", b'"recv"', b"\xff\xfe", *_FAKE_LINES]
-
-
-def hostile_payloads(max_size: int = 256) -> st.SearchStrategy[bytes]:
-    """Payload bytes a naive parser chokes on: line ends, quotes, fake results and URCs, NULs."""
-    pieces = st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.binary(max_size=8)), max_size=24)
-    return st.one_of(st.binary(max_size=max_size),
-                     pieces.map(b"".join).map(lambda b: b[:max_size]))
-
-
-def settings(module: str | None = None) -> st.SearchStrategy[CaptureSettings]:
-    """Module settings: recv/send format, showRA, UDP SERVICE ids, the profile."""
-    mods = st.just(_check_module(module)) if module is not None else st.sampled_from(MODULES)
-    return st.builds(CaptureSettings, module=mods, recv_format=st.sampled_from(["text", "hex"]),
-                     send_format=st.sampled_from(["text", "hex"]), show_ra=st.booleans(),
-                     udp_service=st.frozensets(st.integers(0, MAX_CONNECT_ID), max_size=2).map(tuple))
-
-
-_ADDRESS = st.tuples(st.ip_addresses().map(str), st.integers(0, 65535))
-
-
-@st.composite
-def recv_events(draw: Any, conf: CaptureSettings | None = None, *,
-                payloads: st.SearchStrategy[bytes] | None = None) -> E.Recv:
-    """A recv URC event valid under *conf* (note 2.4.2): the address present exactly
-    when showRA is on or the socket is a UDP SERVICE."""
-    conf = conf or CaptureSettings()
-    cid = draw(st.integers(0, MAX_CONNECT_ID))
-    data = draw(payloads if payloads is not None else hostile_payloads())[:MAX_PAYLOAD]
-    if conf.show_ra or cid in conf.udp_service:
-        ip, port = draw(_ADDRESS)
-        return E.Recv(cid, data, len(data), ip, port)
-    return E.Recv(cid, data, len(data))
-
-
-_CIDS = st.integers(0, MAX_CONNECT_ID)
-_OTHER = st.one_of(
-    st.sampled_from([E.Ok(), E.Error(), E.SendOk(), E.SendFail(), E.CloseOk()]),
-    st.builds(E.Closed, _CIDS),
-    st.builds(E.OpenResult, _CIDS, st.sampled_from([0, 563, 566])),
-    st.builds(E.CmeError, st.sampled_from([550, 552, 561, 569])),
-    st.builds(E.SendStats, st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6)),
-    st.builds(E.IpAddress, st.ip_addresses(v=4).map(str)),
-    st.builds(E.Incoming, _CIDS, _CIDS, st.ip_addresses(v=4).map(str), st.integers(1, 65535)),
+from ._event_strategies import (
+    MAX_PAYLOAD,
+    MODULES,
+    buffer_events,
+    events,
+    family_events,
+    hostile_payloads,
+    recv_events,
+    settings,
 )
 
-
-def events(conf: CaptureSettings | None = None, *,
-           payloads: st.SearchStrategy[bytes] | None = None) -> st.SearchStrategy[E.Event]:
-    """One event the module could send under *conf*: a recv URC (half the time), a
-    final result, a URC, a deferred result."""
-    return st.one_of(recv_events(conf, payloads=payloads), _OTHER)
+__all__ = [
+    "MAX_PAYLOAD", "MODULES", "ModuleStream", "arbitrary", "buffer_events", "chunked",
+    "command_lines", "commands", "cut_points", "events", "family_events", "hex_data",
+    "hex_urc_lines", "hostile_payloads", "hosts", "ips", "module_streams", "other_lines",
+    "ports", "qiopen", "qisend", "qisend_fixed", "recv_events", "recv_urc_lines",
+    "recv_urc_token", "settings", "split", "text_data", "token_streams", "tokenizer_settings",
+]
 
 
 @dataclasses.dataclass(frozen=True)
 class ModuleStream:
-    """Bytes a module sends under ``settings``, and the ``events`` they decode to."""
+    """Bytes a module sends under ``settings``, and the ``events`` they decode to.
+
+    ``buffer_access``: the connect ids opened in buffer access mode (bg96 profile), which
+    a decoder needs to read ``+QIURC: "recv",<id>,<len>`` as a notice.
+    """
 
     settings: CaptureSettings
     data: bytes
     events: tuple[E.Event, ...]
+    buffer_access: tuple[int, ...] = ()
 
     def decode_kwargs(self) -> dict[str, Any]:
-        """``pyqio.decode(stream.data, **stream.decode_kwargs())``."""
+        """``pyqio.decode(stream.data, **stream.decode_kwargs())``, also ``pyqio.Decoder``'s."""
         s = self.settings
-        return {"recv_format": s.recv_format, "show_ra": s.show_ra, "udp_service": s.udp_service}
+        return {"recv_format": s.recv_format, "show_ra": s.show_ra, "udp_service": s.udp_service,
+                "module": s.module, "buffer_access": self.buffer_access}
 
 
 @st.composite
-def module_streams(draw: Any, *, module: str = "bc660k", recv_format: str | None = None,
+def module_streams(draw: Any, *, module: str | None = "bc660k", recv_format: str | None = None,
                    show_ra: bool | None = None, udp_service: tuple[int, ...] | None = None,
                    payloads: st.SearchStrategy[bytes] | None = None, noise: bool = True,
-                   max_events: int = 12) -> ModuleStream:
-    """A :class:`ModuleStream`; each setting left None is drawn. With *noise*, NULs and
-    empty lines (a module waking or restarting) come between events; they decode to nothing."""
+                   max_events: int = 12,
+                   buffer_access: tuple[int, ...] | None = None) -> ModuleStream:
+    """A :class:`ModuleStream` of the *module* profile (None: drawn from :data:`MODULES`);
+    each setting left None is drawn (*buffer_access*, up to three connect ids, only in
+    the bg96 profile: the others have no buffer access mode). With *noise*, NULs and
+    empty lines (a module waking or restarting) come between events; they decode to
+    nothing."""
     conf = draw(settings(module))
+    if buffer_access is None:
+        buffer_access = tuple(sorted(draw(st.frozensets(st.integers(0, 11), max_size=3)))) \
+            if conf.module == "bg96" else ()
+    elif buffer_access and conf.module != "bg96":
+        raise InvalidArgument(f"buffer_access={buffer_access!r}: only the bg96 profile has "
+                              f"buffer access mode, not {conf.module!r}")
+    buffer_access = tuple(sorted(set(buffer_access)))
     changes: dict[str, Any] = {}
     if recv_format is not None:
         changes["recv_format"] = recv_format
@@ -157,13 +119,14 @@ def module_streams(draw: Any, *, module: str = "bc660k", recv_format: str | None
     if udp_service is not None:
         changes["udp_service"] = tuple(udp_service)
     conf = dataclasses.replace(conf, **changes)
-    evs = draw(st.lists(events(conf, payloads=payloads), max_size=max_events))
+    evs = draw(st.lists(events(conf, payloads=payloads, buffer_access=buffer_access),
+                        max_size=max_events))
     parts = []
     for ev in evs:
         if noise and draw(st.integers(0, 4)) == 0:
             parts.append(draw(st.sampled_from([b"\x00", b"\x00\x00\x00", b"\r\n", b"\r\n\r\n"])))
-        parts.append(ev.to_bytes(conf.recv_format))
-    return ModuleStream(conf, b"".join(parts), tuple(evs))
+        parts.append(ev.to_bytes(conf.recv_format, conf.module))
+    return ModuleStream(conf, b"".join(parts), tuple(evs), buffer_access)
 
 
 def cut_points(data: bytes, max_cuts: int = 12) -> st.SearchStrategy[list[int]]:
