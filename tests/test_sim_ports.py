@@ -24,9 +24,19 @@ import pyqio
 from pyqio.cli import _demo_servers as servers
 from pyqio.errors import InvalidArgument, OpenFailed, SendFailed
 from pyqio.sim import SimConfig
+from pyqio.transports._tcp import is_loopback
 from tests.servers import free_udp_port
 
 TEST_NET = "192.0.2.1"  # RFC 5737 documentation address: refused before any packet
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("localhost", True), ("LOCALHOST", True), ("127.0.0.1", True), ("127.8.9.10", True),
+    ("::1", True), ("[::1]", True), ("0.0.0.0", False), ("::", False), ("10.0.0.1", False),
+    ("192.0.2.1", False), ("example.com", False), ("", False)])
+def test_loopback_is_localhost_127_slash_8_and_ipv6_one_for_sim_and_forward(host, loopback):
+    """The one check ``pyqio sim --listen`` and ``pyqio forward --listen`` share."""
+    assert is_loopback(host) is loopback
 
 
 def _sim(*args: str) -> subprocess.Popen[bytes]:

@@ -32,17 +32,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "capture (read it with pyqio decode FILE)")
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _host_port(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     host = host.strip("[]")
@@ -100,6 +89,7 @@ def configure_forward(parser: argparse.ArgumentParser) -> None:
 
 def run_forward(args: argparse.Namespace) -> int:
     from ..errors import InvalidArgument
+    from ..transports._tcp import is_loopback
     from . import _async
     from ._forward import forward
 
@@ -107,7 +97,7 @@ def run_forward(args: argparse.Namespace) -> int:
     if args.to[1] == 0:
         raise InvalidArgument("--to needs a port 1-65535")
     host = args.listen[0]
-    if not _is_loopback(host):
+    if not is_loopback(host):
         if not args.allow_remote:
             raise InvalidArgument(f"--listen {host} is not a loopback address; anyone who "
                                   "reaches it could use the module's sockets: add "

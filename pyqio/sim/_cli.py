@@ -25,7 +25,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
-from ._dest import is_loopback
+from ..transports._tcp import is_loopback
 
 if TYPE_CHECKING:
     from ._config import SimConfig

@@ -15,23 +15,13 @@ import logging
 
 from ..errors import InvalidArgument
 
-__all__ = ["DestPolicy", "is_loopback", "parse_allow_dest"]
+__all__ = ["DestPolicy", "parse_allow_dest"]
 
 log = logging.getLogger("pyqio.sim")
 
 _Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 _LOOPBACK: tuple[_Net, ...] = (ipaddress.ip_network("127.0.0.0/8"),
                                ipaddress.ip_network("::1/128"))
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class DestPolicy:

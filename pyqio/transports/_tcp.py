@@ -16,13 +16,25 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InvalidArgument
 
-__all__ = ["open_socket", "parse_host_port", "serve_tcp"]
+__all__ = ["is_loopback", "open_socket", "parse_host_port", "serve_tcp"]
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``, bracketed
+    or not): what a server may listen on without serving other hosts."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_host_port(text: str, *, what: str = "address") -> tuple[str, int]:
