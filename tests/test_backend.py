@@ -135,13 +135,40 @@ def test_c_udp_service_ids_out_of_range_are_refused(bad):
 
 @needs_c
 @pytest.mark.parametrize("kw", [{"max_line": 255}, {"max_line": (1 << 20) + 1},
-                                {"udp_service": {32}}, {"udp_service": {-1}}])
-def test_c_and_twin_refuse_the_same_settings_with_the_same_message(kw):
-    with pytest.raises(InvalidArgument) as c_err:
-        cbackend.Tokenizer(**kw)
-    with pytest.raises(InvalidArgument) as py_err:
-        twin.Tokenizer(**kw)
-    assert str(c_err.value) == str(py_err.value)
+                                {"max_line": True}, {"udp_service": {32}},
+                                {"udp_service": {-1}}, {"udp_service": {True}},
+                                {"udp_service": 5}, {"module": "bg95"}])
+def test_c_twin_and_decoder_refuse_the_same_settings_with_the_same_message(kw):
+    messages = set()
+    for make in (cbackend.Tokenizer, twin.Tokenizer, lambda **k: pyqio.Decoder(**k)):
+        with pytest.raises(InvalidArgument, match=next(iter(kw))) as err:
+            make(**kw)
+        messages.add(str(err.value))
+    assert len(messages) == 1, messages
+
+
+@needs_c
+@pytest.mark.parametrize("buffers", [[bytearray()] * 4, [None, b"", None, None, None], 7])
+def test_c_twin_and_decoder_refuse_the_same_demux_buffers_with_the_same_message(buffers):
+    messages = set()
+    for feed in (cbackend.Tokenizer().feed_demux, twin.Tokenizer().feed_demux,
+                 pyqio.Decoder(backend="python").feed_demux):
+        with pytest.raises((InvalidArgument, TypeError)) as err:
+            feed(b'+QIURC: "recv",0,1,"a"\r\n', buffers)
+        messages.add(f"{type(err.value).__name__}: {err.value}")
+    assert len(messages) == 1, messages
+
+
+@needs_c
+@pytest.mark.parametrize("ids", [{32}, {-1}, 3])
+def test_c_twin_and_decoder_refuse_the_same_buffer_access_with_the_same_message(ids):
+    messages = set()
+    for obj in (cbackend.Tokenizer(module="bg96"), twin.Tokenizer(module="bg96"),
+                pyqio.Decoder(module="bg96")):
+        with pytest.raises(InvalidArgument, match="buffer_access") as err:
+            obj.buffer_access = ids
+        messages.add(str(err.value))
+    assert len(messages) == 1, messages
 
 
 @needs_c

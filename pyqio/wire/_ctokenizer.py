@@ -19,7 +19,8 @@ from typing import Any
 
 from .._tokenizer_c import ffi, lib
 from ..errors import InvalidArgument
-from ..protocol import CONNECT_IDS, FRAMING_IDS, MODULES, T_ERROR, T_LINE, T_PROMPT, T_READ, T_RECV
+from ..protocol import MODULES, T_ERROR, T_LINE, T_PROMPT, T_READ, T_RECV
+from ._checks import DEFAULT_MAX_LINE, check_buffers, check_ids, check_max_line, check_module, ids_mask
 
 __all__ = ["T_ERROR", "T_LINE", "T_PROMPT", "T_READ", "T_RECV", "Tokenizer"]
 
@@ -34,46 +35,15 @@ _alloc = ffi.new_allocator(should_clear_after_alloc=False)
 _TOK_CAP = 256              # tokens per C call
 _ARENA = 16 * 1024          # token bytes per C call (plus one token's room)
 _DMX = 64 * 1024            # demuxed payload bytes per C call (plus one token's room)
-_MAX_LINE_RANGE = (256, 1 << 20)
-_UDP_IDS = FRAMING_IDS  # the 32-bit udp_service mask of qio_parser
 _MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
 # collect(out, rows, arena): turns one C batch into output (see Tokenizer._feed)
 Collector = Callable[[list[Any], Any, bytes], None]
 
 
-def _check_max_line(max_line: int) -> int:
-    lo, hi = _MAX_LINE_RANGE
-    if isinstance(max_line, bool) or not isinstance(max_line, int) or not lo <= max_line <= hi:
-        raise InvalidArgument(f"max_line={max_line!r} is out of range: an int from "
-                              f"{lo} to {hi} is required")
-    return max_line
-
-
-def _udp_mask(ids: Iterable[int], name: str = "udp_service") -> tuple[frozenset[int], int]:
-    ids = frozenset(ids)
-    mask = 0
-    for i in ids:
-        if isinstance(i, bool) or not isinstance(i, int) or i not in _UDP_IDS:
-            raise InvalidArgument(f"{name}: connect id {i!r} is out of range "
-                                  f"{FRAMING_IDS[0]}-{FRAMING_IDS[-1]}")
-        mask |= 1 << i
-    return ids, mask
-
-
 def _demux_mask(buffers: Sequence[bytearray | None]) -> bytes:
     """One byte per connect id: 1 where its payloads go to a bytearray."""
-    if len(buffers) < 5:
-        raise InvalidArgument(
-            f"buffers has {len(buffers)} entries: at least {len(CONNECT_IDS)} (connect ids "
-            f"{CONNECT_IDS[0]}-{CONNECT_IDS[-1]}) are required")
-    mask = bytearray(len(buffers))
-    for i, b in enumerate(buffers):
-        if b is not None:
-            if not isinstance(b, bytearray):
-                raise InvalidArgument(
-                    f"buffers[{i}] is a {type(b).__name__}: a bytearray or None is required")
-            mask[i] = 1
-    return bytes(mask[:_MAX_ID + 1])
+    check_buffers(buffers)
+    return bytes(buffers[i] is not None for i in range(min(len(buffers), _MAX_ID + 1)))
 
 
 def simd_level() -> int:
@@ -133,12 +103,10 @@ class Tokenizer:
     )
 
     def __init__(self, hex: bool = False, show_ra: bool = False,
-                 udp_service: Iterable[int] = (), max_line: int = 4096,
+                 udp_service: Iterable[int] = (), max_line: int = DEFAULT_MAX_LINE,
                  module: str = "bc660k") -> None:
-        self._max_line = _check_max_line(max_line)
-        if module not in MODULES:
-            raise InvalidArgument(
-                f"module={module!r}: allowed values are {', '.join(map(repr, MODULES))}")
+        self._max_line = check_max_line(max_line)
+        check_module(module)
         self._p = ffi.new("qio_parser *")
         size = lib.qio_buf_size(max_line)
         self._buf = _alloc("unsigned char[]", size)
@@ -208,7 +176,8 @@ class Tokenizer:
 
     @udp_service.setter
     def udp_service(self, ids: Iterable[int]) -> None:
-        self._udp, self._p.udp_service = _udp_mask(ids)
+        self._udp = check_ids(ids, "udp_service")
+        self._p.udp_service = ids_mask(self._udp)
 
     @property
     def module(self) -> str:
@@ -221,7 +190,8 @@ class Tokenizer:
 
     @buffer_access.setter
     def buffer_access(self, ids: Iterable[int]) -> None:
-        self._bufacc, self._p.buffer_access = _udp_mask(ids, "buffer_access")
+        self._bufacc = check_ids(ids, "buffer_access")
+        self._p.buffer_access = ids_mask(self._bufacc)
 
     @property
     def max_line(self) -> int:
@@ -249,7 +219,11 @@ class Tokenizer:
         one set at most) and reused while the entries compare equal. Equal but not
         identical entries are bytearrays of equal content (same mask) or, a caller's
         mistake, another buffer type, which :meth:`_spill` refuses."""
-        key = tuple(buffers)
+        try:
+            key = tuple(buffers)
+        except TypeError:
+            check_buffers(buffers)     # not a sequence: the message every feeder gives
+            raise
         if key == self._mask_key:
             return self._mask_bytes
         mask = _demux_mask(buffers)

@@ -23,8 +23,8 @@ from collections.abc import Iterable, MutableSequence
 from typing import Any, Literal
 
 from ..errors import InvalidArgument
-from ..protocol import FRAMING_IDS, MODULES
 from . import _feed
+from ._checks import Module, check_ids, check_max_line, check_module, ids_mask
 from ._lines import classify_line
 from .events import Event
 from .tokenizer import Tokenizer
@@ -32,9 +32,7 @@ from .tokenizer import Tokenizer
 __all__ = ["Decoder", "decode", "classify_line"]
 
 RecvFormat = Literal["text", "hex"]
-Module = Literal["bc660k", "bc66", "bg96"]
 Backend = Literal["c", "python"]
-MAX_CONNECT_ID = FRAMING_IDS[-1]  # TOKENS.md: udp_service holds connect ids 0-31
 
 
 def _check_format(value: object) -> bool:
@@ -47,27 +45,6 @@ def _check_flag(value: object) -> bool:
     if value not in (True, False):  # 0 and 1 included, as AT+QICFG writes them
         raise InvalidArgument(f"show_ra={value!r}: allowed values are True and False")
     return bool(value)
-
-
-def _check_ids(value: Iterable[int], name: str = "udp_service") -> frozenset[int]:
-    try:
-        ids = frozenset(value)
-    except TypeError:
-        raise InvalidArgument(
-            f"{name}={value!r}: must be an iterable of connect ids 0-{MAX_CONNECT_ID}"
-        ) from None
-    for cid in ids:
-        if isinstance(cid, bool) or not isinstance(cid, int) or not 0 <= cid <= MAX_CONNECT_ID:
-            raise InvalidArgument(
-                f"{name} contains {cid!r}: connect ids are integers 0-{MAX_CONNECT_ID}")
-    return ids
-
-
-def _check_module(value: object) -> Module:
-    if value not in MODULES:
-        raise InvalidArgument(
-            f"module={value!r}: allowed values are {', '.join(map(repr, MODULES))}")
-    return value  # type: ignore[return-value]  # one of MODULES, the Literal's values
 
 
 class Decoder:
@@ -101,18 +78,18 @@ class Decoder:
                  buffer_access: Iterable[int] = ()) -> None:
         self._recv_format: RecvFormat = recv_format
         self._show_ra = _check_flag(show_ra)
-        self._udp_service = _check_ids(udp_service)
-        self._module = _check_module(module)
-        self._buffer_access = _check_ids(buffer_access, "buffer_access")
+        self._udp_service = check_ids(udp_service)
+        self._module = check_module(module)
+        self._buffer_access = check_ids(buffer_access, "buffer_access")
         hex_mode = _check_format(recv_format)
         cls = _tokenizer_class(backend)
         # the feeder, chosen once: the C one where the extension is built (then it
         # owns its tokenizer), else the tokens of this backend's tokenizer
         core = None
         if cls.__module__ == "pyqio.wire._ctokenizer":
-            core = _feed.c_feeder(hex_mode, self._show_ra, _udp_mask(self._udp_service),
-                                  _check_max_line(max_line), self._module,
-                                  _udp_mask(self._buffer_access))
+            core = _feed.c_feeder(hex_mode, self._show_ra, ids_mask(self._udp_service),
+                                  check_max_line(max_line), self._module,
+                                  ids_mask(self._buffer_access))
         if core is None:
             tok = cls(hex=hex_mode, show_ra=self._show_ra, udp_service=set(self._udp_service),
                       max_line=max_line, module=self._module)
@@ -122,7 +99,7 @@ class Decoder:
 
     def _configure(self) -> None:
         self._core.configure(self._recv_format == "hex", self._show_ra,
-                             _udp_mask(self._udp_service), _udp_mask(self._buffer_access))
+                             ids_mask(self._udp_service), ids_mask(self._buffer_access))
 
     @property
     def recv_format(self) -> RecvFormat:
@@ -152,7 +129,7 @@ class Decoder:
 
     @udp_service.setter
     def udp_service(self, value: Iterable[int]) -> None:
-        self._udp_service = _check_ids(value)
+        self._udp_service = check_ids(value)
         self._configure()
 
     @property
@@ -168,7 +145,7 @@ class Decoder:
 
     @buffer_access.setter
     def buffer_access(self, value: Iterable[int]) -> None:
-        self._buffer_access = _check_ids(value, "buffer_access")
+        self._buffer_access = check_ids(value, "buffer_access")
         self._configure()
 
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[Event]:
@@ -201,18 +178,6 @@ class Decoder:
         """Forget partial input (the module restarted), keeping the settings. Complete
         events an interrupted call did not return are still returned by the next one."""
         self._core.reset()
-
-
-def _udp_mask(ids: frozenset[int]) -> int:
-    mask = 0
-    for i in ids:
-        mask |= 1 << i
-    return mask
-
-
-def _check_max_line(max_line: object) -> int:
-    from ._ctokenizer import _check_max_line as check
-    return check(max_line)  # type: ignore[arg-type]
 
 
 def _tokenizer_class(backend: Backend | None) -> Any:

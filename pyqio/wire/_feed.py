@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import InvalidArgument
 from ..protocol import MODULES, T_READ
 from ._accel import events_c
+from ._checks import check_buffers
 from ._events_family import ReadData
 from ._lines import classify_line
 from ._pytokenizer import (
@@ -120,21 +121,6 @@ def _events_into(out: list[Any], tokens: list[Any]) -> None:
                         None if port < 0 else port, framed))
         else:
             append(_event(tok))
-
-
-def check_buffers(buffers: Sequence[bytearray | None]) -> None:
-    """The demux buffers as every feeder requires them (at least ids 0-4; bytearray or None)."""
-    try:
-        n = len(buffers)
-    except TypeError:
-        raise TypeError("buffers must be a sequence of bytearray or None") from None
-    if n < 5:
-        raise InvalidArgument(
-            f"buffers has {n} entries: at least 5 (connect ids 0-4) are required")
-    for i, b in enumerate(buffers):
-        if b is not None and not isinstance(b, bytearray):
-            raise InvalidArgument(
-                f"buffers[{i}] is a {type(b).__name__}: a bytearray or None is required")
 
 
 class TokenFeeder:

@@ -13,7 +13,7 @@ import binascii
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..protocol import FRAMING_IDS, T_ERROR, T_READ, T_RECV
+from ..protocol import T_ERROR, T_READ, T_RECV
 
 LINE_TOO_LONG = "line too long"
 BAD_RECV_HEADER = "bad recv header"
@@ -24,10 +24,6 @@ ODD_HEX_LENGTH = "odd hex length"
 TRUNCATED_RECV = "truncated recv"
 
 RECV_PREFIX = b'+QIURC: "recv",'
-DEFAULT_MAX_LINE = 4096
-MIN_MAX_LINE = 256
-MAX_MAX_LINE = 1 << 20     # as the C backend: a cap far above any URC (1400 bytes)
-MAX_CONNECT_ID = FRAMING_IDS[-1]
 
 Buffer = bytes | bytearray | memoryview
 Token = tuple[Any, ...]  # the shapes in Tokenizer's docstring

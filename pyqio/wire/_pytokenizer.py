@@ -40,8 +40,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..errors import InvalidArgument
-from ..protocol import CONNECT_IDS, MODULES, T_ERROR, T_LINE, T_PROMPT, T_READ, T_RECV
+from ..protocol import T_ERROR, T_LINE, T_PROMPT, T_READ, T_RECV
+from ._checks import (
+    DEFAULT_MAX_LINE,
+    MAX_MAX_LINE,
+    MIN_MAX_LINE,
+    check_buffers,
+    check_ids,
+    check_max_line,
+    check_module,
+)
 from ._pytok_lines import _LineStates
 from ._pytok_payload import _PayloadStates
 from ._pytok_recv import _RecvStates
@@ -51,11 +59,7 @@ from ._pytok_state import (
     _START,
     BAD_HEX_DIGIT,
     BAD_RECV_HEADER,
-    DEFAULT_MAX_LINE,
     LINE_TOO_LONG,
-    MAX_CONNECT_ID,
-    MAX_MAX_LINE,
-    MIN_MAX_LINE,
     ODD_HEX_LENGTH,
     RECV_DATA_NOT_TERMINATED,
     RECV_LENGTH_TOO_LARGE,
@@ -86,19 +90,6 @@ __all__ = [
 ]
 
 
-def _check_ids(ids: Iterable[int], name: str) -> frozenset[int]:
-    """A set of connect ids 0-31 (the C masks' width), checked."""
-    try:
-        ids = frozenset(ids)
-    except TypeError:
-        raise InvalidArgument(f"{name}={ids!r}: an iterable of connect ids "
-                              f"0-{MAX_CONNECT_ID} is required") from None
-    for i in ids:
-        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= MAX_CONNECT_ID:
-            raise InvalidArgument(f"{name}: connect id {i!r} is out of range 0-{MAX_CONNECT_ID}")
-    return ids
-
-
 class Tokenizer(_LineStates, _RecvStates, _PayloadStates):
     """Frames the module's output into tokens (TOKENS.md); sans-I/O, chunking-independent.
 
@@ -111,17 +102,10 @@ class Tokenizer(_LineStates, _RecvStates, _PayloadStates):
     def __init__(self, hex: bool = False, show_ra: bool = False,
                  udp_service: Iterable[int] = (), max_line: int = DEFAULT_MAX_LINE,
                  module: str = "bc660k") -> None:
-        if module not in MODULES:
-            raise InvalidArgument(
-                f"module={module!r}: allowed values are {', '.join(map(repr, MODULES))}")
-        self._module = module
+        self._module = check_module(module)
         self._nl = module == "bg96"
         self._bufacc = frozenset()
-        if (isinstance(max_line, bool) or not isinstance(max_line, int)
-                or not MIN_MAX_LINE <= max_line <= MAX_MAX_LINE):
-            raise InvalidArgument(f"max_line={max_line!r} is out of range: an int from "
-                                  f"{MIN_MAX_LINE} to {MAX_MAX_LINE} is required")
-        self._max = max_line
+        self._max = check_max_line(max_line)
         self.hex = hex
         self.show_ra = show_ra
         self.udp_service = udp_service
@@ -157,7 +141,7 @@ class Tokenizer(_LineStates, _RecvStates, _PayloadStates):
 
     @udp_service.setter
     def udp_service(self, ids: Iterable[int]) -> None:
-        self._udp = _check_ids(ids, "udp_service")
+        self._udp = check_ids(ids, "udp_service")
 
     @property
     def module(self) -> str:
@@ -171,7 +155,7 @@ class Tokenizer(_LineStates, _RecvStates, _PayloadStates):
 
     @buffer_access.setter
     def buffer_access(self, ids: Iterable[int]) -> None:
-        self._bufacc = _check_ids(ids, "buffer_access")
+        self._bufacc = check_ids(ids, "buffer_access")
 
     @property
     def max_line(self) -> int:
@@ -193,14 +177,7 @@ class Tokenizer(_LineStates, _RecvStates, _PayloadStates):
     def feed_demux(self, data: Buffer, buffers: Sequence[bytearray | None]) -> list[Token]:
         """As :meth:`feed`, but a recv payload whose ``buffers[connect_id]`` is a bytearray
         is appended there (in order) instead of being returned."""
-        if len(buffers) < 5:
-            raise InvalidArgument(
-                f"buffers has {len(buffers)} entries: at least {len(CONNECT_IDS)} (connect ids "
-                f"{CONNECT_IDS[0]}-{CONNECT_IDS[-1]}) are required")
-        for i, b in enumerate(buffers):
-            if b is not None and not isinstance(b, bytearray):
-                raise InvalidArgument(
-                    f"buffers[{i}] is a {type(b).__name__}: a bytearray or None is required")
+        check_buffers(buffers)
         out: list[Token] = []
         nb = len(buffers)
         for tok in self.feed(data):
