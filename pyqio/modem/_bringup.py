@@ -38,7 +38,8 @@ from typing import Any
 from .. import commands as C
 from ..errors import CommandError, ContextLost, InvalidArgument, NotRegistered
 from ..wire import events as E
-from ._socket import Listener, ModemSocket, UdpService
+from ._socket import ModemSocket
+from ._socket_server import Listener, UdpService
 
 log = logging.getLogger("pyqio.modem")
 
@@ -69,6 +70,9 @@ class NetworkMixin:
 
     async def request(self, cmd: Any, payload: bytes | None = None, *,
                       timeout: float | None = None) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _route(self, sock: Any) -> None:  # pragma: no cover - SocketsMixin's
         raise NotImplementedError
 
     def _init_network(self) -> None:
@@ -152,6 +156,7 @@ class NetworkMixin:
             if self.stale_sockets == "adopt" and usable:
                 sock = self._adopt(row)
                 self._sockets[row.connect_id] = sock
+                self._route(sock)
                 self.adopted.append(sock)
                 log.info("adopted socket %d (%s %s:%s) left open on the module",
                          row.connect_id, row.service_type, row.host, row.remote_port)

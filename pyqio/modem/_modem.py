@@ -32,21 +32,17 @@ from ..errors import (
     SocketError,
 )
 from ..protocol import MODULES, PROFILE_ACCESS_MODES, PROFILE_CONTEXT_IDS
-from ..session import DEFAULT_MAX_QUEUED, Response
+from ..session import DEFAULT_MAX_QUEUED, Appended, Response
 from ..wire import events as E
 from ._bringup import NetworkMixin, check_stale_policy
 from ._family import FamilyMixin
 from ._link import Link, Timeouts, Trace
 from ._ops import OpsMixin, PingResult
 from ._restart import RestartMixin
-from ._socket import (
-    DEFAULT_BUFFER_LIMIT,
-    Listener,
-    ModemSocket,
-    UdpService,
-    check_overflow,
-)
+from ._socket import DEFAULT_BUFFER_LIMIT, ModemSocket
 from ._socket_ops import SocketsMixin
+from ._socket_server import Listener, UdpService
+from ._waiting import check_overflow
 
 __all__ = [
     "CommandTimeout",
@@ -359,7 +355,15 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin, FamilyMixin):
             log.warning("data for unknown socket %d dropped (%d bytes)", connect_id, len(data))
 
     def _on_event(self, ev: Any) -> None:
-        if isinstance(ev, E.Recv):
+        cls = type(ev)
+        if cls is Appended:    # the demux path: one per read and socket
+            sock = self._sockets.get(ev.connect_id)
+            if sock is not None:
+                sock._on_appended()
+            else:   # unrouted before the event came: cannot happen, counted if it does
+                self.orphan_bytes += ev.size
+            return
+        if cls is E.Recv:
             self._deliver(ev.connect_id, ev.data,
                           (ev.remote_ip, ev.remote_port or 0) if ev.remote_ip else None)
         elif self._on_family_event(ev):
@@ -398,6 +402,7 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin, FamilyMixin):
             sock.context_id = listener.context_id
             sock.access_mode = listener.access_mode
         self._sockets[ev.connect_id] = sock
+        self._route(sock)
         if not isinstance(listener, Listener) or not listener._on_incoming(
                 sock, (ev.remote_ip, ev.remote_port)):
             log.warning("incoming connection %d refused (no listener %d or backlog full)",
