@@ -89,7 +89,19 @@ def _reference(dec, data: bytes, mask: list[bool]) -> list:
         elif not (type(ev) is events.Recv and not ev.data and ev.connect_id < len(mask)
                   and mask[ev.connect_id]):
             seq.append(("event", ev))
-    return [x for x in seq if x[0] == "event" or any(x[1].values())]
+    return seq
+
+
+def _normal(seq: list) -> list:
+    """Empty payloads left out, and with them runs that hold nothing."""
+    out: list = []
+    for kind, x in seq:
+        if kind == "data":
+            x = {i: d for i, d in x.items() if d}
+            if not x:
+                continue
+        out.append((kind, x))
+    return out
 
 
 def _pieces(data: bytes, cuts: list[int]) -> list[bytes]:
@@ -117,8 +129,7 @@ def test_order_mode_keeps_payloads_between_the_events_they_came_between(
     bufs = [bytearray() if m else None for m in mask]
     got = _ordered(dec, _pieces(data, cuts), bufs)
     want = _reference(Decoder(**kw), data, mask)
-    got = [x for x in got if x[0] == "event" or any(x[1].values())]
-    assert got == want
+    assert _normal(got) == _normal(want)
 
 
 def test_order_mode_over_many_batches_in_one_feed(backend) -> None:
@@ -128,7 +139,8 @@ def test_order_mode_over_many_batches_in_one_feed(backend) -> None:
     mask = [True, False, True, True, True, True]
     dec = Decoder(backend=backend)
     got = _ordered(dec, [data], [bytearray() if m else None for m in mask])
-    assert got == _reference(Decoder(backend=backend), data, mask)
+    assert _normal(got) == _normal(_reference(Decoder(backend=backend), data, mask))
+    assert len(got) == 2 * 200     # each payload (a run, or id 1's Recv), then its OK
 
 
 def test_a_buffer_changed_at_an_event_takes_only_what_follows_it(backend) -> None:
