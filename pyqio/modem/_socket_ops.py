@@ -69,9 +69,11 @@ class SocketsMixin:
 
     def _route(self, sock: Any) -> None:
         """A TCP socket in direct push mode receives on the demux path: its stream
-        buffer is attached to the session (see :mod:`pyqio.modem._socket`)."""
+        buffer is attached to the session (see :mod:`pyqio.modem._socket`).  Not
+        while a ``trace`` watches: it is promised every event, each Recv included."""
         link = self._link
-        if (link is not None and type(sock) is ModemSocket and sock.is_stream
+        if (link is not None and link._trace is None and type(sock) is ModemSocket
+                and sock.is_stream
                 and sock.access_mode == 1 and sock._error is None and not sock._closed):
             link.session.attach(sock.connect_id, sock._stream)
 

@@ -83,7 +83,10 @@ class _Waiting:
         fut = asyncio.get_running_loop().create_future()
         self._waiters.append(fut)
         try:
-            await asyncio.wait_for(fut, self._timeout)
+            if self._timeout is None:   # the common case: no timer, no wait_for wrapper
+                await fut
+            else:
+                await asyncio.wait_for(fut, self._timeout)
         except asyncio.TimeoutError:
             raise TimeoutError("timed out") from None
         finally:
