@@ -74,7 +74,7 @@ class DemuxMixin:
         """The buffers attached by connect id (a copy)."""
         return dict(self._attached)
 
-    def _feed_attached(self, part: memoryview) -> None:
+    def _feed_attached(self, part: bytes | memoryview) -> None:
         # the demux path in stream order: each decoder call stops at an event, with
         # the payloads before it appended; the event may attach or detach a buffer
         # (a connection ended, another opened) before the payloads after it are routed.

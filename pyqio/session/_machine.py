@@ -193,6 +193,15 @@ class Session(DemuxMixin, EffectsMixin):
         decoded after that one and the bytes not yet decoded are kept, and the next
         call (with ``b""`` or more bytes) handles them first.
         """
+        if not self._unfed and not self._decoded and not self._needs_line_steps():
+            # the common case: the whole read in one decoder call, which keeps what it
+            # took if it raises (so nothing is left to keep here)
+            if self._attached:
+                self._feed_attached(chunk)
+            else:
+                self._decoded.extend(self.decoder.feed(chunk))
+                self._handle_decoded()
+            return
         view = memoryview(self._unfed + bytes(chunk)) if self._unfed else memoryview(chunk)
         self._unfed = b""
         try:
