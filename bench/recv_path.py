@@ -7,7 +7,9 @@ bytes each, 4 KiB by default: what a PTY read returns) of ``+QIURC: "recv"`` URC
 (1 KiB payloads; 512 B in hex), handed to ``Link.data_received`` one by one, and a
 reader task ``await sock.recv()``s them, as a user would. Beside it, on the same
 chunks: ``Decoder.feed_demux`` into one bytearray (the floor of goal 1, without its
-I/O) and ``Decoder.feed`` (one Recv per URC). Rounds interleave; medians. Run it
+I/O), ``Decoder.feed`` (one Recv per URC), and ``feed_demux`` with the least a
+reader task costs (a future and a task step per read, no pyqio: what any asyncio
+reader pays, the bench's own ``sleep(0)`` per read included). Rounds interleave; medians. Run it
 with two trees (``PYTHONPATH=<tree> python -m bench.recv_path``) to compare them:
 the I/O the e2e rows add is the same for both.
 """
@@ -72,6 +74,40 @@ def events(parts: list[bytes], want: bytes, hex_mode: bool) -> float:
     return cpu
 
 
+async def minimal(parts: list[bytes], want: bytes, hex_mode: bool) -> float:
+    """feed_demux plus the least a reader task costs: a future per read, a task step."""
+    loop = asyncio.get_running_loop()
+    dec, buf = Decoder("hex" if hex_mode else "text"), bytearray()
+    bufs: list[bytearray | None] = [buf, None, None, None, None]
+    waiter: list[asyncio.Future[None]] = []
+    got: list[bytes] = []
+
+    async def reader() -> None:
+        n = 0
+        while n < len(want):
+            if not buf:
+                fut = loop.create_future()
+                waiter.append(fut)
+                await fut
+            data = bytes(buf)
+            buf.clear()
+            got.append(data)
+            n += len(data)
+
+    task = loop.create_task(reader())
+    await asyncio.sleep(0)
+    t0 = time.process_time()
+    for part in parts:
+        dec.feed_demux(part, bufs)
+        if waiter:
+            waiter.pop().set_result(None)
+        await asyncio.sleep(0)
+    await task
+    cpu = time.process_time() - t0
+    assert b"".join(got) == want
+    return cpu
+
+
 async def modem(parts: list[bytes], want: bytes, hex_mode: bool) -> float:
     from pyqio.modem import Modem
     from pyqio.modem._link import Link, Timeouts
@@ -119,6 +155,8 @@ def main() -> None:
     parts, want = chunks(args.size, args.hex, args.read)
     runs = {"feed_demux (floor)": lambda: floor(parts, want, args.hex),
             "feed (a Recv per URC)": lambda: events(parts, want, args.hex),
+            "feed_demux + a reader task (no pyqio)": lambda: asyncio.run(
+                minimal(parts, want, args.hex)),
             "Modem: Link.data_received -> recv()": lambda: asyncio.run(
                 modem(parts, want, args.hex))}
     times: dict[str, list[float]] = {k: [] for k in runs}

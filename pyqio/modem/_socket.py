@@ -279,7 +279,7 @@ class ModemSocket(_SocketBase):
         while True:
             if self._closed:  # closed here: as CPython, reading a closed socket is an error
                 self._check_open()
-            if self._readable():  # data that arrived before a link loss is still read
+            if self._stream or self._datagrams:  # what came before a link loss is still read
                 return self._take(bufsize)
             self._check_open()
             if self._peer_closed:

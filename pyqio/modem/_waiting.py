@@ -61,10 +61,11 @@ class _Waiting:
         self._timeout = None if flag else 0.0
 
     def _wake(self) -> None:
-        for fut in self._waiters:
-            if not fut.done():
-                fut.set_result(None)
-        self._waiters.clear()
+        if self._waiters:
+            for fut in self._waiters:
+                if not fut.done():
+                    fut.set_result(None)
+            self._waiters.clear()
         sink = self._sink
         if sink is not None:
             sink()
@@ -90,5 +91,5 @@ class _Waiting:
         except asyncio.TimeoutError:
             raise TimeoutError("timed out") from None
         finally:
-            if fut in self._waiters:
+            if self._waiters and fut in self._waiters:   # a wake-up emptied the list
                 self._waiters.remove(fut)

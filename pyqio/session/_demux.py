@@ -81,18 +81,21 @@ class DemuxMixin:
         # _sizes outlives a call that raised: its Appended come with the next one
         feed, buffers, attached, sizes = (self.decoder.feed_demux, self._buffers,
                                           self._attached, self._sizes)
+        out = self._events
         if not sizes:
-            sizes.update((cid, len(buf)) for cid, buf in attached.items())
+            for cid, buf in attached.items():
+                sizes[cid] = len(buf)
         evs = feed(part, buffers, until_event=True)
         while True:
             for cid, buf in attached.items():
                 n = len(buf) - sizes.get(cid, 0)
                 if n > 0:
-                    self._events.append(Appended(cid, n))
+                    out.append(Appended(cid, n))
             sizes.clear()
             if not evs:
                 return
             self._decoded.extend(evs)
             self._handle_decoded()
-            sizes.update((cid, len(buf)) for cid, buf in attached.items())
+            for cid, buf in attached.items():
+                sizes[cid] = len(buf)
             evs = feed(b"", buffers, until_event=True)
