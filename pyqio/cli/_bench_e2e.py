@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._bench import NaiveParser, payload, recv_urc
+from ._bench_streams import NaiveParser, payload, recv_urc
 
 PATHS = ("os.read + feed_demux", "add_reader + feed_demux", "naive re", "Modem recv",
          "Modem streams", "Modem recv, 1 hop", "Modem streams, 1 hop")
