@@ -21,8 +21,7 @@ import statistics
 import time
 from typing import Any
 
-from pyqio.cli._bench_e2e import recv_urc
-from pyqio.cli._bench_e2e import make_payload
+from pyqio.cli._bench_e2e import make_payload, recv_urc
 from pyqio.wire import Decoder
 
 
