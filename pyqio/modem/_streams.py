@@ -5,9 +5,9 @@
 are pushed, as asyncio's own transports push them: the socket calls the transport
 when a read of the link added to its buffer (its ``_sink``), and the transport hands
 the whole buffer to ``protocol.data_received`` there and then, with no task in
-between; the peer's close becomes ``eof_received`` after the last data.  Stream-based libraries get the
-classes they expect, with the usual flow control: ``drain()`` waits while more
-than the high-water mark is queued for the module.  The module cannot pause
+between; the peer's close becomes ``eof_received`` after the last data.
+Stream-based libraries get the classes they expect, with the usual flow control:
+``drain()`` waits while more than the high-water mark is queued for the module.  The module cannot pause
 direct push (note 1.2), so when the reader pauses, received data waits in the
 socket's bounded buffer (see :mod:`pyqio.modem._socket`).
 """
