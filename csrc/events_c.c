@@ -42,11 +42,102 @@
 
 #include "tokenizer.h"
 
+#ifndef Py_T_OBJECT_EX  /* before 3.12: structmember.h's name for it */
+#include <structmember.h>
+#define Py_T_OBJECT_EX T_OBJECT_EX
+#endif
+
 #define MAX_FIELDS 16   /* more than any pyqio event has (Registration: 9) */
 #define RECV_FIELDS 6   /* connect_id, data, length, remote_ip, remote_port, framed */
 #define MAX_IDS 65536   /* a connect id is a NUM: 0-65535 (TOKENS.md) */
 #define HINTS 64        /* connect ids whose bytearray's storage is remembered */
 #define ALIGN(n) (((n) + 63) & ~(size_t)63)
+
+/* ---- RecvFields: storage laid out by this extension ---------------------------
+ *
+ * The base class of pyqio.events.Recv where this extension is built: its six
+ * fields are object members of a struct defined here, so that a maker fills a
+ * new instance by storing into that struct (the way any C type fills its own
+ * members) instead of calling six descriptors. Python reads and writes them
+ * through the member descriptors PyType_FromSpec makes from RecvFields_members
+ * (the dataclass's frozen __init__ stores with object.__setattr__, as it does
+ * into slots). Immutable type: its descriptors cannot be replaced, so a class
+ * whose attribute names resolve to them is laid out as the struct says. */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *f[RECV_FIELDS];
+} RecvFields;
+
+static const char *const recv_names[RECV_FIELDS] = {
+    "connect_id", "data", "length", "remote_ip", "remote_port", "framed",
+};
+
+static PyMemberDef RecvFields_members[] = {
+    {"connect_id", Py_T_OBJECT_EX, offsetof(RecvFields, f[0]), 0, NULL},
+    {"data", Py_T_OBJECT_EX, offsetof(RecvFields, f[1]), 0, NULL},
+    {"length", Py_T_OBJECT_EX, offsetof(RecvFields, f[2]), 0, NULL},
+    {"remote_ip", Py_T_OBJECT_EX, offsetof(RecvFields, f[3]), 0, NULL},
+    {"remote_port", Py_T_OBJECT_EX, offsetof(RecvFields, f[4]), 0, NULL},
+    {"framed", Py_T_OBJECT_EX, offsetof(RecvFields, f[5]), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+/* *slot set to NULL, then its old reference dropped (Py_CLEAR, without the
+ * macro's branch: branch coverage counts the branches of macros) */
+static void
+clear(PyObject **slot)
+{
+    PyObject *old = *slot;
+    *slot = NULL;
+    Py_XDECREF(old);
+}
+
+/* The fields hold whatever a caller put there (a list holding the event itself,
+ * say): the class takes part in garbage collection as a slotted class does. */
+static int
+RecvFields_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    RecvFields *r = (RecvFields *)self;
+    int rc = visit((PyObject *)Py_TYPE(self), arg);
+    for (int i = 0; i < RECV_FIELDS && rc == 0; i++)
+        rc = r->f[i] != NULL ? visit(r->f[i], arg) : 0;
+    return rc;
+}
+
+static int
+RecvFields_clear(PyObject *self)
+{
+    RecvFields *r = (RecvFields *)self;
+    for (int i = 0; i < RECV_FIELDS; i++)
+        clear(&r->f[i]);
+    return 0;
+}
+
+static void
+RecvFields_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    RecvFields_clear(self);
+    ((freefunc)PyType_GetSlot(tp, Py_tp_free))(self);
+    Py_DECREF(tp);
+}
+
+static PyType_Slot RecvFields_slots[] = {
+    {Py_tp_members, RecvFields_members},
+    {Py_tp_traverse, RecvFields_traverse},
+    {Py_tp_clear, RecvFields_clear},
+    {Py_tp_dealloc, RecvFields_dealloc},
+    {Py_tp_doc, "The fields of pyqio.events.Recv, laid out by this extension (its base class)."},
+    {0, NULL},
+};
+
+static PyType_Spec RecvFields_spec = {
+    "pyqio._events_c.RecvFields", sizeof(RecvFields), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    RecvFields_slots,
+};
 
 /* ---- making instances through the class's own descriptors ---------------- */
 
@@ -55,7 +146,30 @@ typedef struct {
     Py_ssize_t n;
     PyObject *descr[MAX_FIELDS];
     descrsetfunc set[MAX_FIELDS];
+    int own;    /* cls's fields are a RecvFields' members, in this order */
 } maker;
+
+/* 1 when the n descriptors are the members of a RecvFields type (made by this
+ * extension: its dealloc is ours), in their order, and cls derives from it: an
+ * instance of cls is then a RecvFields struct, and the maker may store into it.
+ * A probe: whatever fails in it (a descriptor with no __objclass__, a
+ * MemoryError) leaves 0, the descriptors, which are always right. */
+static int
+own_layout(PyObject *cls, PyObject *const *descr, Py_ssize_t n)
+{
+    PyObject *owner = n == RECV_FIELDS ? PyObject_GetAttrString(descr[0], "__objclass__") : NULL;
+    int own = owner != NULL && PyType_Check(owner)
+        && PyType_GetSlot((PyTypeObject *)owner, Py_tp_dealloc) == (void *)RecvFields_dealloc
+        && PyType_IsSubtype((PyTypeObject *)cls, (PyTypeObject *)owner);
+    for (int i = 0; own && i < RECV_FIELDS; i++) {
+        PyObject *d = PyObject_GetAttrString(owner, recv_names[i]);
+        own = d == descr[i];
+        Py_XDECREF(d);
+    }
+    Py_XDECREF(owner);
+    PyErr_Clear();
+    return own;
+}
 
 /* cls must be a Python class whose instances object.__new__ makes, names a tuple
  * of attribute names each bound to a data descriptor; 0, or -1 with TypeError. */
@@ -92,19 +206,10 @@ maker_init(maker *m, PyObject *cls, PyObject *names)
             return -1;
         }
     }
+    m->own = own_layout(cls, m->descr, n);
     m->cls = Py_NewRef(cls);
     m->empty = PyTuple_New(0);  /* the () singleton (PyType_GenericNew ignores it anyway) */
     return 0;
-}
-
-/* *slot set to NULL, then its old reference dropped (Py_CLEAR, without the
- * macro's branch: branch coverage counts the branches of macros) */
-static void
-clear(PyObject **slot)
-{
-    PyObject *old = *slot;
-    *slot = NULL;
-    Py_XDECREF(old);
 }
 
 static void
@@ -117,11 +222,19 @@ maker_clear(maker *m)
     clear(&m->empty);
 }
 
-/* A new instance from m->n borrowed values; NULL with an exception. */
+/* A new instance from m->n borrowed values; NULL with an exception. Into a
+ * RecvFields the values are stored as its member descriptors store them (a new
+ * instance holds none yet); into any other class through its descriptors. */
 static PyObject *
 maker_make(const maker *m, PyObject *const *v)
 {
     PyObject *e = PyType_GenericNew((PyTypeObject *)m->cls, m->empty, NULL);
+    if (e != NULL && m->own) {
+        RecvFields *r = (RecvFields *)e;
+        for (int i = 0; i < RECV_FIELDS; i++)
+            r->f[i] = Py_NewRef(v[i]);
+        return e;
+    }
     for (Py_ssize_t i = 0; e != NULL && i < m->n; i++) {
         if (m->set[i](m->descr[i], e, v[i]) < 0)
             clear(&e);
@@ -756,14 +869,14 @@ static PyType_Spec Feeder_spec = {
 
 /* ---- the module: multi-phase init ---------------------------------------
  *
- * Each module object makes its own two types (PyType_FromModuleAndSpec) and
+ * Each module object makes its own three types (PyType_FromModuleAndSpec) and
  * holds them in its dict; nothing is global, so the module state is empty. */
 
 static int
 module_exec(PyObject *m)
 {
-    PyType_Spec *specs[] = {&Maker_spec, &Feeder_spec};
-    for (int i = 0; i < 2; i++) {
+    PyType_Spec *specs[] = {&RecvFields_spec, &Maker_spec, &Feeder_spec};
+    for (int i = 0; i < 3; i++) {
         PyObject *tp = PyType_FromModuleAndSpec(m, specs[i], NULL);
         int rc = tp ? PyModule_AddType(m, (PyTypeObject *)tp) : -1;
         Py_XDECREF(tp);
