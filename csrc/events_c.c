@@ -16,17 +16,17 @@
  *                       as object.__setattr__ does in a frozen dataclass's
  *                       __init__). Nothing reads the instance's layout.
  *   Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap
- *          [, module])
+ *          [, module[, read_cls, read_names]])
  *                       a tokenizer (module: QIO_M_*, fixed for its life) plus
  *                       event builder: feed(data), feed_demux(data, buffers),
  *                       finish(), reset(), configure(hex, show_ra, udp_mask
  *                       [, buffer_mask]). Recv events (cls,
- *                       with the six fields names) of the common shape are made
- *                       as Maker makes them, lines through line(bytes); each run
- *                       of other tokens goes to slow(out, rows, arena, start,
- *                       stop) with the batch as bytes (nine int32 per token);
- *                       +QIRD data (QIO_T_READ, bg96) is one of those: one
- *                       event per AT+QIRD, rare next to the pushed URCs.
+ *                       with the six fields names) are made as Maker makes them,
+ *                       +QIRD data (QIO_T_READ, bg96) as read_cls (data,
+ *                       remote_ip, remote_port) where given, lines through
+ *                       line(bytes); each run of other tokens (prompts, errors)
+ *                       goes to slow(out, rows, arena, start, stop) with the
+ *                       batch as bytes (nine int32 per token).
  *
  * Nothing is lost on an exception (a callback raising, MemoryError, a bytearray
  * that cannot grow while a memoryview holds it): the events made so far, the
@@ -49,6 +49,7 @@
 
 #define MAX_FIELDS 16   /* more than any pyqio event has (Registration: 9) */
 #define RECV_FIELDS 6   /* connect_id, data, length, remote_ip, remote_port, framed */
+#define READ_FIELDS 3   /* data, remote_ip, remote_port (+QIRD data: ReadData) */
 #define MAX_IDS 65536   /* a connect id is a NUM: 0-65535 (TOKENS.md) */
 #define HINTS 64        /* connect ids whose bytearray's storage is remembered */
 #define ALIGN(n) (((n) + 63) & ~(size_t)63)
@@ -304,7 +305,7 @@ typedef struct {
     PyObject_HEAD
     qio_parser p;
     unsigned char *mem;         /* the parser's buffers, one allocation */
-    maker recv;
+    maker recv, read;           /* read: +QIRD data (its cls NULL: through slow()) */
     PyObject *line, *slow, *error;
     PyObject *alloc_of;         /* bytearray.__alloc__ */
     unsigned char *mask;        /* the demux mask of mask_bufs */
@@ -340,12 +341,12 @@ bad_buffer(Feeder *self, Py_ssize_t i, PyObject *b)
 static PyObject *
 Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    PyObject *cls, *names, *line, *slow, *error;
+    PyObject *cls, *names, *line, *slow, *error, *read_cls = NULL, *read_names = NULL;
     Py_ssize_t max_line, tok_cap, arena_cap, dmx_cap;
     int module = QIO_M_BC660K;
-    if (kwds != NULL || !PyArg_ParseTuple(args, "OOOOOnnnn|i:Feeder", &cls, &names, &line, &slow,
+    if (kwds != NULL || !PyArg_ParseTuple(args, "OOOOOnnnn|iOO:Feeder", &cls, &names, &line, &slow,
                                           &error, &max_line, &tok_cap, &arena_cap, &dmx_cap,
-                                          &module)) {
+                                          &module, &read_cls, &read_names)) {
         if (!PyErr_Occurred())
             PyErr_SetString(PyExc_TypeError, "Feeder() takes no keyword arguments");
         return NULL;
@@ -395,6 +396,14 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         Py_DECREF(self);
         return NULL;
     }
+    if (read_cls != NULL && (read_names == NULL || maker_init(&self->read, read_cls, read_names) < 0
+                             || self->read.n != READ_FIELDS)) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "Feeder: a read class and its %d field names "
+                         "(data, remote_ip, remote_port) expected", READ_FIELDS);
+        Py_DECREF(self);
+        return NULL;
+    }
     unsigned char *mem = (unsigned char *)ALIGN((uintptr_t)self->mem);
     qio_init(&self->p, mem + tok_n + seg_n, buf_n, (size_t)max_line);
     self->p.module = module;
@@ -413,6 +422,7 @@ Feeder_dealloc(Feeder *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     maker_clear(&self->recv);
+    maker_clear(&self->read);
     Py_XDECREF(self->line);
     Py_XDECREF(self->slow);
     Py_XDECREF(self->error);
@@ -557,26 +567,62 @@ append_new(PyObject *out, PyObject *ev)
     return rc;
 }
 
-/* Made here: lines, and recv URCs without an address (note 2.4.2's first form,
- * by far the commonest; a recv without an address always has a length). */
+/* Made here: lines, recv URCs (every form), and +QIRD data when a read class was
+ * given; the rest (prompts, errors) through slow(). */
 static int
-is_fast(const qio_token *t)
+is_fast(const Feeder *self, const qio_token *t)
 {
-    return t->kind == QIO_T_LINE || (t->kind == QIO_T_RECV && t->ip_len < 0);
+    return t->kind == QIO_T_LINE || t->kind == QIO_T_RECV
+        || (t->kind == QIO_T_READ && self->read.cls != NULL);
 }
 
+/* A token's optional number (-1: absent) as an int or None; a new reference. */
+static PyObject *
+opt_int(int32_t v)
+{
+    return v < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(v);
+}
+
+/* A RECV or READ token's data, address (str or None) and port (int or None) into
+ * v[0..2]: new references, NULL where one could not be made; 1 when all three were. */
+static int
+data_and_address(const Feeder *self, const qio_token *t, PyObject **v)
+{
+    const char *arena = (const char *)self->p.arena;
+    v[0] = PyBytes_FromStringAndSize(arena + t->off, t->len);
+    v[1] = t->ip_len > 0 ? PyUnicode_DecodeASCII(arena + t->ip_off, t->ip_len, NULL)
+                         : Py_NewRef(Py_None);
+    v[2] = opt_int(t->port);
+    return (v[0] != NULL) & (v[1] != NULL) & (v[2] != NULL);
+}
+
+/* Recv(connect_id, data, length, remote_ip, remote_port, framed), as slow() makes it */
 static PyObject *
 make_recv(Feeder *self, const qio_token *t)
 {
-    PyObject *v[RECV_FIELDS] = {
-        PyLong_FromLong(t->connect_id),
-        PyBytes_FromStringAndSize((const char *)self->p.arena + t->off, t->len),
-        PyLong_FromLong(t->length), Py_None, Py_None, Py_True,
-    };
-    PyObject *e = v[0] && v[1] && v[2] ? maker_make(&self->recv, v) : NULL;
-    Py_XDECREF(v[0]);
-    Py_XDECREF(v[1]);
-    Py_XDECREF(v[2]);
+    PyObject *v[RECV_FIELDS], *a[3];
+    int ok = data_and_address(self, t, a);
+    v[0] = PyLong_FromLong(t->connect_id);
+    v[1] = a[0];
+    v[2] = opt_int(t->length);
+    v[3] = a[1];
+    v[4] = a[2];
+    v[5] = t->reason == 1 ? Py_True : Py_False;     /* borrowed */
+    ok &= (v[0] != NULL) & (v[2] != NULL);
+    PyObject *e = ok ? maker_make(&self->recv, v) : NULL;
+    for (int i = 0; i < 5; i++)
+        Py_XDECREF(v[i]);
+    return e;
+}
+
+/* ReadData(data, remote_ip, remote_port): +QIRD data (bg96), one per AT+QIRD */
+static PyObject *
+make_read(Feeder *self, const qio_token *t)
+{
+    PyObject *v[READ_FIELDS];
+    PyObject *e = data_and_address(self, t, v) ? maker_make(&self->read, v) : NULL;
+    for (int i = 0; i < READ_FIELDS; i++)
+        Py_XDECREF(v[i]);
     return e;
 }
 
@@ -626,12 +672,13 @@ deliver(Feeder *self, PyObject *out)
         size_t i = self->tok_done, j = i + 1;
         const qio_token *t = &p->tok[i];
         int rc;
-        if (!is_fast(t)) {
-            while (j < p->ntok && !is_fast(&p->tok[j]))
+        if (!is_fast(self, t)) {
+            while (j < p->ntok && !is_fast(self, &p->tok[j]))
                 j++;
             rc = call_slow(self, out, i, j);
         } else {
-            rc = append_new(out, t->kind == QIO_T_LINE ? make_line(self, t) : make_recv(self, t));
+            rc = append_new(out, t->kind == QIO_T_LINE ? make_line(self, t)
+                                 : t->kind == QIO_T_RECV ? make_recv(self, t) : make_read(self, t));
         }
         if (rc < 0)
             return -1;
@@ -858,7 +905,8 @@ static PyType_Slot Feeder_slots[] = {
     {Py_tp_new, Feeder_new},
     {Py_tp_dealloc, Feeder_dealloc},
     {Py_tp_methods, Feeder_methods},
-    {Py_tp_doc, "Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap[, module]): "
+    {Py_tp_doc, "Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap"
+                "[, module[, read_cls, read_names]]): "
                 "a C tokenizer and the decoder's feed, owning every buffer it uses."},
     {0, NULL},
 };
