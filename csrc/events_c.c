@@ -313,7 +313,6 @@ typedef struct {
     PyObject *mask_bufs;        /* the buffers the mask was made from, this call */
     struct {    /* the storage of the bytearray an id's payloads last went to (a hint) */
         const void *obj;        /* compared, never used: it may be gone */
-        const char *data;
         Py_ssize_t size, alloc;
     } hint[HINTS];
     PyObject *out;              /* events made but not yet returned, or NULL */
@@ -491,18 +490,18 @@ make_mask(Feeder *self, PyObject *bufs)
  * bytearrays of connections growing side by side would be copied by realloc()
  * about eight times over. Through the public API only: bytearray.__alloc__()
  * says how much storage there is, or the hint left by the last append (same
- * object, size and storage address: nothing touched it since; a stale hint
- * changes when the storage grows, never what the bytearray holds). Asked for 1.5
- * times the size first, PyByteArray_Resize allocates that; the second resize,
- * down to the size, keeps it (bytearray shrinks its storage only below half). */
+ * object and size: nothing appended to it since). A hint can be stale (the
+ * bytearray changed and changed back to that size between feeds; another at the
+ * same address): that costs growth, never bytes, since PyByteArray_Resize grows
+ * whatever storage there really is. Asked for 1.5 times the size first,
+ * PyByteArray_Resize allocates that; the second resize, down to the size, keeps
+ * it (bytearray shrinks its storage only below half). */
 static char *
 grow(Feeder *self, PyObject *b, int32_t id, Py_ssize_t old, Py_ssize_t size)
 {
     Py_ssize_t alloc = -1;
     int h = id < HINTS;
-    char *data = PyByteArray_AsString(b);
-    if (h && self->hint[id].obj == b && self->hint[id].size == old
-        && self->hint[id].data == data) {
+    if (h && self->hint[id].obj == b && self->hint[id].size == old) {
         alloc = self->hint[id].alloc;
     } else {
         PyObject *a = PyObject_CallFunctionObjArgs(self->alloc_of, b, NULL);
@@ -513,14 +512,12 @@ grow(Feeder *self, PyObject *b, int32_t id, Py_ssize_t old, Py_ssize_t size)
     if (alloc < 0 || (more && PyByteArray_Resize(b, size + size / 2) < 0)
         || PyByteArray_Resize(b, size) < 0)
         return NULL;
-    data = PyByteArray_AsString(b);
     if (h) {
         self->hint[id].obj = b;
-        self->hint[id].data = data;
         self->hint[id].size = size;
         self->hint[id].alloc = more ? size + size / 2 + 1 : alloc;
     }
-    return data;
+    return PyByteArray_AsString(b);
 }
 
 /* The batch's demuxed payloads not yet appended, consecutive ones of an id in one
@@ -538,7 +535,13 @@ spill(Feeder *self)
         while (j < p->nseg && p->seg[2 * j] == id)
             n += (size_t)p->seg[2 * j++ + 1];
         /* read again: a callback may have changed the sequence since the mask */
-        PyObject *b = PySequence_GetItem(self->bbufs, id);
+        PyObject *b;
+        if (PyList_CheckExact(self->bbufs)) {   /* the usual: no call through the sequence */
+            b = PyList_GetItem(self->bbufs, id);
+            Py_XINCREF(b);
+        } else {
+            b = PySequence_GetItem(self->bbufs, id);
+        }
         if (b == NULL)
             return -1;
         int ok = PyByteArray_Check(b);
@@ -596,10 +599,29 @@ data_and_address(const Feeder *self, const qio_token *t, PyObject **v)
     return (v[0] != NULL) & (v[1] != NULL) & (v[2] != NULL);
 }
 
+/* A recv URC without an address, the commonest by far: it then has a length, which
+ * framed it (TOKENS.md), and no port. */
+static PyObject *
+make_plain_recv(Feeder *self, const qio_token *t)
+{
+    PyObject *v[RECV_FIELDS] = {
+        PyLong_FromLong(t->connect_id),
+        PyBytes_FromStringAndSize((const char *)self->p.arena + t->off, t->len),
+        PyLong_FromLong(t->length), Py_None, Py_None, Py_True,
+    };
+    PyObject *e = v[0] && v[1] && v[2] ? maker_make(&self->recv, v) : NULL;
+    Py_XDECREF(v[0]);
+    Py_XDECREF(v[1]);
+    Py_XDECREF(v[2]);
+    return e;
+}
+
 /* Recv(connect_id, data, length, remote_ip, remote_port, framed), as slow() makes it */
 static PyObject *
 make_recv(Feeder *self, const qio_token *t)
 {
+    if (t->ip_len < 0)
+        return make_plain_recv(self, t);
     PyObject *v[RECV_FIELDS], *a[3];
     int ok = data_and_address(self, t, a);
     v[0] = PyLong_FromLong(t->connect_id);
