@@ -9,12 +9,17 @@
  * Only the public C API, in its limited form (Py_LIMITED_API 0x030A0000, one
  * abi3 build for every CPython >= 3.10; it also builds without the limit):
  *
+ *   RecvFields          a base class with six object members (pyqio.events.Recv's
+ *                       fields, laid out here): the storage of Recv where this
+ *                       extension is built.
  *   Maker(cls, names)   a callable making cls instances from the field values,
  *                       positionally: cls.__new__ is object's, so the instance
  *                       comes from PyType_GenericNew, and each field is stored
  *                       through the class's own data descriptor (its __set__,
  *                       as object.__setattr__ does in a frozen dataclass's
- *                       __init__). Nothing reads the instance's layout.
+ *                       __init__); or, where those descriptors are RecvFields'
+ *                       own members in their order, straight into the struct
+ *                       this file defines. No other layout is ever read.
  *   Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap
  *          [, module[, read_cls, read_names]])
  *                       a tokenizer (module: QIO_M_*, fixed for its life) plus
