@@ -7,7 +7,7 @@ becomes an event: ``+QIURC: "recv"`` URCs :class:`Recv`, the ``>`` prompt
 through the line classifier (:func:`pyqio.wire._lines.classify_line`).
 
 Each Decoder chooses its feeder once, when it is made (``pyqio.wire._feed``), and
-takes its ``feed``/``feed_demux`` as its own: where the
+takes its ``feed`` as its own: where the
 optional extension ``pyqio._events_c`` (``csrc/events_c.c``) is built and the C
 backend is in use, a C feeder that owns its tokenizer and makes the events in C;
 otherwise the tokens of either backend made into events in Python. Both give the
@@ -36,7 +36,9 @@ RecvFormat = Literal["text", "hex"]
 Module = Literal["bc660k", "bc66", "bg96"]
 Backend = Literal["c", "python"]
 MAX_CONNECT_ID = FRAMING_IDS[-1]  # TOKENS.md: udp_service holds connect ids 0-31
-_HOT = ("feed", "feed_demux")  # the methods a Decoder takes from its feeder (__init__)
+# the methods a Decoder takes from its feeder (__init__): feed() only, since
+# feed_demux() takes until_event by keyword, which the C feeder's takes by position
+_HOT = ("feed",)
 
 
 def _check_format(value: object) -> bool:
@@ -121,10 +123,10 @@ class Decoder:
             tok.buffer_access = set(self._buffer_access)
             core = _feed.TokenFeeder(tok)
         self._core: Any = core
-        # feed() and feed_demux() of the feeder itself, bound here once, with it: a call
-        # then goes straight to the feeder (in C where the extension is built) without a
-        # Python frame per chunk, which is most of the cost of a chunk of a few large
-        # payloads. Never replaced afterwards; a subclass overriding one keeps its own.
+        # feed() of the feeder itself, bound here once, with it: a call then goes
+        # straight to the feeder (in C where the extension is built) without a Python
+        # frame per chunk, a good part of the cost of a chunk of a few large payloads.
+        # Never replaced afterwards; a subclass overriding it keeps its own.
         for name in _HOT:
             if getattr(type(self), name) is getattr(Decoder, name):
                 setattr(self, name, getattr(core, name))
@@ -190,15 +192,32 @@ class Decoder:
         return self._core.feed(chunk)  # type: ignore[no-any-return]
 
     def feed_demux(self, chunk: bytes | bytearray | memoryview,
-                   buffers: MutableSequence[bytearray | None]) -> list[Event]:
+                   buffers: MutableSequence[bytearray | None], *,
+                   until_event: bool = False) -> list[Event]:
         """As :meth:`feed`, but recv payloads of a connect id whose ``buffers[id]`` is a
         bytearray are appended to it instead of becoming :class:`Recv` events (the
         per-connection fast path of TOKENS.md; address and length are dropped).
+
+        The events come out in stream order, but the payloads of a call are all
+        appended before its events are returned. With *until_event* the two stay
+        in stream order: the call stops at its first event, with exactly the
+        payloads that came before it appended; what follows waits in the decoder,
+        and each next call (with ``b""`` or more bytes) goes on from there. It
+        returns ``[]`` only once everything fed so far is delivered. This is how
+        a caller that changes ``buffers`` on an event (a socket closed, another
+        opened on the same connect id) keeps each payload with its connection::
+
+            events = dec.feed_demux(chunk, buffers, until_event=True)
+            while events:
+                handle(events)          # may set or clear entries of buffers
+                events = dec.feed_demux(b"", buffers, until_event=True)
 
         A bytearray that cannot grow (a ``memoryview`` holds it: ``BufferError``)
         interrupts the call; its payload, and everything after it, wait in the
         decoder for the next call, as for :meth:`feed`.
         """
+        if until_event:
+            return self._core.feed_demux(chunk, buffers, True)  # type: ignore[no-any-return]
         return self._core.feed_demux(chunk, buffers)  # type: ignore[no-any-return]
 
     def finish(self) -> list[Event]:
