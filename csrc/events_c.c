@@ -9,25 +9,30 @@
  * Only the public C API, in its limited form (Py_LIMITED_API 0x030A0000, one
  * abi3 build for every CPython >= 3.10; it also builds without the limit):
  *
+ *   RecvFields          a base class with six object members (pyqio.events.Recv's
+ *                       fields, laid out here): the storage of Recv where this
+ *                       extension is built.
  *   Maker(cls, names)   a callable making cls instances from the field values,
  *                       positionally: cls.__new__ is object's, so the instance
  *                       comes from PyType_GenericNew, and each field is stored
  *                       through the class's own data descriptor (its __set__,
  *                       as object.__setattr__ does in a frozen dataclass's
- *                       __init__). Nothing reads the instance's layout.
+ *                       __init__); or, where those descriptors are RecvFields'
+ *                       own members in their order, straight into the struct
+ *                       this file defines. No other layout is ever read.
  *   Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap
- *          [, module])
+ *          [, module[, read_cls, read_names]])
  *                       a tokenizer (module: QIO_M_*, fixed for its life) plus
  *                       event builder: feed(data), feed_demux(data, buffers
  *                       [, until_event]), finish(), reset(),
  *                       configure(hex, show_ra, udp_mask
  *                       [, buffer_mask]). Recv events (cls,
- *                       with the six fields names) of the common shape are made
- *                       as Maker makes them, lines through line(bytes); each run
- *                       of other tokens goes to slow(out, rows, arena, start,
- *                       stop) with the batch as bytes (nine int32 per token);
- *                       +QIRD data (QIO_T_READ, bg96) is one of those: one
- *                       event per AT+QIRD, rare next to the pushed URCs.
+ *                       with the six fields names) are made as Maker makes them,
+ *                       +QIRD data (QIO_T_READ, bg96) as read_cls (data,
+ *                       remote_ip, remote_port) where given, lines through
+ *                       line(bytes); each run of other tokens (prompts, errors)
+ *                       goes to slow(out, rows, arena, start, stop) with the
+ *                       batch as bytes (nine int32 per token).
  *
  * Nothing is lost on an exception (a callback raising, MemoryError, a bytearray
  * that cannot grow while a memoryview holds it): the events made so far, the
@@ -48,11 +53,103 @@
 
 #include "tokenizer.h"
 
+#ifndef Py_T_OBJECT_EX  /* before 3.12: structmember.h's name for it */
+#include <structmember.h>
+#define Py_T_OBJECT_EX T_OBJECT_EX
+#endif
+
 #define MAX_FIELDS 16   /* more than any pyqio event has (Registration: 9) */
 #define RECV_FIELDS 6   /* connect_id, data, length, remote_ip, remote_port, framed */
+#define READ_FIELDS 3   /* data, remote_ip, remote_port (+QIRD data: ReadData) */
 #define MAX_IDS 65536   /* a connect id is a NUM: 0-65535 (TOKENS.md) */
 #define HINTS 64        /* connect ids whose bytearray's storage is remembered */
 #define ALIGN(n) (((n) + 63) & ~(size_t)63)
+
+/* ---- RecvFields: storage laid out by this extension ---------------------------
+ *
+ * The base class of pyqio.events.Recv where this extension is built: its six
+ * fields are object members of a struct defined here, so that a maker fills a
+ * new instance by storing into that struct (the way any C type fills its own
+ * members) instead of calling six descriptors. Python reads and writes them
+ * through the member descriptors PyType_FromSpec makes from RecvFields_members
+ * (the dataclass's frozen __init__ stores with object.__setattr__, as it does
+ * into slots). Immutable type: its descriptors cannot be replaced, so a class
+ * whose attribute names resolve to them is laid out as the struct says. */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *f[RECV_FIELDS];
+} RecvFields;
+
+static const char *const recv_names[RECV_FIELDS] = {
+    "connect_id", "data", "length", "remote_ip", "remote_port", "framed",
+};
+
+static PyMemberDef RecvFields_members[] = {
+    {"connect_id", Py_T_OBJECT_EX, offsetof(RecvFields, f[0]), 0, NULL},
+    {"data", Py_T_OBJECT_EX, offsetof(RecvFields, f[1]), 0, NULL},
+    {"length", Py_T_OBJECT_EX, offsetof(RecvFields, f[2]), 0, NULL},
+    {"remote_ip", Py_T_OBJECT_EX, offsetof(RecvFields, f[3]), 0, NULL},
+    {"remote_port", Py_T_OBJECT_EX, offsetof(RecvFields, f[4]), 0, NULL},
+    {"framed", Py_T_OBJECT_EX, offsetof(RecvFields, f[5]), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+/* *slot set to NULL, then its old reference dropped (Py_CLEAR, without the
+ * macro's branch: branch coverage counts the branches of macros) */
+static void
+clear(PyObject **slot)
+{
+    PyObject *old = *slot;
+    *slot = NULL;
+    Py_XDECREF(old);
+}
+
+/* The fields hold whatever a caller put there (a list holding the event itself,
+ * say): the class takes part in garbage collection as a slotted class does. */
+static int
+RecvFields_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    RecvFields *r = (RecvFields *)self;
+    int rc = visit((PyObject *)Py_TYPE(self), arg);
+    for (int i = 0; i < RECV_FIELDS && rc == 0; i++)
+        rc = r->f[i] != NULL ? visit(r->f[i], arg) : 0;
+    return rc;
+}
+
+static int
+RecvFields_clear(PyObject *self)
+{
+    RecvFields *r = (RecvFields *)self;
+    for (int i = 0; i < RECV_FIELDS; i++)
+        clear(&r->f[i]);
+    return 0;
+}
+
+static void
+RecvFields_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    RecvFields_clear(self);
+    ((freefunc)PyType_GetSlot(tp, Py_tp_free))(self);
+    Py_DECREF(tp);
+}
+
+static PyType_Slot RecvFields_slots[] = {
+    {Py_tp_members, RecvFields_members},
+    {Py_tp_traverse, RecvFields_traverse},
+    {Py_tp_clear, RecvFields_clear},
+    {Py_tp_dealloc, RecvFields_dealloc},
+    {Py_tp_doc, "The fields of pyqio.events.Recv, laid out by this extension (its base class)."},
+    {0, NULL},
+};
+
+static PyType_Spec RecvFields_spec = {
+    "pyqio._events_c.RecvFields", sizeof(RecvFields), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    RecvFields_slots,
+};
 
 /* ---- making instances through the class's own descriptors ---------------- */
 
@@ -61,7 +158,30 @@ typedef struct {
     Py_ssize_t n;
     PyObject *descr[MAX_FIELDS];
     descrsetfunc set[MAX_FIELDS];
+    int own;    /* cls's fields are a RecvFields' members, in this order */
 } maker;
+
+/* 1 when the n descriptors are the members of a RecvFields type (made by this
+ * extension: its dealloc is ours), in their order, and cls derives from it: an
+ * instance of cls is then a RecvFields struct, and the maker may store into it.
+ * A probe: whatever fails in it (a descriptor with no __objclass__, a
+ * MemoryError) leaves 0, the descriptors, which are always right. */
+static int
+own_layout(PyObject *cls, PyObject *const *descr, Py_ssize_t n)
+{
+    PyObject *owner = n == RECV_FIELDS ? PyObject_GetAttrString(descr[0], "__objclass__") : NULL;
+    int own = owner != NULL && PyType_Check(owner)
+        && PyType_GetSlot((PyTypeObject *)owner, Py_tp_dealloc) == (void *)RecvFields_dealloc
+        && PyType_IsSubtype((PyTypeObject *)cls, (PyTypeObject *)owner);
+    for (int i = 0; own && i < RECV_FIELDS; i++) {
+        PyObject *d = PyObject_GetAttrString(owner, recv_names[i]);
+        own = d == descr[i];
+        Py_XDECREF(d);
+    }
+    Py_XDECREF(owner);
+    PyErr_Clear();
+    return own;
+}
 
 /* cls must be a Python class whose instances object.__new__ makes, names a tuple
  * of attribute names each bound to a data descriptor; 0, or -1 with TypeError. */
@@ -98,19 +218,10 @@ maker_init(maker *m, PyObject *cls, PyObject *names)
             return -1;
         }
     }
+    m->own = own_layout(cls, m->descr, n);
     m->cls = Py_NewRef(cls);
     m->empty = PyTuple_New(0);  /* the () singleton (PyType_GenericNew ignores it anyway) */
     return 0;
-}
-
-/* *slot set to NULL, then its old reference dropped (Py_CLEAR, without the
- * macro's branch: branch coverage counts the branches of macros) */
-static void
-clear(PyObject **slot)
-{
-    PyObject *old = *slot;
-    *slot = NULL;
-    Py_XDECREF(old);
 }
 
 static void
@@ -123,11 +234,19 @@ maker_clear(maker *m)
     clear(&m->empty);
 }
 
-/* A new instance from m->n borrowed values; NULL with an exception. */
+/* A new instance from m->n borrowed values; NULL with an exception. Into a
+ * RecvFields the values are stored as its member descriptors store them (a new
+ * instance holds none yet); into any other class through its descriptors. */
 static PyObject *
 maker_make(const maker *m, PyObject *const *v)
 {
     PyObject *e = PyType_GenericNew((PyTypeObject *)m->cls, m->empty, NULL);
+    if (e != NULL && m->own) {
+        RecvFields *r = (RecvFields *)e;
+        for (int i = 0; i < RECV_FIELDS; i++)
+            r->f[i] = Py_NewRef(v[i]);
+        return e;
+    }
     for (Py_ssize_t i = 0; e != NULL && i < m->n; i++) {
         if (m->set[i](m->descr[i], e, v[i]) < 0)
             clear(&e);
@@ -197,7 +316,7 @@ typedef struct {
     PyObject_HEAD
     qio_parser p;
     unsigned char *mem;         /* the parser's buffers, one allocation */
-    maker recv;
+    maker recv, read;           /* read: +QIRD data (its cls NULL: through slow()) */
     PyObject *line, *slow, *error;
     PyObject *alloc_of;         /* bytearray.__alloc__ */
     unsigned char *mask;        /* the demux mask of mask_bufs */
@@ -205,7 +324,6 @@ typedef struct {
     PyObject *mask_bufs;        /* the buffers the mask was made from, this call */
     struct {    /* the storage of the bytearray an id's payloads last went to (a hint) */
         const void *obj;        /* compared, never used: it may be gone */
-        const char *data;
         Py_ssize_t size, alloc;
     } hint[HINTS];
     PyObject *out;              /* events made but not yet returned, or NULL */
@@ -235,12 +353,12 @@ bad_buffer(Feeder *self, Py_ssize_t i, PyObject *b)
 static PyObject *
 Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    PyObject *cls, *names, *line, *slow, *error;
+    PyObject *cls, *names, *line, *slow, *error, *read_cls = NULL, *read_names = NULL;
     Py_ssize_t max_line, tok_cap, arena_cap, dmx_cap;
     int module = QIO_M_BC660K;
-    if (kwds != NULL || !PyArg_ParseTuple(args, "OOOOOnnnn|i:Feeder", &cls, &names, &line, &slow,
+    if (kwds != NULL || !PyArg_ParseTuple(args, "OOOOOnnnn|iOO:Feeder", &cls, &names, &line, &slow,
                                           &error, &max_line, &tok_cap, &arena_cap, &dmx_cap,
-                                          &module)) {
+                                          &module, &read_cls, &read_names)) {
         if (!PyErr_Occurred())
             PyErr_SetString(PyExc_TypeError, "Feeder() takes no keyword arguments");
         return NULL;
@@ -290,6 +408,14 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         Py_DECREF(self);
         return NULL;
     }
+    if (read_cls != NULL && (read_names == NULL || maker_init(&self->read, read_cls, read_names) < 0
+                             || self->read.n != READ_FIELDS)) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "Feeder: a read class and its %d field names "
+                         "(data, remote_ip, remote_port) expected", READ_FIELDS);
+        Py_DECREF(self);
+        return NULL;
+    }
     unsigned char *mem = (unsigned char *)ALIGN((uintptr_t)self->mem);
     qio_init(&self->p, mem + tok_n + seg_n, buf_n, (size_t)max_line);
     self->p.module = module;
@@ -309,6 +435,7 @@ Feeder_dealloc(Feeder *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     maker_clear(&self->recv);
+    maker_clear(&self->read);
     Py_XDECREF(self->line);
     Py_XDECREF(self->slow);
     Py_XDECREF(self->error);
@@ -377,18 +504,18 @@ make_mask(Feeder *self, PyObject *bufs)
  * bytearrays of connections growing side by side would be copied by realloc()
  * about eight times over. Through the public API only: bytearray.__alloc__()
  * says how much storage there is, or the hint left by the last append (same
- * object, size and storage address: nothing touched it since; a stale hint
- * changes when the storage grows, never what the bytearray holds). Asked for 1.5
- * times the size first, PyByteArray_Resize allocates that; the second resize,
- * down to the size, keeps it (bytearray shrinks its storage only below half). */
+ * object and size: nothing appended to it since). A hint can be stale (the
+ * bytearray changed and changed back to that size between feeds; another at the
+ * same address): that costs growth, never bytes, since PyByteArray_Resize grows
+ * whatever storage there really is. Asked for 1.5 times the size first,
+ * PyByteArray_Resize allocates that; the second resize, down to the size, keeps
+ * it (bytearray shrinks its storage only below half). */
 static char *
 grow(Feeder *self, PyObject *b, int32_t id, Py_ssize_t old, Py_ssize_t size)
 {
     Py_ssize_t alloc = -1;
     int h = id < HINTS;
-    char *data = PyByteArray_AsString(b);
-    if (h && self->hint[id].obj == b && self->hint[id].size == old
-        && self->hint[id].data == data) {
+    if (h && self->hint[id].obj == b && self->hint[id].size == old) {
         alloc = self->hint[id].alloc;
     } else {
         PyObject *a = PyObject_CallFunctionObjArgs(self->alloc_of, b, NULL);
@@ -399,14 +526,12 @@ grow(Feeder *self, PyObject *b, int32_t id, Py_ssize_t old, Py_ssize_t size)
     if (alloc < 0 || (more && PyByteArray_Resize(b, size + size / 2) < 0)
         || PyByteArray_Resize(b, size) < 0)
         return NULL;
-    data = PyByteArray_AsString(b);
     if (h) {
         self->hint[id].obj = b;
-        self->hint[id].data = data;
         self->hint[id].size = size;
         self->hint[id].alloc = more ? size + size / 2 + 1 : alloc;
     }
-    return data;
+    return PyByteArray_AsString(b);
 }
 
 /* The batch's demuxed payloads not yet appended, consecutive ones of an id in one
@@ -424,7 +549,13 @@ spill(Feeder *self)
         while (j < p->nseg && p->seg[2 * j] == id)
             n += (size_t)p->seg[2 * j++ + 1];
         /* read again: a callback may have changed the sequence since the mask */
-        PyObject *b = PySequence_GetItem(self->bbufs, id);
+        PyObject *b;
+        if (PyList_CheckExact(self->bbufs)) {   /* the usual: no call through the sequence */
+            b = PyList_GetItem(self->bbufs, id);
+            Py_XINCREF(b);
+        } else {
+            b = PySequence_GetItem(self->bbufs, id);
+        }
         if (b == NULL)
             return -1;
         int ok = PyByteArray_Check(b);
@@ -453,16 +584,39 @@ append_new(PyObject *out, PyObject *ev)
     return rc;
 }
 
-/* Made here: lines, and recv URCs without an address (note 2.4.2's first form,
- * by far the commonest; a recv without an address always has a length). */
+/* Made here: lines, recv URCs (every form), and +QIRD data when a read class was
+ * given; the rest (prompts, errors) through slow(). */
 static int
-is_fast(const qio_token *t)
+is_fast(const Feeder *self, const qio_token *t)
 {
-    return t->kind == QIO_T_LINE || (t->kind == QIO_T_RECV && t->ip_len < 0);
+    return t->kind == QIO_T_LINE || t->kind == QIO_T_RECV
+        || (t->kind == QIO_T_READ && self->read.cls != NULL);
 }
 
+/* A token's optional number (-1: absent) as an int or None; a new reference. */
 static PyObject *
-make_recv(Feeder *self, const qio_token *t)
+opt_int(int32_t v)
+{
+    return v < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(v);
+}
+
+/* A RECV or READ token's data, address (str or None) and port (int or None) into
+ * v[0..2]: new references, NULL where one could not be made; 1 when all three were. */
+static int
+data_and_address(const Feeder *self, const qio_token *t, PyObject **v)
+{
+    const char *arena = (const char *)self->p.arena;
+    v[0] = PyBytes_FromStringAndSize(arena + t->off, t->len);
+    v[1] = t->ip_len > 0 ? PyUnicode_DecodeASCII(arena + t->ip_off, t->ip_len, NULL)
+                         : Py_NewRef(Py_None);
+    v[2] = opt_int(t->port);
+    return (v[0] != NULL) & (v[1] != NULL) & (v[2] != NULL);
+}
+
+/* A recv URC without an address, the commonest by far: it then has a length, which
+ * framed it (TOKENS.md), and no port. */
+static PyObject *
+make_plain_recv(Feeder *self, const qio_token *t)
 {
     PyObject *v[RECV_FIELDS] = {
         PyLong_FromLong(t->connect_id),
@@ -473,6 +627,38 @@ make_recv(Feeder *self, const qio_token *t)
     Py_XDECREF(v[0]);
     Py_XDECREF(v[1]);
     Py_XDECREF(v[2]);
+    return e;
+}
+
+/* Recv(connect_id, data, length, remote_ip, remote_port, framed), as slow() makes it */
+static PyObject *
+make_recv(Feeder *self, const qio_token *t)
+{
+    if (t->ip_len < 0)
+        return make_plain_recv(self, t);
+    PyObject *v[RECV_FIELDS], *a[3];
+    int ok = data_and_address(self, t, a);
+    v[0] = PyLong_FromLong(t->connect_id);
+    v[1] = a[0];
+    v[2] = opt_int(t->length);
+    v[3] = a[1];
+    v[4] = a[2];
+    v[5] = t->reason == 1 ? Py_True : Py_False;     /* borrowed */
+    ok &= (v[0] != NULL) & (v[2] != NULL);
+    PyObject *e = ok ? maker_make(&self->recv, v) : NULL;
+    for (int i = 0; i < 5; i++)
+        Py_XDECREF(v[i]);
+    return e;
+}
+
+/* ReadData(data, remote_ip, remote_port): +QIRD data (bg96), one per AT+QIRD */
+static PyObject *
+make_read(Feeder *self, const qio_token *t)
+{
+    PyObject *v[READ_FIELDS];
+    PyObject *e = data_and_address(self, t, v) ? maker_make(&self->read, v) : NULL;
+    for (int i = 0; i < READ_FIELDS; i++)
+        Py_XDECREF(v[i]);
     return e;
 }
 
@@ -525,12 +711,13 @@ deliver(Feeder *self, PyObject *out)
         size_t i = self->tok_done, j = i + 1;
         const qio_token *t = &p->tok[i];
         int rc;
-        if (!is_fast(t)) {
-            while (j < p->ntok && !is_fast(&p->tok[j]))
+        if (!is_fast(self, t)) {
+            while (j < p->ntok && !is_fast(self, &p->tok[j]))
                 j++;
             rc = call_slow(self, out, i, j);
         } else {
-            rc = append_new(out, t->kind == QIO_T_LINE ? make_line(self, t) : make_recv(self, t));
+            rc = append_new(out, t->kind == QIO_T_LINE ? make_line(self, t)
+                                 : t->kind == QIO_T_RECV ? make_recv(self, t) : make_read(self, t));
         }
         if (rc < 0)
             return -1;
@@ -769,7 +956,8 @@ static PyType_Slot Feeder_slots[] = {
     {Py_tp_new, Feeder_new},
     {Py_tp_dealloc, Feeder_dealloc},
     {Py_tp_methods, Feeder_methods},
-    {Py_tp_doc, "Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap[, module]): "
+    {Py_tp_doc, "Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap"
+                "[, module[, read_cls, read_names]]): "
                 "a C tokenizer and the decoder's feed, owning every buffer it uses."},
     {0, NULL},
 };
@@ -780,14 +968,14 @@ static PyType_Spec Feeder_spec = {
 
 /* ---- the module: multi-phase init ---------------------------------------
  *
- * Each module object makes its own two types (PyType_FromModuleAndSpec) and
+ * Each module object makes its own three types (PyType_FromModuleAndSpec) and
  * holds them in its dict; nothing is global, so the module state is empty. */
 
 static int
 module_exec(PyObject *m)
 {
-    PyType_Spec *specs[] = {&Maker_spec, &Feeder_spec};
-    for (int i = 0; i < 2; i++) {
+    PyType_Spec *specs[] = {&RecvFields_spec, &Maker_spec, &Feeder_spec};
+    for (int i = 0; i < 3; i++) {
         PyObject *tp = PyType_FromModuleAndSpec(m, specs[i], NULL);
         int rc = tp ? PyModule_AddType(m, (PyTypeObject *)tp) : -1;
         Py_XDECREF(tp);

@@ -64,6 +64,22 @@ def test_the_feeder_refuses_wrong_argument_counts_and_types(ext) -> None:
         ext.Feeder(events.Closed, ("connect_id",), *good[2:])
 
 
+def test_the_feeder_refuses_a_read_class_it_cannot_fill(ext) -> None:
+    good = (events.Recv, _feed.RECV_FIELDS, _feed.classify_line, _feed.slow, InvalidArgument,
+            *SIZES, 2)
+    with pytest.raises(TypeError, match="read class and its 3 field names"):
+        ext.Feeder(*good, events.ReadData)
+    with pytest.raises(TypeError, match="read class and its 3 field names"):
+        ext.Feeder(*good, events.ReadData, ("data", "remote_ip"))
+    with pytest.raises(TypeError, match="a class and a tuple"):
+        ext.Feeder(*good, 5, _feed.READ_FIELDS)
+    # without one, +QIRD data goes through slow(), with the same events
+    qird = b'\r\n+QIRD: 3,"1.2.3.4",5\r\nabc\r\n\r\nOK\r\n\r\n+QIRD: 0\r\n'
+    want = [events.ReadData(b"abc", "1.2.3.4", 5), events.Ok(), events.ReadData(b"")]
+    assert ext.Feeder(*good).feed(qird) == want
+    assert ext.Feeder(*good, events.ReadData, _feed.READ_FIELDS).feed(qird) == want
+
+
 @pytest.mark.parametrize("sizes", [(255, 1, 1, 1), (1 << 20 + 1, 1, 1, 1), (4096, -1, 1, 1),
                                    (4096, (1 << 20) + 1, 1, 1), (4096, 1, -1, 1),
                                    (4096, 1, (1 << 30) + 1, 1), (4096, 1, 1, -1),
@@ -545,3 +561,26 @@ def test_allocation_failures_in_every_other_entry_point(ext) -> None:
     for fn in (lambda: feeder(ext), lambda: ext.Maker(Plain, ("x",))(1), module, refused,
                growing, lambda: reset_and_finish(queued()), lambda: feeder(ext).feed(STREAM)):
         assert sweep(fn, 2000) < 2000
+
+
+def test_allocation_failures_while_making_bg96_data_events(ext) -> None:
+    """+QIRD data and pushed recv URCs with an address, made in C: each allocation in
+    turn fails, nothing crashes, and the feeder then delivers the whole run."""
+    data = (b'\r\n+QIRD: 3,"1.2.3.4",5\r\nabc\r\n\r\nOK\r\n'
+            b'\r\n+QIURC: "recv",1,2,"5.6.7.8",9\r\nxy\r\n')
+    want = [events.ReadData(b"abc", "1.2.3.4", 5), events.Ok(),
+            events.Recv(1, b"xy", 2, "5.6.7.8", 9)]
+
+    wrong: list = []
+
+    def run() -> None:     # sweep() takes any exception for a failed allocation's
+        f = _feed.c_feeder(False, False, 1 << 1, 4096, "bg96")
+        try:
+            got = f.feed(data)
+        except MemoryError:     # what was made waits; a chunk refused is fed again
+            got = f.feed(b"") or f.feed(data)
+        if got != want:
+            wrong.append(got)
+
+    assert sweep(run, 2000) < 2000
+    assert wrong == []

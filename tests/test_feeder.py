@@ -59,8 +59,14 @@ def _feeder_of(dec):
 def test_a_c_decoder_feeds_through_the_feeder(ext) -> None:
     dec = Decoder(backend="c")
     assert type(_feeder_of(dec)) is ext.Feeder
-    # chosen once, per decoder: no method of the instance is replaced
-    assert "feed" not in vars(dec) and "feed_demux" not in vars(dec)
+    # chosen once, per decoder, with its feeder: its own bound methods, no Python frame
+    # between the caller and the C feed; changing the settings replaces nothing
+    core = _feeder_of(dec)
+    feed = vars(dec)["feed"]
+    assert feed == core.feed and "feed_demux" not in vars(dec)  # its until_event: a keyword
+    dec.recv_format, dec.show_ra, dec.udp_service = "hex", True, {1}
+    assert vars(dec)["feed"] is feed
+    dec.recv_format, dec.show_ra, dec.udp_service = "text", False, ()
     assert type(Decoder(backend="python")._core) is _feed.TokenFeeder
     assert type(Decoder(backend="python")._core.tok).__module__ == "pyqio.wire._pytokenizer"
     assert dec.feed(b"OK\r\n") == [events.Ok()]
@@ -83,8 +89,9 @@ def test_a_subclass_overriding_feed_keeps_its_own(ext) -> None:
 
     dec = Counting(backend="c")
     assert dec.feed(b"OK\r\n") == [events.Ok()] and Counting.calls == 1
-    # the method it does not override still runs in C
+    # its own feed stays the class's; the feeder is still the C one
     assert type(_feeder_of(dec)) is ext.Feeder
+    assert "feed" not in vars(dec)
     assert dec.feed_demux(b"SEND OK\r\n", [None] * 5) == [events.SendOk()]
 
 

@@ -6,7 +6,8 @@ becomes an event: ``+QIURC: "recv"`` URCs :class:`Recv`, the ``>`` prompt
 :class:`Prompt`, framing faults :class:`ProtocolError`, and every other line goes
 through the line classifier (:func:`pyqio.wire._lines.classify_line`).
 
-Each Decoder chooses its feeder once, when it is made (``pyqio.wire._feed``): where the
+Each Decoder chooses its feeder once, when it is made (``pyqio.wire._feed``), and
+takes its ``feed`` as its own: where the
 optional extension ``pyqio._events_c`` (``csrc/events_c.c``) is built and the C
 backend is in use, a C feeder that owns its tokenizer and makes the events in C;
 otherwise the tokens of either backend made into events in Python. Both give the
@@ -33,6 +34,9 @@ __all__ = ["Decoder", "decode", "classify_line"]
 
 RecvFormat = Literal["text", "hex"]
 Backend = Literal["c", "python"]
+# the methods a Decoder takes from its feeder (__init__): feed() only, since
+# feed_demux() takes until_event by keyword, which the C feeder's takes by position
+_HOT = ("feed",)
 
 
 def _check_format(value: object) -> bool:
@@ -96,6 +100,13 @@ class Decoder:
             tok.buffer_access = set(self._buffer_access)
             core = _feed.TokenFeeder(tok)
         self._core: Any = core
+        # feed() of the feeder itself, bound here once, with it: a call then goes
+        # straight to the feeder (in C where the extension is built) without a Python
+        # frame per chunk, a good part of the cost of a chunk of a few large payloads.
+        # Never replaced afterwards; a subclass overriding it keeps its own.
+        for name in _HOT:
+            if getattr(type(self), name) is getattr(Decoder, name):
+                setattr(self, name, getattr(core, name))
 
     def _configure(self) -> None:
         self._core.configure(self._recv_format == "hex", self._show_ra,

@@ -5,8 +5,8 @@
 - ``pyqio._events_c.Feeder`` (``csrc/events_c.c``), where the optional extension
   is built and the C backend is in use: a C tokenizer of its own (the extension
   links ``csrc/tokenizer.c``) that makes the events and appends demuxed payloads
-  in C; the tokens it leaves to Python (prompts, errors, recv URCs carrying an
-  address, +QIRD data) come to :func:`slow`.
+  in C (recv URCs, ``+QIRD`` data, lines); the tokens it leaves to Python
+  (prompts, errors) come to :func:`slow`.
 - :class:`TokenFeeder` otherwise: the tokens of either tokenizer backend (the
   cffi binding or the pure-Python twin) made into events here.
 
@@ -51,6 +51,7 @@ REASONS = (LINE_TOO_LONG, BAD_RECV_HEADER, RECV_LENGTH_TOO_LARGE, RECV_DATA_NOT_
            BAD_HEX_DIGIT, ODD_HEX_LENGTH, TRUNCATED_RECV)
 _ROW = struct.Struct("9i")      # one qio_token: kind, off, len, reason, cid, length, port, ipo, ipl
 RECV_FIELDS = tuple(f.name for f in fields(Recv))
+READ_FIELDS = tuple(f.name for f in fields(ReadData))
 # the C feeder's output space per C call (as pyqio._ctokenizer's)
 TOK_CAP, ARENA, DMX = 256, 16 * 1024, 64 * 1024
 
@@ -64,14 +65,16 @@ def c_feeder(hex: bool, show_ra: bool, udp_mask: int, max_line: int, module: str
     from .._tokenizer_c import lib  # the extension is built with the C tokenizer, never alone
     room = lib.qio_token_room(max_line)
     feeder = events_c.Feeder(Recv, RECV_FIELDS, classify_line, slow, InvalidArgument, max_line,
-                             TOK_CAP, ARENA + room, DMX + room, MODULES.index(module))
+                             TOK_CAP, ARENA + room, DMX + room, MODULES.index(module),
+                             ReadData, READ_FIELDS)
     feeder.configure(hex, show_ra, udp_mask, buffer_mask)
     return feeder
 
 
 def slow(out: list[Any], rows: bytes, arena: bytes, start: int, stop: int) -> None:
     """Tokens *start* to *stop* - 1 of a C batch (*rows*: nine int32 per token, *arena*:
-    the bytes they point into), which the C feeder leaves to Python."""
+    the bytes they point into), which the C feeder leaves to Python (prompts and errors;
+    every kind, for a feeder made without some of its makers)."""
     append = out.append
     for kind, off, n, reason, cid, length, port, ipo, ipl in _ROW.iter_unpack(
             rows[start * _ROW.size:stop * _ROW.size]):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ..errors import InvalidArgument
 from ..protocol import MODULES
@@ -147,8 +147,39 @@ class Prompt(Event):
         return b"\r\n> "
 
 
-@dataclass(frozen=True, slots=True)
-class Recv(Event):
+_E = TypeVar("_E", bound=Event)
+
+# Recv's fields are kept by a base class: the extension's RecvFields where it is
+# built (a struct of its own, which its feeder fills in one step through the public
+# C API instead of calling six descriptors: the commonest event, made per URC),
+# else plain slots. Either way Recv is a frozen dataclass with exactly these
+# fields, no __dict__, the same ==, hash, repr and pickling (tests/test_fastpath.py).
+_RECV_FIELDS = ("connect_id", "data", "length", "remote_ip", "remote_port", "framed")
+
+
+class _RecvSlots:
+    __slots__ = _RECV_FIELDS
+
+
+if TYPE_CHECKING:
+    _RecvBase = _RecvSlots
+else:
+    _RecvBase = _RecvSlots if _accel.events_c is None else _accel.events_c.RecvFields
+
+
+def _fields_in_base(cls: type[_E]) -> type[_E]:
+    """*cls*, a dataclass whose fields a base class keeps, without the class attributes
+    ``@dataclass`` leaves for defaults (they would hide the base's descriptors; its
+    ``__init__`` keeps the defaults), as ``slots=True`` does when it adds the slots."""
+    for f in fields(cls):  # type: ignore[arg-type]  # a dataclass
+        if f.name in vars(cls):
+            delattr(cls, f.name)
+    return cls
+
+
+@_fields_in_base
+@dataclass(frozen=True)
+class Recv(Event, _RecvBase):
     """``+QIURC: "recv",<connectID>[,<current_recv_length>][,<recv_ip>,<recv_port>],<data>``.
 
     The recv URC of note 2.4.2.
@@ -166,6 +197,12 @@ class Recv(Event):
     remote_ip: str | None = None
     remote_port: int | None = None
     framed: bool = True
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.connect_id, self.data, self.length, self.remote_ip,
+                             self.remote_port, self.framed))
 
     def to_bytes(self, recv_format: str = "text", module: str = "bc660k") -> bytes:
         """The URC (2.4.2): the length field unless ``length`` is None, the address form when
@@ -520,9 +557,6 @@ class ProtocolError(Event):
 # class's own slot descriptor) from C, in one call; elsewhere the class itself is
 # the maker. Either way the result is an ordinary instance (==, hash, repr,
 # frozenness unchanged; tests/test_fastpath.py), chosen once per class at import.
-
-_E = TypeVar("_E", bound=Event)
-
 
 def _maker(cls: type[_E]) -> Callable[..., _E]:
     """``make(*values)`` building a *cls* event from all its fields, positionally."""
