@@ -588,10 +588,17 @@ drain(Feeder *self, PyObject *out)
             if (PyList_Size(self->queue) == 0)
                 return 0;
             PyObject *item = PyList_GetItem(self->queue, 0);
-            self->hchunk = Py_NewRef(PyTuple_GetItem(item, 0));
-            self->hbufs = Py_NewRef(PyTuple_GetItem(item, 1));
-            /* deleting one item of a list allocates nothing: it cannot fail */
-            (void)PyList_SetSlice(self->queue, 0, 1, NULL);
+            PyObject *chunk = Py_NewRef(PyTuple_GetItem(item, 0));
+            PyObject *bufs = Py_NewRef(PyTuple_GetItem(item, 1));
+            /* a list dropping below half its storage shrinks it, which can fail:
+             * then the item stays first in the queue, taken by the next call */
+            if (PyList_SetSlice(self->queue, 0, 1, NULL) < 0) {
+                Py_DECREF(chunk);
+                Py_DECREF(bufs);
+                return -1;
+            }
+            self->hchunk = chunk;
+            self->hbufs = bufs;
         }
         if (self->hchunk == Py_None) {  /* a reset() made while input was queued */
             qio_reset(&self->p);
