@@ -256,7 +256,7 @@ def call():
 }
 CPYTHON_SWEEP = """
 import gc, _testcapi
-for k in range(400):
+for k in range(200):
     held = [[] for _ in range(200)], [(i, i) for i in range(3000)]
     _testcapi.set_nomemory(k, k + 1)
     try:
