@@ -476,8 +476,11 @@ make_line(Feeder *self, const qio_token *t)
     return e;
 }
 
-/* Tokens start to stop - 1 through slow(); what it appended before raising is
- * taken back, so that the run is delivered once, when slow() succeeds. */
+/* Tokens start to stop - 1 through slow(), into a list of their own, appended to
+ * out when slow() succeeds. When slow() raises, or the append fails, the list is
+ * dropped and the run is made again by the next call: taking what slow()
+ * appended back out of out could fail itself (a list shrinking its storage), and
+ * the run would then be delivered twice. */
 static int
 call_slow(Feeder *self, PyObject *out, size_t start, size_t stop)
 {
@@ -488,20 +491,14 @@ call_slow(Feeder *self, PyObject *out, size_t start, size_t stop)
     if (self->arena == NULL && self->rows != NULL)
         self->arena = PyBytes_FromStringAndSize((const char *)p->arena,
                                                 (Py_ssize_t)p->arena_used);
-    if (self->arena == NULL)
-        return -1;
-    Py_ssize_t before = PyList_Size(out);
-    PyObject *res = PyObject_CallFunction(self->slow, "OOOnn", out, self->rows, self->arena,
-                                          (Py_ssize_t)start, (Py_ssize_t)stop);
-    if (res == NULL) {
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyList_SetSlice(out, before, PY_SSIZE_T_MAX, NULL);
-        PyErr_Restore(type, value, tb);
-        return -1;
-    }
-    Py_DECREF(res);
-    return 0;
+    PyObject *run = self->arena != NULL ? PyList_New(0) : NULL;
+    PyObject *res = run != NULL ? PyObject_CallFunction(self->slow, "OOOnn", run, self->rows,
+                                                        self->arena, (Py_ssize_t)start,
+                                                        (Py_ssize_t)stop) : NULL;
+    int rc = res != NULL ? PyList_SetSlice(out, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, run) : -1;
+    Py_XDECREF(res);
+    Py_XDECREF(run);
+    return rc;
 }
 
 /* The current batch's events not yet made, then its payloads not yet appended. */

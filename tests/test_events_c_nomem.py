@@ -4,7 +4,12 @@ Each sweep makes the k-th allocation of one call fail (``_testcapi.set_nomemory`
 for k = 0, 1, ... until twenty runs in a row are reached by no failure, and checks
 what the note asks of an interrupted call: it raises (MemoryError, or the error of
 whatever could not be allocated), the object stays usable, and either nothing was
-taken or the next calls deliver exactly what an uninterrupted run gives.
+taken or the next calls deliver exactly what an uninterrupted run gives, once.
+The same sweeps with every allocation from the k-th on failing (memory gone for
+the rest of the call) are ``-m slow``, but for the run of tokens slow() makes:
+taking back what it appended can fail then too, which once delivered it twice.
+Taking queued input off the feeder's queue can fail as well (a list shrinking
+its storage), which once fed it twice: the backlog sweep.
 
 Every sweep runs in a child process (this file run as a script), which collects
 garbage after each step (everything every tenth step), so that a reference
@@ -59,7 +64,8 @@ class Sweeps:
     reached it), "failed", or for feeds "refused" (failed before the chunk was
     taken) or "taken" (failed after: the next calls delivered the rest)."""
 
-    def __init__(self) -> None:
+    def __init__(self, span: int = 1) -> None:
+        self.span = span    # allocations failing from the k-th on (0: all of them)
         from pyqio.errors import InvalidArgument
         from pyqio.wire import _feed, events
         self.testcapi = importlib.import_module("_testcapi")
@@ -73,12 +79,13 @@ class Sweeps:
                                self.InvalidArgument, *sizes)
 
     def failing(self, k, fn):
-        """fn() with the k-th allocation from now failing: (result, None) or (None, error)."""
+        """fn() with the k-th allocation from now failing (and the span - 1 after it, or
+        all of them): (result, None) or (None, error)."""
         # empty lists and pairs come from free lists, which a failing allocator does not
         # reach: hold enough of them that the next ones are allocated
         held = [[] for _ in range(200)], [(i, i) for i in range(3000)]
         res = err = None
-        self.testcapi.set_nomemory(k, k + 1)
+        self.testcapi.set_nomemory(k, k + self.span if self.span else 0)
         try:
             res = fn()
         except Exception as exc:    # noqa: BLE001 - any error of a failed allocation
@@ -114,6 +121,10 @@ class Sweeps:
     def growing(self, k):   # a bytearray new to the feeder: its storage is asked for
         return self._feed(k, lambda f, d, b: f.feed_demux(d, b), GROW,
                           lambda: [bytearray(b"g" * 3000), None, None, None, None])
+
+    def slow_run(self, k):  # a long run of tokens for slow(), after an event made in C
+        return self._feed(k, lambda f, d, b: f.feed(d), b"OK\r\n" + b"".join(
+            H + b'%d,"1.2.3.4",5,"xyz"\r\n' % (i % 5) for i in range(40)), lambda: None)
 
     # -- constructors: made whole and working, or an error
     def construct(self, k):
@@ -213,14 +224,15 @@ class Sweeps:
 
 
 SWEEPS = {"feed_demux": 150, "feed": 150, "growing": 400, "construct": 400, "maker": 400,
-          "module": 2000, "refused": 400, "reset": 400, "finish": 400, "backlog": 400}
+          "module": 2000, "refused": 400, "reset": 400, "finish": 400, "backlog": 400,
+          "slow_run": 400}
 
 
-def child(name: str, k0: int, stop: int) -> int:
+def child(name: str, k0: int, stop: int, span: int) -> int:
     """Steps k0 .. of sweep *name*, each reported on stdout before it runs ("step k")
     and after ("done k how", see Sweeps); "end" when twenty in a row were clean,
     none if *stop* comes first."""
-    step = getattr(Sweeps(), name)
+    step = getattr(Sweeps(span), name)
     clean = 0
     for k in range(k0, stop):
         print("step", k, flush=True)
@@ -293,9 +305,9 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def run_child(name: str, k0: int, stop: int, gdb: str | None = None):
+def run_child(name: str, span: int, k0: int, stop: int, gdb: str | None = None):
     cmd = [sys.executable, "-X", "faulthandler", os.path.abspath(__file__), name, str(k0),
-           str(stop)]
+           str(stop), str(span)]
     if gdb:
         cmd = [gdb, "-q", "-nx", "-batch", "-ex", "run", "-ex", "bt", "--args", *cmd]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=child_env())
@@ -307,13 +319,13 @@ MACHINERY = re.compile(r"\b(__pthread_kill\w*|__GI_\w+|raise|abort|_Py_FatalErro
 OURS = re.compile(r"_events_c|_tokenizer_c|csrc/|events_c\.c|tokenizer\.c|hex\.c")
 
 
-def crash_site(name: str, k0: int, k: int) -> list[str]:
+def crash_site(name: str, span: int, k0: int, k: int) -> list[str]:
     """The C backtrace of the crash at step k (the run from k0 again, under gdb)."""
     gdb = shutil.which("gdb")
     if gdb is None:
         pytest.fail(f"sweep {name} crashed at step {k}; gdb is needed to see where "
                     "(apt-get install gdb)")
-    res = run_child(name, k0, k + 1, gdb)
+    res = run_child(name, span, k0, k + 1, gdb)
     frames = [line for line in res.stdout.splitlines() if re.match(r"#\d+ ", line)]
     if not frames:
         pytest.fail(f"sweep {name}: the crash at step {k} did not happen again under gdb:\n"
@@ -329,11 +341,19 @@ def testcapi():
         pytest.fail(f"_testcapi (CPython's test module) is needed: {exc}")
 
 
-@pytest.mark.parametrize("name", sorted(SWEEPS))
-def test_allocation_failures_at_every_step(testcapi, name) -> None:
+# span 1: the k-th allocation fails; 0: every allocation from the k-th on fails, as
+# when memory runs out for the rest of the call (then comes back)
+CASES = ([pytest.param(name, 1, id=name) for name in sorted(SWEEPS)]
+         + [pytest.param("slow_run", 0, id="slow_run-from-k-on")]
+         + [pytest.param(name, 0, id=f"{name}-from-k-on", marks=pytest.mark.slow)
+            for name in sorted(SWEEPS) if name != "slow_run"])
+
+
+@pytest.mark.parametrize(("name", "span"), CASES)
+def test_allocation_failures_at_every_step(testcapi, name, span) -> None:
     k0, steps, taken, tolerated = 0, 0, 0, []
     while True:
-        res = run_child(name, k0, SWEEPS[name])
+        res = run_child(name, span, k0, SWEEPS[name])
         lines = [line.split() for line in res.stdout.splitlines()]
         begun = [int(w[1]) for w in lines if w[0] == "step"]
         steps += len(begun)
@@ -344,7 +364,7 @@ def test_allocation_failures_at_every_step(testcapi, name) -> None:
         assert res.returncode < 0, (f"sweep {name} failed at step {begun[-1]}:\n"
                                     + res.stderr[-4000:])
         k = begun[-1]
-        frames = crash_site(name, k0, k)
+        frames = crash_site(name, span, k0, k)
         shown = cpython_crashes_without_pyqio()
         if OURS.search(frames[0]) or not shown:
             pytest.fail(f"sweep {name} crashed at step {k} (signal {-res.returncode}), "
@@ -373,4 +393,4 @@ def test_the_tolerance_is_earned_only_where_cpython_crashes_alone() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+    sys.exit(child(sys.argv[1], *map(int, sys.argv[2:5])))
