@@ -20,7 +20,7 @@ names csrc/events_c.c or the tokenizer). Some CPython releases crash under
 object twice when PyFunction_New fails, CPython gh-122752; 3.13.0: a type's
 dict left corrupt by a failed resize while a module's types are made, as
 stdlib ``_queue`` shows). Only on an interpreter that the two CPython-only
-reproducers below crash is a crash whose backtrace is wholly CPython's
+reproducers below crash is a crash whose innermost frame is CPython's
 tolerated; the sweep goes on after it, and the tolerated crashes are counted
 and reported (a warning with their backtraces). On 3.10 and 3.11 none is.
 tests/test_sanitizers.py runs this file (children included) under ASan+UBSan,
@@ -254,30 +254,35 @@ CPYTHON_ONLY = {
 def f(xs):
     return tuple(x for x in xs)
 
-def call():
-    f((1, 2))
+def prepare():
+    return (1, 2)
+
+call = f
 """,
     # a stdlib module's multi-phase exec making its heap types (3.13.0)
     "stdlib _queue's exec": """
 import _imp, importlib.util
 spec = importlib.util.find_spec("_queue")
 
-def call():
-    _imp.exec_dynamic(importlib.util.module_from_spec(spec))
+def prepare():
+    return importlib.util.module_from_spec(spec)
+
+call = _imp.exec_dynamic
 """,
 }
 CPYTHON_SWEEP = """
 import gc, _testcapi
 for k in range(200):
+    arg = prepare()
     held = [[] for _ in range(200)], [(i, i) for i in range(3000)]
     _testcapi.set_nomemory(k, k + 1)
     try:
-        call()
+        call(arg)
     except Exception:
         pass
     finally:
         _testcapi.remove_mem_hooks()
-    del held
+    del held, arg
     gc.collect()
 """
 
@@ -351,6 +356,9 @@ CASES = ([pytest.param(name, 1, id=name) for name in sorted(SWEEPS)]
 
 @pytest.mark.parametrize(("name", "span"), CASES)
 def test_allocation_failures_at_every_step(testcapi, name, span) -> None:
+    """Sweep *name* (see Sweeps) passes its checks at every step, in children; a
+    crash fails unless its innermost frame is CPython's and this CPython crashes
+    under the same failures without pyqio (then it is counted and reported)."""
     k0, steps, taken, tolerated = 0, 0, 0, []
     while True:
         res = run_child(name, span, k0, SWEEPS[name])
@@ -378,7 +386,7 @@ def test_allocation_failures_at_every_step(testcapi, name, span) -> None:
     if name in ("feed_demux", "feed"):
         assert taken > 20, taken    # most failures came after the chunk was taken
     if tolerated:
-        warnings.warn(f"sweep {name}: {len(tolerated)} crash(es) wholly inside CPython "
+        warnings.warn(f"sweep {name}: {len(tolerated)} crash(es) inside CPython "
                       f"{sys.version.split()[0]}, which crashes under set_nomemory without "
                       f"pyqio too ({', '.join(shown)}): " + "; ".join(tolerated), stacklevel=1)
 
