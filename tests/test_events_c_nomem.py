@@ -118,6 +118,28 @@ class Sweeps:
     def feed(self, k):
         return self._feed(k, lambda f, d, b: f.feed(d), STREAM, lambda: None)
 
+    def ordered(self, k):   # order mode: a call returns at its first event
+        def bufs():
+            return [bytearray(), None, None, None, bytearray()] + [None] * 400
+
+        def rest(f, b):
+            got = []
+            while more := f.feed_demux(b"", b, True):
+                got += more
+            return got
+
+        ref, want_bufs = self.feeder(), bufs()
+        want = ref.feed_demux(STREAM, want_bufs, True) + rest(ref, want_bufs) + ref.finish()
+        f, b = self.feeder(), bufs()
+        res, err = self.failing(k, lambda: f.feed_demux(STREAM, b, True))
+        got, how = list(res or []) + rest(f, b), "clean" if err is None else "taken"
+        if err is not None and not got and b == bufs():     # refused before it was taken
+            got += f.feed_demux(STREAM, b, True) + rest(f, b)
+            how = "refused"
+        got += f.finish()
+        assert (got, b) == (want, want_bufs), (k, err)
+        return how
+
     def growing(self, k):   # a bytearray new to the feeder: its storage is asked for
         return self._feed(k, lambda f, d, b: f.feed_demux(d, b), GROW,
                           lambda: [bytearray(b"g" * 3000), None, None, None, None])
@@ -225,7 +247,7 @@ class Sweeps:
 
 SWEEPS = {"feed_demux": 150, "feed": 150, "growing": 400, "construct": 400, "maker": 400,
           "module": 2000, "refused": 400, "reset": 400, "finish": 400, "backlog": 400,
-          "slow_run": 400}
+          "slow_run": 400, "ordered": 150}
 
 
 def child(name: str, k0: int, stop: int, span: int) -> int:
