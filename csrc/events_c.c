@@ -671,8 +671,11 @@ make_line(Feeder *self, const qio_token *t)
     return e;
 }
 
-/* Tokens start to stop - 1 through slow(); what it appended before raising is
- * taken back, so that the run is delivered once, when slow() succeeds. */
+/* Tokens start to stop - 1 through slow(), into a list of their own, appended to
+ * out when slow() succeeds. When slow() raises, or the append fails, the list is
+ * dropped and the run is made again by the next call: taking what slow()
+ * appended back out of out could fail itself (a list shrinking its storage), and
+ * the run would then be delivered twice. */
 static int
 call_slow(Feeder *self, PyObject *out, size_t start, size_t stop)
 {
@@ -683,20 +686,14 @@ call_slow(Feeder *self, PyObject *out, size_t start, size_t stop)
     if (self->arena == NULL && self->rows != NULL)
         self->arena = PyBytes_FromStringAndSize((const char *)p->arena,
                                                 (Py_ssize_t)p->arena_used);
-    if (self->arena == NULL)
-        return -1;
-    Py_ssize_t before = PyList_Size(out);
-    PyObject *res = PyObject_CallFunction(self->slow, "OOOnn", out, self->rows, self->arena,
-                                          (Py_ssize_t)start, (Py_ssize_t)stop);
-    if (res == NULL) {
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyList_SetSlice(out, before, PY_SSIZE_T_MAX, NULL);
-        PyErr_Restore(type, value, tb);
-        return -1;
-    }
-    Py_DECREF(res);
-    return 0;
+    PyObject *run = self->arena != NULL ? PyList_New(0) : NULL;
+    PyObject *res = run != NULL ? PyObject_CallFunction(self->slow, "OOOnn", run, self->rows,
+                                                        self->arena, (Py_ssize_t)start,
+                                                        (Py_ssize_t)stop) : NULL;
+    int rc = res != NULL ? PyList_SetSlice(out, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, run) : -1;
+    Py_XDECREF(res);
+    Py_XDECREF(run);
+    return rc;
 }
 
 /* The current batch's events not yet made, then its payloads not yet appended
@@ -790,10 +787,17 @@ drain(Feeder *self, PyObject *out)
             if (PyList_Size(self->queue) == 0)
                 return 0;
             PyObject *item = PyList_GetItem(self->queue, 0);
-            self->hchunk = Py_NewRef(PyTuple_GetItem(item, 0));
-            self->hbufs = Py_NewRef(PyTuple_GetItem(item, 1));
-            /* deleting one item of a list allocates nothing: it cannot fail */
-            (void)PyList_SetSlice(self->queue, 0, 1, NULL);
+            PyObject *chunk = Py_NewRef(PyTuple_GetItem(item, 0));
+            PyObject *bufs = Py_NewRef(PyTuple_GetItem(item, 1));
+            /* a list dropping below half its storage shrinks it, which can fail:
+             * then the item stays first in the queue, taken by the next call */
+            if (PyList_SetSlice(self->queue, 0, 1, NULL) < 0) {
+                Py_DECREF(chunk);
+                Py_DECREF(bufs);
+                return -1;
+            }
+            self->hchunk = chunk;
+            self->hbufs = bufs;
         }
         if (self->hchunk == Py_None) {  /* a reset() made while input was queued */
             qio_reset(&self->p);
