@@ -40,6 +40,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lines.h"
 #include "tokenizer.h"
 
 #define MAX_FIELDS 16   /* more than any pyqio event has (Registration: 9) */
@@ -180,6 +181,14 @@ static PyType_Slot Maker_slots[] = {
                 "stored through cls's own descriptors (cls.__new__ must be object's)."},
     {0, NULL},
 };
+
+PyObject *
+qio_make(PyObject *f, PyObject *const *v, Py_ssize_t n)
+{
+    if (PyType_GetSlot(Py_TYPE(f), Py_tp_call) != (void *)Maker_call || ((Maker *)f)->m.n != n)
+        return NULL;
+    return maker_make(&((Maker *)f)->m, v);
+}
 
 static PyType_Spec Maker_spec = {
     "pyqio._events_c.Maker", sizeof(Maker), 0, Py_TPFLAGS_DEFAULT, Maker_slots,
@@ -470,8 +479,12 @@ make_recv(Feeder *self, const qio_token *t)
 static PyObject *
 make_line(Feeder *self, const qio_token *t)
 {
+    /* a Lines classifier (csrc/lines.c) reads the line where it lies */
+    PyObject *e = qio_lines_line(self->line, (const char *)self->p.arena + t->off, t->len);
+    if (e != NULL || PyErr_Occurred())
+        return e;
     PyObject *text = PyBytes_FromStringAndSize((const char *)self->p.arena + t->off, t->len);
-    PyObject *e = text ? PyObject_CallFunctionObjArgs(self->line, text, NULL) : NULL;
+    e = text ? PyObject_CallFunctionObjArgs(self->line, text, NULL) : NULL;
     Py_XDECREF(text);
     return e;
 }
@@ -762,8 +775,8 @@ static PyType_Spec Feeder_spec = {
 static int
 module_exec(PyObject *m)
 {
-    PyType_Spec *specs[] = {&Maker_spec, &Feeder_spec};
-    for (int i = 0; i < 2; i++) {
+    PyType_Spec *specs[] = {&Maker_spec, &Feeder_spec, &qio_lines_spec};
+    for (int i = 0; i < 3; i++) {
         PyObject *tp = PyType_FromModuleAndSpec(m, specs[i], NULL);
         int rc = tp ? PyModule_AddType(m, (PyTypeObject *)tp) : -1;
         Py_XDECREF(tp);

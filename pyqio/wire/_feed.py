@@ -29,6 +29,7 @@ from ..errors import InvalidArgument
 from ..protocol import MODULES, T_READ
 from ._accel import events_c
 from ._events_family import ReadData
+from . import _lines
 from ._lines import classify_line
 from ._pytokenizer import (
     BAD_HEX_DIGIT,
@@ -61,8 +62,12 @@ def c_feeder(hex: bool, show_ra: bool, udp_mask: int, max_line: int, module: str
     if events_c is None:
         return None
     from .._tokenizer_c import lib  # the extension is built with the C tokenizer, never alone
+    from ._lines_c import classifier
     room = lib.qio_token_room(max_line)
-    feeder = events_c.Feeder(Recv, RECV_FIELDS, classify_line, slow, InvalidArgument, max_line,
+    # the C table with classify_line behind it; a classify_line replaced here (the
+    # tests' failure injection) is called for every line, as the feeder calls any callable
+    line = classifier() if classify_line is _lines.classify_line else classify_line
+    feeder = events_c.Feeder(Recv, RECV_FIELDS, line, slow, InvalidArgument, max_line,
                              TOK_CAP, ARENA + room, DMX + room, MODULES.index(module))
     feeder.configure(hex, show_ra, udp_mask, buffer_mask)
     return feeder
