@@ -47,12 +47,14 @@
 #define NA 16   /* arguments of a form (events_c.c's MAX_FIELDS) */
 #define DIGITS 18   /* longer numbers are Python's: an int64 holds 18 digits */
 
-enum { A_FIELD, A_CONST, A_TUPLE, A_JOIN };
+enum { A_FIELD, A_CONST, A_TUPLE, A_JOIN, A_SPLAT };
+
+enum { BARE, QUOTED, PAREN };   /* _fields' kinds */
 
 typedef struct {
     const char *s;
     Py_ssize_t n;
-    int quoted;
+    int type;   /* BARE, QUOTED or PAREN */
 } field;
 
 typedef struct {
@@ -82,7 +84,7 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     PyObject *spec;     /* the constructor's arguments: everything below borrows from it */
-    PyObject *fallback, *text, *info, *cme, *codes;
+    PyObject *fallback, *text, *info, *cme, *test, *codes, *datetime, *utc;
     exact *exact;
     entry *entry;
     form *form;
@@ -117,8 +119,8 @@ read_form(form *f, PyObject *t)
         f->arg[i].k = f->arg[i].op == A_CONST ? 0 : PyLong_AsSsize_t(x);
         if (f->arg[i].k == -1 && PyErr_Occurred())
             return -1;
-        if ((unsigned)f->arg[i].op > A_JOIN || f->arg[i].k < 0)
-            return bad_spec("an arg is (0-3, a field number >= 0) or (1, a constant)");
+        if ((unsigned)f->arg[i].op > A_SPLAT || f->arg[i].k < 0)
+            return bad_spec("an arg is (0-4, a field number >= 0) or (1, a constant)");
     }
     if (f->make == Py_None ? f->nargs != 1 || f->arg[0].op != A_CONST
                            : !PyCallable_Check(f->make))
@@ -181,17 +183,17 @@ read_exact(Lines *self, PyObject *pairs)
 static PyObject *
 Lines_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    PyObject *fallback, *text, *info, *cme, *codes, *pairs, *entries;
-    if (kwds != NULL || !PyArg_ParseTuple(args, "OOOOO!O!O!:Lines", &fallback, &text, &info,
-                                          &cme, &PyDict_Type, &codes, &PyTuple_Type, &pairs,
-                                          &PyTuple_Type, &entries)) {
+    PyObject *fallback, *text, *info, *cme, *test, *codes, *datetime, *utc, *pairs, *entries;
+    if (kwds != NULL || !PyArg_ParseTuple(args, "OOOOOO!OOO!O!:Lines", &fallback, &text, &info,
+                                          &cme, &test, &PyDict_Type, &codes, &datetime, &utc,
+                                          &PyTuple_Type, &pairs, &PyTuple_Type, &entries)) {
         if (!PyErr_Occurred())
             PyErr_SetString(PyExc_TypeError, "Lines() takes no keyword arguments");
         return NULL;
     }
     if (!PyCallable_Check(fallback) || !PyCallable_Check(text) || !PyCallable_Check(info)
-        || !PyCallable_Check(cme)) {
-        bad_spec("fallback, text, info and cme must be callable");
+        || !PyCallable_Check(cme) || !PyCallable_Check(test) || !PyCallable_Check(datetime)) {
+        bad_spec("fallback, text, info, cme, test and datetime must be callable");
         return NULL;
     }
     allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
@@ -203,7 +205,10 @@ Lines_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->text = text;
     self->info = info;
     self->cme = cme;
+    self->test = test;
     self->codes = codes;
+    self->datetime = datetime;
+    self->utc = utc;
     if (read_exact(self, pairs) < 0 || read_entries(self, entries) < 0) {
         Py_DECREF(self);
         return NULL;
@@ -231,9 +236,10 @@ blank(char c)
     return c == ' ' || c == '\t';
 }
 
-/* The parameters s to end as fields, as _fields.split gives them; their number,
- * or -1 when the line is Python's (a quote or parenthesis out of place, more
- * than NF fields). */
+/* The parameters s to end as fields, as _fields.split gives them (a quoted or
+ * parenthesised field runs to the next quote or closing parenthesis); their
+ * number, or -1 when the line is Python's (a quote or parenthesis out of place,
+ * more than NF fields). */
 static Py_ssize_t
 split(const char *s, const char *end, field *fs)
 {
@@ -249,13 +255,13 @@ split(const char *s, const char *end, field *fs)
             return -1;
         while (p < end && blank(*p))
             p++;
-        if (p < end && *p == '"') {
-            const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
+        if (p < end && (*p == '"' || *p == '(')) {
+            const char *q = memchr(p + 1, *p == '"' ? '"' : ')', (size_t)(end - p - 1));
             if (q == NULL)
                 return -1;
             f->s = p + 1;
             f->n = q - p - 1;
-            f->quoted = 1;
+            f->type = *p == '"' ? QUOTED : PAREN;
             for (p = q + 1; p < end && blank(*p); p++)
                 ;
         } else {
@@ -267,7 +273,7 @@ split(const char *s, const char *end, field *fs)
                 e--;
             f->s = b;
             f->n = e - b;
-            f->quoted = 0;
+            f->type = BARE;
         }
         if (p == end)
             return nf;
@@ -330,14 +336,121 @@ result(Lines *self, PyObject *v)
     return v;
 }
 
+/* s[0:n] without the blanks around it */
+static void
+strip(const char **s, Py_ssize_t *n)
+{
+    while (*n > 0 && blank(**s)) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n > 0 && blank((*s)[*n - 1]))
+        (*n)--;
+}
+
+/* A parenthesised field's value (_fields._paren): a range "a-b", else the tuple
+ * of its comma-separated items (int, str without its quotes, or str). */
+static PyObject *
+paren(const char *s, Py_ssize_t n)
+{
+    long long lo = 0, hi = 0;
+    const char *dash = memchr(s, '-', (size_t)n);
+    strip(&s, &n);
+    if (n == 0)
+        return PyTuple_New(0);
+    if (dash != NULL) {     /* value.partition("-"), each side stripped */
+        const char *a = s, *b = dash + 1;
+        Py_ssize_t an = dash - s, bn = s + n - b;
+        strip(&a, &an);
+        strip(&b, &bn);
+        int x = number(a, an, &lo), y = number(b, bn, &hi);
+        if (x < 0 || y < 0)
+            return NULL;
+        if (x && y)
+            return PyObject_CallFunction((PyObject *)&PyRange_Type, "LL", lo, hi + 1);
+    }
+    PyObject *items = PyList_New(0);
+    const char *p = s, *end = s + n;
+    for (int more = 1; items != NULL && more; p++) {
+        const char *q = memchr(p, ',', (size_t)(end - p));
+        more = q != NULL;
+        q = more ? q : end;
+        const char *i = p;
+        Py_ssize_t in = q - p;
+        strip(&i, &in);
+        int num = number(i, in, &lo);
+        PyObject *x = num > 0 ? PyLong_FromLongLong(lo)
+                    : num < 0 ? NULL
+                    : in >= 2 && i[0] == '"' && i[in - 1] == '"'
+                    ? PyUnicode_FromStringAndSize(i + 1, in - 2)
+                    : PyUnicode_FromStringAndSize(i, in);
+        if (x == NULL || PyList_Append(items, x) < 0)
+            set(&items, NULL);
+        Py_XDECREF(x);
+        p = q;
+    }
+    PyObject *t = items ? PyList_AsTuple(items) : NULL;
+    Py_XDECREF(items);
+    return t;
+}
+
+/* Between lo and hi digits at *p (at most 4, hi), their value in *v; 0 if fewer. */
+static int
+digits(const char **p, const char *end, int lo, int hi, int *v)
+{
+    int k = 0;
+    for (*v = 0; *p < end && k < hi + 1 && **p >= '0' && **p <= '9'; (*p)++, k++)
+        *v = *v * 10 + (**p - '0');
+    return k >= lo && k <= hi;
+}
+
+/* "YY/MM/DD,hh:mm:ss[+-zz]" as +QNTP prints it (loose: fields of one or two digits,
+ * a year of two or four, one space after the comma, _fields._TIME_RE) or +CCLK
+ * (strict: two digits each, _events_3gpp._CCLK), into t: year (20YY for YY), month,
+ * day, hour, minute, second, zone in quarter hours (signed) and 1 if a zone came. */
+static int
+read_time(const char *p, Py_ssize_t n, int strict, int t[8])
+{
+    const char *end = p + n;
+    int w = strict ? 2 : 1, ok = 1;
+    const char *y = p;
+    ok &= digits(&p, end, 2, 4, &t[0]) && p - y != 3;
+    t[0] += p - y == 2 ? 2000 : 0;
+    for (int i = 1; i < 6 && ok; i++) {
+        ok &= p < end && *p++ == "//,::"[i - 1];
+        if (i == 3 && !strict && p < end && *p == ' ')
+            p++;
+        ok &= digits(&p, end, w, 2, &t[i]);
+    }
+    t[6] = t[7] = 0;
+    if (ok && p < end && (*p == '+' || *p == '-')) {
+        int neg = *p++ == '-';
+        ok &= digits(&p, end, 1, 2, &t[6]);
+        t[6] = neg ? -t[6] : t[6];
+        t[7] = 1;
+    }
+    return ok && p == end && t[6] > -96 && t[6] < 96;   /* a zone within a day */
+}
+
+/* datetime(*t[0:6]) in UTC, or NULL without an exception when no such date. */
+static PyObject *
+utc_time(Lines *self, const int t[8])
+{
+    PyObject *d = PyObject_CallFunction(self->datetime, "iiiiiiiO", t[0], t[1], t[2], t[3],
+                                        t[4], t[5], 0, self->utc);
+    if (d == NULL && PyErr_ExceptionMatches(PyExc_ValueError))
+        PyErr_Clear();
+    return d;
+}
+
 /* Field f read by code c: a new reference; NULL without an exception when the
  * field is not of that code (Python reads the line). */
 static PyObject *
 value(Lines *self, char c, const field *f)
 {
     long long v = 0;
-    int empty = !f->quoted && f->n == 0;
-    int num = f->quoted ? 0 : number(f->s, f->n, &v);
+    int empty = f->type == BARE && f->n == 0;
+    int num = f->type == BARE ? number(f->s, f->n, &v) : 0;
     switch (c) {
     case 'I':
         if (empty)
@@ -368,7 +481,7 @@ value(Lines *self, char c, const field *f)
     case 'P':
         if (empty)
             return Py_NewRef(Py_None);
-        if (!f->quoted) {   /* _param: value.lstrip("-").isdigit() is to_int's */
+        if (f->type == BARE) {   /* _param: value.lstrip("-").isdigit() is to_int's */
             Py_ssize_t m = 0;
             while (m < f->n && f->s[m] == '-')
                 m++;
@@ -377,7 +490,22 @@ value(Lines *self, char c, const field *f)
         }
         /* fall through */
     case 'g':
-        return num == 1 ? PyLong_FromLongLong(v) : str(f);
+        return f->type == PAREN ? paren(f->s, f->n) : num == 1 ? PyLong_FromLongLong(v) : str(f);
+    case 'T':   /* +QNTP's time: (datetime, zone or None) */
+    case 'C': { /* +CCLK's: the text, once it names a date */
+        int t[8];
+        const char *p = f->s;
+        Py_ssize_t m = f->n;
+        if (c == 'T')
+            strip(&p, &m);
+        PyObject *d = read_time(p, m, c == 'C', t) ? utc_time(self, t) : NULL;
+        if (c == 'C' && d != NULL)
+            set(&d, str(f));
+        else if (d != NULL)
+            set(&d, Py_BuildValue("(NN)", Py_NewRef(d), t[7] ? PyLong_FromLong(t[6])
+                                                              : Py_NewRef(Py_None)));
+        return d;
+    }
     case 'x':
         return Py_NewRef(Py_None);
     default:
@@ -443,25 +571,35 @@ make(Lines *self, const form *f, const field *fs, Py_ssize_t nf)
         drop(v, nf);
         return Py_NewRef(f->arg[0].c);
     }
-    for (; na < f->nargs; na++) {
-        int op = f->arg[na].op;
-        Py_ssize_t k = f->arg[na].k;
-        a[na] = op == A_CONST ? Py_NewRef(f->arg[na].c)
-              : op == A_FIELD ? Py_NewRef(k < nf ? v[k] : Py_None)
-              : gather(v, k, nf, op == A_JOIN);
-        if (a[na] == NULL)
-            break;
+    int ok = 1;
+    for (Py_ssize_t j = 0; ok && j < f->nargs; j++) {
+        int op = f->arg[j].op;
+        Py_ssize_t k = f->arg[j].k;
+        /* A_SPLAT: the items of a code's tuple (+QNTP's time and zone) */
+        PyObject *t = op == A_SPLAT && k < nf ? v[k] : NULL;
+        Py_ssize_t m = op != A_SPLAT ? 1 : t != NULL && PyTuple_Check(t) ? PyTuple_Size(t) : -1;
+        ok = m >= 0 && na + m <= NA;
+        for (Py_ssize_t i2 = 0; ok && i2 < m; i2++) {
+            PyObject *x = op == A_SPLAT ? Py_NewRef(PyTuple_GetItem(t, i2))
+                        : op == A_CONST ? Py_NewRef(f->arg[j].c)
+                        : op == A_FIELD ? Py_NewRef(k < nf ? v[k] : Py_None)
+                        : gather(v, k, nf, op == A_JOIN);
+            ok = x != NULL;
+            a[na] = x;
+            na += ok;
+        }
     }
-    if (na == f->nargs)
+    if (ok)
         e = call(f->make, a, na);
     drop(a, na);
     drop(v, nf);
     return e;
 }
 
-/* Info(name, params) of a +NAME: line; NULL without an exception: Python's. */
+/* Info or TestResponse (make) (name, params) of a +NAME: line; NULL without an
+ * exception: Python's. */
 static PyObject *
-info(Lines *self, const char *name, Py_ssize_t n, const field *fs, Py_ssize_t nf)
+info(Lines *self, PyObject *make, const char *name, Py_ssize_t n, const field *fs, Py_ssize_t nf)
 {
     PyObject *v[2] = {NULL, PyTuple_New(nf)};
     for (Py_ssize_t i = 0; v[1] != NULL && i < nf; i++) {
@@ -472,7 +610,7 @@ info(Lines *self, const char *name, Py_ssize_t n, const field *fs, Py_ssize_t nf
             PyTuple_SetItem(v[1], i, x);
     }
     v[0] = v[1] ? PyUnicode_FromStringAndSize(name, n) : NULL;
-    PyObject *e = v[0] ? call(self->info, v, 2) : NULL;
+    PyObject *e = v[0] ? call(make, v, 2) : NULL;
     drop(v, 2);
     return e;
 }
@@ -487,11 +625,15 @@ plus(Lines *self, const char *s, Py_ssize_t n, const char *colon)
     long long v;
     Py_ssize_t nf = split(colon + 1, s + n, fs);
     for (Py_ssize_t i = 0; i < nf; i++) {
-        if (!fs[i].quoted && number(fs[i].s, fs[i].n, &v) < 0)
+        if (fs[i].type == BARE && number(fs[i].s, fs[i].n, &v) < 0)
             return NULL;    /* a number past an int64: every form of the line is Python's */
     }
     if (nf < 0)
         return NULL;
+    for (Py_ssize_t i = 0; i < nf; i++) {
+        if (fs[i].type == PAREN)     /* a test command's answer, whatever the NAME */
+            return info(self, self->test, name, name_n, fs, nf);
+    }
     for (Py_ssize_t i = 0; i < self->nentry; i++) {
         const entry *en = &self->entry[i];
         if (en->name_n != name_n || memcmp(en->name, name, (size_t)name_n) != 0)
@@ -500,7 +642,7 @@ plus(Lines *self, const char *s, Py_ssize_t n, const char *colon)
         for (Py_ssize_t j = en->first; j < en->first + en->nforms; j++) {
             const form *f = &self->form[j];
             if (f->kind_n > 0) {
-                if (nf == 0 || (f->kind_quoted && !fs[0].quoted) || fs[0].n != f->kind_n
+                if (nf == 0 || (f->kind_quoted && fs[0].type != QUOTED) || fs[0].n != f->kind_n
                     || memcmp(fs[0].s, f->kind, (size_t)f->kind_n) != 0)
                     continue;
                 hit = 1;
@@ -509,9 +651,9 @@ plus(Lines *self, const char *s, Py_ssize_t n, const char *colon)
             if (e != NULL || PyErr_Occurred())
                 return e;
         }
-        return en->info && !hit ? info(self, name, name_n, fs, nf) : NULL;
+        return en->info && !hit ? info(self, self->info, name, name_n, fs, nf) : NULL;
     }
-    return info(self, name, name_n, fs, nf);
+    return info(self, self->info, name, name_n, fs, nf);
 }
 
 /* +CME ERROR: <err>, numeric or verbose (_lines._cme). */

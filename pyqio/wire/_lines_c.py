@@ -16,6 +16,7 @@ comma-join (:func:`_j`) of the fields from one on.
 """
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 from . import _events_3gpp as G
@@ -24,7 +25,7 @@ from ._accel import events_c
 from ._result import _BY_VALUE
 from .events import IncomingFull, _maker
 
-__all__ = ["classifier", "entries"]
+__all__ = ["build", "classifier", "entries"]
 
 Arg = tuple[int, Any]
 Form = tuple[bytes, bool, int, int, bytes, Any, tuple[Arg, ...]]
@@ -47,6 +48,11 @@ def _t(k: int) -> Arg:
 def _j(k: int) -> Arg:
     """Fields *k*, *k* + 1, ... joined by commas."""
     return (3, k)
+
+
+def _s(k: int) -> Arg:
+    """The items of field *k*'s value (a code giving a tuple: ``T``)."""
+    return (4, k)
 
 
 def _form(n: int | tuple[int, int], codes: str, make: Any, *args: Arg, kind: str = "",
@@ -107,7 +113,8 @@ def entries() -> tuple[tuple[bytes, bool, tuple[Form, ...]], ...]:
             _form(3, "rii", L._DnsResult, *_fields(0, 1, 2), _c(False)),
             _form(1, "d", L._DnsResult, _f(0), _c(0), _c(0), _c(False)),
             _form(1, "p", L._DnsAddress, _f(0), _c(False))]),
-        "QNTP": (False, [_form(1, "r", L._NtpResult, _f(0), _NONE, _NONE)]),
+        "QNTP": (False, [_form(1, "r", L._NtpResult, _f(0), _NONE, _NONE),
+                         _form(2, "rT", L._NtpResult, _f(0), _s(1))]),
         "QIDNSCFG": (False, [_form(n, "is", L._DnsServers, _f(0), _t(1)) for n in (3, 5)]),
         "QICFG": (True, [
             _form(3, "xff", L._DataFormat, _f(1), _f(2), kind="dataformat"),
@@ -125,9 +132,16 @@ def entries() -> tuple[tuple[bytes, bool, tuple[Form, ...]], ...]:
         "CPSMS": (False, [_form((1, 5), "iBBBB", _maker(G.PsmSettings), *_fields(*range(5)))]),
         "CEDRXS": (False, [_form((1, 2), "ib", _maker(G.EdrxSetting), _f(0), _f(1))]),
         "CGSN": (False, [_form(1, "s", _maker(G.SerialNumber), _f(0))]),
-        "CCLK": (False, []),    # the time is checked by clock_time(): Python's
+        "CCLK": (False, [_form(1, "C", _maker(G.Clock), _f(0))]),
     }
     return tuple((name.encode(), info, tuple(forms)) for name, (info, forms) in table.items())
+
+
+def build(fallback: Any) -> Any:
+    """A ``Lines`` classifier of this table, *fallback* reading the lines it does not."""
+    return events_c.Lines(fallback, L._Text, L._Info, L._CmeError, L._TestResponse,
+                          dict(_BY_VALUE), _dt.datetime, _dt.timezone.utc,
+                          tuple(L._EXACT.items()), entries())
 
 
 _classifier: Any = None
@@ -137,7 +151,5 @@ def classifier() -> Any:
     """The ``Lines`` classifier (built once), or ``classify_line`` without the extension."""
     global _classifier
     if _classifier is None:
-        _classifier = L.classify_line if events_c is None else events_c.Lines(
-            L.classify_line, L._Text, L._Info, L._CmeError, dict(_BY_VALUE),
-            tuple(L._EXACT.items()), entries())
+        _classifier = L.classify_line if events_c is None else build(L.classify_line)
     return _classifier
