@@ -302,11 +302,21 @@ number(const char *s, Py_ssize_t n, long long *v)
     return 1;
 }
 
+enum { DIGIT = 1, IP = 2, BIT = 4 };     /* character classes */
+
 static int
-all_of(const char *s, Py_ssize_t n, const char *set)
+class_of(char c)
+{
+    return (c >= '0' && c <= '9') * (DIGIT | IP) + (c == '0' || c == '1') * BIT
+           + ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':') * IP;
+}
+
+/* Every byte of s[0:n] of the class */
+static int
+all_of(const char *s, Py_ssize_t n, int cls)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (s[i] == '\0' || strchr(set, s[i]) == NULL)
+        if (!(class_of(s[i]) & cls))
             return 0;
     }
     return 1;
@@ -334,6 +344,27 @@ result(Lines *self, PyObject *v)
     if (m != NULL || PyErr_Occurred())   /* a member; or a key's __eq__ raised */
         set(&v, Py_XNewRef(m));
     return v;
+}
+
+static void
+drop(PyObject **v, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        Py_XDECREF(v[i]);
+}
+
+static PyObject *
+call(PyObject *make, PyObject *const *v, Py_ssize_t n)
+{
+    PyObject *e = qio_make(make, v, n);
+    if (e != NULL || PyErr_Occurred())
+        return e;
+    PyObject *args = PyTuple_New(n);
+    for (Py_ssize_t i = 0; args != NULL && i < n; i++)
+        PyTuple_SetItem(args, i, Py_NewRef(v[i]));
+    e = args ? PyObject_Call(make, args, NULL) : NULL;
+    Py_XDECREF(args);
+    return e;
 }
 
 /* s[0:n] without the blanks around it */
@@ -366,15 +397,20 @@ paren(const char *s, Py_ssize_t n)
         int x = number(a, an, &lo), y = number(b, bn, &hi);
         if (x < 0 || y < 0)
             return NULL;
-        if (x && y)
-            return PyObject_CallFunction((PyObject *)&PyRange_Type, "LL", lo, hi + 1);
+        if (x && y) {
+            PyObject *a[2] = {PyLong_FromLongLong(lo), PyLong_FromLongLong(hi + 1)};
+            PyObject *r = a[0] && a[1] ? call((PyObject *)&PyRange_Type, a, 2) : NULL;
+            drop(a, 2);
+            return r;
+        }
     }
-    PyObject *items = PyList_New(0);
+    Py_ssize_t count = 1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        count += s[i] == ',';
+    PyObject *items = PyTuple_New(count);
     const char *p = s, *end = s + n;
-    for (int more = 1; items != NULL && more; p++) {
-        const char *q = memchr(p, ',', (size_t)(end - p));
-        more = q != NULL;
-        q = more ? q : end;
+    for (Py_ssize_t j = 0; items != NULL && j < count; j++) {
+        const char *q = j == count - 1 ? end : memchr(p, ',', (size_t)(end - p));
         const char *i = p;
         Py_ssize_t in = q - p;
         strip(&i, &in);
@@ -384,14 +420,13 @@ paren(const char *s, Py_ssize_t n)
                     : in >= 2 && i[0] == '"' && i[in - 1] == '"'
                     ? PyUnicode_FromStringAndSize(i + 1, in - 2)
                     : PyUnicode_FromStringAndSize(i, in);
-        if (x == NULL || PyList_Append(items, x) < 0)
+        if (x == NULL)
             set(&items, NULL);
-        Py_XDECREF(x);
-        p = q;
+        else
+            PyTuple_SetItem(items, j, x);
+        p = q + 1;
     }
-    PyObject *t = items ? PyList_AsTuple(items) : NULL;
-    Py_XDECREF(items);
-    return t;
+    return items;
 }
 
 /* Between lo and hi digits at *p (at most 4, hi), their value in *v; 0 if fewer. */
@@ -429,17 +464,27 @@ read_time(const char *p, Py_ssize_t n, int strict, int t[8])
         t[6] = neg ? -t[6] : t[6];
         t[7] = 1;
     }
-    return ok && p == end && t[6] > -96 && t[6] < 96;   /* a zone within a day */
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = t[0] % 4 == 0 && (t[0] % 100 != 0 || t[0] % 400 == 0);
+    /* a date datetime() takes, and a zone within a day (timezone()'s bounds) */
+    return ok && p == end && t[0] >= 1 && t[1] >= 1 && t[1] <= 12 && t[2] >= 1
+           && t[2] <= days[t[1] - 1] + (t[1] == 2 && leap) && t[3] < 24 && t[4] < 60
+           && t[5] < 60 && t[6] > -96 && t[6] < 96;
 }
 
-/* datetime(*t[0:6]) in UTC, or NULL without an exception when no such date. */
+/* datetime(*t[0:6], 0, utc), made from its pickled state, datetime(state, tzinfo)
+ * (the form its __reduce__ gives, which every CPython must load): the date is
+ * checked already, and the keyword parsing of datetime(y, m, d, ...) would cost
+ * more than the rest of the line. */
 static PyObject *
 utc_time(Lines *self, const int t[8])
 {
-    PyObject *d = PyObject_CallFunction(self->datetime, "iiiiiiiO", t[0], t[1], t[2], t[3],
-                                        t[4], t[5], 0, self->utc);
-    if (d == NULL && PyErr_ExceptionMatches(PyExc_ValueError))
-        PyErr_Clear();
+    unsigned char state[10] = {(unsigned char)(t[0] >> 8), (unsigned char)t[0],
+                               (unsigned char)t[1], (unsigned char)t[2], (unsigned char)t[3],
+                               (unsigned char)t[4], (unsigned char)t[5], 0, 0, 0};
+    PyObject *a[2] = {PyBytes_FromStringAndSize((const char *)state, 10), self->utc};
+    PyObject *d = a[0] ? call(self->datetime, a, 2) : NULL;
+    Py_XDECREF(a[0]);
     return d;
 }
 
@@ -459,7 +504,7 @@ value(Lines *self, char c, const field *f)
     case 'i':
         return num == 1 ? PyLong_FromLongLong(v) : NULL;
     case 'd':
-        if (!all_of(f->s, f->n, "0123456789"))
+        if (!all_of(f->s, f->n, DIGIT))
             return NULL;
         /* fall through */
     case 'r':
@@ -471,13 +516,13 @@ value(Lines *self, char c, const field *f)
     case 's':
         return str(f);
     case 'p':
-        return f->n >= 1 && f->n <= 45 && all_of(f->s, f->n, "0123456789ABCDEFabcdef.:")
+        return f->n >= 1 && f->n <= 45 && all_of(f->s, f->n, IP)
                ? str(f) : NULL;
     case 'B':
     case 'b':
         if (empty)
             return Py_NewRef(Py_None);
-        return f->n == (c == 'B' ? 8 : 4) && all_of(f->s, f->n, "01") ? str(f) : NULL;
+        return f->n == (c == 'B' ? 8 : 4) && all_of(f->s, f->n, BIT) ? str(f) : NULL;
     case 'P':
         if (empty)
             return Py_NewRef(Py_None);
@@ -485,26 +530,33 @@ value(Lines *self, char c, const field *f)
             Py_ssize_t m = 0;
             while (m < f->n && f->s[m] == '-')
                 m++;
-            if (m < f->n && all_of(f->s + m, f->n - m, "0123456789"))
+            if (m < f->n && all_of(f->s + m, f->n - m, DIGIT))
                 return num == 1 ? PyLong_FromLongLong(v) : NULL;
         }
         /* fall through */
     case 'g':
         return f->type == PAREN ? paren(f->s, f->n) : num == 1 ? PyLong_FromLongLong(v) : str(f);
-    case 'T':   /* +QNTP's time: (datetime, zone or None) */
-    case 'C': { /* +CCLK's: the text, once it names a date */
+    case 'T': { /* +QNTP's time: (datetime, zone or None) */
         int t[8];
         const char *p = f->s;
         Py_ssize_t m = f->n;
-        if (c == 'T')
-            strip(&p, &m);
-        PyObject *d = read_time(p, m, c == 'C', t) ? utc_time(self, t) : NULL;
-        if (c == 'C' && d != NULL)
-            set(&d, str(f));
-        else if (d != NULL)
-            set(&d, Py_BuildValue("(NN)", Py_NewRef(d), t[7] ? PyLong_FromLong(t[6])
-                                                              : Py_NewRef(Py_None)));
-        return d;
+        strip(&p, &m);
+        if (!read_time(p, m, 0, t))
+            return NULL;
+        PyObject *pair = PyTuple_New(2), *d = pair ? utc_time(self, t) : NULL;
+        PyObject *z = d == NULL ? NULL : t[7] ? PyLong_FromLong(t[6]) : Py_NewRef(Py_None);
+        if (z == NULL) {
+            Py_XDECREF(d);
+            set(&pair, NULL);
+        } else {
+            PyTuple_SetItem(pair, 0, d);
+            PyTuple_SetItem(pair, 1, z);
+        }
+        return pair;
+    }
+    case 'C': { /* +CCLK's: the text, once it names a date (clock_time) */
+        int t[8];
+        return read_time(f->s, f->n, 1, t) ? str(f) : NULL;
     }
     case 'x':
         return Py_NewRef(Py_None);
@@ -514,27 +566,6 @@ value(Lines *self, char c, const field *f)
 }
 
 /* ---- making events ------------------------------------------------------- */
-
-static void
-drop(PyObject **v, Py_ssize_t n)
-{
-    for (Py_ssize_t i = 0; i < n; i++)
-        Py_XDECREF(v[i]);
-}
-
-static PyObject *
-call(PyObject *make, PyObject *const *v, Py_ssize_t n)
-{
-    PyObject *e = qio_make(make, v, n);
-    if (e != NULL || PyErr_Occurred())
-        return e;
-    PyObject *args = PyTuple_New(n);
-    for (Py_ssize_t i = 0; args != NULL && i < n; i++)
-        PyTuple_SetItem(args, i, Py_NewRef(v[i]));
-    e = args ? PyObject_Call(make, args, NULL) : NULL;
-    Py_XDECREF(args);
-    return e;
-}
 
 /* Fields v[k:nf] as a tuple, or joined by commas. */
 static PyObject *
@@ -666,7 +697,7 @@ cme(Lines *self, const char *s, const char *end)
         end--;
     long long v = 0;
     Py_ssize_t n = end - s;
-    int digits = all_of(s, n, "0123456789");    /* str.isdigit(): no sign */
+    int digits = all_of(s, n, DIGIT);    /* str.isdigit(): no sign */
     if (n == 0 || (digits && number(s, n, &v) < 0))
         return NULL;    /* nothing (a ProtocolError), or a long number: Python's */
     PyObject *x = digits ? PyLong_FromLongLong(v) : PyUnicode_FromStringAndSize(s, n);
