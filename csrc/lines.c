@@ -89,6 +89,7 @@ typedef struct {
     entry *entry;
     form *form;
     Py_ssize_t nexact, nentry;
+    unsigned char bad[256];     /* 1 for a byte the table leaves to Python */
 } Lines;
 
 /* ---- building the table ------------------------------------------------ */
@@ -209,6 +210,8 @@ Lines_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->codes = codes;
     self->datetime = datetime;
     self->utc = utc;
+    for (int c = 0; c < 256; c++)
+        self->bad[c] = (c < ' ' || c > '~') && c != '\t';
     if (read_exact(self, pairs) < 0 || read_entries(self, entries) < 0) {
         Py_DECREF(self);
         return NULL;
@@ -331,10 +334,12 @@ set(PyObject **slot, PyObject *x)
     Py_XDECREF(old);
 }
 
+/* printable ASCII or tab: what the table reads; the field text is then Latin-1 too
+ * (whose decoder copies, where UTF-8's checks each byte again) */
 static PyObject *
 str(const field *f)
 {
-    return PyUnicode_FromStringAndSize(f->s, f->n);
+    return PyUnicode_DecodeLatin1(f->s, f->n, NULL);
 }
 
 static PyObject *
@@ -744,10 +749,11 @@ classify(Lines *self, const char *s, Py_ssize_t n)
     const char *colon = memchr(s, ':', (size_t)n);
     if (colon == NULL || colon - s < 2 || memchr(s, '"', (size_t)(colon - s)) != NULL)
         return text(self, s, n);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if ((s[i] < ' ' || s[i] > '~') && s[i] != '\t')
-            return NULL;    /* Python decodes it (surrogateescape, str.strip's blanks) */
-    }
+    unsigned char bad = 0;  /* any byte outside ' '-'~' and tab, found without a branch */
+    for (Py_ssize_t i = 0; i < n; i++)
+        bad |= self->bad[(unsigned char)s[i]];
+    if (bad)
+        return NULL;    /* Python decodes it (surrogateescape, str.strip's blanks) */
     if (colon - s == 10 && memcmp(s, "+CME ERROR", 10) == 0)
         return cme(self, colon + 1, s + n);
     return plus(self, s, n, colon);
