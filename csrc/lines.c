@@ -548,15 +548,11 @@ value(Lines *self, char c, const field *f)
         strip(&p, &m);
         if (!read_time(p, m, 0, t))
             return NULL;
-        PyObject *pair = PyTuple_New(2), *d = pair ? utc_time(self, t) : NULL;
+        PyObject *d = utc_time(self, t);
         PyObject *z = d == NULL ? NULL : t[7] ? PyLong_FromLong(t[6]) : Py_NewRef(Py_None);
-        if (z == NULL) {
-            Py_XDECREF(d);
-            set(&pair, NULL);
-        } else {
-            PyTuple_SetItem(pair, 0, d);
-            PyTuple_SetItem(pair, 1, z);
-        }
+        PyObject *pair = z ? PyTuple_Pack(2, d, z) : NULL;
+        Py_XDECREF(d);
+        Py_XDECREF(z);
         return pair;
     }
     case 'C': { /* +CCLK's: the text, once it names a date (clock_time) */
@@ -572,20 +568,33 @@ value(Lines *self, char c, const field *f)
 
 /* ---- making events ------------------------------------------------------- */
 
-/* Fields v[k:nf] as a tuple, or joined by commas. */
+/* Fields v[k:nf] as a tuple. */
 static PyObject *
-gather(PyObject *const *v, Py_ssize_t k, Py_ssize_t nf, int join)
+gather(PyObject *const *v, Py_ssize_t k, Py_ssize_t nf)
 {
     PyObject *t = PyTuple_New(k < nf ? nf - k : 0);
     for (Py_ssize_t i = k; t != NULL && i < nf; i++)
         PyTuple_SetItem(t, i - k, Py_NewRef(v[i]));
-    if (join && t != NULL) {
-        PyObject *comma = PyUnicode_FromStringAndSize(",", 1);
-        PyObject *s = comma ? PyUnicode_Join(comma, t) : NULL;
-        Py_XDECREF(comma);
-        set(&t, s);
-    }
     return t;
+}
+
+/* The text of fields fs[k:nf] joined by commas (",".join of their values). */
+static PyObject *
+joined(const field *fs, Py_ssize_t k, Py_ssize_t nf)
+{
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = k; i < nf; i++)
+        n += fs[i].n + (i > k);
+    char *buf = PyMem_Malloc((size_t)n + 1), *p = buf;
+    for (Py_ssize_t i = k; buf != NULL && i < nf; i++) {
+        if (i > k)
+            *p++ = ',';
+        memcpy(p, fs[i].s, (size_t)fs[i].n);
+        p += fs[i].n;
+    }
+    PyObject *s = buf ? PyUnicode_DecodeLatin1(buf, n, NULL) : PyErr_NoMemory();
+    PyMem_Free(buf);
+    return s;
 }
 
 /* The event of form f on fields fs, or NULL (without an exception: f does not apply). */
@@ -619,7 +628,7 @@ make(Lines *self, const form *f, const field *fs, Py_ssize_t nf)
             PyObject *x = op == A_SPLAT ? Py_NewRef(PyTuple_GetItem(t, i2))
                         : op == A_CONST ? Py_NewRef(f->arg[j].c)
                         : op == A_FIELD ? Py_NewRef(k < nf ? v[k] : Py_None)
-                        : gather(v, k, nf, op == A_JOIN);
+                        : op == A_TUPLE ? gather(v, k, nf) : joined(fs, k, nf);
             ok = x != NULL;
             a[na] = x;
             na += ok;
