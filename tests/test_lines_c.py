@@ -116,7 +116,7 @@ EDGES = [
     (b'+CPSMS: 1,,,"00000002",""', False), (b'+CEDRXS: 5,0101', True), (b"+CEDRXS: 5,", True),
     (b'+CGDCONT: 1,"IP","a",-1,--1', False), (b'+CGDCONT: 1,"IP","a",,-,"q",x', True),
     (b'+CGDCONT: 1,"IP","a",1' + b"0" * 19, False), (b'+CGPADDR: 1,,"::1"', True),
-    (b"+CGATT: 2", False), (b"+CGATT: 01", True), (b"+QIGETERROR: 1,a, b ,c", True),
+    (b"+CGATT: 2", False), (b"+CGATT: 01", True), (b"+CGATT: x", False), (b"+QIGETERROR: 1,a, b ,c", True),
     (b"+QIGETERROR: 1", False), (b"+QIDNSCFG: 1,a,b,c", False), (b"+QIRD: 1,2,3", True),
     (b"+CME ERROR: 1", True), (b"+CME ERROR:  x y ", True), (b"+CME ERROR: ", False),
     (b"+CME ERROR: -1", True), (b"+CME ERROR: " + b"9" * 19, False), (b"+CME ERROR: \xff", False),
