@@ -133,6 +133,9 @@ EDGES = [
     (b'+QNTP: 0,"26/12/31,23:59:60"', False), (b'+QNTP: 0,"26/12/31,23:59:59-96"', False),
     (b'+QNTP: 0,"26/12/31,23:59:59x"', False), (b'+QNTP: 0,"26/12/31,23:59:59+7"', True),
     (b"+QIGETERROR: 566,,socket, connect failed,", True),
+    # once raised ValueError out of classify_line (int() of "\u00b2" and of "0\x1e")
+    (b"+CME ERROR: \xc2\xb2", False), (b"+QIDNSGIP: \xc2\xb2", False),
+    (b'+QIURC: "dnsgip",\xc2\xb2', False), (b"+A: (0\x1e-11)", False),
 ]
 
 
