@@ -56,7 +56,7 @@ def test_one_input(data: bytes) -> None:
             TABLE(line)
         except type(exc):
             return
-        raise AssertionError(f"the table did not raise {type(exc).__name__} for {line!r}")
+        raise AssertionError(f"the table did not raise {type(exc).__name__} for {line!r}") from exc
     got = TABLE(line)
     if not same(got, want):
         raise AssertionError(f"table {got!r} != reference {want!r} for {line!r}")
