@@ -11,13 +11,14 @@ the table's chunks by:
 - ``naive re``: the bench's ``NaiveParser`` (a regex per line, a tuple per line).
 
 ns/line is time over lines; ``x naive`` = naive time / path time. Timing is the
-table's (``_bench.measure``: rounds interleaved, median shown).
+table's (``_bench_measure.measure``: rounds interleaved, median shown).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from . import _bench as B
+from . import _bench_measure as M
+from ._bench_streams import MIXED_PAYLOAD, NaiveParser, Stream, make_stream
 
 # (label, line, module profile): every line kind of pyqio.wire._lines and _lines_3gpp,
 # in the note's forms (chapter 2 and 4; the BG96 TCP/IP note for the bg96 lines)
@@ -74,48 +75,51 @@ LINES: tuple[tuple[str, bytes, str], ...] = (
     ("Text", b"Quectel", "bc660k"),
 )
 PATHS = ("C events", "C, lines in Python", "naive re")
+MIXED = "mixed stream"
 
 
-def line_stream(label: str, line: bytes, module: str, target: int) -> B.Stream:
+def line_stream(label: str, line: bytes, module: str, target: int) -> Stream:
     """*line* between line ends, repeated to about *target* bytes."""
     unit = b"\r\n" + line + b"\r\n"
     n = max(1, target // len(unit))
-    return B.Stream(label, unit * n, "text", n, 0, module=module)
+    return Stream(label, unit * n, "text", n, 0, module=module)
 
 
-def runners(stream: B.Stream, chunk: int, backends: tuple[str, ...]) -> dict[str, B.Runner]:
+def runners(stream: Stream, chunk: int, backends: tuple[str, ...]) -> dict[str, M.Runner]:
     """``{path: one pass}`` for a line stream; each pass returns the events it made."""
     from ..wire import _feed
     from ..wire._lines import classify_line
 
     chunks = stream.chunks(chunk)
 
-    def of(feed: Any) -> B.Runner:
+    def of(feed: Any) -> M.Runner:
         def run() -> int:
             return sum(len(feed(c)) for c in chunks)
         return run
 
-    out: dict[str, B.Runner] = {}
+    out: dict[str, M.Runner] = {}
     if "c" in backends and _feed.events_c is not None:
-        out["C events"] = of(B.make_decoder(stream, "c").feed)
-        before = B.make_decoder(stream, "c")
+        out["C events"] = of(M.make_decoder(stream, "c").feed)
+        before = M.make_decoder(stream, "c")
         before._core = _feed.c_feeder(False, False, 0, 4096, stream.module, line=classify_line)
         out["C, lines in Python"] = of(before.feed)
-    out["naive re"] = of(B.NaiveParser(False, stream.module).feed)
+    out["naive re"] = of(NaiveParser(False, stream.module).feed)
     return out
 
 
-def measure_lines(target: int, repeat: int, min_time: float, chunk: int) -> list[B.Row]:
-    """One row per line kind and path: ns/line and ``x naive``."""
-    backends = B.available_backends()
+def measure_lines(target: int, repeat: int, min_time: float, chunk: int) -> list[M.Row]:
+    """One row per line kind and path: ns/line and ``x naive``; last, the table's
+    ``mixed`` stream (64-byte recv URCs between responses) on the same paths."""
+    backends = M.available_backends()
     rows = []
-    for label, line, module in LINES:
-        stream = line_stream(label, line, module, target)
-        times = B.measure(runners(stream, chunk, backends), repeat, min_time)
+    streams = [line_stream(label, line, module, target) for label, line, module in LINES]
+    streams.append(make_stream(MIXED, MIXED_PAYLOAD, 16 * target, urc_share=0.5))
+    for stream in streams:
+        times = M.measure(runners(stream, chunk, backends), repeat, min_time)
         for path in PATHS:
             if path in times:
                 t = times[path]
-                row = {"line": label, "path": path, "lines": stream.events, "seconds": t,
+                row = {"line": stream.name, "path": path, "lines": stream.events, "seconds": t,
                        "ns_line": t / stream.events * 1e9}
                 if path != "naive re":
                     row["x_naive"] = times["naive re"] / t
@@ -123,9 +127,9 @@ def measure_lines(target: int, repeat: int, min_time: float, chunk: int) -> list
     return rows
 
 
-def format_lines(rows: list[B.Row]) -> str:
+def format_lines(rows: list[M.Row]) -> str:
     """One line per line kind: ns/line of each path and the ratios to naive."""
-    by: dict[str, dict[str, B.Row]] = {}
+    by: dict[str, dict[str, M.Row]] = {}
     for r in rows:
         by.setdefault(r["line"], {})[r["path"]] = r
     head = f"{'line':<22}" + "".join(f"{p:>20}" for p in PATHS) + "   x naive (C events; before)"
@@ -138,9 +142,10 @@ def format_lines(rows: list[B.Row]) -> str:
     return "\n".join(out)
 
 
-def lines_goal(rows: list[B.Row]) -> B.Row:
-    """Every line kind's C events >= 2x naive: the worst ratio and its line."""
-    c = [r for r in rows if r["path"] == "C events"]
+def lines_goal(rows: list[M.Row]) -> M.Row:
+    """Every line kind's C events >= 2x naive: the worst ratio and its line (the mixed
+    stream's goal is the main table's)."""
+    c = [r for r in rows if r["path"] == "C events" and r["line"] != MIXED]
     worst = min(c, key=lambda r: r["x_naive"]) if c else None
     return {"name": "every line kind >= 2x naive", "goal": 2.0,
             "value": worst["x_naive"] if worst else None,
@@ -148,7 +153,7 @@ def lines_goal(rows: list[B.Row]) -> B.Row:
             "met": bool(worst and worst["x_naive"] >= 2.0)}
 
 
-def format_goal(goal: B.Row) -> str:
+def format_goal(goal: M.Row) -> str:
     if goal["value"] is None:
         return f"  {goal['name']}  not measured"
     return (f"  {goal['name']}  worst {goal['value']:.2f}x ({goal['worst']})  "
@@ -163,7 +168,7 @@ def run_cli(args: Any) -> int:
     repeat = args.repeat or (3 if args.quick else 7)
     rows = measure_lines(target, repeat, 0.005 if args.quick else 0.05, args.chunk)
     goal = lines_goal(rows)
-    info = B.machine()
+    info = M.machine()
     if args.json:
         print(json.dumps({"machine": info, "settings": {"bytes": target, "repeat": repeat,
                                                         "chunk": args.chunk},
