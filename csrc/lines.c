@@ -423,8 +423,8 @@ paren(const char *s, Py_ssize_t n)
         PyObject *x = num > 0 ? PyLong_FromLongLong(lo)
                     : num < 0 ? NULL
                     : in >= 2 && i[0] == '"' && i[in - 1] == '"'
-                    ? PyUnicode_FromStringAndSize(i + 1, in - 2)
-                    : PyUnicode_FromStringAndSize(i, in);
+                    ? PyUnicode_DecodeLatin1(i + 1, in - 2, NULL)
+                    : PyUnicode_DecodeLatin1(i, in, NULL);
         if (x == NULL)
             set(&items, NULL);
         else
@@ -500,7 +500,8 @@ value(Lines *self, char c, const field *f)
 {
     long long v = 0;
     int empty = f->type == BARE && f->n == 0;
-    int num = f->type == BARE ? number(f->s, f->n, &v) : 0;
+    /* the numeric codes' number (strings need none) */
+    int num = f->type == BARE && c != 's' && c != 'S' && c != 'p' ? number(f->s, f->n, &v) : 0;
     switch (c) {
     case 'I':
         if (empty)
@@ -654,7 +655,7 @@ info(Lines *self, PyObject *make, const char *name, Py_ssize_t n, const field *f
         else
             PyTuple_SetItem(v[1], i, x);
     }
-    v[0] = v[1] ? PyUnicode_FromStringAndSize(name, n) : NULL;
+    v[0] = v[1] ? PyUnicode_DecodeLatin1(name, n, NULL) : NULL;
     PyObject *e = v[0] ? call(make, v, 2) : NULL;
     drop(v, 2);
     return e;
@@ -670,7 +671,7 @@ plus(Lines *self, const char *s, Py_ssize_t n, const char *colon)
     long long v;
     Py_ssize_t nf = split(colon + 1, s + n, fs);
     for (Py_ssize_t i = 0; i < nf; i++) {
-        if (fs[i].type == BARE && number(fs[i].s, fs[i].n, &v) < 0)
+        if (fs[i].type == BARE && fs[i].n > DIGITS && number(fs[i].s, fs[i].n, &v) < 0)
             return NULL;    /* a number past an int64: every form of the line is Python's */
     }
     if (nf < 0)
@@ -714,7 +715,7 @@ cme(Lines *self, const char *s, const char *end)
     int digits = all_of(s, n, DIGIT);    /* str.isdigit(): no sign */
     if (n == 0 || (digits && number(s, n, &v) < 0))
         return NULL;    /* nothing (a ProtocolError), or a long number: Python's */
-    PyObject *x = digits ? PyLong_FromLongLong(v) : PyUnicode_FromStringAndSize(s, n);
+    PyObject *x = digits ? PyLong_FromLongLong(v) : PyUnicode_DecodeLatin1(s, n, NULL);
     PyObject *e = x ? call(self->cme, &x, 1) : NULL;
     Py_XDECREF(x);
     return e;
