@@ -114,7 +114,7 @@ EDGES = [
     (b'+CEREG: 2,1,"1A2B",,9', True), (b'+CEREG: 1,,,,,,,', True), (b"+CEREG: 1,2,3", False),
     (b'+CEREG: 1,"a","b",7,0,0,"0000000","00000000"', False),
     (b'+CPSMS: 1,,,"00000002",""', False), (b'+CEDRXS: 5,0101', True), (b"+CEDRXS: 5,", True),
-    (b'+CGDCONT: 1,"IP","a",-1,--1', False), (b'+CGDCONT: 1,"IP","a",,-,"q",x', True),
+    (b'+CGDCONT: 1,"IP","internet"', True), (b'+CGDCONT: 1,"IP","a",-1,--1', False), (b'+CGDCONT: 1,"IP","a",,-,"q",x', True),
     (b'+CGDCONT: 1,"IP","a",1' + b"0" * 19, False), (b'+CGPADDR: 1,,"::1"', True),
     (b"+CGATT: 2", False), (b"+CGATT: 01", True), (b"+CGATT: x", False), (b"+QIGETERROR: 1,a, b ,c", True),
     (b"+QIGETERROR: 1", False), (b"+QIDNSCFG: 1,a,b,c", False), (b"+QIRD: 1,2,3", True),
@@ -136,6 +136,11 @@ EDGES = [
     # once raised ValueError out of classify_line (int() of "\u00b2" and of "0\x1e")
     (b"+CME ERROR: \xc2\xb2", False), (b"+QIDNSGIP: \xc2\xb2", False),
     (b'+QIURC: "dnsgip",\xc2\xb2', False), (b"+A: (0\x1e-11)", False),
+    (b'+IP: ""', False), (b'+QIDNSGIP: ""', False), (b'+QPING: 0,"",1,2,3', False),
+    # tuples of more than 20 items: never from CPython's free lists (allocation failures
+    # reach them in tests/test_lines_c_safety.py)
+    (b'+CGDCONT: 1,"IP","a"' + b",7" * 22, True), (b"+A: (" + b",".join([b"1"] * 25) + b")", True),
+    (b"+A: " + b",".join([b"1"] * 25), True),
 ]
 
 

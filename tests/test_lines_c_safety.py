@@ -227,6 +227,7 @@ def test_allocation_failures_building_a_table_and_reading_lines(ext) -> None:
     for line in samples:
         assert sweep(lambda line=line: table(line)) < 300, line
     stream = b"+QIOPEN: x\r\n+QIURC: \"closed\",1\r\n"   # one line for the fallback, one in C
-    assert sweep(lambda: _feed.c_feeder(False, False, 0, 4096, line=table).feed(stream)) < 300
+    feeders = [_feed.c_feeder(False, False, 0, 4096, line=table) for _ in range(300)]
+    assert sweep(lambda: feeders.pop().feed(stream)) < 300
     with pytest.raises(InvalidArgument):   # the table did not swallow the refusal
         _feed.c_feeder(False, False, 0, 4096, line=table).feed_demux(b"", [])
