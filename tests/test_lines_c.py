@@ -137,6 +137,7 @@ EDGES = [
     (b"+CME ERROR: \xc2\xb2", False), (b"+QIDNSGIP: \xc2\xb2", False),
     (b'+QIURC: "dnsgip",\xc2\xb2', False), (b"+A: (0\x1e-11)", False),
     (b'+IP: ""', False), (b'+QIDNSGIP: ""', False), (b'+QPING: 0,"",1,2,3', False),
+    (b'+IP: "' + b"1." * 23 + b'"', False), (b'+IP: "' + b"1." * 22 + b'1"', True),
     # tuples of more than 20 items: never from CPython's free lists (allocation failures
     # reach them in tests/test_lines_c_safety.py)
     (b'+CGDCONT: 1,"IP","a"' + b",7" * 22, True), (b"+A: (" + b",".join([b"1"] * 25) + b")", True),
