@@ -18,8 +18,9 @@
  *   Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap
  *          [, module])
  *                       a tokenizer (module: QIO_M_*, fixed for its life) plus
- *                       event builder: feed(data), feed_demux(data, buffers),
- *                       finish(), reset(), configure(hex, show_ra, udp_mask
+ *                       event builder: feed(data), feed_demux(data, buffers
+ *                       [, until_event]), finish(), reset(),
+ *                       configure(hex, show_ra, udp_mask
  *                       [, buffer_mask]). Recv events (cls,
  *                       with the six fields names) of the common shape are made
  *                       as Maker makes them, lines through line(bytes); each run
@@ -34,6 +35,11 @@
  * yet tokenized (a queue of (bytes, buffers) items) stay in the Feeder, and the
  * next call delivers them first. A call made while another runs on the same
  * Feeder (a callback feeding it again, another thread) raises RuntimeError.
+ *
+ * feed_demux(data, buffers, True) keeps events and payloads in stream order: each
+ * C call may make one token at most (tok_cap 1 for that batch), the payloads
+ * demuxed before it are appended first, and the call returns with that event;
+ * what follows waits in the Feeder for the next call.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -219,7 +225,9 @@ typedef struct {
     PyObject *bbufs;            /* the buffers of the current batch's segments */
     PyObject *rows, *arena;     /* the current batch as bytes, for slow(); or NULL */
     size_t tok_done, seg_done, dmx_done;   /* what of the current batch is delivered */
+    size_t tok_cap;             /* the token space (the parser's cap is 1 in order mode) */
     int busy;
+    int until_event;            /* this call stops after its first event */
 } Feeder;
 
 /* The error for buffers[i] = b, neither a bytearray nor None. */
@@ -294,6 +302,7 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     unsigned char *mem = (unsigned char *)ALIGN((uintptr_t)self->mem);
     qio_init(&self->p, mem + tok_n + seg_n, buf_n, (size_t)max_line);
     self->p.module = module;
+    self->tok_cap = (size_t)tok_cap;
     qio_set_output(&self->p, (qio_token *)(void *)mem, (size_t)tok_cap,
                    mem + tok_n + seg_n + buf_n, (size_t)arena_cap,
                    (int32_t *)(void *)(mem + tok_n), (size_t)tok_cap,
@@ -517,11 +526,14 @@ call_slow(Feeder *self, PyObject *out, size_t start, size_t stop)
     return 0;
 }
 
-/* The current batch's events not yet made, then its payloads not yet appended. */
+/* The current batch's events not yet made, then its payloads not yet appended
+ * (in order mode the payloads first: they all came before the batch's one token). */
 static int
 deliver(Feeder *self, PyObject *out)
 {
     const qio_parser *p = &self->p;
+    if (self->until_event && spill(self) < 0)
+        return -1;
     while (self->tok_done < p->ntok) {
         size_t i = self->tok_done, j = i + 1;
         const qio_token *t = &p->tok[i];
@@ -574,6 +586,7 @@ feed_head(Feeder *self)
     /* qio_feed_demux() without its regrouping: spill() appends segment by segment */
     p->demux = self->mask;
     p->demux_n = (size_t)mask_n;
+    p->tok_cap = self->until_event ? (self->tok_cap > 0) : self->tok_cap;
     size_t used = qio_feed(p, (const unsigned char *)PyBytes_AsString(self->hchunk) + self->qoff,
                            (size_t)(n - self->qoff));
     p->demux = NULL;
@@ -595,6 +608,8 @@ drain(Feeder *self, PyObject *out)
     for (;;) {
         if (deliver(self, out) < 0)
             return -1;
+        if (self->until_event && PyList_Size(out) > 0)
+            return 0;   /* the caller handles it before what follows */
         if (self->hchunk != NULL && self->qoff == PyBytes_Size(self->hchunk))
             drop_head(self);
         if (self->hchunk == NULL) {
@@ -636,6 +651,7 @@ run(Feeder *self, int finish)
     self->out = NULL;
     int rc = out ? drain(self, out) : -1;
     if (rc == 0 && finish) {
+        self->p.tok_cap = self->tok_cap;    /* an ordered feed may have left it at 1 */
         qio_finish(&self->p);
         new_batch(self, Py_None);
         rc = deliver(self, out);
@@ -649,10 +665,11 @@ run(Feeder *self, int finish)
 }
 
 static PyObject *
-queue_and_run(Feeder *self, PyObject *data, PyObject *bufs)
+queue_and_run(Feeder *self, PyObject *data, PyObject *bufs, int until_event)
 {
     if (enter(self) < 0)
         return NULL;
+    self->until_event = until_event;
     PyObject *chunk = PyBytes_Check(data) ? Py_NewRef(data) : PyBytes_FromObject(data);
     /* refused buffers are refused before anything is taken */
     int rc = chunk != NULL && (bufs == Py_None || make_mask(self, bufs) >= 0) ? 0 : -1;
@@ -673,24 +690,30 @@ queue_and_run(Feeder *self, PyObject *data, PyObject *bufs)
 static PyObject *
 Feeder_feed(Feeder *self, PyObject *data)
 {
-    return queue_and_run(self, data, Py_None);
+    return queue_and_run(self, data, Py_None, 0);
 }
 
 static PyObject *
 Feeder_feed_demux(Feeder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2) {
-        PyErr_Format(PyExc_TypeError, "feed_demux() takes 2 arguments (%zd given)", nargs);
+    int until_event = 0;
+    if (nargs != 2 && nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "feed_demux() takes 2 or 3 arguments (%zd given)", nargs);
         return NULL;
     }
-    return queue_and_run(self, args[0], args[1]);
+    if (nargs == 3 && (until_event = PyObject_IsTrue(args[2])) < 0)
+        return NULL;
+    return queue_and_run(self, args[0], args[1], until_event);
 }
 
 static PyObject *
 Feeder_finish(Feeder *self, PyObject *unused)
 {
     (void)unused;
-    return enter(self) < 0 ? NULL : run(self, 1);
+    if (enter(self) < 0)
+        return NULL;
+    self->until_event = 0;
+    return run(self, 1);
 }
 
 static PyObject *
@@ -742,7 +765,8 @@ static PyMethodDef Feeder_methods[] = {
     {"feed", (PyCFunction)Feeder_feed, METH_O,
      "feed(data) -> list: the events data completes (pyqio.Decoder.feed)."},
     {"feed_demux", (PyCFunction)(void (*)(void))Feeder_feed_demux, METH_FASTCALL,
-     "feed_demux(data, buffers) -> list: pyqio.Decoder.feed_demux."},
+     "feed_demux(data, buffers[, until_event]) -> list: pyqio.Decoder.feed_demux "
+     "with until_event."},
     {"finish", (PyCFunction)Feeder_finish, METH_NOARGS,
      "finish() -> list: end of stream (pyqio.Decoder.finish)."},
     {"reset", (PyCFunction)Feeder_reset, METH_NOARGS,
