@@ -31,9 +31,9 @@ ABI3 = not sysconfig.get_config_var("Py_GIL_DISABLED")
 LIMITED_API = "0x030A0000"     # the oldest CPython pyqio supports
 REASON = Path(__file__).resolve().parent / "pyqio" / "_no_c_reason.txt"
 EVENTS_C = Extension(
-    "pyqio._events_c", ["csrc/events_c.c", "csrc/tokenizer.c", "csrc/hex.c"],
+    "pyqio._events_c", ["csrc/events_c.c", "csrc/lines.c", "csrc/tokenizer.c", "csrc/hex.c"],
     optional=not REQUIRE_C,
-    include_dirs=["csrc"], depends=["csrc/tokenizer.h", "csrc/hex.h"],
+    include_dirs=["csrc"], depends=["csrc/tokenizer.h", "csrc/hex.h", "csrc/lines.h"],
     extra_compile_args=["-O2", "-Wall", "-Wextra"],
     define_macros=[("Py_LIMITED_API", LIMITED_API)] if ABI3 else [],
     py_limited_api=ABI3,

@@ -51,6 +51,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lines.h"
 #include "tokenizer.h"
 
 #ifndef Py_T_OBJECT_EX  /* before 3.12: structmember.h's name for it */
@@ -305,6 +306,14 @@ static PyType_Slot Maker_slots[] = {
                 "stored through cls's own descriptors (cls.__new__ must be object's)."},
     {0, NULL},
 };
+
+PyObject *
+qio_make(PyObject *f, PyObject *const *v, Py_ssize_t n)
+{
+    if (PyType_GetSlot(Py_TYPE(f), Py_tp_call) != (void *)Maker_call || ((Maker *)f)->m.n != n)
+        return NULL;
+    return maker_make(&((Maker *)f)->m, v);
+}
 
 static PyType_Spec Maker_spec = {
     "pyqio._events_c.Maker", sizeof(Maker), 0, Py_TPFLAGS_DEFAULT, Maker_slots,
@@ -665,8 +674,12 @@ make_read(Feeder *self, const qio_token *t)
 static PyObject *
 make_line(Feeder *self, const qio_token *t)
 {
+    /* a Lines classifier (csrc/lines.c) reads the line where it lies */
+    PyObject *e = qio_lines_line(self->line, (const char *)self->p.arena + t->off, t->len);
+    if (e != NULL || PyErr_Occurred())
+        return e;
     PyObject *text = PyBytes_FromStringAndSize((const char *)self->p.arena + t->off, t->len);
-    PyObject *e = text ? PyObject_CallFunctionObjArgs(self->line, text, NULL) : NULL;
+    e = text ? PyObject_CallFunctionObjArgs(self->line, text, NULL) : NULL;
     Py_XDECREF(text);
     return e;
 }
@@ -978,8 +991,8 @@ static PyType_Spec Feeder_spec = {
 static int
 module_exec(PyObject *m)
 {
-    PyType_Spec *specs[] = {&RecvFields_spec, &Maker_spec, &Feeder_spec};
-    for (int i = 0; i < 3; i++) {
+    PyType_Spec *specs[] = {&RecvFields_spec, &Maker_spec, &Feeder_spec, &qio_lines_spec};
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
         PyObject *tp = PyType_FromModuleAndSpec(m, specs[i], NULL);
         int rc = tp ? PyModule_AddType(m, (PyTypeObject *)tp) : -1;
         Py_XDECREF(tp);

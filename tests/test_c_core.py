@@ -216,17 +216,20 @@ def test_tokenizer_tests_pass_on_the_extension_built_with_asan_and_ubsan():
 
 @pytest.mark.skipif(shutil.which("gcov") is None, reason="gcov not installed")
 def test_events_c_tests_cover_every_line_and_branch_of_events_c(tmp_path):
-    """csrc/events_c.c (pyqio._events_c) built with --coverage, its Python suites run
-    against it (tools/coverage_events_c.sh): 100% of lines and of branches taken."""
+    """csrc/events_c.c and csrc/lines.c (pyqio._events_c) built with --coverage, their
+    Python suites run against it (tools/coverage_events_c.sh): 100% of lines and of
+    branches taken, in each file."""
     r = subprocess.run(["sh", str(ROOT / "tools" / "coverage_events_c.sh"), str(tmp_path)],
                        cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False,
                        env={**os.environ, "PYTHON": sys.executable})
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     assert " passed" in r.stdout and " failed" not in r.stdout, r.stdout[-2000:]
-    lines = re.search(r"Lines executed:([\d.]+)% of (\d+)", r.stdout)
-    taken = re.search(r"Taken at least once:([\d.]+)% of (\d+)", r.stdout)
-    assert lines and taken, r.stdout
-    print(f"events_c.c: lines {lines.group(1)}% of {lines.group(2)}, "
-          f"branches taken {taken.group(1)}% of {taken.group(2)}")
-    assert float(lines.group(1)) == 100.0, r.stdout
-    assert float(taken.group(1)) == 100.0, r.stdout
+    for src in ("events_c.c", "lines.c"):
+        block = r.stdout.split(f"File 'csrc/{src}'", 1)[-1].split("Creating", 1)[0]
+        lines = re.search(r"Lines executed:([\d.]+)% of (\d+)", block)
+        taken = re.search(r"Taken at least once:([\d.]+)% of (\d+)", block)
+        assert f"File 'csrc/{src}'" in r.stdout and lines and taken, r.stdout
+        print(f"{src}: lines {lines.group(1)}% of {lines.group(2)}, "
+              f"branches taken {taken.group(1)}% of {taken.group(2)}")
+        assert float(lines.group(1)) == 100.0, r.stdout
+        assert float(taken.group(1)) == 100.0, r.stdout

@@ -4,7 +4,8 @@ Each harness states its invariant at its top (Decoder: never raises, chunking an
 backend do not change the tokens, memory bounded, demux loses nothing;
 commands.parse: a Command whose bytes parse back equal and are one line, or a
 ValueError; Session: any module output while commands wait never raises, and every
-request completes exactly once). Here each runs for a bounded time in a subprocess, its seed corpus
+request completes exactly once; the C line table: the reference's event for every
+line, types included). Here each runs for a bounded time in a subprocess, its seed corpus
 read-only behind a scratch corpus, and any finding (a crash, an assertion, a
 timeout) fails the test with the harness's report.
 
@@ -56,6 +57,7 @@ def executions(output: str) -> int:
     ("fuzz_decoder.py", "decoder"),
     ("fuzz_commands.py", "commands"),
     ("fuzz_session.py", "session"),
+    ("fuzz_lines.py", "lines"),
 ])
 def test_harness_finds_nothing_in_a_bounded_run(harness: str, corpus: str,
                                                 tmp_path: Path) -> None:

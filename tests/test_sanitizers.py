@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SUITES = ["test_tokenizer.py", "test_tokenizer_hypothesis.py", "test_decoder.py",
           "test_examples_ch4.py", "test_feeder.py", "test_events_c.py",
           "test_events_c_safety.py", "test_events_c_nomem.py", "test_no_loss.py",
-          "test_feed_ordered.py", "test_recv_fields.py"]
+          "test_feed_ordered.py", "test_recv_fields.py", "test_lines_c.py",
+          "test_lines_c_safety.py"]
 SAN_FLAGS = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
 
 
@@ -87,7 +88,8 @@ def asan_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build = subprocess.run(
         ["gcc", "-shared", "-fPIC", *SAN_FLAGS.split(), "-Wall", "-Wextra", "-Werror",
          "-DPy_LIMITED_API=0x030A0000", f"-I{sysconfig.get_paths()['include']}", "-Icsrc",
-         "csrc/events_c.c", "csrc/tokenizer.c", "csrc/hex.c", "-o", str(target)],
+         "csrc/events_c.c", "csrc/lines.c", "csrc/tokenizer.c", "csrc/hex.c", "-o",
+         str(target)],
         cwd=tree, capture_output=True, text=True, check=False)
     assert build.returncode == 0, f"ASan build of _events_c failed:\n{build.stderr[-3000:]}"
     return tree

@@ -99,6 +99,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "with the simulator in separate processes (see _bench_e2e)")
     parser.add_argument("--counts", default="1,8,64",
                         help="with --e2e: modem counts for the scaling table (default 1,8,64)")
+    parser.add_argument("--lines", action="store_true",
+                        help="instead: every kind of line the decoder reads, one stream each, "
+                             "against the naive parser (see _bench_lines)")
     parser.add_argument("--capture", metavar="FILE",
                         help="time the paths on what the module sent in this capture "
                              "(pyqio's capture format) instead of the generated streams")
@@ -110,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
     if args.e2e:
         from ._bench_e2e import run_cli
         return run_cli(args)
+    if args.lines:
+        from ._bench_lines import run_cli as run_lines
+        return run_lines(args)
     quick = args.quick
     target = args.size or (64 * 1024 if quick else 1 << 20)
     repeat = args.repeat or (3 if quick else 7)

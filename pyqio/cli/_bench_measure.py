@@ -38,6 +38,7 @@ GOALS = (
     ("push-1024", "C events", "x_naive", 2.0, "bg96 push events >= 2x naive at 1 KiB"),
     ("qird-16", "C events", "x_naive", 3.0, "+QIRD events >= 3x naive at 16 B"),
     ("qird-1024", "C events", "x_naive", 2.0, "+QIRD events >= 2x naive at 1 KiB"),
+    ("mixed", "C events", "x_naive", 3.0, "mixed stream events >= 3x naive"),
     ("text-1024", "C demux", "of_memcpy", 0.6, "demux >= 0.6 of memcpy at 1 KiB"),
     ("hex-16", "C demux", "x_unhexlify", 1.0, "hex demux >= unhexlify, 16 B"),
     ("hex-256", "C demux", "x_unhexlify", 1.0, "hex demux >= unhexlify, 256 B"),

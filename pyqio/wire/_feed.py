@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import InvalidArgument
 from ..protocol import MODULES, T_READ
+from . import _lines
 from ._accel import events_c
 from ._checks import check_buffers
 from ._events_family import ReadData
@@ -57,14 +58,20 @@ TOK_CAP, ARENA, DMX = 256, 16 * 1024, 64 * 1024
 
 
 def c_feeder(hex: bool, show_ra: bool, udp_mask: int, max_line: int, module: str = "bc660k",
-             buffer_mask: int = 0) -> Any:
+             buffer_mask: int = 0, line: Any = None) -> Any:
     """A ``pyqio._events_c.Feeder`` with these settings, or None without the extension
-    (*module*: a name of ``pyqio.protocol.MODULES``, fixed for the feeder's life)."""
+    (*module*: a name of ``pyqio.protocol.MODULES``, fixed for the feeder's life; *line*:
+    the line classifier, by default the C table before :func:`classify_line`)."""
     if events_c is None:
         return None
     from .._tokenizer_c import lib  # the extension is built with the C tokenizer, never alone
+    from ._lines_c import classifier
     room = lib.qio_token_room(max_line)
-    feeder = events_c.Feeder(Recv, RECV_FIELDS, classify_line, slow, InvalidArgument, max_line,
+    # the C table with classify_line behind it; a classify_line replaced here (the
+    # tests' failure injection) is called for every line, as the feeder calls any callable
+    if line is None:
+        line = classifier() if classify_line is _lines.classify_line else classify_line
+    feeder = events_c.Feeder(Recv, RECV_FIELDS, line, slow, InvalidArgument, max_line,
                              TOK_CAP, ARENA + room, DMX + room, MODULES.index(module),
                              ReadData, READ_FIELDS)
     feeder.configure(hex, show_ra, udp_mask, buffer_mask)

@@ -159,7 +159,8 @@ def _paren(value: str) -> object:
     if not value.strip(" \t"):
         return ()
     lo, dash, hi = value.partition("-")
-    if dash and _INT_RE.match(lo.strip()) and _INT_RE.match(hi.strip()):
+    lo, hi = lo.strip(), hi.strip()  # str.strip's blanks, some of which int() refuses
+    if dash and _INT_RE.match(lo) and _INT_RE.match(hi):
         return range(int(lo), int(hi) + 1)
     items: list[int | str] = []
     for item in value.split(","):

@@ -174,7 +174,7 @@ def _dns(f: list[F.Field], urc: bool) -> Event:
         return _DnsResult(result_code(F.to_int(f[0], "<result>")),
                           F.to_int(f[1], "<IP_count>"), F.to_int(f[2], "<DNS_ttl>"), urc)
     kind, value = f[0]
-    if kind == F.BARE and value.isdigit():
+    if kind == F.BARE and value.isdigit() and value.isascii():  # int() refuses "²"
         return _DnsResult(result_code(int(value)), 0, 0, urc)
     return _DnsAddress(F.to_ip(f[0], "<hostIPaddr>"), urc)
 
@@ -273,7 +273,7 @@ _HANDLERS: dict[str, Handler] = {
 def _cme(line: bytes, rest: str) -> Event:
     """``+CME ERROR: <err>``: numeric, or text in verbose mode."""
     rest = rest.strip(" \t")
-    if rest.isdigit():
+    if rest.isdigit() and rest.isascii():  # int() refuses "²", a digit to isdigit()
         return _CmeError(int(rest))
     if not rest:
         return _ProtocolError("+CME ERROR: expected <err>, got nothing", line)
