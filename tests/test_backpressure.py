@@ -119,3 +119,36 @@ def test_rtscts_keyword_turns_on_hardware_flow_control_on_a_serial_port() -> Non
 
     on, _ = asyncio.run(main())
     assert on is True
+
+
+def test_reading_a_full_socket_down_outside_the_loop_is_safe() -> None:
+    # The link was paused by a full socket while the module rebooted (RDY held
+    # behind the data). Reading the socket down in plain synchronous code on the
+    # loop's thread resumes the link; the held RDY must then be handled from the
+    # loop (its restart check starts a task), not on the reader's stack, where
+    # there is no running loop.
+    loop = asyncio.new_event_loop()
+    try:
+        sim = FaultSim()
+        m = loop.run_until_complete(modem_on(sim, buffer_limit=LIMIT))
+        server, (host, port) = loop.run_until_complete(servers.start_tcp_echo())
+        sock = loop.run_until_complete(m.connect(host, port))
+        data = os.urandom(4 * LIMIT)
+        sim.write(_urcs(sock.connect_id, data))
+        sim.write(b"\r\nRDY\r\n")
+        loop.run_until_complete(asyncio.sleep(0.2))
+        assert not m._link.transport.is_reading()
+        suspicions = m.restart_suspicions
+        got = b""
+        while len(got) < len(data):
+            while sock._readable():
+                got += sock._take(65536)  # no loop running: must not raise
+            loop.run_until_complete(asyncio.sleep(0.01))
+        loop.run_until_complete(asyncio.sleep(0.05))
+        assert got == data
+        assert m.restart_suspicions == suspicions + 1
+        loop.run_until_complete(m.close())
+        server.close()
+        loop.run_until_complete(server.wait_closed())
+    finally:
+        loop.close()

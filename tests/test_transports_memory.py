@@ -168,8 +168,55 @@ def test_pause_reading_holds_data_and_the_end_until_resumed():
         assert b.data == b"" and b.lost == []
         assert ta.get_write_buffer_size() == 6  # held bytes still count for the writer
         tb.resume_reading()
+        assert b.data == b""  # handed over by the loop, not inside resume_reading()
+        await turns(1)
         assert b.calls[1:] == [("data", b"one"), ("data", b"two"), b.calls[-1]]
         assert isinstance(b.lost[0], ConnectionResetError)
+    run(main())
+
+
+def test_resume_reading_outside_the_loop_delivers_on_the_next_turn_in_order():
+    # A synchronous call on the loop's thread outside any callback (a buffer read
+    # down between run_until_complete calls) must not run the protocol on its
+    # stack: the protocol may need a running loop (asyncio's transports behave so).
+    loop = asyncio.new_event_loop()
+    try:
+        a, b = Recorder(), Recorder()
+        running: list[bool] = []
+        b.data_received = lambda data: (running.append(asyncio._get_running_loop() is loop),
+                                        b.calls.append(("data", data)))
+        ta, tb = connect_protocols(a, b, loop=loop)
+        loop.run_until_complete(asyncio.sleep(0))
+        tb.pause_reading()
+        ta.write(b"held")
+        loop.run_until_complete(asyncio.sleep(0))
+        tb.resume_reading()  # no loop running here
+        tb.pause_reading()
+        tb.resume_reading()  # twice: still one hand-over, in order
+        ta.write(b" then more")
+        assert b.data == b""
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.run_until_complete(asyncio.sleep(0))
+        assert [c for c in b.calls if c[0] == "data"] == [("data", b"held"), ("data", b" then more")]
+        assert running == [True, True]
+        assert ta.get_write_buffer_size() == 0
+    finally:
+        loop.close()
+
+
+def test_pause_reading_after_resume_keeps_holding():
+    async def main():
+        _a, b, ta, tb = await pair()
+        tb.pause_reading()
+        ta.write(b"x")
+        await turns()
+        tb.resume_reading()
+        tb.pause_reading()  # before the loop hands it over: still held
+        await turns()
+        assert b.data == b""
+        tb.resume_reading()
+        await turns(1)
+        assert b.data == b"x"
     run(main())
 
 

@@ -73,7 +73,12 @@ class Simulated:
                                    stdout=subprocess.PIPE)
             self.sims.append(sim)
         paths = [sim.stdout.readline().decode().strip() for sim in self.sims if sim.stdout]
-        self.modems = list(await asyncio.gather(*(Modem.open(p) for p in paths)))
+        opened = await asyncio.gather(*(Modem.open(p) for p in paths), return_exceptions=True)
+        self.modems = [m for m in opened if not isinstance(m, BaseException)]
+        failed = [m for m in opened if isinstance(m, BaseException)]
+        if failed:  # no __aexit__ after a failed __aenter__: reap the processes here
+            await self.__aexit__()
+            raise failed[0]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -189,7 +194,12 @@ class OneHop:
         assert self.proc.stdout is not None
         path, port = self.proc.stdout.readline().decode().split()
         self.port = int(port)
-        self.modem: Any = await Modem.open(path)
+        try:
+            self.modem: Any = await Modem.open(path)
+        except BaseException:
+            self.proc.terminate()
+            self.proc.wait()
+            raise
         await self.modem.set_data_format(False, self.hex_mode)
         return self
 

@@ -1,8 +1,18 @@
 """An asyncio transport over a file descriptor: serial ports, PTY ends.
 
 The event loop watches the descriptor (``loop.add_reader``); each readiness
-callback does one non-blocking read and hands the bytes straight to
-``protocol.data_received``: no thread, no per-line await, no copy in between.
+callback reads what is waiting, up to ``READ_SIZE`` bytes, and hands it to
+``protocol.data_received`` in one call: no thread, no per-line await.
+
+A tty read returns at most what its line discipline holds (about 4 KiB), so
+under a stream one read per readiness means a callback, a decoder call and a
+reader wake-up per 4 KiB. While reads come back that large (``_MORE``), more
+is most likely queued behind them: the callback reads again, up to
+``READ_SIZE`` in all, and joins the pieces (one copy of the bytes, far cheaper
+than the per-call costs above it). A short read ends the callback at once, so a
+lone message pays one read, as before. The bound keeps one busy port from
+starving the others on the loop, and since the protocol is called once, after
+the reads, a ``pause_reading()`` it makes stops the next read.
 Writes go out at once when the descriptor takes them, the rest waits in a
 buffer drained by ``loop.add_writer``.
 """
@@ -23,6 +33,9 @@ __all__ = ["FdTransport"]
 #: (a few KiB), so this only bounds the allocation; a bigger read means fewer
 #: calls into the tokenizer when data piles up.
 READ_SIZE = 65536
+
+#: A read at least this large suggests a backlog: read again in the same callback.
+_MORE = 2048
 
 
 def _vanished(what: str) -> OSError:
@@ -83,7 +96,30 @@ class FdTransport(BaseTransport):
         if not data:
             self._fail(_vanished(str(self._extra.get("url", self._fd))))
             return
+        if len(data) >= _MORE:
+            data = self._read_more(data)
         self._protocol.data_received(data)
+
+    def _read_more(self, first: bytes) -> bytes:
+        # What was read is delivered even when a later read fails: the failure
+        # (connection_lost) comes from the loop after it, as the data came first.
+        pieces, total, size = [first], len(first), len(first)
+        while size >= _MORE and total < READ_SIZE:
+            try:
+                piece = self._read(READ_SIZE - total)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:
+                self._fail(exc)
+                break
+            if not piece:
+                # a wrapper's read (pyserial's, timeout 0) returns b"" for "nothing
+                # now"; a real hang-up gives the next readiness callback b"" again
+                break
+            pieces.append(piece)
+            size = len(piece)
+            total += size
+        return first if len(pieces) == 1 else b"".join(pieces)
 
     def pause_reading(self) -> None:
         self._reading_paused = True

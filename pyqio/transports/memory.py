@@ -8,7 +8,10 @@ write itself (a ``bytearray`` the caller may reuse).
 Flow control works as over a socket: bytes written but not yet taken by the
 peer count in the writer's ``get_write_buffer_size()`` and drive its
 protocol's ``pause_writing()``/``resume_writing()``; ``pause_reading()`` on a
-side holds what arrives (and the end of the link) until ``resume_reading()``.
+side holds what arrives (and the end of the link) until ``resume_reading()``,
+which hands it over on the next loop turn, as asyncio's own transports do:
+never from inside the caller's stack, so a protocol is only ever called back
+from the event loop (a read that frees a buffer may run outside any callback).
 
 Closing: ``close()`` on one side gives that side ``connection_lost(None)`` and
 the other ``connection_lost(ConnectionResetError)``, each after the data
@@ -39,6 +42,7 @@ class MemoryTransport(BaseTransport):
         self._in_flight = 0  # bytes written by this side not yet taken by the peer
         self._held: deque[Any] = deque()  # incoming items while reading is paused
         self._reading_paused = False
+        self._drain_due = False  # a _drain callback is scheduled
 
     # writing ---------------------------------------------------------------
 
@@ -79,6 +83,18 @@ class MemoryTransport(BaseTransport):
 
     def resume_reading(self) -> None:
         self._reading_paused = False
+        if self._held:
+            self._schedule_drain()
+
+    def _schedule_drain(self) -> None:
+        # Items that arrive meanwhile queue behind the held ones (_arrive), so
+        # the order holds; one pending callback serves any number of resumes.
+        if not self._drain_due:
+            self._drain_due = True
+            self._loop.call_soon(self._drain)
+
+    def _drain(self) -> None:
+        self._drain_due = False
         while self._held and not self._reading_paused and not self._lost:
             self._take(self._held.popleft())
 
@@ -110,7 +126,7 @@ class MemoryTransport(BaseTransport):
                 side._held.clear()
                 side._held.append((_LOST, exc))  # nothing queued after it is taken
                 side._reading_paused = False
-                self._loop.call_soon(side.resume_reading)
+                side._schedule_drain()
 
     def _release(self) -> None:
         self._held.clear()
