@@ -132,6 +132,7 @@ def test_sim_urls_open_through_the_modem_which_loads_the_simulator() -> None:
 # simulator by name, at run time, for a sim:// URL).
 LAYER = {
     "errors": 0, "protocol": 0, "_version": 0,  # the protocol's numbers, stated once
+    "_frozen": 0,  # the frozen dataclass builder of the events and commands
     "_tokenizer_c": 0, "_events_c": 0,  # the built C parts import nothing
     "wire": 1, "transports": 1, "data": 1,
     "commands": 2, "events": 2,
