@@ -1,27 +1,28 @@
-"""Frozen, slotted dataclasses whose methods are not compiled at import.
+"""Frozen, slotted dataclasses whose methods are compiled when first used, not at import.
 
 ``dataclasses.dataclass(frozen=True, slots=True)`` writes the source of six methods per
 class (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``,
 ``__delattr__``) and compiles it with ``exec``: about 0.4 ms a class, so the ~90 event
-and command classes made up most of ``import pyqio.modem``. :func:`frozen` lets the
-standard library read the fields (so ``dataclasses.fields``/``replace``/``asdict``/
-``astuple``/``is_dataclass`` and ``__match_args__`` are its own) and gives the class
-methods written once, here, that do what the generated ones do: the same ``__init__``
-signature (``inspect.signature``) and errors, ``==`` and ``hash`` over the compared
-fields as a tuple, the same ``repr``, ``FrozenInstanceError`` on assignment, pickling
-through ``__getstate__``/``__setstate__``, and ``__dataclass_params__`` saying
-``frozen=True``. tests/test_frozen.py holds each class against a twin made by
-``dataclass(frozen=True, slots=True)``.
+and command classes made up most of ``import pyqio.modem``, though a program builds a
+few of them in Python (the C feeder makes the decoder's events without ``__init__``).
 
-Supported field options: ``default``, ``default_factory``, ``init``, ``repr``,
-``compare``, ``hash``, ``kw_only``, ``metadata``; ``__post_init__`` is called as the
-standard library calls it. Not supported: ``InitVar`` pseudo-fields, and a base class
-that is itself a dataclass (none of the package's classes has one).
+:func:`frozen` lets the standard library read the fields (so ``dataclasses.fields``/
+``replace``/``asdict``/``astuple``/``is_dataclass`` and ``__match_args__`` are its
+own), states ``frozen=True`` in ``__dataclass_params__``, and gives the class stand-ins
+for ``__init__``, ``__repr__``, ``__eq__`` and ``__hash__``: the first call of any of
+them has ``dataclass(frozen=True)`` compile all four for a twin with the same fields
+and puts them on the class, so from then on they are the standard library's very
+functions (same speed, same signature, same errors). ``__setattr__``/``__delattr__``
+raise ``FrozenInstanceError`` as the standard ones do, and ``__getstate__``/
+``__setstate__`` pickle as theirs. tests/test_frozen.py holds every event and command
+class against a twin made by ``dataclass(frozen=True, slots=True)``.
+
+Not supported: ``InitVar`` pseudo-fields, and a base class that is itself a dataclass
+(none of the package's classes has either).
 """
 from __future__ import annotations
 
 import dataclasses
-import reprlib
 from collections.abc import Callable
 from dataclasses import MISSING, FrozenInstanceError, fields
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,6 +36,7 @@ else:
 __all__ = ["frozen"]
 
 T = TypeVar("T", bound=type)
+_LAZY = ("__init__", "__repr__", "__eq__", "__hash__")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -47,9 +49,9 @@ _PARAMS = _Template.__dataclass_params__  # type: ignore[attr-defined]
 
 
 class _Signature:
-    """``__signature__`` of a :func:`frozen` class, built on first use (``inspect`` is
-    slow to build signatures), for that class only: a subclass with its own
-    ``__init__`` gets None, so ``inspect`` reads that ``__init__`` instead."""
+    """``__signature__`` of a :func:`frozen` class while its ``__init__`` is the stand-in
+    (built on first use); None once the compiled one is in place, or for a subclass
+    with an ``__init__`` of its own, so that ``inspect`` reads that ``__init__``."""
 
     __slots__ = ("init", "sig")
 
@@ -66,20 +68,20 @@ class _Signature:
 
 
 def _signature(cls: type) -> Any:
-    """The signature ``dataclass`` would give ``__init__`` (annotations as declared)."""
+    """The signature ``dataclass`` gives ``__init__`` (annotations as declared)."""
     import inspect
 
     P = inspect.Parameter  # noqa: N806
-    params = [P("self", P.POSITIONAL_OR_KEYWORD)]
-    for f in _init_fields(cls):
-        default = (f.default if f.default is not MISSING
-                   else _FACTORY if f.default_factory is not MISSING else P.empty)
-        params.append(P(f.name, P.KEYWORD_ONLY if f.kw_only else P.POSITIONAL_OR_KEYWORD,
-                        default=default, annotation=f.type))
-    # std_init_fields first, then kw_only ones, as dataclass orders them
-    params[1:] = ([p for p in params[1:] if p.kind is P.POSITIONAL_OR_KEYWORD]
-                  + [p for p in params[1:] if p.kind is P.KEYWORD_ONLY])
-    return inspect.Signature(params[1:], return_annotation=None)
+    params = []
+    for f in fields(cls):
+        if f.init:
+            default = (f.default if f.default is not MISSING
+                       else _FACTORY if f.default_factory is not MISSING else P.empty)
+            params.append(P(f.name, P.KEYWORD_ONLY if f.kw_only else P.POSITIONAL_OR_KEYWORD,
+                            default=default, annotation=f.type))
+    # keyword-only fields last, as dataclass orders them
+    params.sort(key=lambda p: p.kind is P.KEYWORD_ONLY)
+    return inspect.Signature(params, return_annotation=None)
 
 
 class _FactoryRepr:
@@ -88,10 +90,6 @@ class _FactoryRepr:
 
 
 _FACTORY = _FactoryRepr()
-
-
-def _init_fields(cls: type) -> list[dataclasses.Field[Any]]:
-    return [f for f in fields(cls) if f.init]
 
 
 def _getstate(self: Any) -> list[Any]:
@@ -103,129 +101,72 @@ def _setstate(self: Any, state: list[Any]) -> None:
         object.__setattr__(self, f.name, value)
 
 
-def _methods(cls: type) -> dict[str, Any]:
-    """The methods ``dataclass(frozen=True, slots=True)`` would add to *cls*."""
-    flds = fields(cls)
-    qual = cls.__qualname__
-    init_flds = [f for f in flds if f.init]
-    pos = tuple(f.name for f in init_flds if not f.kw_only)
-    kwo = tuple(f.name for f in init_flds if f.kw_only)
-    names = pos + kwo
-    defaults = {f.name: f for f in init_flds
-                if f.default is not MISSING or f.default_factory is not MISSING}
-    # fields outside __init__ that still get their default there
-    unset = tuple(f for f in flds if not f.init
-                  and (f.default is not MISSING or f.default_factory is not MISSING))
-    post_init = hasattr(cls, "__post_init__")
-    every = frozenset(f.name for f in flds)
-    owner: Any = cls
-    npos = len(pos)
-    setter = object.__setattr__
-
-    def _default(f: dataclasses.Field[Any]) -> Any:
+def _compile(cls: type, stand_ins: dict[str, Any]) -> None:
+    """Put the standard library's compiled methods on *cls* in place of *stand_ins*."""
+    ns: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                          "__doc__": "-", "__annotations__": {}}
+    for f in fields(cls):
+        ns["__annotations__"][f.name] = f.type
+        spec: dict[str, Any] = {"init": f.init, "repr": f.repr, "hash": f.hash,
+                                "compare": f.compare, "metadata": f.metadata,
+                                "kw_only": f.kw_only}
         if f.default is not MISSING:
-            return f.default
-        factory: Callable[[], Any] = f.default_factory  # type: ignore[assignment]
-        return factory()
+            spec["default"] = f.default
+        if f.default_factory is not MISSING:
+            spec["default_factory"] = f.default_factory
+        ns[f.name] = dataclasses.field(**spec)
+    if hasattr(cls, "__post_init__"):   # the compiled __init__ calls self.__post_init__()
+        ns["__post_init__"] = cls.__post_init__
+    # module globals and qualified names as cls's: errors and annotations read the same
+    twin: Any = dataclasses.dataclass(frozen=True, slots=True)(type(cls.__name__, (), ns))
+    for name, stand_in in stand_ins.items():
+        if cls.__dict__.get(name) is stand_in:
+            setattr(cls, name, twin.__dict__[name])
 
-    index = {name: i for i, name in enumerate(names)}
-    npos_default = sum(1 for n in pos if n in defaults)
 
+def _stand_ins(cls: Any) -> dict[str, Any]:
+    """``__init__``/``__repr__``/``__eq__``/``__hash__`` that compile the real ones first."""
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        given = len(args)
-        if kwargs:
-            bound = min(given, npos)
-            for key in kwargs:  # Python checks the keywords first, then the count
-                i = index.get(key)
-                if i is None:
-                    raise TypeError(f"{qual}.__init__() got an unexpected keyword argument {key!r}")
-                if i < bound:
-                    raise TypeError(f"{qual}.__init__() got multiple values for argument {key!r}")
-        if given > npos:
-            raise TypeError(_too_many(qual, npos, npos_default, given,
-                                      sum(1 for k in kwargs if k in kwo)))
-        for name, value in zip(pos, args, strict=False):
-            setter(self, name, value)
-        if kwargs or given < len(names):
-            for key, value in kwargs.items():
-                setter(self, key, value)
-            missing_pos: list[str] = []
-            missing_kw: list[str] = []
-            for i in range(given, len(names)):
-                name = names[i]
-                if name in kwargs:
-                    continue
-                if name in defaults:
-                    setter(self, name, _default(defaults[name]))
-                else:
-                    (missing_pos if i < npos else missing_kw).append(name)
-            if missing_pos or missing_kw:
-                raise TypeError(_missing(qual, missing_pos, "positional")
-                                if missing_pos else _missing(qual, missing_kw, "keyword-only"))
-        for f in unset:
-            setter(self, f.name, _default(f))
-        if post_init:
-            self.__post_init__()
+        _compile(cls, made)
+        cls.__init__(self, *args, **kwargs)
 
-    cmp = tuple(f.name for f in flds if f.compare)
-    hashed = tuple(f.name for f in flds if (f.compare if f.hash is None else f.hash))
-    shown = tuple(f.name for f in flds if f.repr)
+    def __repr__(self: Any) -> str:
+        _compile(cls, made)
+        return str(cls.__repr__(self))
 
     def __eq__(self: Any, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return tuple([getattr(self, n) for n in cmp]) == tuple([getattr(other, n) for n in cmp])
-        return NotImplemented
+        _compile(cls, made)
+        return bool(cls.__eq__(self, other)) if other.__class__ is self.__class__ \
+            else NotImplemented
 
     def __hash__(self: Any) -> int:
-        return hash(tuple([getattr(self, n) for n in hashed]))
+        _compile(cls, made)
+        return int(cls.__hash__(self))
 
-    @reprlib.recursive_repr("...")
-    def __repr__(self: Any) -> str:
-        return str(self.__class__.__qualname__ + "("
-                   + ", ".join([f"{n}={getattr(self, n)!r}" for n in shown]) + ")")
+    made = {"__init__": __init__, "__repr__": __repr__, "__eq__": __eq__, "__hash__": __hash__}
+    for name, fn in made.items():
+        fn.__qualname__ = f"{cls.__qualname__}.{name}"
+    return made
+
+
+def _frozen_methods(cls: Any) -> dict[str, Any]:
+    """``__setattr__``/``__delattr__`` as ``dataclass(frozen=True)`` writes them."""
+    every = frozenset(f.name for f in fields(cls))
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in every:
             raise FrozenInstanceError(f"cannot assign to field {name!r}")
-        super(owner, self).__setattr__(name, value)
+        super(cls, self).__setattr__(name, value)
 
     def __delattr__(self: Any, name: str) -> None:
         if type(self) is cls or name in every:
             raise FrozenInstanceError(f"cannot delete field {name!r}")
-        super(owner, self).__delattr__(name)
+        super(cls, self).__delattr__(name)
 
-    made = {"__init__": __init__, "__repr__": __repr__, "__eq__": __eq__,
-            "__setattr__": __setattr__, "__delattr__": __delattr__, "__hash__": __hash__}
+    made = {"__setattr__": __setattr__, "__delattr__": __delattr__}
     for name, fn in made.items():
-        fn.__qualname__ = f"{qual}.{name}"
+        fn.__qualname__ = f"{cls.__qualname__}.{name}"
     return made
-
-
-def _too_many(qual: str, npos: int, with_default: int, given: int, kwonly_given: int) -> str:
-    """Python's own words for too many positional arguments (``self`` counted)."""
-    most = npos + 1
-    sig = f"from {most - with_default} to {most}" if with_default else str(most)
-    plural = "s" if with_default or most != 1 else ""
-    extra = ""
-    if kwonly_given:
-        extra = (f" positional argument{'s' if given + 1 != 1 else ''} (and {kwonly_given} "
-                 f"keyword-only argument{'s' if kwonly_given != 1 else ''})")
-    verb = "was" if given + 1 == 1 and not kwonly_given else "were"
-    return (f"{qual}.__init__() takes {sig} positional argument{plural} "
-            f"but {given + 1}{extra} {verb} given")
-
-
-def _missing(qual: str, names: list[str], kind: str) -> str:
-    """Python's own words for missing arguments."""
-    quoted = [repr(n) for n in names]
-    if len(quoted) == 1:
-        listed = quoted[0]
-    elif len(quoted) == 2:
-        listed = f"{quoted[0]} and {quoted[1]}"
-    else:
-        listed = ", ".join(quoted[:-1]) + ", and " + quoted[-1]
-    s = "" if len(names) == 1 else "s"
-    return f"{qual}.__init__() missing {len(names)} required {kind} argument{s}: {listed}"
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
@@ -240,21 +181,19 @@ def frozen(cls: T) -> T:
         cls.__doc__ = "-"  # keep dataclass from building a signature before __init__ exists
     made: Any = dataclasses.dataclass(init=False, repr=False, eq=False, slots=True)(cls)
     own = made.__dict__
-    methods = _methods(made)
-    for name, fn in methods.items():
-        if name == "__hash__":
-            explicit = own.get("__hash__", MISSING)
-            if not (explicit is MISSING or (explicit is None and "__eq__" in own)):
-                continue  # a class's own __hash__ stays, as dataclass leaves it
-        elif name in own and name not in ("__setattr__", "__delattr__"):
-            continue  # a class's own __init__/__repr__/__eq__ stays
+    stand_ins = _stand_ins(made)
+    explicit = own.get("__hash__", MISSING)
+    if not (explicit is MISSING or (explicit is None and "__eq__" in own)):
+        del stand_ins["__hash__"]   # a class's own __hash__ stays, as dataclass leaves it
+    for name in ("__init__", "__repr__", "__eq__"):
+        if name in own:
+            del stand_ins[name]     # so do its own __init__, __repr__ and __eq__
+    for name, fn in {**stand_ins, **_frozen_methods(made)}.items():
         setattr(made, name, fn)
     made.__getstate__ = _getstate
     made.__setstate__ = _setstate
     made.__dataclass_params__ = _PARAMS
     made.__signature__ = _Signature(made.__init__)
     if not had_doc:
-        import inspect
-        made.__doc__ = made.__name__ + str(inspect.signature(made)).replace(" -> None", "")
+        made.__doc__ = made.__name__ + str(_signature(made)).replace(" -> None", "")
     return made  # type: ignore[no-any-return]
-

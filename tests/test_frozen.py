@@ -239,3 +239,26 @@ def test_a_subclass_with_its_own_init_gets_its_own_signature() -> None:
 
     assert str(inspect.signature(Sub)) == "(data: 'bytes') -> 'None'"  # its own (this file's annotations are strings)
     assert Sub(b"x") == Sub(b"x") and Sub(b"x").data == b"x"
+
+
+def test_methods_are_compiled_on_first_use_into_the_standard_librarys_own() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import pyqio.modem\n"
+        "from pyqio import events as E\n"
+        "from pyqio.commands import QIClose\n"
+        "first = {c.__init__.__code__.co_filename.rsplit('/', 1)[-1] for c in (E.Recv, QIClose)}\n"
+        "E.Recv(1, b'x'); QIClose(1)\n"
+        "then = {c.__init__.__code__.co_filename for c in (E.Recv, QIClose)}\n"
+        "print(sorted(first), sorted(then), E.PingSummary.__init__.__code__.co_filename.rsplit('/', 1)[-1])\n"
+        "print(E.Recv.__repr__.__code__.co_filename.rsplit('/', 1)[-1], repr(E.Recv(1, b'x')))\n"
+        "print(E.Recv.__repr__.__wrapped__.__code__.co_filename)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    # nothing compiled at import; the first call compiles all four methods of that class
+    assert out[0] == "['_frozen.py'] ['<string>'] _frozen.py"
+    assert out[1] == ("reprlib.py Recv(connect_id=1, data=b'x', length=None, remote_ip=None, "
+                      "remote_port=None, framed=True)") or out[1].startswith("dataclasses.py")
+    assert out[2] == "<string>"
