@@ -23,6 +23,7 @@ Not supported: ``InitVar`` pseudo-fields, and a base class that is itself a data
 from __future__ import annotations
 
 import dataclasses
+import types
 from collections.abc import Callable
 from dataclasses import MISSING, FrozenInstanceError, fields
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -124,6 +125,10 @@ def _compile(cls: type, stand_ins: dict[str, Any]) -> None:
             setattr(cls, name, twin.__dict__[name])
 
 
+def _no_fields(self: Any) -> None:
+    """``__init__`` of a class without fields: what dataclass compiles for it."""
+
+
 def _stand_ins(cls: Any) -> dict[str, Any]:
     """``__init__``/``__repr__``/``__eq__``/``__hash__`` that compile the real ones first."""
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -143,7 +148,13 @@ def _stand_ins(cls: Any) -> dict[str, Any]:
         _compile(cls, made)
         return int(cls.__hash__(self))
 
-    made = {"__init__": __init__, "__repr__": __repr__, "__eq__": __eq__, "__hash__": __hash__}
+    made: dict[str, Any] = {"__init__": __init__, "__repr__": __repr__, "__eq__": __eq__,
+                            "__hash__": __hash__}
+    if not any(f.init for f in fields(cls)) and not hasattr(cls, "__post_init__"):
+        # nothing to compile: result codes are made at import (Ok(), Prompt() ...)
+        made["__init__"] = types.FunctionType(_no_fields.__code__, _no_fields.__globals__,
+                                              "__init__")
+        made["__init__"].__annotations__ = {"return": None}
     for name, fn in made.items():
         fn.__qualname__ = f"{cls.__qualname__}.{name}"
     return made
