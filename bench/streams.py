@@ -1,7 +1,7 @@
 """Generated module output streams shared by the benchmark suites.
 
 The table's streams, the payload generator and the naive baseline parser live in
-:mod:`pyqio.cli._bench` (so that an installed ``pyqio bench`` needs no source
+:mod:`pyqio.cli._bench_streams` (so that an installed ``pyqio bench`` needs no source
 tree); this module re-exports them and adds the sweeps of the scaling runs:
 payload sizes from 16 B to 1 KiB, and mixes of URCs and responses.
 
@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import os
 
-from pyqio.cli._bench import (  # noqa: F401  (re-exported)
+from pyqio.cli._bench_measure import make_decoder, path_runners  # noqa: F401  (re-exported)
+from pyqio.cli._bench_streams import (  # noqa: F401  (re-exported)
     HEX_SIZES,
     MIXED_PAYLOAD,
     TEXT_SIZES,
     NaiveParser,
     Stream,
-    make_decoder,
     make_stream,
-    path_runners,
     payload,
     recv_urc,
     standard_streams,

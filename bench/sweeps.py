@@ -21,7 +21,7 @@ import json
 import sys
 
 from bench.streams import CHUNK, mix_sweep, size_sweep
-from pyqio.cli._bench import available_backends, measure, path_runners
+from pyqio.cli._bench_measure import available_backends, measure, path_runners
 
 SWEEP_PATHS = ("C events", "Python events", "C demux", "naive re", "memcpy")
 

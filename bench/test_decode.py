@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 
 from bench.streams import CHUNK, STREAM_BYTES, path_runners, standard_streams
-from pyqio.cli._bench import PATHS, available_backends
+from pyqio.cli._bench_measure import PATHS, available_backends
 
 STREAMS = {s.name: s for s in standard_streams(STREAM_BYTES)}
 CASES = [(name, path) for name, s in STREAMS.items()

@@ -20,7 +20,7 @@ import pytest
 
 from bench.modems import one_run
 from bench.streams import CHUNK, STREAM_BYTES, mix_sweep, path_runners, size_sweep
-from pyqio.cli._bench import available_backends
+from pyqio.cli._bench_measure import available_backends
 
 SWEEP_PATHS = ("C events", "Python events", "C demux", "naive re", "memcpy")
 STREAMS = {s.name: s for s in size_sweep(STREAM_BYTES) + mix_sweep(STREAM_BYTES)}

@@ -16,10 +16,11 @@ import sys
 
 import pytest
 
-from pyqio.cli import _bench as B
+from pyqio.cli import _bench_measure as M
+from pyqio.cli import _bench_streams as S
 from pyqio.events import ReadData, Recv
 
-STREAMS = [f"text-{n}" for n in B.TEXT_SIZES] + [f"hex-{n}" for n in B.HEX_SIZES] + ["mixed"] + [
+STREAMS = [f"text-{n}" for n in S.TEXT_SIZES] + [f"hex-{n}" for n in S.HEX_SIZES] + ["mixed"] + [
     f"{framing}-{n}" for framing in ("push", "qird") for n in (16, 1024)]
 COMMON = ["C events", "Python events", "C demux", "naive re", "memcpy"]
 
@@ -33,7 +34,7 @@ def bench(*args: str) -> subprocess.CompletedProcess:
 def expected_rows() -> set[tuple[str, str]]:
     """Every stream x path; the C paths only where the C tokenizer is built (a
     fallback install without a compiler still benchmarks the rest)."""
-    paths = [p for p in COMMON if "c" in B.available_backends() or not p.startswith("C ")]
+    paths = [p for p in COMMON if "c" in M.available_backends() or not p.startswith("C ")]
     rows = {(s, p) for s in STREAMS for p in paths}
     rows |= {(s, "unhexlify") for s in STREAMS if s.startswith("hex-")}
     return rows
@@ -55,14 +56,14 @@ def test_bench_prints_one_table_with_every_stream_and_path():
     # references (user output speaks of the library)
     goal_lines = proc.stdout.split("speed goals (", 1)[1].splitlines()[1:]
     assert [line.split("  got")[0].split("  not measured")[0].strip() for line in goal_lines] == [
-        g[4] for g in B.GOALS]
+        g[4] for g in M.GOALS]
     assert all(line.endswith((" met", " MISSED", "not measured")) for line in goal_lines)
     assert "typed events >= 3x naive at 16 B" in proc.stdout
     assert not re.search(r"(?i)\bissue\b|#\d", proc.stdout)
     rows = {line[:25].split()[0] + " " + line[11:25].strip(): line for line in
             proc.stdout.splitlines() if line[:1] in ("t", "h", "m") and len(line) > 25}
     assert "x naive" in rows["text-16 Python events"]
-    if "c" in B.available_backends():
+    if "c" in M.available_backends():
         assert "x naive" in rows["text-16 C events"]
         assert "of memcpy" in rows["text-1024 C demux"]
         assert "x unhexlify" in rows["hex-512 C demux"]
@@ -75,10 +76,10 @@ def test_bench_json_has_rows_goals_and_machine():
     out = json.loads(proc.stdout)
     assert {(r["stream"], r["path"]) for r in out["rows"]} == expected_rows()
     assert {"cpu", "cores", "python", "date", "backend"} <= set(out["machine"])
-    assert len(out["goals"]) == len(B.GOALS)
+    assert len(out["goals"]) == len(M.GOALS)
     text16 = {r["path"]: r for r in out["rows"] if r["stream"] == "text-16"}
     assert "x_naive" in text16["Python events"]
-    if "c" in B.available_backends():
+    if "c" in M.available_backends():
         assert "x_naive" in text16["C events"] and "of_memcpy" in text16["C demux"]
 
 
@@ -95,25 +96,25 @@ def test_bench_refuses_bad_options_naming_them(args, words):
         assert word in proc.stderr
 
 
-@pytest.mark.parametrize("stream", B.standard_streams(4096), ids=lambda s: s.name)
+@pytest.mark.parametrize("stream", S.standard_streams(4096), ids=lambda s: s.name)
 def test_every_path_decodes_the_same_payloads(stream):
     """The naive baseline, typed events on both backends and the demux path agree on
     each stream's payloads: the table compares equal work."""
     chunks = stream.chunks(512)
     per_path = {}
-    for backend in B.available_backends():
-        dec = B.make_decoder(stream, backend)
+    for backend in M.available_backends():
+        dec = M.make_decoder(stream, backend)
         events = [e for c in chunks for e in dec.feed(c)]
         assert len(events) == stream.events
         # +QIRD data names no connect id: -1 on every path
         per_path[backend] = [(e.connect_id, e.data) if isinstance(e, Recv) else (-1, e.data)
                              for e in events if isinstance(e, (Recv, ReadData))]
-    naive = B.NaiveParser(stream.recv_format == "hex", stream.module)
+    naive = S.NaiveParser(stream.recv_format == "hex", stream.module)
     per_path["naive"] = [(t[1], t[3]) for c in chunks for t in naive.feed(c)
                          if t[0] in ("recv", "read")]
-    if "c" in B.available_backends():
+    if "c" in M.available_backends():
         bufs = [bytearray() for _ in range(5)]
-        dec = B.make_decoder(stream, "c")
+        dec = M.make_decoder(stream, "c")
         rest = [e for c in chunks for e in dec.feed_demux(c, bufs)]
         demuxed = sum(1 for i, _ in per_path["naive"] if i >= 0)
         assert len(rest) == stream.events - demuxed
@@ -129,11 +130,11 @@ def test_every_path_decodes_the_same_payloads(stream):
 
 
 def test_make_decoder_really_uses_the_named_backend():
-    stream = B.make_stream("t", 16, 256)
-    core = B.make_decoder(stream, "python")._core
+    stream = S.make_stream("t", 16, 256)
+    core = M.make_decoder(stream, "python")._core
     assert type(core.tok).__module__ == "pyqio.wire._pytokenizer"
-    if "c" in B.available_backends():
-        core = B.make_decoder(stream, "c")._core
+    if "c" in M.available_backends():
+        core = M.make_decoder(stream, "c")._core
         c_module = type(core.tok).__module__ if hasattr(core, "tok") else type(core).__module__
         assert c_module in ("pyqio.wire._ctokenizer", "pyqio._events_c")
 
@@ -141,19 +142,19 @@ def test_make_decoder_really_uses_the_named_backend():
 @pytest.mark.parametrize("framing, form", [("push", b'\r\n+QIURC: "recv",0,16\r\n'),
                                            ("qird", b"\r\n+QIRD: 16\r\n")])
 def test_bg96_streams_use_their_framing_and_the_naive_parser_reads_it(framing, form):
-    stream = B.make_stream("t", 16, 1024, framing=framing)
+    stream = S.make_stream("t", 16, 1024, framing=framing)
     assert stream.module == "bg96" and stream.data.startswith(form)
-    naive = B.NaiveParser(False, "bg96").feed(stream.data)
+    naive = S.NaiveParser(False, "bg96").feed(stream.data)
     assert [t[0] for t in naive if t[0] in ("recv", "read")] == [
         "read" if framing == "qird" else "recv"] * stream.urcs
     assert all(len(t[3]) == 16 for t in naive if t[0] in ("recv", "read"))
 
 
 def test_mixed_stream_holds_responses_between_urcs():
-    stream = B.make_stream("mixed", 64, 4096, urc_share=0.5)
+    stream = S.make_stream("mixed", 64, 4096, urc_share=0.5)
     assert 0 < stream.urcs < stream.events
     assert b"\r\nSEND OK\r\n" in stream.data and b'"recv"' in stream.data
-    assert all(c not in B.payload(1024, 3) for c in b'\r\n"')
+    assert all(c not in S.payload(1024, 3) for c in b'\r\n"')
 
 
 def test_bench_readme_states_each_goal_in_the_words_pyqio_bench_prints():
@@ -161,5 +162,5 @@ def test_bench_readme_states_each_goal_in_the_words_pyqio_bench_prints():
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parent.parent / "bench" / "README.md").read_text()
-    for goal in B.GOALS:
+    for goal in M.GOALS:
         assert f"| {goal[4]} |" in readme, goal[4]

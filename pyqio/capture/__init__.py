@@ -23,13 +23,13 @@ from ._format import (
     Capture,
     CaptureHeader,
     CaptureSettings,
-    CaptureWriter,
     Record,
     is_capture,
     read_capture,
 )
 from ._replay import Divergence, Replay, ReplayModule, replay
 from ._transport import RecordingProtocol, RecordingTransport, open_transport
+from ._writer import CaptureWriter
 
 __all__ = [
     "FORMAT_VERSION", "HOST", "MAGIC", "MARK", "MODULE", "SETTINGS",

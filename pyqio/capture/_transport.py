@@ -15,7 +15,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from ._format import CaptureSettings, CaptureWriter
+from ._format import CaptureSettings
+from ._writer import CaptureWriter
 
 __all__ = ["ModemRecorder", "RecordingProtocol", "RecordingTransport", "as_writer", "open_transport"]
 

@@ -20,7 +20,7 @@ def capture_streams(capture: Capture | str | os.PathLike[str]) -> list[Any]:
     """One bench ``Stream`` per group of settings in *capture* (biggest first)."""
     from .. import events as E
     from ..wire import decode
-    from ._bench import Stream
+    from ._bench_streams import Stream
 
     cap = capture if isinstance(capture, Capture) else read_capture(capture)
     follow = ConversationDecoder(cap.settings)

@@ -33,7 +33,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._bench import NaiveParser, payload, recv_urc
+from ._bench_streams import NaiveParser, payload, recv_urc
 
 PATHS = ("os.read + feed_demux", "add_reader + feed_demux", "naive re", "Modem recv",
          "Modem streams")
