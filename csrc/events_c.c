@@ -221,7 +221,8 @@ typedef struct {
 } Feeder;
 
 #define START_TOK 32        /* tokens per C call at first (and demux segments) */
-#define START_BYTES 2048    /* arena and dmx bytes per C call at first, beyond one token's room */
+#define START_BYTES 4096    /* arena and dmx bytes per C call at first, beyond one token's room:
+                               a serial or PTY read (4 KiB at most) in one call */
 #define FULL_TOK 1
 #define FULL_ARENA 2
 #define FULL_DMX 4
@@ -260,14 +261,14 @@ doubled(size_t cur, size_t room, size_t max)
 }
 
 /* Before a C call (the last batch delivered): the output space sized to need.
- * It starts small (START_TOK tokens, START_BYTES beyond one token's room in the
- * arena, no demux space before the first feed_demux), and what a C call filled
- * while input was left doubles, up to the caps: a decoder fed 4 KiB reads keeps
- * about 30 KiB, one fed 64 KiB chunks grows to the caps and makes as few C calls
- * as a full-size one. 0, or -1 with MemoryError (nothing taken: the next call
- * tries again). */
+ * It starts at a 4 KiB read's worth (START_TOK tokens, START_BYTES beyond one
+ * token's room in the arena and in the demux space), and what a C call filled
+ * while input was left doubles, up to the caps: a decoder fed serial or PTY reads
+ * keeps about 34 KiB (the pages it never writes are never resident), one fed
+ * 64 KiB chunks grows to the caps and makes as few C calls as a full-size one.
+ * 0, or -1 with MemoryError (nothing taken: the next call tries again). */
 static int
-fit_space(Feeder *self, int demux)
+fit_space(Feeder *self)
 {
     const qio_parser *p = &self->p;
     size_t tok = p->tok_cap, arena = p->arena_cap, dmx = p->dmx_cap, room = p->buf_cap;
@@ -275,7 +276,7 @@ fit_space(Feeder *self, int demux)
         tok = 2 * tok < self->tok_max ? 2 * tok : self->tok_max;
     if (self->full & FULL_ARENA)
         arena = doubled(arena, room, self->arena_max);
-    if ((self->full & FULL_DMX) || (demux && dmx == 0))
+    if (self->full & FULL_DMX)
         dmx = doubled(dmx, room, self->dmx_max);
     if (tok == p->tok_cap && arena == p->arena_cap && dmx == p->dmx_cap)
         return 0;
@@ -354,7 +355,8 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->arena_max = (size_t)arena_cap;
     self->dmx_max = (size_t)dmx_cap;
     if (set_space(self, START_TOK < tok_cap ? START_TOK : (size_t)tok_cap,
-                  doubled(0, self->p.buf_cap, self->arena_max), 0) < 0) {
+                  doubled(0, self->p.buf_cap, self->arena_max),
+                  doubled(0, self->p.buf_cap, self->dmx_max)) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -628,7 +630,7 @@ feed_head(Feeder *self)
     if (bufs != Py_None && bufs != self->mask_bufs && make_mask(self, bufs) < 0)
         return -1;
     mask_n = bufs != Py_None ? self->mask_n : 0;
-    if (fit_space(self, mask_n > 0) < 0)
+    if (fit_space(self) < 0)
         return -1;
     /* qio_feed_demux() without its regrouping: spill() appends segment by segment */
     p->demux = self->mask;

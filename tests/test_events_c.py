@@ -209,18 +209,18 @@ def _demux_run(dec, data: bytes, step: int) -> tuple[list, list]:
 
 
 def test_the_output_space_starts_small_and_grows_only_as_the_feeds_need(ext) -> None:
-    """A new decoder holds about 20 KiB (the line buffer, 32 tokens, one token's room
-    plus 2 KiB of arena, no demux space); fed 4 KiB reads of 1 KiB URCs it grows to
-    about 32 KiB, fed the stream at once to the caps (256 tokens, 16 KiB and 64 KiB
-    beyond the room), and the events and payloads are the same either way."""
+    """A new decoder holds about 34 KiB (the line buffer, 32 tokens, one token's room
+    plus 4 KiB of arena and of demux space: a 4 KiB read in one C call); fed 4 KiB
+    reads of 1 KiB URCs it stays there, fed the stream at once it grows to the caps
+    (64 KiB beyond the room of demux space), and the events and payloads are the same
+    either way."""
     fresh = Decoder(backend="c")
-    assert fresh._core.capacity() == (32, ROOM + 2048, 0, ROOM + 11776)
+    start = (32, ROOM + 4096, ROOM + 4096, ROOM + 26120)
+    assert fresh._core.capacity() == start
     want = _demux_run(_decoder(False), KIB_URCS, 4096)
     small = Decoder(backend="c")
     assert _demux_run(small, KIB_URCS, 4096) == want
-    tokens, arena, dmx, total = small._core.capacity()
-    assert (tokens, arena) == (32, ROOM + 2048) and ROOM < dmx <= ROOM + 8192
-    assert total <= 40 * 1024
+    assert small._core.capacity() == start
     whole = Decoder(backend="c")
     assert _demux_run(whole, KIB_URCS, len(KIB_URCS)) == want
     assert whole._core.capacity()[2] == _feed.DMX + ROOM    # the cap, no more
@@ -229,13 +229,17 @@ def test_the_output_space_starts_small_and_grows_only_as_the_feeds_need(ext) -> 
     ok = b"OK\r\n" * 3000
     assert sum((lines.feed(ok[i:i + 4096]) for i in range(0, len(ok), 4096)), []) == [
         events.Ok()] * 3000
-    assert lines._core.capacity()[:3] == (_feed.TOK_CAP, ROOM + 2048, 0)
+    assert lines._core.capacity()[:3] == (_feed.TOK_CAP, ROOM + 4096, ROOM + 4096)
+    # payloads at once with no demux: the arena grows, up to its cap
+    arena = Decoder(backend="c")
+    assert arena.feed(KIB_URCS) + arena.finish() == _decoder(False).feed(KIB_URCS)
+    assert arena._core.capacity()[:3] == (32, _feed.ARENA + ROOM, ROOM + 4096)
 
 
 def test_caps_below_the_start_sizes_are_kept(ext) -> None:
     f = ext.Feeder(events.Recv, _feed.RECV_FIELDS, _feed.classify_line, _feed.slow, ValueError,
                    4096, 4, ROOM + 100, ROOM + 100)
-    assert f.capacity()[:3] == (4, ROOM + 100, 0)
+    assert f.capacity()[:3] == (4, ROOM + 100, ROOM + 100)
     bufs: list = [bytearray() for _ in range(5)]
     assert f.feed_demux(KIB_URCS, bufs) == [] and sum(map(len, bufs)) == 200 * 1000
     assert f.capacity()[:3] == (4, ROOM + 100, ROOM + 100)

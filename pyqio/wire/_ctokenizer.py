@@ -12,8 +12,8 @@ extension links the tokenizer itself, see ``pyqio._feed``.)
 ``+=`` per connect id per C call, making no Python object per URC.
 
 The output space is sized to need, as ``pyqio._events_c``'s: it starts small
-(32 tokens, one token's room plus 2 KiB of arena, no demux space before the first
-``feed_demux()``), and what a C call filled while input was left doubles, up to
+(32 tokens, one token's room plus 4 KiB of arena, a 4 KiB read's worth; the demux
+space likewise from the first ``feed_demux()``), and what a C call filled while input was left doubles, up to
 256 tokens and 16 KiB (arena) / 64 KiB (demux) beyond the room.
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ _TOK_CAP = 256              # tokens per C call, at most
 _ARENA = 16 * 1024          # token bytes per C call (plus one token's room), at most
 _DMX = 64 * 1024            # demuxed payload bytes per C call (plus one token's room), at most
 _START_TOK = 32             # the output space at first (see the module's docstring)
-_START_BYTES = 2048
+_START_BYTES = 4096
 _MAX_LINE_RANGE = (256, 1 << 20)
 _UDP_IDS = FRAMING_IDS  # the 32-bit udp_service mask of qio_parser
 _MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
@@ -154,6 +154,8 @@ class Tokenizer:
         self._buf = _alloc("unsigned char[]", size)
         lib.qio_init(self._p, self._buf, size, max_line)
         self._dmx = None    # the demux space, made on the first feed_demux()
+        self._tok: Any = None
+        self._arena: Any = None
         self._ntok, self._ndmx = min(_START_TOK, _TOK_CAP), 0
         self._narena = min(_START_BYTES, _ARENA) + lib.qio_token_room(max_line)
         self._mask_key: tuple[bytearray | None, ...] | None = None    # see _mask()
@@ -172,23 +174,28 @@ class Tokenizer:
         self.buffer_access = ()
 
     def _make_space(self) -> None:
-        """Allocate the output space at its current sizes (nothing in it is undelivered)."""
+        """Allocate what of the output space is not at its current sizes (nothing in it
+        is undelivered); a buffer already at its size stays where it is."""
         ntok, narena, ndmx = self._ntok, self._narena, self._ndmx
-        self._tok = _alloc("qio_token[]", ntok)
-        self._arena = _alloc("unsigned char[]", narena)
-        self._tok_mv = memoryview(ffi.buffer(self._tok))
-        self._arena_mv = memoryview(ffi.buffer(self._arena))
+        if self._tok is None or len(self._tok) != ntok:
+            self._tok = _alloc("qio_token[]", ntok)
+            self._tok_mv = memoryview(ffi.buffer(self._tok))
+        if self._arena is None or len(self._arena) != narena:
+            self._arena = _alloc("unsigned char[]", narena)
+            self._arena_mv = memoryview(ffi.buffer(self._arena))
         if not ndmx:
             lib.qio_set_output(self._p, self._tok, ntok, self._arena, narena,
                                ffi.NULL, 0, ffi.NULL, ffi.NULL, 0, ffi.NULL)
             return
-        self._seg = _alloc("int32_t[]", 2 * ntok)
-        self._dmx = _alloc("unsigned char[]", ndmx)
-        self._group_out = _alloc("unsigned char[]", ndmx)
-        self._groups = _alloc("int32_t[]", 3 * ntok)
-        self._dmx_mv = memoryview(ffi.buffer(self._dmx))
-        self._group_mv = memoryview(ffi.buffer(self._group_out))
-        self._groups_b = memoryview(ffi.buffer(self._groups))
+        if self._dmx is None or len(self._seg) != 2 * ntok:
+            self._seg = _alloc("int32_t[]", 2 * ntok)
+            self._groups = _alloc("int32_t[]", 3 * ntok)
+            self._groups_b = memoryview(ffi.buffer(self._groups))
+        if self._dmx is None or len(self._dmx) != ndmx:
+            self._dmx = _alloc("unsigned char[]", ndmx)
+            self._group_out = _alloc("unsigned char[]", ndmx)
+            self._dmx_mv = memoryview(ffi.buffer(self._dmx))
+            self._group_mv = memoryview(ffi.buffer(self._group_out))
         lib.qio_set_output(self._p, self._tok, ntok, self._arena, narena, self._seg, ntok,
                            self._dmx, self._group_out, ndmx, self._groups)
 
