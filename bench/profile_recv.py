@@ -16,6 +16,7 @@ import sys
 import tempfile
 
 from pyqio.cli import _bench_e2e as E
+from pyqio.cli import _bench_modems as M
 
 
 async def profile(nbytes: int, hex_mode: bool, path: str) -> cProfile.Profile:
@@ -23,11 +24,11 @@ async def profile(nbytes: int, hex_mode: bool, path: str) -> cProfile.Profile:
     with open(path, "wb") as f:
         f.write(want)
     prof = cProfile.Profile()
-    async with E.Simulated(1, path) as sim:
+    async with M.Simulated(1, path) as sim:
         await sim.modems[0].set_data_format(False, hex_mode)
         sock = await sim.modems[0].connect("127.0.0.1", sim.port)
         prof.enable()
-        got = await E._recv_all(sock)
+        got = await M._recv_all(sock)
         prof.disable()
         await sock.close()
     if got != want:

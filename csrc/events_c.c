@@ -18,8 +18,9 @@
  *   Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap
  *          [, module])
  *                       a tokenizer (module: QIO_M_*, fixed for its life) plus
- *                       event builder: feed(data), feed_demux(data, buffers),
- *                       finish(), reset(), configure(hex, show_ra, udp_mask
+ *                       event builder: feed(data), feed_demux(data, buffers
+ *                       [, until_event]), finish(), reset(),
+ *                       configure(hex, show_ra, udp_mask
  *                       [, buffer_mask]). Recv events (cls,
  *                       with the six fields names) of the common shape are made
  *                       as Maker makes them, lines through line(bytes); each run
@@ -37,6 +38,11 @@
  * yet tokenized (a queue of (bytes, buffers) items) stay in the Feeder, and the
  * next call delivers them first. A call made while another runs on the same
  * Feeder (a callback feeding it again, another thread) raises RuntimeError.
+ *
+ * feed_demux(data, buffers, True) keeps events and payloads in stream order: each
+ * C call may make one token at most (tok_cap 1 for that batch), the payloads
+ * demuxed before it are appended first, and the call returns with that event;
+ * what follows waits in the Feeder for the next call.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -217,7 +223,9 @@ typedef struct {
     PyObject *bbufs;            /* the buffers of the current batch's segments */
     PyObject *rows, *arena;     /* the current batch as bytes, for slow(); or NULL */
     size_t tok_done, seg_done, dmx_done;   /* what of the current batch is delivered */
+    size_t tok_cap;             /* the token space (the parser's cap is 1 in order mode) */
     int busy;
+    int until_event;            /* this call stops after its first event */
 } Feeder;
 
 #define START_TOK 32        /* tokens per C call at first (and demux segments) */
@@ -245,6 +253,7 @@ set_space(Feeder *self, size_t tok, size_t arena, size_t dmx)
     PyMem_Free(self->space);
     self->space = raw;
     self->space_n = n;
+    self->tok_cap = tok;
     unsigned char *m = (unsigned char *)ALIGN((uintptr_t)raw);
     qio_set_output(&self->p, (qio_token *)(void *)m, tok, m + tok_n + seg_n, arena,
                    (int32_t *)(void *)(m + tok_n), tok, m + tok_n + seg_n + ALIGN(arena), NULL,
@@ -271,14 +280,14 @@ static int
 fit_space(Feeder *self)
 {
     const qio_parser *p = &self->p;
-    size_t tok = p->tok_cap, arena = p->arena_cap, dmx = p->dmx_cap, room = p->buf_cap;
+    size_t tok = self->tok_cap, arena = p->arena_cap, dmx = p->dmx_cap, room = p->buf_cap;
     if (self->full & FULL_TOK)
         tok = 2 * tok < self->tok_max ? 2 * tok : self->tok_max;
     if (self->full & FULL_ARENA)
         arena = doubled(arena, room, self->arena_max);
     if (self->full & FULL_DMX)
         dmx = doubled(dmx, room, self->dmx_max);
-    if (tok == p->tok_cap && arena == p->arena_cap && dmx == p->dmx_cap)
+    if (tok == self->tok_cap && arena == p->arena_cap && dmx == p->dmx_cap)
         return 0;
     if (set_space(self, tok, arena, dmx) < 0)
         return -1;
@@ -576,11 +585,14 @@ call_slow(Feeder *self, PyObject *out, size_t start, size_t stop)
     return 0;
 }
 
-/* The current batch's events not yet made, then its payloads not yet appended. */
+/* The current batch's events not yet made, then its payloads not yet appended
+ * (in order mode the payloads first: they all came before the batch's one token). */
 static int
 deliver(Feeder *self, PyObject *out)
 {
     const qio_parser *p = &self->p;
+    if (self->until_event && spill(self) < 0)
+        return -1;
     while (self->tok_done < p->ntok) {
         size_t i = self->tok_done, j = i + 1;
         const qio_token *t = &p->tok[i];
@@ -635,13 +647,14 @@ feed_head(Feeder *self)
     /* qio_feed_demux() without its regrouping: spill() appends segment by segment */
     p->demux = self->mask;
     p->demux_n = (size_t)mask_n;
+    p->tok_cap = self->until_event ? (self->tok_cap > 0) : self->tok_cap;
     size_t left = (size_t)(n - self->qoff);
     size_t used = qio_feed(p, (const unsigned char *)PyBytes_AsString(self->hchunk) + self->qoff,
                            left);
     p->demux = NULL;
     p->demux_n = 0;
     if (used < left)    /* stopped on a full output: what filled grows before the next call */
-        self->full = (p->ntok >= p->tok_cap ? FULL_TOK : 0)
+        self->full = (p->ntok >= self->tok_cap ? FULL_TOK : 0)
             | (p->arena_cap - p->arena_used < p->buf_cap ? FULL_ARENA : 0)
             | (mask_n > 0 && (p->nseg >= p->seg_cap || p->dmx_cap - p->dmx_used < p->buf_cap)
                ? FULL_DMX : 0);
@@ -662,6 +675,8 @@ drain(Feeder *self, PyObject *out)
     for (;;) {
         if (deliver(self, out) < 0)
             return -1;
+        if (self->until_event && PyList_Size(out) > 0)
+            return 0;   /* the caller handles it before what follows */
         if (self->hchunk != NULL && self->qoff == PyBytes_Size(self->hchunk))
             drop_head(self);
         if (self->hchunk == NULL) {
@@ -703,6 +718,7 @@ run(Feeder *self, int finish)
     self->out = NULL;
     int rc = out ? drain(self, out) : -1;
     if (rc == 0 && finish) {
+        self->p.tok_cap = self->tok_cap;    /* an ordered feed may have left it at 1 */
         qio_finish(&self->p);
         new_batch(self, Py_None);
         rc = deliver(self, out);
@@ -716,10 +732,11 @@ run(Feeder *self, int finish)
 }
 
 static PyObject *
-queue_and_run(Feeder *self, PyObject *data, PyObject *bufs)
+queue_and_run(Feeder *self, PyObject *data, PyObject *bufs, int until_event)
 {
     if (enter(self) < 0)
         return NULL;
+    self->until_event = until_event;
     PyObject *chunk = PyBytes_Check(data) ? Py_NewRef(data) : PyBytes_FromObject(data);
     /* refused buffers are refused before anything is taken */
     int rc = chunk != NULL && (bufs == Py_None || make_mask(self, bufs) >= 0) ? 0 : -1;
@@ -740,24 +757,30 @@ queue_and_run(Feeder *self, PyObject *data, PyObject *bufs)
 static PyObject *
 Feeder_feed(Feeder *self, PyObject *data)
 {
-    return queue_and_run(self, data, Py_None);
+    return queue_and_run(self, data, Py_None, 0);
 }
 
 static PyObject *
 Feeder_feed_demux(Feeder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2) {
-        PyErr_Format(PyExc_TypeError, "feed_demux() takes 2 arguments (%zd given)", nargs);
+    int until_event = 0;
+    if (nargs != 2 && nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "feed_demux() takes 2 or 3 arguments (%zd given)", nargs);
         return NULL;
     }
-    return queue_and_run(self, args[0], args[1]);
+    if (nargs == 3 && (until_event = PyObject_IsTrue(args[2])) < 0)
+        return NULL;
+    return queue_and_run(self, args[0], args[1], until_event);
 }
 
 static PyObject *
 Feeder_finish(Feeder *self, PyObject *unused)
 {
     (void)unused;
-    return enter(self) < 0 ? NULL : run(self, 1);
+    if (enter(self) < 0)
+        return NULL;
+    self->until_event = 0;
+    return run(self, 1);
 }
 
 static PyObject *
@@ -800,7 +823,7 @@ Feeder_capacity(Feeder *self, PyObject *unused)
 {
     (void)unused;
     const qio_parser *p = &self->p;
-    return Py_BuildValue("nnnn", (Py_ssize_t)p->tok_cap, (Py_ssize_t)p->arena_cap,
+    return Py_BuildValue("nnnn", (Py_ssize_t)self->tok_cap, (Py_ssize_t)p->arena_cap,
                          (Py_ssize_t)p->dmx_cap, (Py_ssize_t)(p->buf_cap + self->space_n));
 }
 
@@ -818,7 +841,8 @@ static PyMethodDef Feeder_methods[] = {
     {"feed", (PyCFunction)Feeder_feed, METH_O,
      "feed(data) -> list: the events data completes (pyqio.Decoder.feed)."},
     {"feed_demux", (PyCFunction)(void (*)(void))Feeder_feed_demux, METH_FASTCALL,
-     "feed_demux(data, buffers) -> list: pyqio.Decoder.feed_demux."},
+     "feed_demux(data, buffers[, until_event]) -> list: pyqio.Decoder.feed_demux "
+     "with until_event."},
     {"finish", (PyCFunction)Feeder_finish, METH_NOARGS,
      "finish() -> list: end of stream (pyqio.Decoder.finish)."},
     {"reset", (PyCFunction)Feeder_reset, METH_NOARGS,

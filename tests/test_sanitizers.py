@@ -33,7 +33,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ["test_tokenizer.py", "test_tokenizer_hypothesis.py", "test_decoder.py",
           "test_examples_ch4.py", "test_feeder.py", "test_events_c.py",
-          "test_events_c_safety.py", "test_no_loss.py"]
+          "test_events_c_safety.py", "test_no_loss.py", "test_feed_ordered.py"]
 SAN_FLAGS = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
 
 

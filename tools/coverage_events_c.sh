@@ -26,7 +26,7 @@ done
 gcc -shared --coverage obj/events_c.o obj/tokenizer.o obj/hex.o -o "pyqio/_events_c$suffix"
 PYTHONPATH="$out" PYQIO_BACKEND=c $py -m pytest -q -p no:cacheprovider -p no:randomly \
     tests/test_events_c_safety.py tests/test_feeder.py tests/test_no_loss.py \
-    tests/test_events_c.py -k "not dev_mode" >pytest.txt 2>&1 || { tail -50 pytest.txt; exit 1; }
+    tests/test_events_c.py tests/test_feed_ordered.py -k "not dev_mode" >pytest.txt 2>&1 || { tail -50 pytest.txt; exit 1; }
 tail -1 pytest.txt
 gcov -b -c -o obj csrc/events_c.c >gcov.txt 2>&1 || { cat gcov.txt; exit 1; }
 awk '/^File .*events_c\.c/{p=1} p&&/^$/{exit} p' gcov.txt

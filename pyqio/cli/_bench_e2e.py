@@ -11,7 +11,11 @@ written by another process, and only this process's CPU is counted
 - ``Modem recv`` and ``Modem streams`` drive the simulator (``pyqio sim --pty``,
   its own process) through a :class:`pyqio.modem.Modem`; a loopback TCP peer,
   a third process, pushes the payload into the simulated socket, which the
-  simulator turns into ``+QIURC: "recv"`` URCs of at most 1024 bytes (512 hex).
+  simulator turns into ``+QIURC: "recv"`` URCs of at most 1024 bytes (512 hex);
+- ``Modem recv, 1 hop`` and ``Modem streams, 1 hop`` read the floors' own bytes:
+  a simulator process serves only the bring-up and ``AT+QIOPEN``, then writes
+  the prepared URC file into the PTY as the floors' writer does
+  (:mod:`pyqio.cli._bench_modems`, which drives every Modem row).
 
 Paths run interleaved round by round, so the load of a shared machine falls on
 each alike; each figure is the median over rounds. Every run checks the byte
@@ -30,48 +34,28 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from ._bench_streams import NaiveParser, payload, recv_urc
 
 PATHS = ("os.read + feed_demux", "add_reader + feed_demux", "naive re", "Modem recv",
-         "Modem streams")
-FLOOR, AIO_FLOOR, NAIVE, RECV, STREAMS = PATHS
+         "Modem streams", "Modem recv, 1 hop", "Modem streams, 1 hop")
+FLOOR, AIO_FLOOR, NAIVE, RECV, STREAMS, RECV1, STREAMS1 = PATHS
 # (path, against, at most, the goal in words); reported, never asserted
 GOALS = (
     (RECV, AIO_FLOOR, 1.2, "Modem socket recv <= 1.2x the add_reader + feed_demux floor"),
     (RECV, NAIVE, 1 / 1.5, "Modem socket recv >= 1.5x faster than the naive loop"),
     (STREAMS, AIO_FLOOR, 1.3, "Modem streams <= 1.3x the add_reader + feed_demux floor"),
+    (RECV1, AIO_FLOOR, 1.2, "one hop: Modem socket recv <= 1.2x the add_reader + feed_demux floor"),
+    (RECV1, NAIVE, 1 / 1.5, "one hop: Modem socket recv >= 1.5x faster than the naive loop"),
+    (STREAMS1, AIO_FLOOR, 1.3, "one hop: Modem streams <= 1.3x the add_reader + feed_demux floor"),
 )
 LATENCY_GOALS = ((40.0, "p50"), (150.0, "p99"))
 
 # the writer of prepared bytes: file -> PTY master, as fast as the PTY takes them
 _WRITER = ("import os, sys\nfd = int(sys.argv[1])\ndata = open(sys.argv[2], 'rb').read()\n"
            "v = memoryview(data)\nwhile v:\n    v = v[os.write(fd, v[:65536]):]\n")
-# the loopback TCP peer: prints its port, then to each client sends the payload file
-# (or, with a count, that many stamped 64-byte messages, one per 2 ms) and closes
-_PEER = r"""
-import os, socket, sys, threading, time
-data = open(sys.argv[1], 'rb').read()
-count = int(sys.argv[2])
-srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(128)
-print(srv.getsockname()[1], flush=True)
-def serve(c):
-    if count:
-        for _ in range(count):
-            time.sleep(0.002)
-            c.sendall(b'%063d\n' % time.perf_counter_ns())
-    else:
-        c.sendall(data)
-    c.shutdown(socket.SHUT_WR)
-    while c.recv(4096):
-        pass
-    c.close()
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-"""
 
 
 # a run that received other bytes than were sent (count or SHA-256 differ) raises
@@ -179,85 +163,8 @@ async def run_add_reader(urcs: str, want: bytes, hex_mode: bool) -> float:
     return cpu
 
 
-class Simulated:
-    """``pyqio sim --pty`` processes, one Modem each, and one loopback peer process."""
-
-    def __init__(self, count: int, data_file: str, messages: int = 0) -> None:
-        self.count, self.data_file, self.messages = count, data_file, messages
-        self.sims: list[subprocess.Popen[bytes]] = []
-        self.modems: list[Any] = []
-
-    async def __aenter__(self) -> Simulated:
-        from ..modem import Modem
-
-        self.peer = _spawn(_PEER, self.data_file, str(self.messages))
-        assert self.peer.stdout is not None
-        self.port = int(self.peer.stdout.readline())
-        for _ in range(self.count):
-            sim = subprocess.Popen([sys.executable, "-m", "pyqio", "sim", "--pty", "--no-echo"],
-                                   stdout=subprocess.PIPE)
-            self.sims.append(sim)
-        paths = [sim.stdout.readline().decode().strip() for sim in self.sims if sim.stdout]
-        self.modems = list(await asyncio.gather(*(Modem.open(p) for p in paths)))
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await asyncio.gather(*(m.close() for m in self.modems), return_exceptions=True)
-        for proc in (*self.sims, self.peer):
-            proc.terminate()
-            proc.wait()
-
-
-async def _recv_all(sock: Any) -> bytes:
-    parts = []
-    while data := await sock.recv(65536):
-        parts.append(data)
-    return b"".join(parts)
-
-
-async def run_modems(count: int, data_file: str, want: bytes, hex_mode: bool,
-                     streams: bool = False) -> float:
-    """*count* Modems (one simulator each) each receive *want*: CPU seconds."""
-    async with Simulated(count, data_file) as sim:
-        for m in sim.modems:
-            await m.set_data_format(False, hex_mode)
-        if streams:
-            conns = await asyncio.gather(*(m.open_connection("127.0.0.1", sim.port)
-                                           for m in sim.modems))
-            reads: list[Awaitable[bytes]] = [r.read() for r, _ in conns]
-        else:
-            socks = await asyncio.gather(*(m.connect("127.0.0.1", sim.port)
-                                           for m in sim.modems))
-            reads = [_recv_all(s) for s in socks]
-        cpu0 = time.process_time()
-        got = await asyncio.gather(*reads)
-        cpu = time.process_time() - cpu0
-        if streams:
-            for _, w in conns:
-                w.close()
-        else:
-            for s in socks:
-                await s.close()
-    for data in got:
-        _check(STREAMS if streams else RECV, data, want)
-    return cpu
-
-
 def _stamps(data: bytes, now: int) -> list[float]:
     return [(now - int(line)) / 1000 for line in data.split(b"\n") if line]
-
-
-async def latency_modem(data_file: str, count: int) -> list[float]:
-    """Microseconds from the peer's write to ``recv()`` returning, per 64-byte message."""
-    out: list[float] = []
-    async with Simulated(1, data_file, messages=count) as sim:
-        sock = await sim.modems[0].connect("127.0.0.1", sim.port)
-        while data := await sock.recv(65536):
-            out += _stamps(data, time.perf_counter_ns())
-        await sock.close()
-    if len(out) != count:
-        raise LostBytes(f"{RECV} latency: {len(out)} of {count} messages")
-    return out
 
 
 _STAMPER = ("import os, sys, time\nfd, n = int(sys.argv[1]), int(sys.argv[2])\n"
@@ -302,12 +209,16 @@ def _pct(values: list[float], p: int) -> float:
 
 def _runs(urcs: str, data_file: str, want: bytes, hex_mode: bool
           ) -> dict[str, Callable[[], float]]:
+    from . import _bench_modems as M
+
     return {
         FLOOR: lambda: run_floor(urcs, want, hex_mode),
         AIO_FLOOR: lambda: asyncio.run(run_add_reader(urcs, want, hex_mode)),
         NAIVE: lambda: run_naive(urcs, want, hex_mode),
-        RECV: lambda: asyncio.run(run_modems(1, data_file, want, hex_mode)),
-        STREAMS: lambda: asyncio.run(run_modems(1, data_file, want, hex_mode, True)),
+        RECV: lambda: asyncio.run(M.run_modems(1, data_file, want, hex_mode)),
+        STREAMS: lambda: asyncio.run(M.run_modems(1, data_file, want, hex_mode, True)),
+        RECV1: lambda: asyncio.run(M.run_onehop(urcs, want, hex_mode)),
+        STREAMS1: lambda: asyncio.run(M.run_onehop(urcs, want, hex_mode, True)),
     }
 
 
@@ -335,8 +246,11 @@ def measure(nbytes: int, rounds: int, tmpdir: str, counts: tuple[int, ...] = (1,
             rows.append({"format": "hex" if hex_mode else "text", "path": p, "bytes": len(want),
                          "matched": True, "ms_per_mb": med[p], "x_floor": med[p] / med[FLOOR],
                          "x_aio_floor": med[p] / med[AIO_FLOOR]})
+    from . import _bench_modems as M
+
     lat = {AIO_FLOOR: asyncio.run(latency_add_reader(messages)),
-           RECV: asyncio.run(latency_modem(os.path.join(tmpdir, "payload"), messages))}
+           RECV: asyncio.run(M.latency_modem(os.path.join(tmpdir, "payload"), messages)),
+           RECV1: asyncio.run(M.latency_onehop(os.path.join(tmpdir, "urcs"), messages))}
     latency = [{"path": p, "messages": len(v), "p50_us": _pct(v, 50), "p99_us": _pct(v, 99)}
                for p, v in lat.items()]
     scale = []
@@ -346,7 +260,7 @@ def measure(nbytes: int, rounds: int, tmpdir: str, counts: tuple[int, ...] = (1,
     with open(data_file, "wb") as f:
         f.write(want)
     for n in counts:
-        cpu = asyncio.run(run_modems(n, data_file, want, False))
+        cpu = asyncio.run(M.run_modems(n, data_file, want, False))
         scale.append({"modems": n, "bytes_per_modem": len(want), "matched": True,
                       "ms_per_mb": cpu / (n * len(want) / 1e6) * 1000})
         log(f"{n} modems done")
@@ -361,11 +275,12 @@ def goals(rows: list[dict[str, Any]], latency: list[dict[str, Any]]) -> list[dic
             ratio = by[path] / by[against]
             shown = f"{1 / ratio:.2f}x faster" if most < 1 else f"{ratio:.2f}x"
             out.append({"goal": f"{words} ({fmt})", "measured": shown, "met": ratio <= most})
-    rec = next(r for r in latency if r["path"] == RECV)
-    for most, name in LATENCY_GOALS:
-        value = rec[f"{name}_us"]
-        out.append({"goal": f"Modem recv latency {name} <= {most:.0f} us (64-byte message)",
-                    "measured": f"{value:.0f} us", "met": value <= most})
+    for path, hop in ((RECV, ""), (RECV1, ", one hop")):
+        rec = next(r for r in latency if r["path"] == path)
+        for most, name in LATENCY_GOALS:
+            value = rec[f"{name}_us"]
+            out.append({"goal": f"Modem recv latency {name} <= {most:.0f} us (64-byte message"
+                        f"{hop})", "measured": f"{value:.0f} us", "met": value <= most})
     return out
 
 

@@ -33,12 +33,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import commands as C
-from ..errors import CommandError, ContextLost, InvalidArgument, NotRegistered
+from ..errors import CommandError, CommandTimeout, ContextLost, InvalidArgument, NotRegistered
 from ..wire import events as E
-from ._socket import Listener, ModemSocket, UdpService
+from ._socket import ModemSocket
+from ._socket_server import Listener, UdpService
 
 log = logging.getLogger("pyqio.modem")
 
@@ -69,6 +70,9 @@ class NetworkMixin:
 
     async def request(self, cmd: Any, payload: bytes | None = None, *,
                       timeout: float | None = None) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _route(self, sock: Any) -> None:  # pragma: no cover - SocketsMixin's
         raise NotImplementedError
 
     def _init_network(self) -> None:
@@ -152,6 +156,7 @@ class NetworkMixin:
             if self.stale_sockets == "adopt" and usable:
                 sock = self._adopt(row)
                 self._sockets[row.connect_id] = sock
+                self._route(sock)
                 self.adopted.append(sock)
                 log.info("adopted socket %d (%s %s:%s) left open on the module",
                          row.connect_id, row.service_type, row.host, row.remote_port)
@@ -257,3 +262,79 @@ def _address(resp: Any) -> str | None:
         if row.address:
             return str(row.address)
     return None
+
+
+class BringUpMixin:
+    """The AT sync, echo off and the framing settings read back (see :meth:`_bring_up`)."""
+
+    module: str
+    ip: str | None
+    wait_ip: float
+    send_hex: bool
+    recv_hex: bool
+    show_ra: bool
+    sync_attempts: int
+    timeouts: Any
+    _link: Any
+    _ip_event: asyncio.Event
+
+    async def request(self, cmd: Any, payload: bytes | None = None, *,
+                      timeout: float | None = None) -> Any:  # pragma: no cover - Modem's
+        raise NotImplementedError
+
+    if TYPE_CHECKING:   # NetworkMixin's and FamilyMixin's, after this one in Modem's MRO
+        async def _network_up(self, address: bool = True) -> None: ...
+
+        async def activate_context(self) -> str | None: ...
+
+    async def _bring_up(self) -> None:
+        """``AT`` until answered (retried with backoff: the first ``AT`` after a
+        deep-sleep wake is swallowed), ``ATE0``, read ``dataformat`` and ``showRA``
+        (note 2.3.9) so decoding matches the module, then ask the module for its
+        sockets, radio, registration and address (:meth:`_network_up`): a missing
+        ``+IP:`` (note 2.3.1, NOTE 4), printed before the port was opened, costs
+        nothing."""
+        await self._sync()
+        await self.request(C.Echo(False))
+        fmt = await self.request(C.QICfgDataFormat())
+        for ev in fmt.events:
+            if isinstance(ev, E.DataFormat):
+                self.send_hex, self.recv_hex = ev.send_hex, ev.recv_hex
+        if self.module != "bg96":  # showRA is the BC660K's (2.3.9); the family has none
+            ra = await self.request(C.QICfgShowRA())
+            for ev in ra.events:
+                if isinstance(ev, E.ShowRA):
+                    self.show_ra = ev.enabled
+        self._sync_decoder()
+        # the BG96 family: its PDP context is activated by the host (see _family),
+        # so AT+CGPADDR is not waited for; it prints no +IP:
+        await self._network_up(address=self.module != "bg96")
+        if self.module == "bg96":
+            await self.activate_context()
+        elif self.ip is None and self.wait_ip:
+            try:
+                await asyncio.wait_for(self._ip_event.wait(), self.wait_ip)
+            except asyncio.TimeoutError:
+                log.warning("no +IP: within %.1f s; going on (sockets may fail)", self.wait_ip)
+        log.info("module up: ip=%s send_hex=%s recv_hex=%s showRA=%s",
+                 self.ip, self.send_hex, self.recv_hex, self.show_ra)
+
+    async def _sync(self) -> Any:
+        delay = self.timeouts.sync
+        for attempt in range(1, self.sync_attempts + 1):
+            try:
+                return await self.request(C.At(), timeout=delay)
+            except CommandTimeout:
+                log.info("AT not answered (attempt %d/%d, waited %.2f s)",
+                         attempt, self.sync_attempts, delay)
+                delay = min(delay * 2, self.timeouts.response)
+        raise CommandTimeout(f"module did not answer AT after {self.sync_attempts} attempts",
+                             command=b"AT\r")
+
+    def _sync_decoder(self) -> None:
+        # the session follows the AT+QICFG writes it sees succeed; what a *query*
+        # answered (bring-up) is applied here
+        if self._link is not None:
+            dec = self._link.session.decoder
+            dec.recv_format = "hex" if self.recv_hex else "text"
+            dec.show_ra = self.show_ra

@@ -69,6 +69,9 @@ class FamilyMixin:
     async def _quiet_close(self, connect_id: int) -> None:  # pragma: no cover - Modem's
         raise NotImplementedError
 
+    def _forget(self, sock: Any) -> None:  # pragma: no cover - Modem's
+        raise NotImplementedError
+
     # -- bring-up ---------------------------------------------------------------
 
     async def activate_context(self) -> str | None:
@@ -169,7 +172,7 @@ class FamilyMixin:
             sock._fail(PdpDeactivatedError(
                 f"socket {sock.connect_id}: PDP context {context_id} was deactivated",
                 context_id=context_id, result=ResultCode.PDP_CONTEXT_BROKE_DOWN))
-            self._sockets.pop(sock.connect_id, None)
+            self._forget(sock)
             loop.create_task(self._quiet_close(sock.connect_id))  # frees the id on the module
         if context_id == self.context_id:
             self.ip = None

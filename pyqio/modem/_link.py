@@ -141,29 +141,31 @@ class Link(asyncio.Protocol):
         """Flush output, hand out every event, re-arm the timer."""
         if self.transport is None or self.lost is not None:
             return
+        session, on_event = self.session, self._on_event
         while True:
-            out = self.session.data_to_send()
+            out = session.data_to_send()
             if out:
                 at_log.debug("-> %r", out)
                 if self._trace:
                     self._trace("tx", out)
                 self.transport.write(out)
-            evs = self.session.events()
+            evs = session.events()
             if not evs:
                 break
             for ev in evs:
-                self._dispatch(ev)
-        self._rearm()
+                if self._trace:
+                    self._trace("event", ev)
+                if type(ev) is Response:
+                    self._complete(ev)
+                else:
+                    on_event(ev)
+        if self._timer_key is not None or session.pending is not None:
+            self._rearm()
 
-    def _dispatch(self, ev: Any) -> None:
-        if self._trace:
-            self._trace("event", ev)
-        if hasattr(ev, "request") and hasattr(ev, "final"):
-            entry = self._futures.pop(id(ev.request), None)
-            if entry is not None and not entry[1].done():
-                entry[1].set_result(ev)
-            return
-        self._on_event(ev)
+    def _complete(self, resp: Response) -> None:
+        entry = self._futures.pop(id(resp.request), None)
+        if entry is not None and not entry[1].done():
+            entry[1].set_result(resp)
 
     # -- the one timer -----------------------------------------------------
     def _rearm(self) -> None:

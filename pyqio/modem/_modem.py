@@ -15,7 +15,6 @@ Typical use::
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -32,21 +31,18 @@ from ..errors import (
     SocketError,
 )
 from ..protocol import MODULES, PROFILE_ACCESS_MODES, PROFILE_CONTEXT_IDS
-from ..session import DEFAULT_MAX_QUEUED, Response
+from ..session import DEFAULT_MAX_QUEUED, Appended, Response
 from ..wire import events as E
-from ._bringup import NetworkMixin, check_stale_policy
+from ._bringup import BringUpMixin, NetworkMixin, check_stale_policy
 from ._family import FamilyMixin
 from ._link import Link, Timeouts, Trace
 from ._ops import OpsMixin, PingResult
+from ._recovery import BOOT_LINE, ReconnectPolicy, RecoveryMixin
 from ._restart import RestartMixin
-from ._socket import (
-    DEFAULT_BUFFER_LIMIT,
-    Listener,
-    ModemSocket,
-    UdpService,
-    check_overflow,
-)
+from ._socket import DEFAULT_BUFFER_LIMIT, ModemSocket
 from ._socket_ops import SocketsMixin
+from ._socket_server import Listener, UdpService
+from ._waiting import check_overflow
 
 __all__ = [
     "CommandTimeout",
@@ -65,26 +61,8 @@ __all__ = [
 
 log = logging.getLogger("pyqio.modem")
 
-BOOT_LINE = b"RDY"  # what the module prints when it has (re)booted
-
-
-@dataclasses.dataclass
-class ReconnectPolicy:
-    """Reopen the transport after it vanished, with exponential backoff.
-
-    After each reopen the module is brought up again (``AT`` sync, ``ATE0``, the
-    data format and show-RA the modem had).  Sockets open at the loss are *not*
-    reopened: they stay dead and raise :class:`LinkError`, since their peers
-    saw the connection go.  ``max_attempts=None`` retries forever.
-    """
-
-    initial_delay: float = 0.5
-    max_delay: float = 30.0
-    factor: float = 2.0
-    max_attempts: int | None = None
-
-
-class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin, FamilyMixin):
+class Modem(SocketsMixin, OpsMixin, BringUpMixin, NetworkMixin, RecoveryMixin, RestartMixin,
+            FamilyMixin):
     """An asyncio driver for one BC660K-GL over one transport URL.
 
     *url* names the link (see :func:`pyqio.transports.open_transport`) and is
@@ -248,58 +226,6 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin, FamilyMixin):
         self._link = link
         log.info("opened %s", self.url)
 
-    async def _bring_up(self) -> None:
-        """``AT`` until answered (retried with backoff: the first ``AT`` after a
-        deep-sleep wake is swallowed), ``ATE0``, read ``dataformat`` and ``showRA``
-        (note 2.3.9) so decoding matches the module, then ask the module for its
-        sockets, radio, registration and address (:meth:`_network_up`): a missing
-        ``+IP:`` (note 2.3.1, NOTE 4), printed before the port was opened, costs
-        nothing."""
-        await self._sync()
-        await self.request(C.Echo(False))
-        fmt = await self.request(C.QICfgDataFormat())
-        for ev in fmt.events:
-            if isinstance(ev, E.DataFormat):
-                self.send_hex, self.recv_hex = ev.send_hex, ev.recv_hex
-        if self.module != "bg96":  # showRA is the BC660K's (2.3.9); the family has none
-            ra = await self.request(C.QICfgShowRA())
-            for ev in ra.events:
-                if isinstance(ev, E.ShowRA):
-                    self.show_ra = ev.enabled
-        self._sync_decoder()
-        # the BG96 family: its PDP context is activated by the host (see _family),
-        # so AT+CGPADDR is not waited for; it prints no +IP:
-        await self._network_up(address=self.module != "bg96")
-        if self.module == "bg96":
-            await self.activate_context()
-        elif self.ip is None and self.wait_ip:
-            try:
-                await asyncio.wait_for(self._ip_event.wait(), self.wait_ip)
-            except asyncio.TimeoutError:
-                log.warning("no +IP: within %.1f s; going on (sockets may fail)", self.wait_ip)
-        log.info("module up: ip=%s send_hex=%s recv_hex=%s showRA=%s",
-                 self.ip, self.send_hex, self.recv_hex, self.show_ra)
-
-    async def _sync(self) -> Any:
-        delay = self.timeouts.sync
-        for attempt in range(1, self.sync_attempts + 1):
-            try:
-                return await self.request(C.At(), timeout=delay)
-            except CommandTimeout:
-                log.info("AT not answered (attempt %d/%d, waited %.2f s)",
-                         attempt, self.sync_attempts, delay)
-                delay = min(delay * 2, self.timeouts.response)
-        raise CommandTimeout(f"module did not answer AT after {self.sync_attempts} attempts",
-                             command=b"AT\r")
-
-    def _sync_decoder(self) -> None:
-        # the session follows the AT+QICFG writes it sees succeed; what a *query*
-        # answered (bring-up) is applied here
-        if self._link is not None:
-            dec = self._link.session.decoder
-            dec.recv_format = "hex" if self.recv_hex else "text"
-            dec.show_ra = self.show_ra
-
     async def close(self) -> None:
         """Close every socket (``AT+QICLOSE``), then the transport."""
         self._closing = True
@@ -359,7 +285,15 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin, FamilyMixin):
             log.warning("data for unknown socket %d dropped (%d bytes)", connect_id, len(data))
 
     def _on_event(self, ev: Any) -> None:
-        if isinstance(ev, E.Recv):
+        cls = type(ev)
+        if cls is Appended:    # the demux path: one per read and socket
+            sock = self._sockets.get(ev.connect_id)
+            if sock is not None:
+                sock._on_appended()
+            else:   # unrouted before the event came: cannot happen, counted if it does
+                self.orphan_bytes += ev.size
+            return
+        if cls is E.Recv:
             self._deliver(ev.connect_id, ev.data,
                           (ev.remote_ip, ev.remote_port or 0) if ev.remote_ip else None)
         elif self._on_family_event(ev):
@@ -398,6 +332,7 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin, FamilyMixin):
             sock.context_id = listener.context_id
             sock.access_mode = listener.access_mode
         self._sockets[ev.connect_id] = sock
+        self._route(sock)
         if not isinstance(listener, Listener) or not listener._on_incoming(
                 sock, (ev.remote_ip, ev.remote_port)):
             log.warning("incoming connection %d refused (no listener %d or backlog full)",
@@ -416,72 +351,6 @@ class Modem(SocketsMixin, OpsMixin, NetworkMixin, RestartMixin, FamilyMixin):
         """*sock* failed on its own (overflow): close it on the module in the background."""
         if self._sockets.get(sock.connect_id) is sock:
             asyncio.get_running_loop().create_task(self._close_socket(sock))
-
-    def _on_restart(self) -> None:
-        """The module rebooted (confirmed: it no longer holds our sockets): they are
-        gone, echo is back on and the command in flight is lost.  Sockets fail with LinkError;
-        the module is brought up again in the background, as after a reconnect."""
-        self.restarts += 1
-        log.warning("the module restarted: its sockets are gone; bringing it up again")
-        err = LinkError("the module restarted")
-        for sock in list(self._sockets.values()):
-            sock._fail(err)
-        self._sockets.clear()
-        if self._link is not None:
-            self._link.session.reset()  # pending and queued requests end with LinkReset
-        if self._ip_count == self._ip_mark:  # no +IP: since the reboot was suspected
-            self.ip = None
-            self._ip_event.clear()
-        self._up.clear()
-        want = (self.send_hex, self.recv_hex, self.show_ra)
-        self._reinit_task = asyncio.get_running_loop().create_task(self._reinit(want))
-
-    async def _reinit(self, want: tuple[bool, bool, bool]) -> None:
-        try:
-            await self._bring_up()
-            await self._restore(*want)
-        except (CommandError, LinkError, CommandTimeout) as exc:
-            log.error("bringing the module up after its restart failed: %s", exc)
-            return
-        self._up.set()
-
-    def _on_lost(self, err: BaseException) -> None:
-        self._up.clear()
-        for sock in list(self._sockets.values()):
-            sock._fail(err)
-        self._sockets.clear()
-        busy = self._reconnect_task is not None and not self._reconnect_task.done()
-        if self.reconnect is not None and not self._closing and not busy:
-            self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
-
-    async def _reconnect(self) -> None:
-        policy = self.reconnect
-        assert policy is not None
-        delay, attempt = policy.initial_delay, 0
-        while policy.max_attempts is None or attempt < policy.max_attempts:
-            attempt += 1
-            await asyncio.sleep(delay)
-            try:
-                await self._open_link()
-                want = (self.send_hex, self.recv_hex, self.show_ra)
-                await self._bring_up()
-                await self._restore(*want)
-                self._up.set()
-                log.info("reconnected to %s after %d attempt(s)", self.url, attempt)
-                return
-            except (OSError, CommandError, LinkError, CommandTimeout) as exc:
-                log.warning("reconnect attempt %d failed: %s", attempt, exc)
-                if self._link is not None and self._link.lost is None:
-                    self._link.close()  # opened but not brought up: do not leak it
-                delay = min(delay * policy.factor, policy.max_delay)
-        log.error("gave up reconnecting to %s", self.url)
-        self._up.set()  # release the waiters: they find the link still lost and raise
-
-    async def _restore(self, send_hex: bool, recv_hex: bool, show_ra: bool) -> None:
-        if (send_hex, recv_hex) != (self.send_hex, self.recv_hex):
-            await self.set_data_format(send_hex, recv_hex)
-        if show_ra != self.show_ra:
-            await self.set_show_ra(show_ra)
 
     @property
     def sockets(self) -> dict[int, Any]:

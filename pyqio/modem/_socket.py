@@ -1,4 +1,7 @@
-"""Socket objects over the module's connections.
+"""Socket objects over the module's connections: the base and the client socket.
+
+(The two server kinds of AT+QIOPEN, :class:`UdpService` and :class:`Listener`, are
+in :mod:`pyqio.modem._socket_server`.)
 
 They look like CPython sockets where they can (``recv``/``send``/``close``,
 ``settimeout(None|0|float)``, ``TimeoutError`` on a timeout, ``b""`` only when the
@@ -29,6 +32,13 @@ Datagram sockets (UDP, UDP SERVICE) drop a datagram that does not fit (or past
 ``dropped_packets``; what is already buffered is kept.  (Wiping the whole buffer
 on overflow, as some drivers do, loses far more than the packet that did not fit.)
 
+A TCP socket in direct push mode receives on the demux path: its stream buffer is
+attached to the session (:meth:`pyqio.session.Session.attach`), the decoder appends
+the payloads of a whole read to it, and the socket counts them, checks its bound
+and wakes its reader once per read (:meth:`ModemSocket._on_appended`), not per URC.
+The bound holds as above: a read lands whole, so the buffer passes the limit by one
+read at most.
+
 What the module cannot say, the sockets cannot either: ``+QIURC: "closed"``
 (note 2.4.1) is the only close report, for a peer's FIN and a network error
 alike, so both read as ``b""``; and a downlink packet over 1024 bytes arrives as
@@ -38,98 +48,21 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import errno
 import logging
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
-from ..errors import (
-    InvalidArgument,
-    LinkError,
-    ReceiveOverflow,
-    SocketClosedError,
-)
+from ..errors import ReceiveOverflow, SocketClosedError
 from ..wire._result import ResultCode
+from ._waiting import _check_bufsize, _Waiting, check_overflow
 
 log = logging.getLogger("pyqio.modem")
 
 DEFAULT_BUFFER_LIMIT = 256 * 1024
 DEFAULT_MAX_DATAGRAMS = 256
 DEFAULT_BACKLOG = 8
-OVERFLOW_POLICIES = ("pause", "fail")
 
 Address = tuple[str, int]
-
-
-def _check_timeout(value: float | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise InvalidArgument(f"timeout must be None or a number >= 0, got {value!r}") from None
-    if value < 0:
-        raise InvalidArgument(f"timeout must be None or a number >= 0, got {value!r}")
-    return value
-
-
-def check_overflow(policy: str) -> str:
-    """Validate an ``overflow=`` policy (see the module docstring)."""
-    if policy not in OVERFLOW_POLICIES:
-        raise InvalidArgument(f"overflow={policy!r}: allowed values are 'pause' and 'fail'")
-    return policy
-
-
-def _check_bufsize(bufsize: int) -> int:
-    if not isinstance(bufsize, int) or bufsize <= 0:
-        raise InvalidArgument(f"bufsize must be a positive int, got {bufsize!r}")
-    return bufsize
-
-
-class _Waiting:
-    """Timeout bookkeeping and wake-ups shared by every socket kind."""
-
-    def __init__(self) -> None:
-        self._timeout: float | None = None
-        self._waiters: list[asyncio.Future[None]] = []
-        self._error: BaseException | None = None
-
-    def settimeout(self, value: float | None) -> None:
-        """None blocks, 0 never waits (BlockingIOError), a number waits that long (TimeoutError)."""
-        self._timeout = _check_timeout(value)
-
-    def gettimeout(self) -> float | None:
-        return self._timeout
-
-    def setblocking(self, flag: bool) -> None:
-        self._timeout = None if flag else 0.0
-
-    def _wake(self) -> None:
-        for fut in self._waiters:
-            if not fut.done():
-                fut.set_result(None)
-        self._waiters.clear()
-
-    def _fail(self, exc: BaseException) -> None:
-        """The link went away: every waiter and every later call raises *exc*."""
-        self._error = exc
-        self._wake()
-        room = getattr(self, "_room", None)
-        if room is not None:
-            room.set()
-
-    async def _wait(self, what: str) -> None:
-        if self._timeout == 0:
-            raise BlockingIOError(errno.EAGAIN, f"{what} would block")
-        fut = asyncio.get_running_loop().create_future()
-        self._waiters.append(fut)
-        try:
-            await asyncio.wait_for(fut, self._timeout)
-        except asyncio.TimeoutError:
-            raise TimeoutError("timed out") from None
-        finally:
-            if fut in self._waiters:
-                self._waiters.remove(fut)
 
 
 _S = TypeVar("_S", bound="_SocketBase")
@@ -197,8 +130,11 @@ class _SocketBase(_Waiting):
         if self._error is not None:
             raise self._error
         if self._closed:
-            raise SocketClosedError(f"socket {self.connect_id} is closed",
-                                    result=ResultCode.SOCKET_CLOSED)
+            raise self._closed_error()
+
+    def _closed_error(self) -> BaseException:
+        return self._error or SocketClosedError(f"socket {self.connect_id} is closed",
+                                                result=ResultCode.SOCKET_CLOSED)
 
     def _check_sendable(self) -> None:
         self._check_open()
@@ -211,6 +147,7 @@ class _SocketBase(_Waiting):
         if self._closed:
             return
         self._closed = True
+        self._modem._unroute(self)
         self._release_link()
         self._wake()
         self._made_room()
@@ -243,6 +180,7 @@ class ModemSocket(_SocketBase):
         self.peer = peer
         self.is_stream = service_type in ("TCP", "TCP INCOMING")
         self._stream = bytearray()
+        self._counted = 0   # bytes of _stream counted in bytes_received already
         self._datagrams: collections.deque[bytes] = collections.deque()
         self._dgram_bytes = 0
         self.max_datagrams = max_datagrams
@@ -264,6 +202,7 @@ class ModemSocket(_SocketBase):
             if self._error is not None or self._closed:
                 return self._drop(data)  # the stream already ended: never a gap inside it
             self._stream += data
+            self._counted += len(data)
             if len(self._stream) > self.buffer_limit:
                 self._overflow()
         else:
@@ -272,6 +211,16 @@ class ModemSocket(_SocketBase):
                 return self._drop(data)
             self._datagrams.append(data)
             self._dgram_bytes += len(data)
+        self._wake()
+
+    def _on_appended(self) -> None:
+        """The session appended a read's payloads to the stream buffer (attached to it,
+        :meth:`pyqio.session.Session.attach`): count them, bound it, wake the reader."""
+        size = len(self._stream)
+        self.bytes_received += size - self._counted
+        self._counted = size
+        if size > self.buffer_limit:
+            self._overflow()
         self._wake()
 
     def _overflow(self) -> None:
@@ -297,13 +246,20 @@ class ModemSocket(_SocketBase):
 
     def _fail(self, exc: BaseException) -> None:
         self._release_link()
+        self._modem._unroute(self)
         super()._fail(exc)
 
     def _take(self, bufsize: int) -> bytes:
         self._made_room()
         if self.is_stream:
-            data = bytes(self._stream[:bufsize])
-            del self._stream[:bufsize]
+            stream = self._stream
+            if len(stream) <= bufsize:   # all of it: one copy
+                data = bytes(stream)
+                stream.clear()
+            else:
+                data = bytes(stream[:bufsize])
+                del stream[:bufsize]
+            self._counted = max(self._counted - len(data), 0)
             if self._holding and len(self._stream) <= self.buffer_limit // 2:
                 self._release_link()
             return data
@@ -323,7 +279,7 @@ class ModemSocket(_SocketBase):
         while True:
             if self._closed:  # closed here: as CPython, reading a closed socket is an error
                 self._check_open()
-            if self._readable():  # data that arrived before a link loss is still read
+            if self._stream or self._datagrams:  # what came before a link loss is still read
                 return self._take(bufsize)
             self._check_open()
             if self._peer_closed:
@@ -354,103 +310,3 @@ class ModemSocket(_SocketBase):
             if not chunk:
                 return
             yield chunk
-
-
-class UdpService(_SocketBase):
-    """A ``UDP SERVICE`` socket (note 2.3.1): ``sendto`` any peer, ``recvfrom`` any peer."""
-
-    def __init__(self, modem: Any, connect_id: int, local_port: int, *,
-                 buffer_limit: int = DEFAULT_BUFFER_LIMIT,
-                 max_datagrams: int = DEFAULT_MAX_DATAGRAMS) -> None:
-        super().__init__(modem, connect_id, "UDP SERVICE", buffer_limit=buffer_limit)
-        self.local_port = local_port
-        self.max_datagrams = max_datagrams
-        self._datagrams: collections.deque[tuple[bytes, Address]] = collections.deque()
-        self._dgram_bytes = 0
-        self.truncated_bytes = 0
-
-    def _buffered_bytes(self) -> int:
-        return self._dgram_bytes
-
-    def _on_data(self, data: bytes, addr: Address) -> None:
-        self.bytes_received += len(data)
-        if (self._dgram_bytes + len(data) > self.buffer_limit
-                or len(self._datagrams) >= self.max_datagrams):
-            return self._drop(data)
-        self._datagrams.append((data, addr))
-        self._dgram_bytes += len(data)
-        self._wake()
-
-    async def recvfrom(self, bufsize: int = 65536) -> tuple[bytes, Address]:
-        """The next datagram (truncated to *bufsize*) and its sender's ``(ip, port)``."""
-        _check_bufsize(bufsize)
-        while not self._datagrams:
-            self._check_open()
-            await self._wait("recvfrom")
-        data, addr = self._datagrams.popleft()
-        self._dgram_bytes -= len(data)
-        self._made_room()
-        if len(data) > bufsize:
-            self.truncated_bytes += len(data) - bufsize
-            data = data[:bufsize]
-        return data, addr
-
-    async def sendto(self, data: bytes, address: Address) -> int:
-        """Send one datagram to *address* ``(ip, port)``; returns ``len(data)``."""
-        ip, port = _check_address(address)
-        data = bytes(data)
-        async with self._send_lock:
-            self._check_open()
-            await self._modem._send_data(self, data, remote=(ip, port))
-        return len(data)
-
-
-def _check_address(address: Any) -> Address:
-    try:
-        ip, port = address
-    except (TypeError, ValueError):
-        raise InvalidArgument(f"address must be an (ip, port) pair, got {address!r}") from None
-    if not isinstance(ip, str) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise InvalidArgument(
-            f"address must be (str ip, int port 1-65535), got {address!r}")
-    return ip, port
-
-
-class Listener(_SocketBase):
-    """A ``TCP LISTENER`` (note 2.3.1); :meth:`accept` takes ``+QIURC: "incoming"`` (2.4.3).
-
-    Incoming connections wait in a backlog of *backlog* entries; one that arrives
-    when it is full is closed at once and counted in ``refused``.
-    """
-
-    def __init__(self, modem: Any, connect_id: int, local_port: int, *,
-                 backlog: int = DEFAULT_BACKLOG) -> None:
-        super().__init__(modem, connect_id, "TCP LISTENER")
-        self.local_port = local_port
-        self.backlog = backlog
-        self.refused = 0
-        self._queue: collections.deque[tuple[ModemSocket, Address]] = collections.deque()
-
-    def _on_incoming(self, sock: ModemSocket, addr: Address) -> bool:
-        if len(self._queue) >= self.backlog:
-            self.refused += 1
-            return False
-        self._queue.append((sock, addr))
-        self._wake()
-        return True
-
-    async def accept(self) -> tuple[ModemSocket, Address]:
-        """The next incoming connection and its peer's ``(ip, port)``."""
-        while not self._queue:
-            self._check_open()
-            await self._wait("accept")
-        return self._queue.popleft()
-
-    def __aiter__(self) -> Listener:
-        return self
-
-    async def __anext__(self) -> tuple[ModemSocket, Address]:
-        try:
-            return await self.accept()
-        except (SocketClosedError, LinkError):
-            raise StopAsyncIteration from None

@@ -25,13 +25,8 @@ from ..protocol import PROFILE_CONNECT_IDS
 from ..session import Response
 from ..wire import events as E
 from ..wire._result import ResultCode, result_code
-from ._socket import (
-    Listener,
-    ModemSocket,
-    UdpService,
-    _check_address,
-    _SocketBase,
-)
+from ._socket import ModemSocket, _SocketBase
+from ._socket_server import Listener, UdpService, _check_address
 from ._streams import open_stream
 
 log = logging.getLogger("pyqio.modem")
@@ -52,6 +47,7 @@ class SocketsMixin:
 
     _sockets: dict[int, Any]
     _cleanups: set[asyncio.Task[Any]]
+    _link: Any
     send_hex: bool
     buffer_limit: int
     overflow: str
@@ -71,11 +67,36 @@ class SocketsMixin:
         raise SocketError(f"no free <connectID> ({ids[0]}-{ids[-1]}) on the module",
                           result=ResultCode.SOCKET_IDENTITY_USED)
 
+    def _route(self, sock: Any) -> None:
+        """A TCP socket in direct push mode receives on the demux path: its stream
+        buffer is attached to the session (see :mod:`pyqio.modem._socket`).  Not
+        while a ``trace`` watches: it is promised every event, each Recv included."""
+        link = self._link
+        if (link is not None and link._trace is None and type(sock) is ModemSocket
+                and sock.is_stream
+                and sock.access_mode == 1 and sock._error is None and not sock._closed):
+            link.session.attach(sock.connect_id, sock._stream)
+
+    def _unroute(self, sock: Any) -> None:
+        """*sock* takes no more data (closed, failed, forgotten): its buffer is detached,
+        so that what still comes for its connect id is an event (dropped and counted)."""
+        link = self._link
+        if link is not None and type(sock) is ModemSocket:
+            link.session.detach(sock.connect_id, sock._stream)
+
+    def _forget(self, sock: Any) -> None:
+        """*sock* is done with: out of the socket table (if still its id's) and unrouted."""
+        cid = sock.connect_id
+        if self._sockets.get(cid) is sock:
+            del self._sockets[cid]
+        self._unroute(sock)
+
     async def _open(self, sock: _Sock, cmd_args: tuple[str, str, int, int, int],
                     timeout: float | None) -> _Sock:
-        self._sockets[sock.connect_id] = sock  # early data for it must find it
         sock.context_id = self.context_id
         sock.access_mode = cmd_args[4]
+        self._sockets[sock.connect_id] = sock  # early data for it must find it
+        self._route(sock)
         try:
             resp = await self.request(C.QIOpen(self.context_id, sock.connect_id, *cmd_args,
                                                module=self.module), timeout=timeout)
@@ -90,12 +111,12 @@ class SocketsMixin:
                 await asyncio.shield(task)  # the id is free when the timeout is raised
             raise
         except BaseException:
-            self._sockets.pop(sock.connect_id, None)
+            self._forget(sock)
             raise
         code = resp.result if resp.result is not None else getattr(resp.final, "result", 0)
         if code != 0:
             await self._quiet_close(sock.connect_id)  # note 3 of 2.3.1
-            self._sockets.pop(sock.connect_id, None)
+            self._forget(sock)
             raise OpenFailed(f"AT+QIOPEN {cmd_args[0]} {cmd_args[1]}:{cmd_args[2]} failed: "
                              f"{_describe(code)}", result=result_code(int(code)))
         return sock
@@ -222,7 +243,7 @@ class SocketsMixin:
             try:
                 await self._quiet_close(cid)
             finally:
-                self._sockets.pop(cid, None)
+                self._forget(sock)
 
     async def _release(self, sock: Any) -> None:
         cid = sock.connect_id
@@ -231,8 +252,7 @@ class SocketsMixin:
         except Exception as exc:  # a lost link frees every id anyway
             log.debug("releasing socket %d: %s", cid, exc)
         finally:
-            if self._sockets.get(cid) is sock:
-                del self._sockets[cid]
+            self._forget(sock)
 
     async def _quiet_close(self, connect_id: int) -> None:
         """``AT+QICLOSE``; an ERROR means the id is already free, which is what we want."""

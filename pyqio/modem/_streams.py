@@ -1,10 +1,13 @@
 """asyncio's own StreamReader/StreamWriter over a module TCP socket.
 
 :func:`open_stream` wires a :class:`asyncio.StreamReaderProtocol` to a small
-:class:`asyncio.Transport` whose reads come from ``ModemSocket.recv`` and whose
-writes go out through ``ModemSocket.send``.  Stream-based libraries get the
-classes they expect, with the usual flow control: ``drain()`` waits while more
-than the high-water mark is queued for the module.  The module cannot pause
+:class:`asyncio.Transport` whose writes go out through ``ModemSocket.send``.  Reads
+are pushed, as asyncio's own transports push them: the socket calls the transport
+when a read of the link added to its buffer (its ``_sink``), and the transport hands
+the whole buffer to ``protocol.data_received`` there and then, with no task in
+between; the peer's close becomes ``eof_received`` after the last data.
+Stream-based libraries get the classes they expect, with the usual flow control:
+``drain()`` waits while more than the high-water mark is queued for the module.  The module cannot pause
 direct push (note 1.2), so when the reader pauses, received data waits in the
 socket's bounded buffer (see :mod:`pyqio.modem._socket`).
 """
@@ -35,34 +38,46 @@ class SocketTransport(asyncio.Transport):
         self._lost = False
         self._high, self._low = 64 * 1024, 16 * 1024
         self._write_paused = False
-        self._readable = asyncio.Event()
-        self._readable.set()
+        self._paused = False
+        self._eof = False
         self._writer: asyncio.Task[None] | None = None
-        self._reader = self._loop.create_task(self._read_loop())
+        sock._sink = self._pull
+        self._loop.call_soon(self._pull)    # what came before the transport existed
 
     # -- reading -----------------------------------------------------------
-    async def _read_loop(self) -> None:
+    def _pull(self) -> None:
+        """The socket has news (data, the peer's close, an error): hand it on, in that
+        order.  Called by the socket as it wakes, inside the modem's read of the link,
+        as a selector transport calls ``data_received`` inside its read callback."""
+        if self._paused or self._lost or self._eof:
+            return
+        sock = self._sock
         try:
-            while True:
-                await self._readable.wait()
-                data = await self._sock.recv(65536)
-                if not data:
-                    self._protocol.eof_received()
+            if sock._closed:  # closed here: as recv(), what is left is not handed out
+                raise sock._closed_error()
+            if sock._readable():  # data that came before a link loss is still handed out
+                self._protocol.data_received(sock._take(len(sock._stream) or 65536))
+                if self._paused or self._lost:
                     return
-                self._protocol.data_received(data)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the link went away, or the socket was closed
+            if sock._error is not None:
+                raise sock._error
+            if sock._peer_closed and not sock._readable():
+                self._eof = True
+                self._protocol.eof_received()
+        except Exception as exc:  # the link went away, the socket was closed, or the
+            # protocol failed: as asyncio's transports, the connection ends with it
             self._connection_lost(exc if not self._closing else None)
 
     def pause_reading(self) -> None:
-        self._readable.clear()
+        self._paused = True
 
     def resume_reading(self) -> None:
-        self._readable.set()
+        if self._paused:
+            self._paused = False
+            self._loop.call_soon(self._pull)
 
     def is_reading(self) -> bool:
-        return self._readable.is_set()
+        return not self._paused and not self._lost
 
     # -- writing -----------------------------------------------------------
     def write(self, data: Any) -> None:
@@ -130,7 +145,7 @@ class SocketTransport(asyncio.Transport):
         self._loop.create_task(self._finish())
 
     async def _finish(self) -> None:
-        self._reader.cancel()
+        self._sock._sink = None
         try:
             await self._sock.close()
         except Exception as exc:  # closing over a dead link: nothing more to do
@@ -141,7 +156,8 @@ class SocketTransport(asyncio.Transport):
         if self._lost:
             return
         self._lost = True
-        self._reader.cancel()
+        if self._sock._sink == self._pull:
+            self._sock._sink = None
         self._protocol.connection_lost(exc)
 
 

@@ -30,43 +30,32 @@ import re
 from collections import deque
 from typing import Any
 
-from ..commands import (
-    Command,
-    QICfgDataFormat,
-    QICfgShowRA,
-    QIClose,
-    QIOpen,
-    Raw,
-)
+from ..commands import Command, Raw
 from ..errors import InvalidArgument, QueueFull
+from ..protocol import FRAMING_IDS
 from ..wire._events_3gpp import Registration
 from ..wire.events import (
     Closed,
-    CloseOk,
-    CmeError,
-    DataFormat,
-    Error,
     Event,
     Incoming,
     IncomingFull,
     Info,
     IpAddress,
     Ok,
-    OpenResult,
     PdpDeactivated,
     Prompt,
     ProtocolError,
     Recv,
     RecvNotice,
-    ShowRA,
-    SocketStatus,
     Text,
 )
 from . import _plans
+from ._demux import DemuxMixin
+from ._effects import _ESC, EffectsMixin
 from ._socket_table import SocketInfo, SocketTable
-from ._types import LinkReset, Request, Response, TimedOut
+from ._types import Appended, LinkReset, Request, Response, TimedOut
 
-__all__ = ["LinkReset", "Request", "Response", "Session", "SocketInfo", "TimedOut"]
+__all__ = ["Appended", "LinkReset", "Request", "Response", "Session", "SocketInfo", "TimedOut"]
 
 #: The most lines kept on one request.  The longest answer of the note is a 10-reply
 #: ping (12 lines); past this, lines that would be attached are surfaced unattached
@@ -78,21 +67,12 @@ MAX_ATTACHED = 64
 #: gets :class:`~pyqio.errors.QueueFull` instead of unbounded memory.
 DEFAULT_MAX_QUEUED = 1000
 
-_ESC = b"\x1b"
 _EOL = re.compile(rb"[\r\n]")
 _URC_TYPES = (Recv, Closed, Incoming, IpAddress, ProtocolError, RecvNotice, PdpDeactivated,
               IncomingFull)
 
 
-def _access_mode(cmd: QIOpen) -> int:
-    # left out, it is 1 on the BC660K (its only mode) and 0 (buffer access) on the BG96
-    # family (BG96 TCP/IP Application Note 2.2.4)
-    if cmd.access_mode is not None:
-        return cmd.access_mode
-    return 0 if cmd.module == "bg96" else 1
-
-
-class Session:
+class Session(DemuxMixin, EffectsMixin):
     """The host's side of the AT conversation with one module, sans-I/O.
 
     ``recv_format``/``show_ra`` are the module's current ``AT+QICFG`` settings
@@ -104,6 +84,12 @@ class Session:
     Run the module with echo off (``ATE0``): the session drops the echo of a
     command line, but an echoed data-mode payload is module output like any other,
     and a payload holding a line such as ``OK`` would read as one.
+
+    A caller that keeps a receive buffer per connection can :meth:`attach` it: that
+    connect id's pushed payloads are then appended to it by the decoder (the demux
+    path, no :class:`~pyqio.events.Recv` per URC), and one :class:`Appended` event
+    per read says that it grew, in stream order: before the events that followed
+    the data, after those that preceded it.
     """
 
     def __init__(self, recv_format: str = "text", show_ra: bool = False, *,
@@ -134,6 +120,11 @@ class Session:
         self._events: deque[Event | Response] = deque()
         self._decoded: deque[Event] = deque()   # decoded, not yet handled (receive_data)
         self._unfed = b""                       # received, not yet decoded (receive_data)
+        # attach(): the demux buffers by connect id (the decoder's view), and the same
+        # as a dict (the session's); _sizes: their lengths before the current feed
+        self._buffers: list[bytearray | None] = [None] * len(FRAMING_IDS)
+        self._attached: dict[int, bytearray] = {}
+        self._sizes: dict[int, int] = {}
 
     # -- the caller's side -------------------------------------------------
 
@@ -189,6 +180,8 @@ class Session:
 
     def data_to_send(self) -> bytes:
         """Drain the bytes the caller must write to the module now."""
+        if not self._out:
+            return b""
         data = bytes(self._out)
         self._out.clear()
         return data
@@ -200,6 +193,15 @@ class Session:
         decoded after that one and the bytes not yet decoded are kept, and the next
         call (with ``b""`` or more bytes) handles them first.
         """
+        if not self._unfed and not self._decoded and not self._needs_line_steps():
+            # the common case: the whole read in one decoder call, which keeps what it
+            # took if it raises (so nothing is left to keep here)
+            if self._attached:
+                self._feed_attached(chunk)
+            else:
+                self._decoded.extend(self.decoder.feed(chunk))
+                self._handle_decoded()
+            return
         view = memoryview(self._unfed + bytes(chunk)) if self._unfed else memoryview(chunk)
         self._unfed = b""
         try:
@@ -212,8 +214,11 @@ class Session:
                 else:
                     cut = len(view)
                 part, view = view[:cut], view[cut:]
-                self._decoded.extend(self.decoder.feed(part))   # keeps its own on errors
-                self._handle_decoded()
+                if self._attached:
+                    self._feed_attached(part)
+                else:
+                    self._decoded.extend(self.decoder.feed(part))   # keeps its own on errors
+                    self._handle_decoded()
                 if not view:
                     return
         except BaseException:
@@ -231,6 +236,8 @@ class Session:
 
     def events(self) -> list[Event | Response]:
         """Drain every pending output event."""
+        if not self._events:
+            return []
         out = list(self._events)
         self._events.clear()
         return out
@@ -271,6 +278,8 @@ class Session:
         self._escape_prompt = False
         self._out.clear()
         self._table.clear()
+        for cid in list(self._attached):
+            self.detach(cid)
         self.decoder.reset()
         self.decoder.udp_service = ()
         self.decoder.buffer_access = ()
@@ -337,74 +346,6 @@ class Session:
         req = self._pending
         spec = getattr(req.command, "spec", None) if req is not None else None
         return spec is not None and spec.framing
-
-    # -- side effects on sockets and decoder settings ---------------------
-
-    def _on_urc(self, ev: Event) -> None:
-        if isinstance(ev, Closed):
-            self._table.fire(ev.connect_id, "remote_closed")
-        elif isinstance(ev, Incoming):
-            self._table.incoming(ev.connect_id, ev.server_id, ev.remote_ip, ev.remote_port)
-            self._sync_udp_service()
-
-    def _on_unattached(self, ev: Event) -> None:
-        if isinstance(ev, Prompt) and self._escape_prompt:
-            self._escape_prompt = False
-            self._out += _ESC  # a late '>' of a send the caller gave up on: cancel it
-            return
-        old = self._abandoned
-        if old is not None and not isinstance(ev, (Text, Ok, Error, CmeError)) \
-                and old._plan.step(ev) is not _plans.NOT_MINE:
-            self._apply(old, ev)  # a late answer still tells us about the socket
-
-    def _apply(self, req: Request, ev: Event) -> None:
-        cmd = req.command
-        if isinstance(ev, Ok) and isinstance(cmd, QIOpen):
-            self._table.open_ok(cmd.connect_id, cmd.service_type, cmd.host,
-                                cmd.remote_port, cmd.local_port,
-                                _access_mode(cmd))
-        elif isinstance(ev, OpenResult):
-            self._table.open_result(ev.connect_id, int(ev.result))
-        elif isinstance(ev, CloseOk) and isinstance(cmd, QIClose):
-            self._table.fire(cmd.connect_id, "close_ok")
-        elif isinstance(ev, SocketStatus):
-            self._table.sync(ev.connect_id, ev.service_type, ev.host, ev.remote_port,
-                             ev.local_port, ev.socket_state, ev.access_mode)
-        elif isinstance(ev, DataFormat):
-            self._set_formats(ev.send_hex, ev.recv_hex)
-        elif isinstance(ev, ShowRA):
-            self.decoder.show_ra = ev.enabled
-        else:
-            return
-        self._sync_udp_service()
-
-    def _apply_ok(self, req: Request) -> None:
-        """A command that ends with ``OK`` succeeded: apply what it set."""
-        cmd = req.command
-        if isinstance(cmd, QICfgDataFormat) and cmd.send_hex is not None:
-            self._set_formats(cmd.send_hex, cmd.recv_hex)
-        elif isinstance(cmd, QICfgShowRA) and cmd.enabled is not None:
-            self.decoder.show_ra = bool(cmd.enabled)
-        elif isinstance(req._plan, _plans.StatePlan) and req._plan.full:
-            listed = {ev.connect_id for ev in req._events if isinstance(ev, SocketStatus)}
-            self._table.sync_absent(set(self._table.sockets) - listed)
-            self._sync_udp_service()
-
-    def _set_formats(self, send_hex: bool | None, recv_hex: bool | None) -> None:
-        if send_hex is not None:
-            self.send_format = "hex" if send_hex else "text"
-        if recv_hex is not None:
-            self.decoder.recv_format = "hex" if recv_hex else "text"
-
-    def _sync_udp_service(self) -> None:
-        # the decoder frames by the sockets' kinds: a UDP SERVICE's recv URCs carry the
-        # sender, a buffer access socket's "recv" with a length is a notice
-        ids = self._table.udp_service_ids()
-        if set(self.decoder.udp_service) != ids:
-            self.decoder.udp_service = ids
-        buffered = self._table.buffer_access_ids()
-        if set(self.decoder.buffer_access) != buffered:
-            self.decoder.buffer_access = buffered
 
 
 def _is_qiurc(ev: Info) -> bool:

@@ -3,7 +3,8 @@
 :class:`Request` is what :meth:`pyqio.session.Session.send_command` returns;
 :class:`Response` is the output event that completes it.  :class:`TimedOut` and
 :class:`LinkReset` are finals no module line makes: the caller's deadline
-(``fail_pending``) and a restart (``reset``).
+(``fail_pending``) and a restart (``reset``).  :class:`Appended` stands for the
+payloads the session appended to a buffer the caller attached.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..wire._result import result_code
 from ..wire.events import CloseOk, CmeError, Event, Ok, Prompt, SendOk
 from . import _plans
 
-__all__ = ["LinkReset", "Request", "Response", "TimedOut"]
+__all__ = ["Appended", "LinkReset", "Request", "Response", "TimedOut"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,15 @@ class TimedOut(Event):
 @dataclass(frozen=True, slots=True)
 class LinkReset(Event):
     """The final of a request forgotten by :meth:`Session.reset` (module restarted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Appended(Event):
+    """*size* payload bytes of *connect_id* were appended to the buffer attached to it
+    (:meth:`Session.attach`), in the place of the ``Recv`` events they came in."""
+
+    connect_id: int
+    size: int
 
 
 class Request:

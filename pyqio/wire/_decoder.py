@@ -181,15 +181,32 @@ class Decoder:
         return self._core.feed(chunk)  # type: ignore[no-any-return]
 
     def feed_demux(self, chunk: bytes | bytearray | memoryview,
-                   buffers: MutableSequence[bytearray | None]) -> list[Event]:
+                   buffers: MutableSequence[bytearray | None], *,
+                   until_event: bool = False) -> list[Event]:
         """As :meth:`feed`, but recv payloads of a connect id whose ``buffers[id]`` is a
         bytearray are appended to it instead of becoming :class:`Recv` events (the
         per-connection fast path of TOKENS.md; address and length are dropped).
+
+        The events come out in stream order, but the payloads of a call are all
+        appended before its events are returned. With *until_event* the two stay
+        in stream order: the call stops at its first event, with exactly the
+        payloads that came before it appended; what follows waits in the decoder,
+        and each next call (with ``b""`` or more bytes) goes on from there. It
+        returns ``[]`` only once everything fed so far is delivered. This is how
+        a caller that changes ``buffers`` on an event (a socket closed, another
+        opened on the same connect id) keeps each payload with its connection::
+
+            events = dec.feed_demux(chunk, buffers, until_event=True)
+            while events:
+                handle(events)          # may set or clear entries of buffers
+                events = dec.feed_demux(b"", buffers, until_event=True)
 
         A bytearray that cannot grow (a ``memoryview`` holds it: ``BufferError``)
         interrupts the call; its payload, and everything after it, wait in the
         decoder for the next call, as for :meth:`feed`.
         """
+        if until_event:
+            return self._core.feed_demux(chunk, buffers, True)  # type: ignore[no-any-return]
         return self._core.feed_demux(chunk, buffers)  # type: ignore[no-any-return]
 
     def finish(self) -> list[Event]:

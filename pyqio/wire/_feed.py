@@ -165,10 +165,10 @@ class TokenFeeder:
         return self._drain()
 
     def feed_demux(self, chunk: bytes | bytearray | memoryview,
-                   buffers: Sequence[bytearray | None]) -> list[Any]:
+                   buffers: Sequence[bytearray | None], until_event: bool = False) -> list[Any]:
         check_buffers(buffers)   # refused before anything is taken
         self._todo.append((self.tok.feed(chunk), buffers))
-        return self._drain()
+        return self._drain(until_event)
 
     def finish(self) -> list[Any]:
         # the tokenizer has taken every chunk queued: its end of stream comes after them
@@ -179,7 +179,7 @@ class TokenFeeder:
         # likewise: the tokens queued are complete, only the partial input goes
         self.tok.reset()
 
-    def _drain(self) -> list[Any]:
+    def _drain(self, until_event: bool = False) -> list[Any]:
         out, self._out = self._out, []
         todo = self._todo
         try:
@@ -192,17 +192,21 @@ class TokenFeeder:
                         _events_into(out, tokens[pos:] if pos else tokens)
                     finally:
                         self._pos = pos + len(out) - start
-                else:
-                    self._demux_into(out, tokens, buffers)
+                elif self._demux_into(out, tokens, buffers, until_event):
+                    return out   # stopped after an event: the rest of this list waits
                 todo.popleft()
                 self._pos = 0
+                if until_event and out:
+                    return out
         except BaseException:
             self._out = out
             raise
         return out
 
     def _demux_into(self, out: list[Any], tokens: list[Any],
-                    buffers: Sequence[bytearray | None]) -> None:
+                    buffers: Sequence[bytearray | None], until_event: bool) -> bool:
+        """Events and payloads of *tokens* from the cursor on; True when it stopped
+        after an event (*until_event*) with tokens left."""
         nb = len(buffers)
         i, n = self._pos, len(tokens)
         try:
@@ -211,6 +215,9 @@ class TokenFeeder:
                 target = buffers[tok[1]] if tok[0] == T_RECV and tok[1] < nb else None
                 if target is None:
                     out.append(_event(tok))
+                    if until_event:
+                        i += 1
+                        return i < n
                 elif isinstance(target, bytearray):
                     target += tok[5]    # in place: buffers may be a tuple
                 else:   # changed by a callback since it was checked
@@ -219,3 +226,4 @@ class TokenFeeder:
                 i += 1
         finally:
             self._pos = i
+        return False
