@@ -33,6 +33,9 @@
  *                       line(bytes); each run of other tokens (prompts, errors)
  *                       goes to slow(out, rows, arena, start, stop) with the
  *                       batch as bytes (nine int32 per token).
+ *                       tok_cap, arena_cap and dmx_cap are what the output
+ *                       space may grow to (see fit_space); capacity() gives
+ *                       (tokens, arena, dmx, bytes) as they are now.
  *
  * Nothing is lost on an exception (a callback raising, MemoryError, a bytearray
  * that cannot grow while a memoryview holds it): the events made so far, the
@@ -324,7 +327,11 @@ static PyType_Spec Maker_spec = {
 typedef struct {
     PyObject_HEAD
     qio_parser p;
-    unsigned char *mem;         /* the parser's buffers, one allocation */
+    unsigned char *mem;         /* the parser's line buffer */
+    unsigned char *space;       /* its output space (tok, seg, arena, dmx), one allocation */
+    size_t tok_max, arena_max, dmx_max;     /* the caps the space grows to */
+    size_t space_n;             /* bytes of space */
+    int full;                   /* FULL_*: what the last C call filled, input left */
     maker recv, read;           /* read: +QIRD data (its cls NULL: through slow()) */
     PyObject *line, *slow, *error;
     PyObject *alloc_of;         /* bytearray.__alloc__ */
@@ -347,6 +354,73 @@ typedef struct {
     int busy;
     int until_event;            /* this call stops after its first event */
 } Feeder;
+
+#define START_TOK 32        /* tokens per C call at first (and demux segments) */
+#define START_BYTES 4096    /* arena and dmx bytes per C call at first, beyond one token's room:
+                               a serial or PTY read (4 KiB at most) in one call */
+#define FULL_TOK 1
+#define FULL_ARENA 2
+#define FULL_DMX 4
+
+/* The output space: tok tokens (and as many demux segments), arena and dmx bytes,
+ * in one allocation that replaces the current one (called only when that holds
+ * nothing undelivered). 0, or -1 with MemoryError (the current space serves on). */
+static int
+set_space(Feeder *self, size_t tok, size_t arena, size_t dmx)
+{
+    /* each buffer on a cache line of its own (64 bytes): copies from and to them
+     * run at the speed of separately allocated ones; int32 arrays first */
+    size_t tok_n = ALIGN(tok * sizeof(qio_token)), seg_n = ALIGN(tok * 2 * sizeof(int32_t));
+    size_t n = tok_n + seg_n + ALIGN(arena) + dmx + 64;
+    unsigned char *raw = PyMem_Malloc(n);
+    if (raw == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyMem_Free(self->space);
+    self->space = raw;
+    self->space_n = n;
+    self->tok_cap = tok;
+    unsigned char *m = (unsigned char *)ALIGN((uintptr_t)raw);
+    qio_set_output(&self->p, (qio_token *)(void *)m, tok, m + tok_n + seg_n, arena,
+                   (int32_t *)(void *)(m + tok_n), tok, m + tok_n + seg_n + ALIGN(arena), NULL,
+                   dmx, NULL);
+    return 0;
+}
+
+/* A byte buffer's next size: its part beyond one token's room doubled, up to max. */
+static size_t
+doubled(size_t cur, size_t room, size_t max)
+{
+    size_t next = cur > room ? room + 2 * (cur - room) : room + START_BYTES;
+    return next < max ? next : max;
+}
+
+/* Before a C call (the last batch delivered): the output space sized to need.
+ * It starts at a 4 KiB read's worth (START_TOK tokens, START_BYTES beyond one
+ * token's room in the arena and in the demux space), and what a C call filled
+ * while input was left doubles, up to the caps: a decoder fed serial or PTY reads
+ * keeps about 34 KiB (the pages it never writes are never resident), one fed
+ * 64 KiB chunks grows to the caps and makes as few C calls as a full-size one.
+ * 0, or -1 with MemoryError (nothing taken: the next call tries again). */
+static int
+fit_space(Feeder *self)
+{
+    const qio_parser *p = &self->p;
+    size_t tok = self->tok_cap, arena = p->arena_cap, dmx = p->dmx_cap, room = p->buf_cap;
+    if (self->full & FULL_TOK)
+        tok = 2 * tok < self->tok_max ? 2 * tok : self->tok_max;
+    if (self->full & FULL_ARENA)
+        arena = doubled(arena, room, self->arena_max);
+    if (self->full & FULL_DMX)
+        dmx = doubled(dmx, room, self->dmx_max);
+    if (tok == self->tok_cap && arena == p->arena_cap && dmx == p->dmx_cap)
+        return 0;
+    if (set_space(self, tok, arena, dmx) < 0)
+        return -1;
+    self->full = 0;
+    return 0;
+}
 
 /* The error for buffers[i] = b, neither a bytearray nor None. */
 static void
@@ -390,19 +464,13 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "Feeder: module is 0 (bc660k), 1 (bc66) or 2 (bg96)");
         return NULL;
     }
-    /* each buffer on a cache line of its own (64 bytes): copies from and to them
-     * run at the speed of separately allocated ones */
-    size_t buf_n = ALIGN(qio_buf_size((size_t)max_line));
-    size_t tok_n = ALIGN((size_t)tok_cap * sizeof(qio_token));
-    size_t seg_n = ALIGN((size_t)tok_cap * 2 * sizeof(int32_t)), arena_n = ALIGN((size_t)arena_cap);
     allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
     Feeder *self = (Feeder *)alloc(type, 0);
     if (self == NULL)
         return NULL;
-    /* int32 arrays first: the byte buffers after them need no alignment */
     self->bbufs = Py_NewRef(Py_None);
     self->alloc_of = PyObject_GetAttrString((PyObject *)&PyByteArray_Type, "__alloc__");
-    self->mem = PyMem_Malloc(tok_n + seg_n + buf_n + arena_n + (size_t)dmx_cap + 64);
+    self->mem = PyMem_Malloc(qio_buf_size((size_t)max_line));
     self->queue = PyList_New(0);
     /* any of the three failed (| rather than ||: one test, whichever it was) */
     if ((self->alloc_of == NULL) | (self->mem == NULL) | (self->queue == NULL)
@@ -425,14 +493,17 @@ Feeder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         Py_DECREF(self);
         return NULL;
     }
-    unsigned char *mem = (unsigned char *)ALIGN((uintptr_t)self->mem);
-    qio_init(&self->p, mem + tok_n + seg_n, buf_n, (size_t)max_line);
+    qio_init(&self->p, self->mem, qio_buf_size((size_t)max_line), (size_t)max_line);
     self->p.module = module;
-    self->tok_cap = (size_t)tok_cap;
-    qio_set_output(&self->p, (qio_token *)(void *)mem, (size_t)tok_cap,
-                   mem + tok_n + seg_n + buf_n, (size_t)arena_cap,
-                   (int32_t *)(void *)(mem + tok_n), (size_t)tok_cap,
-                   mem + tok_n + seg_n + buf_n + arena_n, NULL, (size_t)dmx_cap, NULL);
+    self->tok_max = (size_t)tok_cap;
+    self->arena_max = (size_t)arena_cap;
+    self->dmx_max = (size_t)dmx_cap;
+    if (set_space(self, START_TOK < tok_cap ? START_TOK : (size_t)tok_cap,
+                  doubled(0, self->p.buf_cap, self->arena_max),
+                  doubled(0, self->p.buf_cap, self->dmx_max)) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
     self->line = Py_NewRef(line);
     self->slow = Py_NewRef(slow);
     self->error = Py_NewRef(error);
@@ -458,6 +529,7 @@ Feeder_dealloc(Feeder *self)
     Py_XDECREF(self->rows);
     Py_XDECREF(self->arena);
     PyMem_Free(self->mem);
+    PyMem_Free(self->space);
     PyMem_Free(self->mask);
     ((freefunc)PyType_GetSlot(tp, Py_tp_free))(self);
     Py_DECREF(tp);
@@ -767,14 +839,22 @@ feed_head(Feeder *self)
     if (bufs != Py_None && bufs != self->mask_bufs && make_mask(self, bufs) < 0)
         return -1;
     mask_n = bufs != Py_None ? self->mask_n : 0;
+    if (fit_space(self) < 0)
+        return -1;
     /* qio_feed_demux() without its regrouping: spill() appends segment by segment */
     p->demux = self->mask;
     p->demux_n = (size_t)mask_n;
     p->tok_cap = self->until_event ? (self->tok_cap > 0) : self->tok_cap;
+    size_t left = (size_t)(n - self->qoff);
     size_t used = qio_feed(p, (const unsigned char *)PyBytes_AsString(self->hchunk) + self->qoff,
-                           (size_t)(n - self->qoff));
+                           left);
     p->demux = NULL;
     p->demux_n = 0;
+    if (used < left)    /* stopped on a full output: what filled grows before the next call */
+        self->full = (p->ntok >= self->tok_cap ? FULL_TOK : 0)
+            | (p->arena_cap - p->arena_used < p->buf_cap ? FULL_ARENA : 0)
+            | (mask_n > 0 && (p->nseg >= p->seg_cap || p->dmx_cap - p->dmx_used < p->buf_cap)
+               ? FULL_DMX : 0);
     if (used == 0) {    /* full before the first byte: no token either */
         PyErr_SetString(PyExc_RuntimeError, "the tokenizer made no progress: its output space "
                         "holds no token (tok_cap, arena_cap or dmx_cap too small)");
@@ -943,6 +1023,15 @@ Feeder_configure(Feeder *self, PyObject *args)
 }
 
 static PyObject *
+Feeder_capacity(Feeder *self, PyObject *unused)
+{
+    (void)unused;
+    const qio_parser *p = &self->p;
+    return Py_BuildValue("nnnn", (Py_ssize_t)self->tok_cap, (Py_ssize_t)p->arena_cap,
+                         (Py_ssize_t)p->dmx_cap, (Py_ssize_t)(p->buf_cap + self->space_n));
+}
+
+static PyObject *
 Feeder_set_simd(PyObject *cls, PyObject *level)
 {
     (void)cls;
@@ -964,6 +1053,9 @@ static PyMethodDef Feeder_methods[] = {
      "reset(): forget partial input, after the input still queued."},
     {"configure", (PyCFunction)Feeder_configure, METH_VARARGS,
      "configure(hex, show_ra, udp_mask[, buffer_mask]): the tokenizer's settings (TOKENS.md)."},
+    {"capacity", (PyCFunction)Feeder_capacity, METH_NOARGS,
+     "capacity() -> (tokens, arena, dmx, bytes): the output space now, and the bytes of "
+     "every buffer the parser has."},
     {"set_simd", (PyCFunction)Feeder_set_simd, METH_O | METH_CLASS,
      "set_simd(level) -> int: this extension's hex level, as pyqio._ctokenizer.set_simd."},
     {NULL, NULL, 0, NULL},

@@ -13,16 +13,16 @@ nothing of those above it):
 - :mod:`pyqio.cli` is the ``pyqio`` command (demo, forward, bench ... live there);
 - :mod:`pyqio.errors` holds every exception.
 
-Heavy parts (asyncio, the simulator) are imported on first use, so decoding alone
-stays cheap to import.
+Every part is imported on first use (PEP 562): ``import pyqio`` loads the exceptions
+only, ``pyqio.decode`` the wire layer, ``pyqio.Modem`` asyncio and the modem, so a
+program pays for what it uses (bench/README.md, "Footprint").
 """
 from __future__ import annotations
 
 import importlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import events
 from ._version import __version__ as __version__
 from .errors import (
     BackendUnavailable,
@@ -45,7 +45,14 @@ from .errors import (
     SocketClosedError,
     SocketError,
 )
-from .wire import Decoder, ResultCode, backend, decode
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers
+    from . import events
+    from . import protocol as protocol
+    from . import wire as wire
+    from .modem import Modem
+    from .session import Session
+    from .wire import Decoder, ResultCode, backend, decode
 
 __all__ = [
     "events", "ResultCode", "backend", "decode", "Decoder", "Session", "Modem",
@@ -63,16 +70,25 @@ logging.getLogger("pyqio").addHandler(logging.NullHandler())
 
 # public name -> module that defines it, imported on first access (PEP 562)
 _LAZY = {
+    "Decoder": "pyqio.wire",
+    "ResultCode": "pyqio.wire",
+    "backend": "pyqio.wire",
+    "decode": "pyqio.wire",
     "Session": "pyqio.session",
     "Modem": "pyqio.modem",
 }
+# subpackages that ``import pyqio`` used to load as a side effect: still attributes
+_SUBMODULES = ("events", "wire", "protocol")
 
 
 def __getattr__(name: str) -> Any:
-    modname = _LAZY.get(name)
-    if modname is None:
-        raise AttributeError(f"module 'pyqio' has no attribute {name!r}")
-    value = getattr(importlib.import_module(modname), name)
+    if name in _SUBMODULES:
+        value = importlib.import_module(f"pyqio.{name}")
+    else:
+        modname = _LAZY.get(name)
+        if modname is None:
+            raise AttributeError(f"module 'pyqio' has no attribute {name!r}")
+        value = getattr(importlib.import_module(modname), name)
     globals()[name] = value
     return value
 

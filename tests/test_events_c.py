@@ -195,6 +195,56 @@ def test_batches_larger_than_one_c_call(ext) -> None:
     assert len(want) == 6000
 
 
+KIB_URCS = b"".join(b'\r\n+QIURC: "recv",%d,1000,"%s"\r\n' % (i % 5, b"%04d" % i * 250)
+                    for i in range(200))
+ROOM = 2 * 4096 + 8     # one token's room at max_line 4096 (qio_token_room)
+
+
+def _demux_run(dec, data: bytes, step: int) -> tuple[list, list]:
+    bufs: list = [bytearray() for _ in range(5)]
+    out: list = []
+    for i in range(0, len(data), step):
+        out += dec.feed_demux(data[i:i + step], bufs)
+    return out + dec.finish(), bufs
+
+
+def test_the_output_space_starts_small_and_grows_only_as_the_feeds_need(ext) -> None:
+    """A new decoder holds about 34 KiB (the line buffer, 32 tokens, one token's room
+    plus 4 KiB of arena and of demux space: a 4 KiB read in one C call); fed 4 KiB
+    reads of 1 KiB URCs it stays there, fed the stream at once it grows to the caps
+    (64 KiB beyond the room of demux space), and the events and payloads are the same
+    either way."""
+    fresh = Decoder(backend="c")
+    start = (32, ROOM + 4096, ROOM + 4096, ROOM + 26120)
+    assert fresh._core.capacity() == start
+    want = _demux_run(_decoder(False), KIB_URCS, 4096)
+    small = Decoder(backend="c")
+    assert _demux_run(small, KIB_URCS, 4096) == want
+    assert small._core.capacity() == start
+    whole = Decoder(backend="c")
+    assert _demux_run(whole, KIB_URCS, len(KIB_URCS)) == want
+    assert whole._core.capacity()[2] == _feed.DMX + ROOM    # the cap, no more
+    # many short lines fill the tokens first: only they grow, up to their cap
+    lines = Decoder(backend="c")
+    ok = b"OK\r\n" * 3000
+    assert sum((lines.feed(ok[i:i + 4096]) for i in range(0, len(ok), 4096)), []) == [
+        events.Ok()] * 3000
+    assert lines._core.capacity()[:3] == (_feed.TOK_CAP, ROOM + 4096, ROOM + 4096)
+    # payloads at once with no demux: the arena grows, up to its cap
+    arena = Decoder(backend="c")
+    assert arena.feed(KIB_URCS) + arena.finish() == _decoder(False).feed(KIB_URCS)
+    assert arena._core.capacity()[:3] == (32, _feed.ARENA + ROOM, ROOM + 4096)
+
+
+def test_caps_below_the_start_sizes_are_kept(ext) -> None:
+    f = ext.Feeder(events.Recv, _feed.RECV_FIELDS, _feed.classify_line, _feed.slow, ValueError,
+                   4096, 4, ROOM + 100, ROOM + 100)
+    assert f.capacity()[:3] == (4, ROOM + 100, ROOM + 100)
+    bufs: list = [bytearray() for _ in range(5)]
+    assert f.feed_demux(KIB_URCS, bufs) == [] and sum(map(len, bufs)) == 200 * 1000
+    assert f.capacity()[:3] == (4, ROOM + 100, ROOM + 100)
+
+
 urcs = recv_urcs(6, 40)
 hex_lines = hex_urcs(6, 20)
 lines = other_lines

@@ -99,6 +99,19 @@ def test_the_modem_does_not_import_the_demo_or_the_bench_harness() -> None:
     assert out.strip() == "[]"
 
 
+def test_each_part_is_imported_on_first_use() -> None:
+    # embedded hosts pay at import only for what they use (bench/README.md, "Footprint")
+    out = _run("import sys, pyqio\n"
+               "print(sorted(m for m in sys.modules if m.startswith('pyqio')))\n"
+               "print(pyqio.decode(b'\\r\\nOK\\r\\n'), pyqio.events.Ok, pyqio.protocol.MODULES[0])\n"
+               "print('asyncio' in sys.modules, 'pyqio.commands' in sys.modules)\n"
+               "import pyqio.modem\n"
+               "print('pyqio.sim' in sys.modules, 'pyqio.cli' in sys.modules)\n")
+    assert out.split("\n")[:4] == ["['pyqio', 'pyqio._version', 'pyqio.errors']",
+                                   "[Ok()] <class 'pyqio.wire.events.Ok'> bc660k",
+                                   "False False", "False False"]
+
+
 def test_transports_never_import_the_simulator() -> None:
     # sim registers its sim:// scheme with transports, never the other way round
     out = _run("import sys, pyqio.transports\n"
@@ -132,6 +145,7 @@ def test_sim_urls_open_through_the_modem_which_loads_the_simulator() -> None:
 # simulator by name, at run time, for a sim:// URL).
 LAYER = {
     "errors": 0, "protocol": 0, "_version": 0,  # the protocol's numbers, stated once
+    "_frozen": 0,  # the frozen dataclass builder of the events and commands
     "_tokenizer_c": 0, "_events_c": 0,  # the built C parts import nothing
     "wire": 1, "transports": 1, "data": 1,
     "commands": 2, "events": 2,

@@ -102,7 +102,7 @@ def test_a_missing_module_without_a_build_record_warns_in_every_process(no_c_ins
     record.unlink()
     try:
         for _ in range(2):
-            run = _run(site, "import pyqio")
+            run = _run(site, "import pyqio; pyqio.Decoder")  # the wire layer loads on first use
             assert run.stderr.count("RuntimeWarning") == 1
             assert "the C tokenizer is not built (it does not import: " in run.stderr
     finally:

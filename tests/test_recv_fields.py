@@ -25,7 +25,7 @@ import sys
 
 import pytest
 
-from pyqio.wire import _accel, events
+from pyqio.wire import _accel, _events_sockets, events
 
 NAMES = ("connect_id", "data", "length", "remote_ip", "remote_port", "framed")
 VALUES = (3, b"x\r\ny", 4, "10.0.0.1", 7000, False)
@@ -44,7 +44,7 @@ def ext():
 def _recv_class(base: type) -> type:
     """A Recv twin over *base*, made as pyqio.events makes Recv (whatever base the
     process's Recv got: ``PYQIO_NO_EVENTS_C=1`` gives it the slotted one)."""
-    @events._fields_in_base
+    @_events_sockets._fields_in_base
     @dataclasses.dataclass(frozen=True)
     class R(events.Event, base):  # type: ignore[misc, valid-type]
         connect_id: int
@@ -60,7 +60,7 @@ def _recv_class(base: type) -> type:
 
 def test_recv_is_the_same_frozen_dataclass_with_or_without_the_extension() -> None:
     want_c = _accel.events_c is not None
-    assert issubclass(events.Recv, events._RecvSlots) is not want_c
+    assert issubclass(events.Recv, _events_sockets._RecvSlots) is not want_c
     if want_c:
         assert issubclass(events.Recv, _accel.events_c.RecvFields)
     r = events.Recv(*VALUES)
@@ -93,7 +93,7 @@ def test_without_the_extension_recv_keeps_its_fields_in_slots() -> None:
 
 @pytest.mark.parametrize("slotted", [False, True])
 def test_the_maker_fills_a_recv_fields_class_like_its_constructor(ext, slotted) -> None:
-    R = _recv_class(events._RecvSlots if slotted else ext.RecvFields)
+    R = _recv_class(_events_sockets._RecvSlots if slotted else ext.RecvFields)
     make = ext.Maker(R, NAMES)
     assert make(*VALUES) == R(*VALUES) and type(make(*VALUES)) is R
     assert not hasattr(make(*VALUES), "__dict__")

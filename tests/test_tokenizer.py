@@ -414,3 +414,34 @@ def test_feed_demux_takes_any_sequence_of_buffers(Tokenizer):
 def test_feed_demux_rejects_bad_buffers(Tokenizer, buffers, word):
     with pytest.raises(InvalidArgument, match=word):
         Tokenizer().feed_demux(H + b'0,1,"a"\r\n', buffers)
+
+
+def test_the_c_tokenizer_output_space_starts_small_and_grows_to_need() -> None:
+    """The cffi tokenizer sizes its output space as the C feeder does: small at first
+    (no demux space before feed_demux), doubled where a C call filled it while input
+    was left, up to the caps; the tokens and payloads are the twin's either way."""
+    from pyqio.wire._ctokenizer import Tokenizer as CTok
+
+    room = 2 * 4096 + 8
+    data = b"".join(b'\r\n' + H + b'%d,1000,"%s"\r\n\r\nOK\r\n' % (i % 5, b"%04d" % i * 250)
+                    for i in range(100))
+
+    def run(tok, step: int) -> tuple:
+        bufs = [bytearray() for _ in range(5)]
+        out = []
+        for i in range(0, len(data), step):
+            out += tok.feed_demux(data[i:i + step], bufs)
+        return out + tok.finish(), bufs
+
+    want = run(twin.Tokenizer(), len(data))
+    fresh = CTok()
+    assert fresh.capacity()[:3] == (32, room + 4096, 0)    # demux space at first use
+    assert run(fresh, 4096) == want
+    assert fresh.capacity()[:3] == (32, room + 4096, room + 4096)
+    assert fresh.capacity()[3] <= 48 * 1024
+    whole = CTok()
+    assert run(whole, len(data)) == want
+    assert whole.capacity()[2] == 64 * 1024 + room     # the cap, no more
+    lines = CTok()
+    assert lines.feed(b"OK\r\n" * 3000) == [L(b"OK")] * 3000
+    assert lines.capacity()[:3] == (256, room + 4096, 0)

@@ -22,9 +22,9 @@ Metadata for the session, as class attributes (derived from the declaration):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .._frozen import frozen
 from ..errors import InvalidArgument
 from ..protocol import (
     MAX_HOST,
@@ -190,7 +190,7 @@ def _test_name(name: str, value: Any, cmd: Any) -> Any:
     return value.upper()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TestCommand(Command):
     """``AT+<NAME>=?``: the test form of any command pyqio declares (table 1, 2.1.2)."""
 

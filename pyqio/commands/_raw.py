@@ -26,9 +26,10 @@ the session cancels with Esc at once and ends the command with the prompt
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar
 
+from .._frozen import frozen
 from ..errors import InvalidArgument
 from ..protocol import MAX_LINE_LENGTH
 from ._base import Command
@@ -85,7 +86,7 @@ def _describe(ch: str) -> str:
     return f"the character {ch!r}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Raw(Command):
     """Any single AT command line pyqio has no builder for: ``Raw("AT+CSQ")``.
 

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from .._frozen import frozen
 from ..errors import InvalidArgument
 from ..wire._timers3gpp import check_bits
 from ._check import check_flag, check_int, check_ip, check_quoted, show
@@ -241,7 +242,7 @@ def command(name: str, form: str = "write", *, selector: str | None = None, gaps
             ) -> Callable[[T], T]:
     """Make the class a frozen, slotted dataclass and register it as command *name*."""
     def wrap(cls: T) -> T:
-        made: Any = dataclass(frozen=True, slots=True)(cls)
+        made: Any = frozen(cls)
         params = tuple((f.name, f.metadata["param"]) for f in dataclasses.fields(made)
                        if "param" in f.metadata)
         profiled = any(f.name == "module" for f in dataclasses.fields(made))

@@ -7,7 +7,9 @@
   one feeder per decoder (``_feed``): the C one of the optional extension
   ``pyqio._events_c`` (``csrc/events_c.c``, loaded by ``_accel``) or the tokens of
   either backend made into events in Python;
-- :mod:`pyqio.wire.events` holds one frozen dataclass per response and URC kind;
+- :mod:`pyqio.wire.events` holds one frozen dataclass per response and URC kind (the
+  base in ``_event_base``, the classes by the note's chapters: ``_events_sockets``,
+  ``_events_services``, ``_events_3gpp``, ``_events_family``, ``_context_events``);
 - ``_lines`` classifies one line into its event, reading the fields with
   ``_fields``; ``_eventfmt`` writes events back as the module's bytes and as JSON;
 - ``_events_3gpp``/``_lines_3gpp`` the 3GPP TS 27.007 answers and the ``+CEREG`` URC,

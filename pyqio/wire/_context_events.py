@@ -7,16 +7,16 @@ describe them. ``to_bytes()`` writes the module's line back.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
+from .._frozen import frozen
+from ._event_base import Event
 from ._eventfmt import _q
-from .events import Event
 
 __all__ = ["ContextConfig", "ContextState", "LastError"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ContextConfig(Event):
     """``+QICSGP: <context_type>,"<APN>","<username>","<password>",<authentication>``.
 
@@ -37,7 +37,7 @@ class ContextConfig(Event):
                                             _q(self.password), self.authentication)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ContextState(Event):
     """``+QIACT: <contextID>,<context_state>,<context_type>[,"<IP_address>"]``: one row of
     ``AT+QIACT?`` (``context_state`` 1 activated, 0 deactivated; ``context_type`` 1 IPv4,
@@ -60,7 +60,7 @@ class ContextState(Event):
         return head if self.ip is None else head + b"," + _q(self.ip)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LastError(Event):
     """``+QIGETERROR: <err>,<errcode_description>``: the result code of the last TCP/IP
     command (codes 550–574 mean the same across the family) and the module's words for it."""

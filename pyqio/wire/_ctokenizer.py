@@ -10,6 +10,11 @@ extension links the tokenizer itself, see ``pyqio._feed``.)
 
 ``feed_demux()`` appends payloads to the caller's bytearrays with one
 ``+=`` per connect id per C call, making no Python object per URC.
+
+The output space is sized to need, as ``pyqio._events_c``'s: it starts small
+(32 tokens, one token's room plus 4 KiB of arena, a 4 KiB read's worth; the demux
+space likewise from the first ``feed_demux()``), and what a C call filled while input was left doubles, up to
+256 tokens and 16 KiB (arena) / 64 KiB (demux) beyond the room.
 """
 from __future__ import annotations
 
@@ -32,9 +37,11 @@ _GROUP = struct.Struct("3i")   # a demux group: connect_id, offset, length
 _SIZE_T = ffi.sizeof("size_t")
 # C writes before it reads every byte of these buffers: no need to zero them
 _alloc = ffi.new_allocator(should_clear_after_alloc=False)
-_TOK_CAP = 256              # tokens per C call
-_ARENA = 16 * 1024          # token bytes per C call (plus one token's room)
-_DMX = 64 * 1024            # demuxed payload bytes per C call (plus one token's room)
+_TOK_CAP = 256              # tokens per C call, at most
+_ARENA = 16 * 1024          # token bytes per C call (plus one token's room), at most
+_DMX = 64 * 1024            # demuxed payload bytes per C call (plus one token's room), at most
+_START_TOK = 32             # the output space at first (see the module's docstring)
+_START_BYTES = 4096
 _MAX_ID = 65535             # a connect id is a NUM (TOKENS.md)
 # collect(out, rows, arena): turns one C batch into output (see Tokenizer._feed)
 Collector = Callable[[list[Any], Any, bytes], None]
@@ -93,6 +100,9 @@ class Tokenizer:
         "_mask_bytes",
         "_mask_key",
         "_max_line",
+        "_ntok",
+        "_narena",
+        "_ndmx",
         "_p",
         "_seg",
         "_tok",
@@ -111,14 +121,14 @@ class Tokenizer:
         size = lib.qio_buf_size(max_line)
         self._buf = _alloc("unsigned char[]", size)
         lib.qio_init(self._p, self._buf, size, max_line)
-        self._tok = _alloc("qio_token[]", _TOK_CAP)
-        self._arena = _alloc("unsigned char[]", _ARENA + lib.qio_token_room(max_line))
-        self._tok_mv = memoryview(ffi.buffer(self._tok))
-        self._arena_mv = memoryview(ffi.buffer(self._arena))
         self._dmx = None    # the demux space, made on the first feed_demux()
+        self._tok: Any = None
+        self._arena: Any = None
+        self._ntok, self._ndmx = min(_START_TOK, _TOK_CAP), 0
+        self._narena = min(_START_BYTES, _ARENA) + lib.qio_token_room(max_line)
         self._mask_key: tuple[bytearray | None, ...] | None = None    # see _mask()
         self._mask_bytes = b""
-        self._set_output()
+        self._make_space()
         # the C call's output counts (ntok, arena_used, nseg, dmx_used, ngroups), read
         # through a memoryview: cheaper than a cffi attribute each
         start = ffi.offsetof("qio_parser", "ntok")
@@ -131,26 +141,60 @@ class Tokenizer:
         self._p.module = MODULES.index(module)     # QIO_M_*, in MODULES' order
         self.buffer_access = ()
 
-    def _set_output(self) -> None:
-        room = lib.qio_token_room(self._max_line)
-        if self._dmx is None:
-            lib.qio_set_output(self._p, self._tok, _TOK_CAP, self._arena, _ARENA + room,
+    def _make_space(self) -> None:
+        """Allocate what of the output space is not at its current sizes (nothing in it
+        is undelivered); a buffer already at its size stays where it is."""
+        ntok, narena, ndmx = self._ntok, self._narena, self._ndmx
+        if self._tok is None or len(self._tok) != ntok:
+            self._tok = _alloc("qio_token[]", ntok)
+            self._tok_mv = memoryview(ffi.buffer(self._tok))
+        if self._arena is None or len(self._arena) != narena:
+            self._arena = _alloc("unsigned char[]", narena)
+            self._arena_mv = memoryview(ffi.buffer(self._arena))
+        if not ndmx:
+            lib.qio_set_output(self._p, self._tok, ntok, self._arena, narena,
                                ffi.NULL, 0, ffi.NULL, ffi.NULL, 0, ffi.NULL)
             return
-        lib.qio_set_output(self._p, self._tok, _TOK_CAP, self._arena, _ARENA + room,
-                           self._seg, _TOK_CAP, self._dmx, self._group_out, _DMX + room,
-                           self._groups)
+        if self._dmx is None or len(self._seg) != 2 * ntok:
+            self._seg = _alloc("int32_t[]", 2 * ntok)
+            self._groups = _alloc("int32_t[]", 3 * ntok)
+            self._groups_b = memoryview(ffi.buffer(self._groups))
+        if self._dmx is None or len(self._dmx) != ndmx:
+            self._dmx = _alloc("unsigned char[]", ndmx)
+            self._group_out = _alloc("unsigned char[]", ndmx)
+            self._dmx_mv = memoryview(ffi.buffer(self._dmx))
+            self._group_mv = memoryview(ffi.buffer(self._group_out))
+        lib.qio_set_output(self._p, self._tok, ntok, self._arena, narena, self._seg, ntok,
+                           self._dmx, self._group_out, ndmx, self._groups)
 
     def _make_demux_space(self) -> None:
-        room = lib.qio_token_room(self._max_line)
-        self._seg = _alloc("int32_t[]", 2 * _TOK_CAP)
-        self._dmx = _alloc("unsigned char[]", _DMX + room)
-        self._group_out = _alloc("unsigned char[]", _DMX + room)
-        self._groups = _alloc("int32_t[]", 3 * _TOK_CAP)
-        self._dmx_mv = memoryview(ffi.buffer(self._dmx))
-        self._group_mv = memoryview(ffi.buffer(self._group_out))
-        self._groups_b = memoryview(ffi.buffer(self._groups))
-        self._set_output()
+        self._ndmx = min(_START_BYTES, _DMX) + lib.qio_token_room(self._max_line)
+        self._make_space()
+
+    def _grow(self, ntok: int, arena_used: int, nseg: int, dmx_used: int) -> None:
+        """A C call stopped on a full output with input left: double what filled."""
+        room = int(lib.qio_token_room(self._max_line))
+
+        def doubled(cur: int, most: int) -> int:
+            return min(room + 2 * (cur - room), most + room)
+
+        tok, arena, dmx = self._ntok, self._narena, self._ndmx
+        if ntok >= tok or (dmx and nseg >= tok):
+            tok = min(2 * tok, _TOK_CAP)
+        if arena - arena_used < room:
+            arena = doubled(arena, _ARENA)
+        if dmx and dmx - dmx_used < room:
+            dmx = doubled(dmx, _DMX)
+        if (tok, arena, dmx) != (self._ntok, self._narena, self._ndmx):
+            self._ntok, self._narena, self._ndmx = tok, arena, dmx
+            self._make_space()
+
+    def capacity(self) -> tuple[int, int, int, int]:
+        """``(tokens, arena, dmx, bytes)``: the output space now, and the bytes of every
+        buffer the parser has (as ``pyqio._events_c.Feeder.capacity``)."""
+        ntok, narena, ndmx = self._ntok, self._narena, self._ndmx
+        demux = (2 * ntok + 3 * ntok) * 4 + 2 * ndmx if ndmx else 0
+        return ntok, narena, ndmx, (len(self._buf) + ntok * TOKEN_SIZE + narena + demux)
 
     # -- settings (TOKENS.md "Settings"), changeable between feeds --
 
@@ -243,7 +287,7 @@ class Tokenizer:
                 used = lib.qio_feed_demux(p, src, left, mask, len(mask))
             else:
                 used = lib.qio_feed(p, src, left)
-            ntok, arena_used, nseg, _, ngroups = counts
+            ntok, arena_used, nseg, dmx_used, ngroups = counts
             if not (used or ntok or nseg or not left):
                 raise RuntimeError("the tokenizer made no progress: its output space holds "
                                    "no token")
@@ -255,7 +299,8 @@ class Tokenizer:
             left -= used
             if not left:
                 return
-            # the output batch was full: go on from there
+            # the output batch was full (delivered now): grow what filled, go on from there
+            self._grow(ntok, arena_used, nseg, dmx_used)
             if type(src) is bytes:
                 src = ffi.from_buffer("unsigned char[]", src)
             src += used

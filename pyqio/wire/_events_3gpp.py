@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
 from typing import ClassVar
 
+from .._frozen import frozen
+from ._event_base import Event
 from ._eventfmt import _b, _q
 from ._timers3gpp import active_time_seconds, edrx_seconds, periodic_tau_seconds
-from .events import Event
 
 __all__ = ["AttachState", "Clock", "EdrxSetting", "Functionality", "PdpAddress", "PdpContext",
            "PsmSettings", "Registration", "SerialNumber", "SignalQuality"]
@@ -39,7 +39,7 @@ def _line(name: bytes, values: list[Param]) -> bytes:
     return name + b": " + b",".join(_opt(v) for v in values)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Functionality(Event):
     """``+CFUN: <fun>`` answering ``AT+CFUN?`` (27.007 8.2): 0 minimum, 1 full, 4 RF off."""
 
@@ -55,7 +55,7 @@ class Functionality(Event):
 REGISTERED = frozenset({1, 5})
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Registration(Event):
     """``+CEREG:`` EPS registration (27.007 10.1.22): the URC, or the answer to ``AT+CEREG?``.
 
@@ -119,7 +119,7 @@ class Registration(Event):
         return _line(b"+CEREG", head + rest[:keep])
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AttachState(Event):
     """``+CGATT: <state>`` answering ``AT+CGATT?`` (27.007 10.1.9): attached to the packet domain."""
 
@@ -131,7 +131,7 @@ class AttachState(Event):
         return b"+CGATT: %d" % self.attached
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PdpAddress(Event):
     """``+CGPADDR: <cid>[,<PDP_addr_1>[,<PDP_addr_2>]]`` (27.007 10.1.14); None when absent."""
 
@@ -148,7 +148,7 @@ class PdpAddress(Event):
         return _line(b"+CGPADDR", values)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PdpContext(Event):
     """One ``+CGDCONT:`` row answering ``AT+CGDCONT?`` (27.007 10.1.1).
 
@@ -168,7 +168,7 @@ class PdpContext(Event):
         return _line(b"+CGDCONT", [self.cid, self.pdp_type, self.apn, *self.extra])
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SignalQuality(Event):
     """``+CSQ: <rssi>,<ber>`` (27.007 8.5): 99 is "not known or not detectable"."""
 
@@ -186,7 +186,7 @@ class SignalQuality(Event):
         return b"+CSQ: %d,%d" % (self.rssi, self.ber)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PsmSettings(Event):
     """``+CPSMS: <mode>,[<Periodic-RAU>],[<GPRS-READY-timer>],[<Periodic-TAU>],[<Active-Time>]`` (27.007 7.38).
 
@@ -217,7 +217,7 @@ class PsmSettings(Event):
                                  self.periodic_tau, self.active_time])
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EdrxSetting(Event):
     """``+CEDRXS: <AcT-type>,<Requested_eDRX_value>`` (27.007 7.40): one row; 5 is NB-S1."""
 
@@ -255,7 +255,7 @@ def clock_time(text: str) -> _dt.datetime:
                         tzinfo=_dt.timezone(-offset if sign == "-" else offset))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Clock(Event):
     """``+CCLK: "yy/MM/dd,hh:mm:ss±zz"`` (27.007 8.15): the module's clock, as printed.
 
@@ -276,7 +276,7 @@ class Clock(Event):
         return b"+CCLK: " + _q(self.text)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SerialNumber(Event):
     """``+CGSN: <sn>`` answering ``AT+CGSN=<snt>`` (27.007 5.4): IMEI (1), IMEISV (2), SVN (3).
 

@@ -11,16 +11,16 @@ As every event, ``to_bytes()`` writes the module's bytes back and
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
+from .._frozen import frozen
+from ._event_base import Event, _data
 from ._eventfmt import _q
-from .events import Event, _data
 
 __all__ = ["IncomingFull", "PdpDeactivated", "ReadData", "ReadStats", "RecvNotice"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RecvNotice(Event):
     """``+QIURC: "recv",<connectID>[,<data_len>]``: data waits in the module's buffer.
 
@@ -40,7 +40,7 @@ class RecvNotice(Event):
         return b'+QIURC: "recv",%d,%d' % (self.connect_id, self.length)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReadData(Event):
     """``+QIRD: <read_actual_length>[,<remoteIP>,<remote_port>]`` CR LF ``<data>``.
 
@@ -66,7 +66,7 @@ class ReadData(Event):
         return b"\r\n" + head + b"\r\n" + _data(self.data, recv_format) + b"\r\n"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReadStats(Event):
     """``+QIRD: <total_receive_length>,<have_read_length>,<unread_length>`` answering
     ``AT+QIRD=<connectID>,0`` (as :class:`pyqio.events.SendStats` answers ``AT+QISEND=<id>,0``)."""
@@ -81,7 +81,7 @@ class ReadStats(Event):
         return b"+QIRD: %d,%d,%d" % (self.total, self.read, self.unread)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PdpDeactivated(Event):
     """``+QIURC: "pdpdeact",<contextID>``: the network deactivated the PDP context.
 
@@ -94,7 +94,7 @@ class PdpDeactivated(Event):
         return b'+QIURC: "pdpdeact",%d' % self.context_id
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class IncomingFull(Event):
     """``+QIURC: "incoming full"``: a listener refused a connection (no free connect id)."""
 

@@ -32,7 +32,7 @@ from ._accel import events_c
 from ._checks import check_buffers
 from ._events_family import ReadData
 from ._lines import classify_line
-from ._pytokenizer import (
+from ._pytok_state import (  # the reasons only: the Python tokenizer loads on first use
     BAD_HEX_DIGIT,
     BAD_RECV_HEADER,
     LINE_TOO_LONG,

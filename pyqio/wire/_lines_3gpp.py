@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from ..errors import FieldShapeError as Shape
 from . import _fields as F
+from ._event_base import Event
 from ._events_3gpp import (
     AttachState,
     Clock,
@@ -24,7 +25,6 @@ from ._events_3gpp import (
     SignalQuality,
     clock_time,
 )
-from .events import Event
 
 __all__ = ["HANDLERS"]
 
