@@ -250,7 +250,13 @@ class Sweeps:
                 b'\r\n+QIURC: "recv",1,2,"5.6.7.8",9\r\nxy\r\n')
         ev = self.events
         want = [ev.ReadData(b"abc", "1.2.3.4", 5), ev.Ok(), ev.Recv(1, b"xy", 2, "5.6.7.8", 9)]
-        f = self.feed_mod.c_feeder(False, False, 1 << 1, 4096, "bg96")
+        return self._feed_made(
+            k, lambda: self.feed_mod.c_feeder(False, False, 1 << 1, 4096, "bg96"), data, want)[0]
+
+    def _feed_made(self, k, make, data, want):
+        """feed(data) of a feeder make() builds, its k-th allocation failing: the events
+        *want*, once, delivered by this call and the next; how it went, and the feeder."""
+        f = make()
         res, err = self.failing(k, lambda: f.feed(data))
         got, how = list(res or []), "clean" if err is None else "taken"
         if err is not None:
@@ -260,7 +266,7 @@ class Sweeps:
                 how = "refused"
         got += f.finish()
         assert got == want, (k, err)
-        return how
+        return how, f
 
     # -- the C line table (csrc/lines.c): building it, reading every line kind, and a
     # feeder reading lines through it (one line for the fallback, one made in C)
@@ -306,17 +312,9 @@ class Sweeps:
         table = _lines_c.build(classify_line)
         stream = b"+QIOPEN: x\r\n+QIURC: \"closed\",1\r\n"
         ref = self.feed_mod.c_feeder(False, False, 0, 4096, line=table)
-        want = ref.feed(stream) + ref.finish()
-        f = self.feed_mod.c_feeder(False, False, 0, 4096, line=table)
-        res, err = self.failing(k, lambda: f.feed(stream))
-        got, how = list(res or []), "clean" if err is None else "taken"
-        if err is not None:
-            got += f.feed(b"")
-            if not got:     # refused before it was taken: feed it again
-                got += f.feed(stream)
-                how = "refused"
-        got += f.finish()
-        assert got == want, (k, err)
+        how, f = self._feed_made(
+            k, lambda: self.feed_mod.c_feeder(False, False, 0, 4096, line=table), stream,
+            ref.feed(stream) + ref.finish())
         with pytest.raises(self.InvalidArgument):   # the table did not swallow a refusal
             f.feed_demux(b"", [])
         return how
