@@ -52,6 +52,17 @@ LINES = 10          # lines queued behind an interrupted call
 CLEAN_RUNS = 20     # runs in a row no failure reached: past the call's last allocation
 
 
+# CPython 3.12.1 and 3.13.0 can lose an exception raised inside a generator
+# expression when an allocation fails while it propagates: pure-Python
+# ``classify_line(b'+CGDCONT: 1,"IP","a",-1,--1')`` (``tuple(_param(x) for x in ...)``,
+# the last field raising) returns ``PdpContext(..., extra=(-1,))`` with no error when
+# its 48th (3.12.1) or 47th (3.13.0) allocation fails, one per process; 3.10 and 3.11
+# raise as they should. There, a wrong event from a line the C table leaves to
+# classify_line is CPython's, and is counted rather than failed; a line the table
+# makes itself must be right on every version.
+LOSES_ERRORS = sys.version_info >= (3, 12)
+
+
 # ---- the child: one sweep, from step k0 -------------------------------------------
 
 class Plain:
@@ -298,8 +309,14 @@ class Sweeps:
         how = "clean"
         for line in [x[1] for x in LINES] + [e[0] for e in EDGES]:
             want = classify_line(line)
+            in_python = table.peek(line) is None    # the table declines it: classify_line
             res, err = self.failing(k, lambda line=line: table(line))
-            if err is None:
+            if err is None and not deep(res, want) and in_python and LOSES_ERRORS:
+                # CPython's own doing: classify_line alone, no pyqio C, gives this
+                # (see LOSES_ERRORS); counted, and the table must still read it right
+                print("python-lost-error", k, flush=True)
+                how = "failed"
+            elif err is None:
                 assert deep(res, want), (k, line, res)
             else:
                 how = "failed"
@@ -463,10 +480,11 @@ def test_allocation_failures_at_every_step(testcapi, name, span) -> None:
     """Sweep *name* (see Sweeps) passes its checks at every step, in children; a
     crash fails unless its innermost frame is CPython's and this CPython crashes
     under the same failures without pyqio (then it is counted and reported)."""
-    k0, steps, taken, tolerated = 0, 0, 0, []
+    k0, steps, taken, tolerated, lost = 0, 0, 0, [], []
     while True:
         res = run_child(name, span, k0, SWEEPS[name])
         lines = [line.split() for line in res.stdout.splitlines()]
+        lost += [w[1] for w in lines if w[0] == "python-lost-error"]
         begun = [int(w[1]) for w in lines if w[0] == "step"]
         steps += len(begun)
         taken += sum(w[0] == "done" and w[2] == "taken" for w in lines)
@@ -489,6 +507,11 @@ def test_allocation_failures_at_every_step(testcapi, name, span) -> None:
     assert steps > CLEAN_RUNS
     if name in ("feed_demux", "feed"):
         assert taken > 20, taken    # most failures came after the chunk was taken
+    if lost:
+        assert LOSES_ERRORS, lost
+        warnings.warn(f"sweep {name}: at steps {', '.join(lost)} CPython "
+                      f"{sys.version.split()[0]} lost an exception inside classify_line "
+                      "(pure Python; see LOSES_ERRORS)", stacklevel=1)
     if tolerated:
         warnings.warn(f"sweep {name}: {len(tolerated)} crash(es) inside CPython "
                       f"{sys.version.split()[0]}, which crashes under set_nomemory without "
