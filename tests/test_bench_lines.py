@@ -51,3 +51,26 @@ def test_each_line_stream_is_one_event_per_line_on_every_path() -> None:
         counts = {name: run() for name, run in
                   BL.runners(stream, 4096, M.available_backends()).items()}
         assert set(counts.values()) == {stream.events}, (label, counts)
+
+
+def test_the_before_path_reads_every_line_with_classify_line(monkeypatch) -> None:
+    """``C, lines in Python`` times the C feeder with classify_line behind it (the
+    decoder before the table), not the table again: every line reaches classify_line
+    on that path and none on ``C events`` (a Decoder binds its feeder's feed() when
+    built, so the path must time a feeder of its own)."""
+    if "c" not in M.available_backends():
+        return
+    from pyqio.wire import _lines
+    calls = []
+    original = _lines.classify_line
+
+    def counting(line: bytes):
+        calls.append(line)
+        return original(line)
+
+    monkeypatch.setattr(_lines, "classify_line", counting)
+    stream = BL.line_stream("+QIOPEN", b"+QIOPEN: 1,0", "bc660k", 2048)
+    paths = BL.runners(stream, 4096, M.available_backends())
+    assert paths["C events"]() == stream.events and calls == []
+    assert paths["C, lines in Python"]() == stream.events
+    assert calls == [b"+QIOPEN: 1,0"] * stream.events
