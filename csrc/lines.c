@@ -41,11 +41,23 @@
  */
 #include "lines.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define NF 32   /* fields read in C; a line with more is Python's */
 #define NA 16   /* arguments of a form (events_c.c's MAX_FIELDS) */
 #define DIGITS 18   /* longer numbers are Python's: an int64 holds 18 digits */
+#define NKEPT 64    /* objects kept for reuse (kept_pair): pairs of ... */
+#define KEPT_MAX 16     /* ... str, range and tuple of texts of 2 to KEPT_MAX bytes */
+
+enum { DIGIT = 1, IP = 2, BIT = 4 };     /* character classes */
+
+static int
+class_of(int c)
+{
+    return (c >= '0' && c <= '9') * (DIGIT | IP) + (c == '0' || c == '1') * BIT
+           + ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':') * IP;
+}
 
 enum { A_FIELD, A_CONST, A_TUPLE, A_JOIN, A_SPLAT };
 
@@ -72,6 +84,8 @@ typedef struct {
 typedef struct {
     const char *name;
     Py_ssize_t name_n, first, nforms;
+    uint64_t key;   /* the name's first 8 bytes (name_key) */
+    PyObject *str;  /* the name as Info and TestResponse give it */
     int info;
 } entry;
 
@@ -80,6 +94,14 @@ typedef struct {
     Py_ssize_t n;
     PyObject *event;
 } exact;
+
+enum { K_STR, K_PAREN };    /* what a kept object is of its text */
+
+typedef struct {
+    uint64_t w[2];  /* the text: its first and last 8 bytes, or its bytes and 0 (kept_pair) */
+    uint64_t tag;   /* its length * 2 + K_*; 0 in a slot holding nothing */
+    PyObject *obj;  /* the object of that text as that kind, or NULL */
+} kept;
 
 typedef struct {
     PyObject_HEAD
@@ -90,6 +112,8 @@ typedef struct {
     form *form;
     Py_ssize_t nexact, nentry;
     unsigned char bad[256];     /* 1 for a byte the table leaves to Python */
+    unsigned char cls[256];     /* each byte's classes (class_of) */
+    kept kept[NKEPT];       /* objects made lately (kept_pair) */
 } Lines;
 
 /* ---- building the table ------------------------------------------------ */
@@ -129,6 +153,15 @@ read_form(form *f, PyObject *t)
     return 0;
 }
 
+/* The first 8 bytes of a NAME, zero-padded: one compare rules out almost every entry. */
+static uint64_t
+name_key(const char *s, Py_ssize_t n)
+{
+    uint64_t k = 0;
+    memcpy(&k, s, (size_t)(n < 8 ? n : 8));
+    return k;
+}
+
 static int
 read_entries(Lines *self, PyObject *entries)
 {
@@ -152,13 +185,17 @@ read_entries(Lines *self, PyObject *entries)
         if (!PyArg_ParseTuple(PyTuple_GetItem(entries, i), "y#pO:entry", &e->name, &e->name_n,
                               &e->info, &forms))
             return -1;
+        self->nentry = i + 1;
+        e->key = name_key(e->name, e->name_n);
+        e->str = PyUnicode_DecodeLatin1(e->name, e->name_n, NULL);
+        if (e->str == NULL)
+            return -1;
         e->first = nform;
         e->nforms = PyTuple_Size(forms);
         for (Py_ssize_t j = 0; j < e->nforms; j++) {
             if (read_form(&self->form[nform++], PyTuple_GetItem(forms, j)) < 0)
                 return -1;
         }
-        self->nentry = i + 1;
     }
     return 0;
 }
@@ -210,8 +247,10 @@ Lines_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->codes = codes;
     self->datetime = datetime;
     self->utc = utc;
-    for (int c = 0; c < 256; c++)
+    for (int c = 0; c < 256; c++) {
         self->bad[c] = (c < ' ' || c > '~') && c != '\t';
+        self->cls[c] = (unsigned char)class_of(c);
+    }
     if (read_exact(self, pairs) < 0 || read_entries(self, entries) < 0) {
         Py_DECREF(self);
         return NULL;
@@ -223,6 +262,10 @@ static void
 Lines_dealloc(Lines *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    for (Py_ssize_t i = 0; i < self->nentry; i++)
+        Py_XDECREF(self->entry[i].str);
+    for (int i = 0; i < NKEPT; i++)
+        Py_XDECREF(self->kept[i].obj);
     PyMem_Free(self->exact);
     PyMem_Free(self->entry);
     PyMem_Free(self->form);
@@ -305,21 +348,12 @@ number(const char *s, Py_ssize_t n, long long *v)
     return 1;
 }
 
-enum { DIGIT = 1, IP = 2, BIT = 4 };     /* character classes */
-
-static int
-class_of(char c)
-{
-    return (c >= '0' && c <= '9') * (DIGIT | IP) + (c == '0' || c == '1') * BIT
-           + ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':') * IP;
-}
-
 /* Every byte of s[0:n] of the class */
 static int
-all_of(const char *s, Py_ssize_t n, int cls)
+all_of(Lines *self, const char *s, Py_ssize_t n, int cls)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (!(class_of(s[i]) & cls))
+        if (!(self->cls[(unsigned char)s[i]] & cls))
             return 0;
     }
     return 1;
@@ -334,12 +368,77 @@ set(PyObject **slot, PyObject *x)
     Py_XDECREF(old);
 }
 
-/* printable ASCII or tab: what the table reads; the field text is then Latin-1 too
- * (whose decoder copies, where UTF-8's checks each byte again) */
-static PyObject *
-str(const field *f)
+/* Objects kept for reuse. A module prints the same short texts again and again
+ * (a cell's TAC and CI, timers, "TCP", an address, a NAME, the ranges of a test
+ * command's answer, which it gives verbatim each time), and making a str costs
+ * as much as reading a few fields, a range (whose length range() computes with
+ * Python ints) more than the rest of its line. So the str, and the range or
+ * tuple of a parenthesised field, of texts of 2 to KEPT_MAX bytes are kept, the
+ * last two of each pair of slots chosen by a hash of kind and text: each is
+ * immutable (a tuple of int and str), and equal to any other of the same text.
+ * ("" and single characters are CPython's own singletons.) The table holds at
+ * most NKEPT of them, each made from a text of at most KEPT_MAX bytes.
+ *
+ * kept_pair fills key with kind and s[0:n] (for n of 8 to 16, its first and last
+ * 8 bytes, which overlap: with n they are the text; for fewer, its bytes in one
+ * word) and gives the pair of slots for key (NULL for a text too short or too
+ * long to keep), and in *x the object kept for it, a new reference, or NULL. */
+static kept *
+kept_pair(Lines *self, int kind, const char *s, Py_ssize_t n, kept *key, PyObject **x)
 {
-    return PyUnicode_DecodeLatin1(f->s, f->n, NULL);
+    const uint64_t mix = 0x9E3779B97F4A7C15u;
+    *x = NULL;
+    if (n < 2 || n > KEPT_MAX)
+        return NULL;
+    key->w[0] = key->w[1] = 0;
+    if (n >= 8) {
+        memcpy(&key->w[0], s, 8);
+        memcpy(&key->w[1], s + n - 8, 8);
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++)
+            key->w[0] = key->w[0] << 8 | (unsigned char)s[i];
+    }
+    key->tag = (uint64_t)n * 2 + (uint64_t)kind;
+    uint64_t h = (key->w[0] * mix ^ key->w[1] ^ key->tag) * mix;
+    kept *t = &self->kept[h >> 59 << 1];    /* one of NKEPT / 2 pairs */
+    for (int i = 0; i < 2; i++) {   /* three words at once; an empty slot's tag is 0 */
+        if (((t[i].w[0] ^ key->w[0]) | (t[i].w[1] ^ key->w[1]) | (t[i].tag ^ key->tag)) == 0) {
+            *x = Py_NewRef(t[i].obj);
+            break;
+        }
+    }
+    return t;
+}
+
+/* x, just made (or NULL), kept first in the pair t (if any) as the object of key;
+ * the one it replaces second, the older dropped. */
+static PyObject *
+keep(kept *t, const kept *key, PyObject *x)
+{
+    if (t == NULL || x == NULL)
+        return x;
+    PyObject *old = t[1].obj;
+    t[1] = t[0];
+    t[0] = *key;
+    t[0].obj = Py_NewRef(x);
+    Py_XDECREF(old);
+    return x;
+}
+
+/* s[0:n] as str: printable ASCII or tab, what the table reads, so Latin-1 too
+ * (whose decoder copies, where UTF-8's checks each byte again). */
+static PyObject *
+text_of(Lines *self, const char *s, Py_ssize_t n)
+{
+    PyObject *x;
+    kept key, *t = kept_pair(self, K_STR, s, n, &key, &x);
+    return x != NULL ? x : keep(t, &key, PyUnicode_DecodeLatin1(s, n, NULL));
+}
+
+static PyObject *
+str(Lines *self, const field *f)
+{
+    return text_of(self, f->s, f->n);
 }
 
 static PyObject *
@@ -384,14 +483,14 @@ strip(const char **s, Py_ssize_t *n)
         (*n)--;
 }
 
-/* A parenthesised field's value (_fields._paren): a range "a-b", else the tuple
- * of its comma-separated items (int, str without its quotes, or str). */
+/* A parenthesised field's value (_fields._paren) from its text s[0:n], stripped:
+ * a range "a-b", else the tuple of its comma-separated items (int, str without
+ * its quotes, or str); NULL without an exception where a number is too long. */
 static PyObject *
-paren(const char *s, Py_ssize_t n)
+paren_value(Lines *self, const char *s, Py_ssize_t n)
 {
     long long lo = 0, hi = 0;
     const char *dash = memchr(s, '-', (size_t)n);
-    strip(&s, &n);
     if (n == 0)
         return PyTuple_New(0);
     if (dash != NULL) {     /* value.partition("-"), each side stripped */
@@ -403,9 +502,10 @@ paren(const char *s, Py_ssize_t n)
         if (x < 0 || y < 0)
             return NULL;
         if (x && y) {
-            PyObject *a[2] = {PyLong_FromLongLong(lo), PyLong_FromLongLong(hi + 1)};
-            PyObject *r = a[0] && a[1] ? call((PyObject *)&PyRange_Type, a, 2) : NULL;
-            drop(a, 2);
+            PyObject *bounds[2] = {PyLong_FromLongLong(lo), PyLong_FromLongLong(hi + 1)};
+            PyObject *r = bounds[0] && bounds[1] ? call((PyObject *)&PyRange_Type, bounds, 2)
+                                                 : NULL;
+            drop(bounds, 2);
             return r;
         }
     }
@@ -423,8 +523,8 @@ paren(const char *s, Py_ssize_t n)
         PyObject *x = num > 0 ? PyLong_FromLongLong(lo)
                     : num < 0 ? NULL
                     : in >= 2 && i[0] == '"' && i[in - 1] == '"'
-                    ? PyUnicode_DecodeLatin1(i + 1, in - 2, NULL)
-                    : PyUnicode_DecodeLatin1(i, in, NULL);
+                    ? text_of(self, i + 1, in - 2)
+                    : text_of(self, i, in);
         if (x == NULL)
             set(&items, NULL);
         else
@@ -432,6 +532,16 @@ paren(const char *s, Py_ssize_t n)
         p = q + 1;
     }
     return items;
+}
+
+/* paren_value, kept by the text (a range, or a tuple of int and str: immutable) */
+static PyObject *
+paren(Lines *self, const char *s, Py_ssize_t n)
+{
+    PyObject *x;
+    strip(&s, &n);
+    kept key, *t = kept_pair(self, K_PAREN, s, n, &key, &x);
+    return x != NULL ? x : keep(t, &key, paren_value(self, s, n));
 }
 
 /* Between lo and hi digits at *p (at most 4, hi), their value in *v; 0 if fewer. */
@@ -510,7 +620,7 @@ value(Lines *self, char c, const field *f)
     case 'i':
         return num == 1 ? PyLong_FromLongLong(v) : NULL;
     case 'd':
-        if (!all_of(f->s, f->n, DIGIT))
+        if (!all_of(self, f->s, f->n, DIGIT))
             return NULL;
         /* fall through */
     case 'r':
@@ -518,17 +628,17 @@ value(Lines *self, char c, const field *f)
     case 'f':
         return num == 1 && (v == 0 || v == 1) ? PyBool_FromLong((long)v) : NULL;
     case 'S':
-        return empty ? Py_NewRef(Py_None) : str(f);
+        return empty ? Py_NewRef(Py_None) : str(self, f);
     case 's':
-        return str(f);
+        return str(self, f);
     case 'p':
-        return f->n >= 1 && f->n <= 45 && all_of(f->s, f->n, IP)
-               ? str(f) : NULL;
+        return f->n >= 1 && f->n <= 45 && all_of(self, f->s, f->n, IP)
+               ? str(self, f) : NULL;
     case 'B':
     case 'b':
         if (empty)
             return Py_NewRef(Py_None);
-        return f->n == (c == 'B' ? 8 : 4) && all_of(f->s, f->n, BIT) ? str(f) : NULL;
+        return f->n == (c == 'B' ? 8 : 4) && all_of(self, f->s, f->n, BIT) ? str(self, f) : NULL;
     case 'P':
         if (empty)
             return Py_NewRef(Py_None);
@@ -536,12 +646,13 @@ value(Lines *self, char c, const field *f)
             Py_ssize_t m = 0;
             while (m < f->n && f->s[m] == '-')
                 m++;
-            if (m < f->n && all_of(f->s + m, f->n - m, DIGIT))
+            if (m < f->n && all_of(self, f->s + m, f->n - m, DIGIT))
                 return num == 1 ? PyLong_FromLongLong(v) : NULL;
         }
         /* fall through */
     case 'g':
-        return f->type == PAREN ? paren(f->s, f->n) : num == 1 ? PyLong_FromLongLong(v) : str(f);
+        return f->type == PAREN ? paren(self, f->s, f->n)
+               : num == 1 ? PyLong_FromLongLong(v) : str(self, f);
     case 'T': { /* +QNTP's time: (datetime, zone or None) */
         int t[8];
         const char *p = f->s;
@@ -558,7 +669,7 @@ value(Lines *self, char c, const field *f)
     }
     case 'C': { /* +CCLK's: the text, once it names a date (clock_time) */
         int t[8];
-        return read_time(f->s, f->n, 1, t) ? str(f) : NULL;
+        return read_time(f->s, f->n, 1, t) ? str(self, f) : NULL;
     }
     case 'x':
         return Py_NewRef(Py_None);
@@ -598,14 +709,15 @@ joined(const field *fs, Py_ssize_t k, Py_ssize_t nf)
     return s;
 }
 
-/* The event of form f on fields fs, or NULL (without an exception: f does not apply). */
+/* The event of form f on fields fs (nf of them, within its counts), or NULL
+ * (without an exception: f does not apply). The args are borrowed from the
+ * values, the constants and the tuple splatted; those made here (tuples, joins)
+ * are kept in own until the event is made. */
 static PyObject *
 make(Lines *self, const form *f, const field *fs, Py_ssize_t nf)
 {
-    PyObject *v[NF], *a[NA], *e = NULL;
-    Py_ssize_t i, na = 0;
-    if (nf < f->amin || nf > f->amax)
-        return NULL;
+    PyObject *v[NF], *a[NA], *own[NA], *e = NULL;
+    Py_ssize_t i, na = 0, no = 0;
     for (i = 0; i < nf; i++) {
         v[i] = value(self, f->codes[i < f->ncodes ? i : f->ncodes - 1], &fs[i]);
         if (v[i] == NULL) {
@@ -621,31 +733,33 @@ make(Lines *self, const form *f, const field *fs, Py_ssize_t nf)
     for (Py_ssize_t j = 0; ok && j < f->nargs; j++) {
         int op = f->arg[j].op;
         Py_ssize_t k = f->arg[j].k;
-        /* A_SPLAT: the items of a code's tuple (+QNTP's time and zone) */
-        PyObject *t = op == A_SPLAT && k < nf ? v[k] : NULL;
-        Py_ssize_t m = op != A_SPLAT ? 1 : t != NULL && PyTuple_Check(t) ? PyTuple_Size(t) : -1;
-        ok = m >= 0 && na + m <= NA;
-        for (Py_ssize_t i2 = 0; ok && i2 < m; i2++) {
-            PyObject *x = op == A_SPLAT ? Py_NewRef(PyTuple_GetItem(t, i2))
-                        : op == A_CONST ? Py_NewRef(f->arg[j].c)
-                        : op == A_FIELD ? Py_NewRef(k < nf ? v[k] : Py_None)
-                        : op == A_TUPLE ? gather(v, k, nf) : joined(fs, k, nf);
+        if (op == A_FIELD || op == A_CONST) {
+            a[na++] = op == A_CONST ? f->arg[j].c : k < nf ? v[k] : Py_None;
+        } else if (op == A_SPLAT) {     /* the items of a code's tuple (+QNTP's time, zone) */
+            PyObject *t = k < nf ? v[k] : NULL;
+            Py_ssize_t m = t != NULL && PyTuple_Check(t) ? PyTuple_Size(t) : NA + 1;
+            ok = na + m <= NA;
+            for (Py_ssize_t i2 = 0; ok && i2 < m; i2++)
+                a[na++] = PyTuple_GetItem(t, i2);
+        } else {
+            PyObject *x = op == A_TUPLE ? gather(v, k, nf) : joined(fs, k, nf);
             ok = x != NULL;
-            a[na] = x;
-            na += ok;
+            a[na++] = own[no] = x;
+            no += ok;
         }
     }
     if (ok)
         e = call(f->make, a, na);
-    drop(a, na);
+    drop(own, no);
     drop(v, nf);
     return e;
 }
 
-/* Info or TestResponse (make) (name, params) of a +NAME: line; NULL without an
- * exception: Python's. */
+/* Info or TestResponse (make) (name, params) of a +NAME: line (the name as
+ * str when its entry has it, else NULL); NULL without an exception: Python's. */
 static PyObject *
-info(Lines *self, PyObject *make, const char *name, Py_ssize_t n, const field *fs, Py_ssize_t nf)
+info(Lines *self, PyObject *make, PyObject *str, const char *name, Py_ssize_t n,
+     const field *fs, Py_ssize_t nf)
 {
     PyObject *v[2] = {NULL, PyTuple_New(nf)};
     for (Py_ssize_t i = 0; v[1] != NULL && i < nf; i++) {
@@ -655,10 +769,23 @@ info(Lines *self, PyObject *make, const char *name, Py_ssize_t n, const field *f
         else
             PyTuple_SetItem(v[1], i, x);
     }
-    v[0] = v[1] ? PyUnicode_DecodeLatin1(name, n, NULL) : NULL;
+    v[0] = v[1] == NULL ? NULL : str ? Py_NewRef(str) : text_of(self, name, n);
     PyObject *e = v[0] ? call(make, v, 2) : NULL;
     drop(v, 2);
     return e;
+}
+
+static const entry *
+find_entry(Lines *self, const char *name, Py_ssize_t n)
+{
+    uint64_t key = name_key(name, n);
+    for (Py_ssize_t i = 0; i < self->nentry; i++) {
+        const entry *e = &self->entry[i];
+        if (e->key == key && e->name_n == n
+            && (n <= 8 || memcmp(e->name + 8, name + 8, (size_t)(n - 8)) == 0))
+            return e;
+    }
+    return NULL;
 }
 
 /* A +NAME: line by its entry's forms, or Info for a NAME without one. */
@@ -669,37 +796,35 @@ plus(Lines *self, const char *s, Py_ssize_t n, const char *colon)
     const char *name = s + 1;
     Py_ssize_t name_n = colon - name;
     long long v;
+    int test = 0;
     Py_ssize_t nf = split(colon + 1, s + n, fs);
     for (Py_ssize_t i = 0; i < nf; i++) {
         if (fs[i].type == BARE && fs[i].n > DIGITS && number(fs[i].s, fs[i].n, &v) < 0)
             return NULL;    /* a number past an int64: every form of the line is Python's */
+        test |= fs[i].type == PAREN;    /* a test command's answer, whatever the NAME */
     }
     if (nf < 0)
         return NULL;
-    for (Py_ssize_t i = 0; i < nf; i++) {
-        if (fs[i].type == PAREN)     /* a test command's answer, whatever the NAME */
-            return info(self, self->test, name, name_n, fs, nf);
-    }
-    for (Py_ssize_t i = 0; i < self->nentry; i++) {
-        const entry *en = &self->entry[i];
-        if (en->name_n != name_n || memcmp(en->name, name, (size_t)name_n) != 0)
-            continue;
-        int hit = 0;
-        for (Py_ssize_t j = en->first; j < en->first + en->nforms; j++) {
-            const form *f = &self->form[j];
-            if (f->kind_n > 0) {
-                if (nf == 0 || (f->kind_quoted && fs[0].type != QUOTED) || fs[0].n != f->kind_n
-                    || memcmp(fs[0].s, f->kind, (size_t)f->kind_n) != 0)
-                    continue;
-                hit = 1;
-            }
-            PyObject *e = make(self, f, fs, nf);
-            if (e != NULL || PyErr_Occurred())
-                return e;
+    const entry *en = find_entry(self, name, name_n);
+    PyObject *str = en ? en->str : NULL;
+    if (test || en == NULL)
+        return info(self, test ? self->test : self->info, str, name, name_n, fs, nf);
+    int hit = 0;
+    for (Py_ssize_t j = en->first; j < en->first + en->nforms; j++) {
+        const form *f = &self->form[j];
+        if (f->kind_n > 0) {
+            if (nf == 0 || (f->kind_quoted && fs[0].type != QUOTED) || fs[0].n != f->kind_n
+                || memcmp(fs[0].s, f->kind, (size_t)f->kind_n) != 0)
+                continue;
+            hit = 1;
         }
-        return en->info && !hit ? info(self, self->info, name, name_n, fs, nf) : NULL;
+        if (nf < f->amin || nf > f->amax)
+            continue;
+        PyObject *e = make(self, f, fs, nf);
+        if (e != NULL || PyErr_Occurred())
+            return e;
     }
-    return info(self, self->info, name, name_n, fs, nf);
+    return en->info && !hit ? info(self, self->info, str, name, name_n, fs, nf) : NULL;
 }
 
 /* +CME ERROR: <err>, numeric or verbose (_lines._cme). */
@@ -712,7 +837,7 @@ cme(Lines *self, const char *s, const char *end)
         end--;
     long long v = 0;
     Py_ssize_t n = end - s;
-    int digits = all_of(s, n, DIGIT);    /* str.isdigit(): no sign */
+    int digits = all_of(self, s, n, DIGIT);    /* str.isdigit(): no sign */
     if (n == 0 || (digits && number(s, n, &v) < 0))
         return NULL;    /* nothing (a ProtocolError), or a long number: Python's */
     PyObject *x = digits ? PyLong_FromLongLong(v) : PyUnicode_DecodeLatin1(s, n, NULL);
@@ -741,6 +866,31 @@ find_exact(Lines *self, const char *s, Py_ssize_t n)
     return NULL;
 }
 
+/* 1 when s[0:n] holds a byte the table leaves to Python (bad[]). Eight bytes at
+ * a time first: a byte >= 0x80 sets its top bit; one below 0x20, or 0x7f, sets it
+ * in (w - 0x20..) & ~w, or (y - 0x01..) & ~y for y = w ^ 0x7f.. (the lowest such
+ * byte always does: no borrow reaches it from below). Where a word has one (a tab
+ * too), or past the last whole word, each byte is looked up. */
+static int
+has_bad(Lines *self, const char *s, Py_ssize_t n)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t acc = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, y;
+        memcpy(&w, s + i, 8);
+        y = w ^ (ones * 0x7f);
+        acc |= w | ((w - ones * 0x20) & ~w) | ((y - ones) & ~y);
+    }
+    if (acc & (ones * 0x80))
+        i = 0;
+    unsigned char bad = 0;
+    for (; i < n; i++)
+        bad |= self->bad[(unsigned char)s[i]];
+    return bad;
+}
+
 /* The event of line s[0:n] as classify_line makes it, or NULL: without an
  * exception when the line is Python's to read. */
 static PyObject *
@@ -759,10 +909,7 @@ classify(Lines *self, const char *s, Py_ssize_t n)
     const char *colon = memchr(s, ':', (size_t)n);
     if (colon == NULL || colon - s < 2 || memchr(s, '"', (size_t)(colon - s)) != NULL)
         return text(self, s, n);
-    unsigned char bad = 0;  /* any byte outside ' '-'~' and tab, found without a branch */
-    for (Py_ssize_t i = 0; i < n; i++)
-        bad |= self->bad[(unsigned char)s[i]];
-    if (bad)
+    if (has_bad(self, s, n))
         return NULL;    /* Python decodes it (surrogateescape, str.strip's blanks) */
     if (colon - s == 10 && memcmp(s, "+CME ERROR", 10) == 0)
         return cme(self, colon + 1, s + n);

@@ -143,6 +143,17 @@ EDGES = [
     # reach them in tests/test_lines_c_safety.py)
     (b'+CGDCONT: 1,"IP","a"' + b",7" * 22, True), (b"+A: (" + b",".join([b"1"] * 25) + b")", True),
     (b"+A: " + b",".join([b"1"] * 25), True),
+    # a NAME of more than 8 bytes whose first 8 are an entry's (QIGETERROR, QIDNSGIP): Info
+    (b"+QIGETERRXX: 1", True), (b"+QIGETERROR: 1,x", True), (b"+QIDNSGIPX: 1", True),
+    # each branch of the reading, here and not only in the random lines below
+    (b"+CME_ERROR: 1", True), (b"+A: x(1)", False), (b"+A: (1-x)", True),
+    (b"+A: (" + b"9" * 19 + b"-1)", False), (b'+QNTP: 0,"02026/12/02,03:52:47"', False),
+    # kept texts (csrc/lines.c kept_pair): too short, shortest, 7 and 8 bytes, longest, too
+    # long; the same text as str and as a parenthesised field
+    (b'+CGSN: "1"', True), (b'+CGSN: "12"', True), (b'+CGSN: "1234567"', True),
+    (b'+CGSN: "12345678"', True), (b'+CGSN: "1234567890123456"', True),
+    (b'+CGSN: "12345678901234567"', True), (b"+A: 1-5,(1-5),( 1-5 ),(1 - 5)", True),
+    (b'+A: "0,1",(0,1),("0,1")', True),
 ]
 
 
@@ -265,3 +276,42 @@ def test_the_c_feeder_uses_the_table(monkeypatch):
     got = Decoder(backend="c").feed(b"\r\n+QIOPEN: 1,0\r\n\r\n+QIOPEN: x\r\n")
     assert got == [classify_line(b"+QIOPEN: 1,0"), classify_line(b"+QIOPEN: x")]
     assert calls == [b"+QIOPEN: x"]
+
+
+# Kept objects (csrc/lines.c kept_pair): the str of a short field text and the value of
+# a parenthesised field are kept for reuse, a bounded number of them.
+def _kept_lines() -> list[bytes]:
+    """Lines whose texts fill every pair of slots many times over, each twice."""
+    out = []
+    for i in range(300):
+        text = (b"%d" % (i * 7919))[: 2 + i % 16]
+        out += [b'+CGSN: "%s"' % text, b"+QIOPEN: (%d-%d),(%d,%d)" % (i % 9, i, i, i % 5),
+                b'+A: "%s",(%s)' % (text, text)]
+    return out * 2
+
+
+def test_kept_objects_never_change_an_event():
+    """In any order, whatever was kept before (a table filled by other lines, texts that
+    share a pair of slots, one text as str and as a field in parentheses)."""
+    import random
+    table = _lines_c.build(classify_line)
+    lines = _kept_lines()
+    random.Random(13).shuffle(lines)
+    for line in lines:
+        check(table, line, in_c=True)
+
+
+def test_a_repeated_text_gives_one_object_and_the_kept_ones_are_bounded():
+    """Twice the same line: the same str, range and tuple objects. Once enough other
+    texts came, the table holds them no more (its memory is bounded: 64 objects)."""
+    import sys
+    table = _lines_c.build(classify_line)
+    line = b'+QIOPEN: (1-5),("TCP","UDP"),"QIOPEN"'
+    a, b = table(line), table(line)
+    assert all(x is y for x, y in zip(a.params, b.params, strict=True))
+    kept = a.params
+    held = [sys.getrefcount(x) for x in kept]
+    del a, b
+    for other in _kept_lines():
+        table(other)
+    assert [sys.getrefcount(x) for x in kept] == [n - 2 for n in held]  # b's, the table's

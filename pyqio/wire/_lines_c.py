@@ -25,7 +25,7 @@ from ._accel import events_c
 from ._result import _BY_VALUE
 from .events import IncomingFull, _maker
 
-__all__ = ["build", "classifier", "entries"]
+__all__ = ["arguments", "build", "classifier", "entries"]
 
 Arg = tuple[int, Any]
 Form = tuple[bytes, bool, int, int, bytes, Any, tuple[Arg, ...]]
@@ -137,11 +137,15 @@ def entries() -> tuple[tuple[bytes, bool, tuple[Form, ...]], ...]:
     return tuple((name.encode(), info, tuple(forms)) for name, (info, forms) in table.items())
 
 
+def arguments(fallback: Any) -> tuple[Any, ...]:
+    """The arguments of ``Lines`` for this table, *fallback* reading the lines it does not."""
+    return (fallback, L._Text, L._Info, L._CmeError, L._TestResponse, dict(_BY_VALUE),
+            _dt.datetime, _dt.timezone.utc, tuple(L._EXACT.items()), entries())
+
+
 def build(fallback: Any) -> Any:
     """A ``Lines`` classifier of this table, *fallback* reading the lines it does not."""
-    return events_c.Lines(fallback, L._Text, L._Info, L._CmeError, L._TestResponse,
-                          dict(_BY_VALUE), _dt.datetime, _dt.timezone.utc,
-                          tuple(L._EXACT.items()), entries())
+    return events_c.Lines(*arguments(fallback))
 
 
 _classifier: Any = None
