@@ -26,7 +26,7 @@ def bench(*args: str) -> subprocess.CompletedProcess:
 def test_every_line_kind_and_the_mixed_stream_get_a_row() -> None:
     proc = bench()
     assert proc.returncode == 0, proc.stderr
-    labels = [x[0] for x in BL.LINES] + [BL.MIXED]
+    labels = [x[0] for x in BL.LINES] + [x[0] for x in BL.VARIED] + [BL.MIXED]
     rows = [line for line in proc.stdout.splitlines() if line[:22].strip() in labels]
     assert [r[:22].strip() for r in rows] == labels
     paths = BL.PATHS if "c" in M.available_backends() else ("naive re",)
@@ -41,7 +41,8 @@ def test_json_has_a_row_per_line_kind_and_path_and_the_goal() -> None:
     out = json.loads(proc.stdout)
     got = {(r["line"], r["path"]) for r in out["lines"]}
     paths = BL.PATHS if "c" in M.available_backends() else ("naive re",)
-    assert got == {(x[0], p) for x in BL.LINES for p in paths} | {(BL.MIXED, p) for p in paths}
+    kinds = [x[0] for x in BL.LINES + BL.VARIED] + [BL.MIXED]
+    assert got == {(k, p) for k in kinds for p in paths}
     assert out["goals"][0]["name"] == "every line kind >= 2x naive"
 
 
@@ -74,3 +75,25 @@ def test_the_before_path_reads_every_line_with_classify_line(monkeypatch) -> Non
     assert paths["C events"]() == stream.events and calls == []
     assert paths["C, lines in Python"]() == stream.events
     assert calls == [b"+QIOPEN: 1,0"] * stream.events
+
+
+def test_the_varied_streams_are_catalog_kinds_made_in_c_and_no_two_lines_alike() -> None:
+    """Each ``varied`` row reads lines of its catalog kind (same event class as the
+    catalog line), every one made by the C table (no fallback to time instead) and
+    equal to the reference, none repeated; and the goal leaves those rows out."""
+    from pyqio.wire import _lines_c
+    from pyqio.wire._lines import classify_line
+    catalog = {label: line for label, line, _ in BL.LINES}
+    table = _lines_c.build(classify_line) if "c" in M.available_backends() else None
+    for label, make, module in BL.VARIED:
+        stream = BL.varied_stream(label, make, module, 4096)
+        lines = [x for x in stream.data.split(b"\r\n") if x]
+        assert len(lines) == stream.events == len(set(lines)) > 50
+        kind = type(classify_line(catalog[label.split(",")[0]]))
+        for line in lines:
+            assert type(classify_line(line)) is kind, line
+            if table is not None:
+                assert table.peek(line) == classify_line(line), line
+    rows = [{"line": label, "path": "C events", "x_naive": 0.5} for label, _, _ in BL.VARIED]
+    rows.append({"line": "OK", "path": "C events", "x_naive": 9.0})
+    assert BL.lines_goal(rows)["worst"] == "OK"
