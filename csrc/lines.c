@@ -282,6 +282,9 @@ blank(char c)
     return c == ' ' || c == '\t';
 }
 
+/* the bytes that end a bare field: a comma, or a quote or parenthesis out of place */
+static const unsigned char ENDS_BARE[256] = {[','] = 1, ['"'] = 1, ['('] = 1, [')'] = 1};
+
 /* The parameters s to end as fields, as _fields.split gives them (a quoted or
  * parenthesised field runs to the next quote or closing parenthesis); their
  * number, or -1 when the line is Python's (a quote or parenthesis out of place,
@@ -312,7 +315,7 @@ split(const char *s, const char *end, field *fs)
                 ;
         } else {
             const char *b = p;
-            while (p < end && *p != ',' && *p != '"' && *p != '(' && *p != ')')
+            while (p < end && !ENDS_BARE[(unsigned char)*p])
                 p++;
             const char *e = p;
             while (e > b && blank(e[-1]))
