@@ -32,6 +32,11 @@
  * (tests/test_lines_c.py checks that, event for event, on every kind of line
  * and on random and mutated ones).
  *
+ * The str of a short field text, and the value of a parenthesised field, are
+ * kept for reuse (at most NKEPT objects, all immutable: see kept_pair): a
+ * module prints the same texts again and again, and making them is most of
+ * the cost of a line once it is read.
+ *
  * Codes: i int (bare -?[0-9]+), I int or None (empty), r result code (an int,
  * then codes), d result code of bare digits only, f flag (an int 0 or 1, as
  * bool), s str (quoted or bare), S str or None (empty bare), p IP address
