@@ -97,3 +97,20 @@ def test_the_varied_streams_are_catalog_kinds_made_in_c_and_no_two_lines_alike()
     rows = [{"line": label, "path": "C events", "x_naive": 0.5} for label, _, _ in BL.VARIED]
     rows.append({"line": "OK", "path": "C events", "x_naive": 9.0})
     assert BL.lines_goal(rows)["worst"] == "OK"
+
+
+def test_the_instruction_count_script_feeds_the_lines_it_names(capsys) -> None:
+    """bench/lines_insns.py (run under callgrind for bench/README.md): every line it
+    feeds becomes one event, for a catalog kind and a varied one; an unknown kind is
+    refused with the known ones listed."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "bench" / "lines_insns.py"
+    spec = importlib.util.spec_from_file_location("lines_insns", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["TestResponse", "120"]) == 0
+    assert script.main(["+CEREG read, varied", "120"]) == 0
+    assert script.main(["no such line"]) == 2
+    assert "TestResponse" in capsys.readouterr().out
