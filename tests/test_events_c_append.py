@@ -200,3 +200,16 @@ def test_an_ordered_feed_appends_grouped_too(ext) -> None:
     assert [bytes(b) for b in bufs[:3]] == [want1[0], want1[1], want1[2]]
     assert f.feed_demux(b"", bufs, until_event=True) == []
     assert [bytes(b) for b in bufs[:3]] == [want1[0] + want2[0], want1[1], want1[2] + want2[2]]
+
+
+def test_payloads_of_every_small_size_are_copied_whole(ext) -> None:
+    """Sizes around the 8-16 byte moves (0 to 40 bytes), three ids taking turns."""
+    stream, want = [], {0: b"", 1: b"", 2: b""}
+    for n in range(41):
+        for i in range(3):
+            data = bytes((n * 7 + i + k) % 251 for k in range(n)).replace(b'"', b"'")
+            stream.append(urc(i, data))
+            want[i] += data
+    bufs = [bytearray() for _ in range(5)]
+    assert feeder(ext).feed_demux(b"".join(stream), bufs) == []
+    assert {i: bytes(bufs[i]) for i in range(3)} == want
