@@ -975,7 +975,7 @@ feed_head(Feeder *self)
     mask_n = bufs != Py_None ? self->mask_n : 0;
     if (fit_space(self) < 0)
         return -1;
-    /* qio_feed_demux() without its regrouping: spill() appends segment by segment */
+    /* qio_feed_demux() without its regrouping: spill() appends by bytearray */
     p->demux = self->mask;
     p->demux_n = (size_t)mask_n;
     p->tok_cap = self->until_event ? (self->tok_cap > 0) : self->tok_cap;

@@ -191,8 +191,10 @@ class Decoder:
                 events = dec.feed_demux(b"", buffers, until_event=True)
 
         A bytearray that cannot grow (a ``memoryview`` holds it: ``BufferError``)
-        interrupts the call; its payload, and everything after it, wait in the
-        decoder for the next call, as for :meth:`feed`.
+        interrupts the call; its payloads, and whatever else the call had not
+        delivered, wait in the decoder for the next call, as for :meth:`feed`.
+        (Other bytearrays may have had payloads of the same chunk appended first:
+        every append is whole, and each bytearray gets its bytes in order.)
         """
         return self._core.feed_demux(  # type: ignore[no-any-return]
             chunk, buffers, until_event=until_event)
