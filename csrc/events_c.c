@@ -23,8 +23,8 @@
  *   Feeder(cls, names, line, slow, error, max_line, tok_cap, arena_cap, dmx_cap
  *          [, module[, read_cls, read_names]])
  *                       a tokenizer (module: QIO_M_*, fixed for its life) plus
- *                       event builder: feed(data), feed_demux(data, buffers
- *                       [, until_event]), finish(), reset(),
+ *                       event builder: feed(data), feed_demux(data, buffers,
+ *                       *, until_event=False), finish(), reset(),
  *                       configure(hex, show_ra, udp_mask
  *                       [, buffer_mask]). Recv events (cls,
  *                       with the six fields names) are made as Maker makes them,
@@ -44,10 +44,10 @@
  * next call delivers them first. A call made while another runs on the same
  * Feeder (a callback feeding it again, another thread) raises RuntimeError.
  *
- * feed_demux(data, buffers, True) keeps events and payloads in stream order: each
- * C call may make one token at most (tok_cap 1 for that batch), the payloads
- * demuxed before it are appended first, and the call returns with that event;
- * what follows waits in the Feeder for the next call.
+ * feed_demux(data, buffers, until_event=True) keeps events and payloads in
+ * stream order: each C call may make one token at most (tok_cap 1 for that
+ * batch), the payloads demuxed before it are appended first, and the call
+ * returns with that event; what follows waits in the Feeder for the next call.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -67,6 +67,7 @@
 #define READ_FIELDS 3   /* data, remote_ip, remote_port (+QIRD data: ReadData) */
 #define MAX_IDS 65536   /* a connect id is a NUM: 0-65535 (TOKENS.md) */
 #define HINTS 64        /* connect ids whose bytearray's storage is remembered */
+#define GROUPS 8        /* bytearrays a batch's payloads are grouped for (spill_grouped) */
 #define ALIGN(n) (((n) + 63) & ~(size_t)63)
 
 /* ---- RecvFields: storage laid out by this extension ---------------------------
@@ -342,6 +343,7 @@ typedef struct {
         const void *obj;        /* compared, never used: it may be gone */
         Py_ssize_t size, alloc;
     } hint[HINTS];
+    unsigned char slot_of[HINTS];   /* spill_grouped(): an id's group + 1, 0 if none yet */
     PyObject *out;              /* events made but not yet returned, or NULL */
     PyObject *hchunk, *hbufs;   /* input being tokenized (bytes) and its buffers, or NULL */
     Py_ssize_t qoff;            /* bytes of hchunk already tokenized */
@@ -615,12 +617,15 @@ grow(Feeder *self, PyObject *b, int32_t id, Py_ssize_t old, Py_ssize_t size)
     return PyByteArray_AsString(b);
 }
 
-/* The batch's demuxed payloads not yet appended, consecutive ones of an id in one
- * append. An append happens whole or not at all: a failure (the bytearray cannot
- * grow, an entry no longer a bytearray) leaves it and the segments after it to
- * the next call. 0, or -1 with an exception. */
+/* The batch's demuxed payloads not yet appended, one segment's id at a time
+ * (consecutive ones of an id in one append): the path for what spill_grouped()
+ * leaves (a buffers sequence other than a list, ids from HINTS up, more than
+ * GROUPS bytearrays, an entry gone or no longer a bytearray). An append happens
+ * whole or not at all: a failure (the bytearray cannot grow, an entry no longer
+ * a bytearray) leaves it and the segments after it to the next call. 0, or -1
+ * with an exception. */
 static int
-spill(Feeder *self)
+spill_each(Feeder *self)
 {
     const qio_parser *p = &self->p;
     while (self->seg_done < p->nseg) {
@@ -631,7 +636,7 @@ spill(Feeder *self)
             n += (size_t)p->seg[2 * j++ + 1];
         /* read again: a callback may have changed the sequence since the mask */
         PyObject *b;
-        if (PyList_CheckExact(self->bbufs)) {   /* the usual: no call through the sequence */
+        if (PyList_CheckExact(self->bbufs)) {   /* no call through the sequence */
             b = PyList_GetItem(self->bbufs, id);
             Py_XINCREF(b);
         } else {
@@ -653,6 +658,135 @@ spill(Feeder *self)
         self->dmx_done += n;
     }
     return 0;
+}
+
+/* n bytes from src to dst: a payload of 8 to 16 bytes (a small datagram, the
+ * commonest in a busy stream) as two overlapping 8-byte moves, without a call. */
+static inline void
+copy_payload(char *dst, const unsigned char *src, size_t n)
+{
+    if (n - 8 <= 8) {
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else {
+        memcpy(dst, src, n);
+    }
+}
+
+/* One bytearray's part of a batch: its payloads appended in one resize. */
+typedef struct {
+    PyObject *b;        /* a strong reference */
+    int32_t id;         /* the first id whose payloads go to it (its storage hint's) */
+    Py_ssize_t n;       /* bytes to append */
+    char *at;           /* where the next of them goes, once grown */
+} group;
+
+/* The batch's segments of the groups from ok on (their bytearrays not grown)
+ * moved, in order, to the end of the batch's segments and payloads, and the
+ * cursors set to them: the next call appends them. */
+static void
+keep_failed(Feeder *self, int ok, size_t end)
+{
+    qio_parser *p = &self->p;
+    size_t w = p->nseg, src = end, dst = end;
+    for (size_t i = p->nseg; i-- > self->seg_done;) {
+        int32_t id = p->seg[2 * i], n = p->seg[2 * i + 1];
+        src -= (size_t)n;
+        if (self->slot_of[id] - 1 >= ok) {
+            dst -= (size_t)n;
+            memmove(p->dmx + dst, p->dmx + src, (size_t)n);
+            w--;
+            p->seg[2 * w] = id;
+            p->seg[2 * w + 1] = n;
+        }
+    }
+    self->seg_done = w;
+    self->dmx_done = dst;
+}
+
+/* The batch's payloads not yet appended, grouped by bytearray: one resize per
+ * bytearray per batch instead of one per segment (the five connections of a
+ * stream interleave, so nearly every URC would be an append of its own), then
+ * each payload copied to its place, in stream order within each bytearray (two
+ * ids may share one). No Python code runs from reading the list to the last
+ * copy (only the list's items, bytearray sizes and PyByteArray_Resize), so
+ * what was read stays true throughout. A bytearray that cannot grow keeps its
+ * segments, and those of the groups after it, for the next call (whole appends
+ * or none); the others get theirs. 0, -1 with an exception, or 1 when the batch
+ * is not one to group (nothing done: spill_each() takes it). */
+static int
+spill_grouped(Feeder *self)
+{
+    const qio_parser *p = &self->p;
+    PyObject *list = self->bbufs;
+    group g[GROUPS];
+    int ng = 0, ok = 0, rc = 0;
+    size_t end = self->dmx_done;
+    if (!PyList_CheckExact(list))
+        return 1;
+    Py_ssize_t len = PyList_Size(list);
+    memset(self->slot_of, 0, sizeof self->slot_of);
+    for (size_t i = self->seg_done; i < p->nseg && rc == 0; i++) {
+        int32_t id = p->seg[2 * i];
+        int s = id < HINTS && id < len ? self->slot_of[id] - 1 : GROUPS;
+        if (s < 0) {    /* an id new to this batch: its bytearray */
+            PyObject *b = PyList_GetItem(list, id);
+            for (s = 0; s < ng && g[s].b != b; s++)
+                ;
+            if (s == ng && ng < GROUPS && PyByteArray_Check(b))
+                g[ng++] = (group){Py_NewRef(b), id, 0, NULL};
+            self->slot_of[id] = (unsigned char)(s + 1);
+        }
+        if (s >= ng)
+            rc = 1;
+        else
+            g[s].n += p->seg[2 * i + 1];
+        end += (size_t)p->seg[2 * i + 1];
+    }
+    for (; ok < ng && rc == 0; ok++) {
+        Py_ssize_t old = PyByteArray_Size(g[ok].b);
+        char *data = grow(self, g[ok].b, g[ok].id, old, old + g[ok].n);
+        if (data == NULL)
+            rc = -1;
+        else
+            g[ok].at = data + old;
+    }
+    if (rc == -1)
+        ok--;   /* the group that failed, and those after it, keep their payloads */
+    if (rc != 1) {
+        const unsigned char *src = p->dmx + self->dmx_done;
+        for (size_t i = self->seg_done; i < p->nseg; i++) {
+            size_t n = (size_t)p->seg[2 * i + 1];
+            int s = self->slot_of[p->seg[2 * i]] - 1;
+            if (s < ok) {
+                copy_payload(g[s].at, src, n);
+                g[s].at += n;
+            }
+            src += n;
+        }
+        if (rc == 0) {
+            self->seg_done = p->nseg;
+            self->dmx_done = end;
+        } else {
+            keep_failed(self, ok, end);
+        }
+    }
+    while (ng > 0)
+        Py_DECREF(g[--ng].b);
+    return rc;
+}
+
+/* The batch's demuxed payloads not yet appended. 0, or -1 with an exception. */
+static int
+spill(Feeder *self)
+{
+    if (self->seg_done == self->p.nseg)
+        return 0;
+    int rc = spill_grouped(self);
+    return rc == 1 ? spill_each(self) : rc;
 }
 
 static int
@@ -841,7 +975,7 @@ feed_head(Feeder *self)
     mask_n = bufs != Py_None ? self->mask_n : 0;
     if (fit_space(self) < 0)
         return -1;
-    /* qio_feed_demux() without its regrouping: spill() appends segment by segment */
+    /* qio_feed_demux() without its regrouping: spill() appends by bytearray */
     p->demux = self->mask;
     p->demux_n = (size_t)mask_n;
     p->tok_cap = self->until_event ? (self->tok_cap > 0) : self->tok_cap;
@@ -851,10 +985,11 @@ feed_head(Feeder *self)
     p->demux = NULL;
     p->demux_n = 0;
     if (used < left)    /* stopped on a full output: what filled grows before the next call */
-        self->full = (p->ntok >= self->tok_cap ? FULL_TOK : 0)
+        /* segments count as tokens (one space holds as many of each) */
+        self->full = (p->ntok >= self->tok_cap || (mask_n > 0 && p->nseg >= p->seg_cap)
+                      ? FULL_TOK : 0)
             | (p->arena_cap - p->arena_used < p->buf_cap ? FULL_ARENA : 0)
-            | (mask_n > 0 && (p->nseg >= p->seg_cap || p->dmx_cap - p->dmx_used < p->buf_cap)
-               ? FULL_DMX : 0);
+            | (mask_n > 0 && p->dmx_cap - p->dmx_used < p->buf_cap ? FULL_DMX : 0);
     if (used == 0) {    /* full before the first byte: no token either */
         PyErr_SetString(PyExc_RuntimeError, "the tokenizer made no progress: its output space "
                         "holds no token (tok_cap, arena_cap or dmx_cap too small)");
@@ -964,16 +1099,29 @@ Feeder_feed(Feeder *self, PyObject *data)
     return queue_and_run(self, data, Py_None, 0);
 }
 
+/* feed_demux(data, buffers, *, until_event=False): Decoder.feed_demux's own
+ * signature, so that a Decoder binds this method as its feed_demux (no Python
+ * frame per chunk). */
 static PyObject *
-Feeder_feed_demux(Feeder *self, PyObject *const *args, Py_ssize_t nargs)
+Feeder_feed_demux(Feeder *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     int until_event = 0;
-    if (nargs != 2 && nargs != 3) {
-        PyErr_Format(PyExc_TypeError, "feed_demux() takes 2 or 3 arguments (%zd given)", nargs);
+    Py_ssize_t nkw = kwnames != NULL ? PyTuple_Size(kwnames) : 0;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "feed_demux() takes 2 positional arguments (%zd given)",
+                     nargs);
         return NULL;
     }
-    if (nargs == 3 && (until_event = PyObject_IsTrue(args[2])) < 0)
-        return NULL;
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        PyObject *name = PyTuple_GetItem(kwnames, i);
+        if (PyUnicode_CompareWithASCIIString(name, "until_event") != 0) {
+            PyErr_Format(PyExc_TypeError, "feed_demux() got an unexpected keyword argument "
+                         "'%S'", name);
+            return NULL;
+        }
+        if ((until_event = PyObject_IsTrue(args[2 + i])) < 0)
+            return NULL;
+    }
     return queue_and_run(self, args[0], args[1], until_event);
 }
 
@@ -1044,9 +1192,9 @@ Feeder_set_simd(PyObject *cls, PyObject *level)
 static PyMethodDef Feeder_methods[] = {
     {"feed", (PyCFunction)Feeder_feed, METH_O,
      "feed(data) -> list: the events data completes (pyqio.Decoder.feed)."},
-    {"feed_demux", (PyCFunction)(void (*)(void))Feeder_feed_demux, METH_FASTCALL,
-     "feed_demux(data, buffers[, until_event]) -> list: pyqio.Decoder.feed_demux "
-     "with until_event."},
+    {"feed_demux", (PyCFunction)(void (*)(void))Feeder_feed_demux,
+     METH_FASTCALL | METH_KEYWORDS,
+     "feed_demux(data, buffers, *, until_event=False) -> list: pyqio.Decoder.feed_demux."},
     {"finish", (PyCFunction)Feeder_finish, METH_NOARGS,
      "finish() -> list: end of stream (pyqio.Decoder.finish)."},
     {"reset", (PyCFunction)Feeder_reset, METH_NOARGS,

@@ -136,17 +136,17 @@ class Sweeps:
 
         def rest(f, b):
             got = []
-            while more := f.feed_demux(b"", b, True):
+            while more := f.feed_demux(b"", b, until_event=True):
                 got += more
             return got
 
         ref, want_bufs = self.feeder(), bufs()
-        want = ref.feed_demux(STREAM, want_bufs, True) + rest(ref, want_bufs) + ref.finish()
+        want = ref.feed_demux(STREAM, want_bufs, until_event=True) + rest(ref, want_bufs) + ref.finish()
         f, b = self.feeder(), bufs()
-        res, err = self.failing(k, lambda: f.feed_demux(STREAM, b, True))
+        res, err = self.failing(k, lambda: f.feed_demux(STREAM, b, until_event=True))
         got, how = list(res or []) + rest(f, b), "clean" if err is None else "taken"
         if err is not None and not got and b == bufs():     # refused before it was taken
-            got += f.feed_demux(STREAM, b, True) + rest(f, b)
+            got += f.feed_demux(STREAM, b, until_event=True) + rest(f, b)
             how = "refused"
         got += f.finish()
         assert (got, b) == (want, want_bufs), (k, err)

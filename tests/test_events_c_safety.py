@@ -176,7 +176,8 @@ def test_feeder_methods_refuse_wrong_arguments(ext) -> None:
     f = feeder(ext)
     for call in [lambda: f.feed(), lambda: f.feed(1), lambda: f.feed("OK\r\n"),
                  lambda: f.feed(None), lambda: f.feed_demux(b""), lambda: f.feed_demux(b"", 5),
-                 lambda: f.feed_demux(b"", {0: None}), lambda: f.feed_demux(b"", [None] * 5, 1, 2),
+                 lambda: f.feed_demux(b"", {0: None}), lambda: f.feed_demux(b"", [None] * 5, 1),
+                 lambda: f.feed_demux(b"", [None] * 5, until=1),
                  lambda: f.finish(1), lambda: f.reset(1), lambda: f.configure(),
                  lambda: f.configure(1, 1, "x"), lambda: ext.Feeder.set_simd("2")]:
         with pytest.raises(TypeError):

@@ -198,19 +198,32 @@ def test_order_mode_then_finish_makes_every_pending_token(backend) -> None:
     assert dec.finish() == [events.Text(b"ERR")]
 
 
+def test_feed_demux_takes_until_event_by_keyword_only(backend) -> None:
+    # the feeder's own feed_demux is the Decoder's (bound in __init__): its signature
+    dec = Decoder(backend=backend)
+    with pytest.raises(TypeError, match="positional argument"):
+        dec.feed_demux(b"")
+    with pytest.raises(TypeError, match="positional argument"):
+        dec.feed_demux(b"OK\r\n", [None] * 5, True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'until'"):
+        dec.feed_demux(b"OK\r\n", [None] * 5, until=True)
+    assert dec.feed(b"") == []      # nothing was taken
+    bufs = [bytearray()] + [None] * 4
+    assert dec.feed_demux(b"OK\r\nOK\r\n", bufs, until_event=1) == [events.Ok()]
+    assert dec.feed_demux(b"", bufs, until_event=0) == [events.Ok()]
+
+
 @pytest.mark.parametrize("backend", ["c"], indirect=True)
-def test_the_c_feeder_takes_two_or_three_arguments(backend) -> None:
+def test_the_c_feeder_refuses_an_until_event_without_truth(backend) -> None:
     dec = Decoder(backend=backend)
     assert _c_feeder(dec)
-    with pytest.raises(TypeError, match="2 or 3 arguments"):
-        dec._core.feed_demux(b"")
 
     class Bad:
         def __bool__(self):
             raise ValueError("no truth")
 
     with pytest.raises(ValueError, match="no truth"):
-        dec._core.feed_demux(b"OK\r\n", [None] * 5, Bad())
+        dec.feed_demux(b"OK\r\n", [None] * 5, until_event=Bad())
     assert dec.feed(b"") == []      # nothing was taken
     with pytest.raises(InvalidArgument):
         dec.feed_demux(b"OK\r\n", [b"x"] * 5, until_event=True)

@@ -62,10 +62,10 @@ def test_a_c_decoder_feeds_through_the_feeder(ext) -> None:
     # chosen once, per decoder, with its feeder: its own bound methods, no Python frame
     # between the caller and the C feed; changing the settings replaces nothing
     core = _feeder_of(dec)
-    feed = vars(dec)["feed"]
-    assert feed == core.feed and "feed_demux" not in vars(dec)  # its until_event: a keyword
+    feed, feed_demux = vars(dec)["feed"], vars(dec)["feed_demux"]
+    assert feed == core.feed and feed_demux == core.feed_demux
     dec.recv_format, dec.show_ra, dec.udp_service = "hex", True, {1}
-    assert vars(dec)["feed"] is feed
+    assert vars(dec)["feed"] is feed and vars(dec)["feed_demux"] is feed_demux
     dec.recv_format, dec.show_ra, dec.udp_service = "text", False, ()
     assert type(Decoder(backend="python")._core) is _feed.TokenFeeder
     assert type(Decoder(backend="python")._core.tok).__module__ == "pyqio.wire._pytokenizer"

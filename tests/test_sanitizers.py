@@ -35,7 +35,7 @@ SUITES = ["test_tokenizer.py", "test_tokenizer_hypothesis.py", "test_decoder.py"
           "test_examples_ch4.py", "test_feeder.py", "test_events_c.py",
           "test_events_c_safety.py", "test_events_c_nomem.py", "test_no_loss.py",
           "test_feed_ordered.py", "test_recv_fields.py", "test_lines_c.py",
-          "test_lines_c_safety.py"]
+          "test_lines_c_safety.py", "test_events_c_append.py"]
 SAN_FLAGS = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
 
 

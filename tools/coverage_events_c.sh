@@ -29,6 +29,7 @@ PYTHONPATH="$out" PYQIO_BACKEND=c $py -m pytest -q -p no:cacheprovider -p no:ran
     tests/test_events_c_safety.py tests/test_events_c_nomem.py tests/test_feeder.py \
     tests/test_no_loss.py tests/test_events_c.py tests/test_feed_ordered.py \
     tests/test_recv_fields.py tests/test_lines_c.py tests/test_lines_c_safety.py \
+    tests/test_events_c_append.py \
     -k "not dev_mode" >pytest.txt 2>&1 || { tail -50 pytest.txt; exit 1; }
 tail -1 pytest.txt
 gcov -b -c -o obj csrc/events_c.c csrc/lines.c >gcov.txt 2>&1 || { cat gcov.txt; exit 1; }

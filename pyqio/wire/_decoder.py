@@ -34,9 +34,9 @@ __all__ = ["Decoder", "decode", "classify_line"]
 
 RecvFormat = Literal["text", "hex"]
 Backend = Literal["c", "python"]
-# the methods a Decoder takes from its feeder (__init__): feed() only, since
-# feed_demux() takes until_event by keyword, which the C feeder's takes by position
-_HOT = ("feed",)
+# the methods a Decoder takes from its feeder (__init__): both feeders take the
+# Decoder's own signatures (feed_demux's until_event by keyword only)
+_HOT = ("feed", "feed_demux")
 
 
 def _check_format(value: object) -> bool:
@@ -100,9 +100,10 @@ class Decoder:
             tok.buffer_access = set(self._buffer_access)
             core = _feed.TokenFeeder(tok)
         self._core: Any = core
-        # feed() of the feeder itself, bound here once, with it: a call then goes
-        # straight to the feeder (in C where the extension is built) without a Python
-        # frame per chunk, a good part of the cost of a chunk of a few large payloads.
+        # feed() and feed_demux() of the feeder itself, bound here once, with it: a
+        # call then goes straight to the feeder (in C where the extension is built)
+        # without a Python frame per chunk, a good part of the cost of a chunk of a
+        # few large payloads.
         # Never replaced afterwards; a subclass overriding it keeps its own.
         for name in _HOT:
             if getattr(type(self), name) is getattr(Decoder, name):
@@ -190,12 +191,13 @@ class Decoder:
                 events = dec.feed_demux(b"", buffers, until_event=True)
 
         A bytearray that cannot grow (a ``memoryview`` holds it: ``BufferError``)
-        interrupts the call; its payload, and everything after it, wait in the
-        decoder for the next call, as for :meth:`feed`.
+        interrupts the call; its payloads, and whatever else the call had not
+        delivered, wait in the decoder for the next call, as for :meth:`feed`.
+        (Other bytearrays may have had payloads of the same chunk appended first:
+        every append is whole, and each bytearray gets its bytes in order.)
         """
-        if until_event:
-            return self._core.feed_demux(chunk, buffers, True)  # type: ignore[no-any-return]
-        return self._core.feed_demux(chunk, buffers)  # type: ignore[no-any-return]
+        return self._core.feed_demux(  # type: ignore[no-any-return]
+            chunk, buffers, until_event=until_event)
 
     def finish(self) -> list[Event]:
         """End of stream: a partial line becomes its event, a partial recv URC a

@@ -161,7 +161,8 @@ class TokenFeeder:
         return self._drain()
 
     def feed_demux(self, chunk: bytes | bytearray | memoryview,
-                   buffers: Sequence[bytearray | None], until_event: bool = False) -> list[Any]:
+                   buffers: Sequence[bytearray | None], *,
+                   until_event: bool = False) -> list[Any]:
         check_buffers(buffers)   # refused before anything is taken
         self._todo.append((self.tok.feed(chunk), buffers))
         return self._drain(until_event)
