@@ -23,6 +23,7 @@ import errno
 import os
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ._base import BaseTransport
@@ -62,8 +63,9 @@ class FdTransport(BaseTransport):
                  waiter: asyncio.Future[None] | None = None) -> None:
         super().__init__(loop, protocol, {"fd": fd, **(extra or {})})
         self._fd = fd
-        self._read = read or (lambda n: os.read(fd, n))
-        self._write = write or (lambda data: os.write(fd, data))
+        # partial, not a lambda: no Python frame per read or write
+        self._read = read or partial(os.read, fd)
+        self._write = write or partial(os.write, fd)
         self._on_release = on_release
         self._buffer: deque[bytes] = deque()
         self._buffered = 0
