@@ -19,13 +19,17 @@ and the reader's task.
 from __future__ import annotations
 
 import asyncio
+import re
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable
-from typing import Any
+from typing import IO, Any
 
-from ._bench_e2e import RECV, RECV1, STREAMS, STREAMS1, LostBytes, _check, _spawn, _stamps
+from ._bench_e2e import RECV, RECV1, STREAMS, STREAMS1, LostBytes, _check, _spawn
+from ._bench_latency import stamps as _stamps
 
 # the loopback TCP peer: prints its port, then to each client sends the payload file
 # (or, with a count, that many stamped 64-byte messages, one per 2 ms) and closes
@@ -51,7 +55,37 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 """
 
+# what a simulator that ends well prints on stderr: its summary, nothing dropped
+_CLEAN = re.compile(r"pyqio sim: \d+ link\(s\); 0 dropped\b.*")
 
+
+class _Module:
+    """A simulator process whose stderr is kept aside, in a temporary file.
+
+    ``pyqio sim`` prints a summary on stderr when it ends ("pyqio sim: 1 link(s);
+    0 dropped ..."): one per run and modem, some hundred lines in a bench whose runs
+    check every byte themselves. So it is shown only when something went wrong: the
+    run failed, the process ended by itself or with a status other than a stopped
+    service's, or it said anything besides a clean summary."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.name = " ".join(args[1:3])
+        self.err: IO[bytes] = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.err)
+        self.stdout: IO[bytes] = self.proc.stdout  # type: ignore[assignment]
+
+    def stop(self, failed: bool) -> None:
+        ended_alone = self.proc.poll() is not None
+        self.proc.terminate()
+        status = self.proc.wait()
+        self.err.seek(0)
+        text = self.err.read().decode(errors="replace")
+        self.err.close()
+        odd = [ln for ln in text.splitlines() if ln.strip() and not _CLEAN.fullmatch(ln)]
+        if failed or ended_alone or status not in (0, -signal.SIGTERM) or odd:
+            sys.stderr.write(f"simulator process ({self.name} ...) ended with status "
+                             f"{status}; its stderr:\n{text}")
+            sys.stderr.flush()
 
 
 class Simulated:
@@ -59,7 +93,7 @@ class Simulated:
 
     def __init__(self, count: int, data_file: str, messages: int = 0) -> None:
         self.count, self.data_file, self.messages = count, data_file, messages
-        self.sims: list[subprocess.Popen[bytes]] = []
+        self.sims: list[_Module] = []
         self.modems: list[Any] = []
 
     async def __aenter__(self) -> Simulated:
@@ -69,23 +103,23 @@ class Simulated:
         assert self.peer.stdout is not None
         self.port = int(self.peer.stdout.readline())
         for _ in range(self.count):
-            sim = subprocess.Popen([sys.executable, "-m", "pyqio", "sim", "--pty", "--no-echo"],
-                                   stdout=subprocess.PIPE)
-            self.sims.append(sim)
-        paths = [sim.stdout.readline().decode().strip() for sim in self.sims if sim.stdout]
+            self.sims.append(_Module([sys.executable, "-m", "pyqio", "sim", "--pty",
+                                      "--no-echo"]))
+        paths = [sim.stdout.readline().decode().strip() for sim in self.sims]
         opened = await asyncio.gather(*(Modem.open(p) for p in paths), return_exceptions=True)
         self.modems = [m for m in opened if not isinstance(m, BaseException)]
         failed = [m for m in opened if isinstance(m, BaseException)]
         if failed:  # no __aexit__ after a failed __aenter__: reap the processes here
-            await self.__aexit__()
+            await self.__aexit__(type(failed[0]))
             raise failed[0]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await asyncio.gather(*(m.close() for m in self.modems), return_exceptions=True)
-        for proc in (*self.sims, self.peer):
-            proc.terminate()
-            proc.wait()
+        for sim in self.sims:
+            sim.stop(failed=bool(exc) and exc[0] is not None)
+        self.peer.terminate()
+        self.peer.wait()
 
 
 async def _recv_all(sock: Any) -> bytes:
@@ -189,16 +223,13 @@ class OneHop:
     async def __aenter__(self) -> OneHop:
         from ..modem import Modem
 
-        self.proc = subprocess.Popen([sys.executable, "-c", _MODULE, self.urcs,
-                                      str(self.messages)], stdout=subprocess.PIPE)
-        assert self.proc.stdout is not None
-        path, port = self.proc.stdout.readline().decode().split()
-        self.port = int(port)
+        self.proc = _Module([sys.executable, "-c", _MODULE, self.urcs, str(self.messages)])
         try:
+            path, port = self.proc.stdout.readline().decode().split()
+            self.port = int(port)
             self.modem: Any = await Modem.open(path)
         except BaseException:
-            self.proc.terminate()
-            self.proc.wait()
+            self.proc.stop(failed=True)
             raise
         await self.modem.set_data_format(False, self.hex_mode)
         return self
@@ -207,8 +238,7 @@ class OneHop:
         try:
             await self.modem.close()
         finally:
-            self.proc.terminate()
-            self.proc.wait()
+            self.proc.stop(failed=exc[0] is not None)
 
 
 async def run_onehop(urcs: str, want: bytes, hex_mode: bool, streams: bool = False) -> float:
