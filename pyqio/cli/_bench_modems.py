@@ -195,11 +195,14 @@ class OneHop(Simulator):
                 self.transport.write(f.read() + CLOSED)
             return
         def one(i):
-            m = b"%063d\n" % time.perf_counter_ns()
-            self.transport.write(b'\r\n+QIURC: "recv",0,64,"' + m + b'"\r\n')
+            # the next one is scheduled first, so that the write is the last thing
+            # this process does before it sleeps, as the floor's writer: on one CPU
+            # (--pin) the host runs once the writer sleeps
             if i + 1 < messages:
                 loop.call_later(0.002, one, i + 1)
-            else:
+            m = b"%063d\n" % time.perf_counter_ns()
+            self.transport.write(b'\r\n+QIURC: "recv",0,64,"' + m + b'"\r\n')
+            if i + 1 == messages:
                 self.transport.write(CLOSED)
         loop.call_later(0.002, one, 0)
 

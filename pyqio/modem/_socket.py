@@ -262,14 +262,14 @@ class ModemSocket(_SocketBase):
             self._room.set()    # _made_room(), a call less per read
         if self.is_stream:
             stream = self._stream
-            if len(stream) <= bufsize:   # all of it: one copy
+            if len(stream) <= bufsize:   # all of it: one copy; all of it was counted
                 data = bytes(stream)
                 stream.clear()
+                self._counted = 0
             else:
                 data = bytes(stream[:bufsize])
                 del stream[:bufsize]
-            counted = self._counted - len(data)
-            self._counted = counted if counted > 0 else 0
+                self._counted = max(self._counted - bufsize, 0)
             if self._holding and len(stream) <= self.buffer_limit // 2:
                 self._release_link()
             return data
@@ -292,7 +292,8 @@ class ModemSocket(_SocketBase):
                 self._check_open()
             if self._stream or self._datagrams:  # what came before a link loss is still read
                 return self._take(bufsize)
-            self._check_open()
+            if self._error is not None:   # _check_open(), _closed being False here
+                raise self._error
             if self._peer_closed:
                 return b""
             if self._timeout is not None:
