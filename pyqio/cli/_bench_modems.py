@@ -9,11 +9,13 @@ two-hop rows get their URCs from the simulator as it frames a loopback peer's TC
 segments: realistic, but the URCs come in the simulator's rhythm, so the host may
 wake for less data per read than the floors, whose writer pushes prepared bytes into the PTY as fast as it takes them,
 and their latency includes the simulator's own hop. Here the module is a simulator
-(its own process, over a PTY) only for the bring-up and ``AT+QIOPEN``: right after
+(its own process, over a PTY) only for the bring-up and ``AT+QIOPEN``: 20 ms after
 its ``+QIOPEN: 0,0`` it writes the floors' prepared URC file (then
 ``+QIURC: "closed",0``) into the PTY as fast as the PTY takes it, or, for latency,
-one stamped 64-byte URC each 2 ms. So these rows and the floors read the same bytes
-the same way, and the difference is the Modem's: session, dispatch, socket, wake-up
+one stamped 64-byte URC each 2 ms. The host's CPU clock starts once ``connect()``
+(``open_connection()``) returned, as the floors' starts with the PTY open: opening
+the socket is not receiving. So these rows and the floors read the same bytes the
+same way, and the difference is the Modem's: session, dispatch, socket, wake-up
 and the reader's task.
 """
 from __future__ import annotations
@@ -186,7 +188,9 @@ class OneHop(Simulator):
         super().write(data)
         if not self.burst_done and b"+QIOPEN: 0,0" in data:
             self.burst_done = True
-            asyncio.get_running_loop().call_soon(self.burst)
+            # a moment for the host to see connect() return: its clock starts there,
+            # so that the rows count the receiving, not the opening
+            asyncio.get_running_loop().call_later(0 if messages else 0.02, self.burst)
 
     def burst(self):
         loop = asyncio.get_running_loop()
@@ -247,12 +251,13 @@ class OneHop:
 async def run_onehop(urcs: str, want: bytes, hex_mode: bool, streams: bool = False) -> float:
     """The Modem receives the URC file (payloads *want*): CPU seconds."""
     async with OneHop(urcs, hex_mode) as one:
-        cpu0 = time.process_time()
         if streams:
             reader, writer = await one.modem.open_connection("127.0.0.1", one.port)
+            cpu0 = time.process_time()
             got = await reader.read()
         else:
             sock = await one.modem.connect("127.0.0.1", one.port)
+            cpu0 = time.process_time()
             parts = []
             while data := await sock.recv(65536):
                 parts.append(data)
