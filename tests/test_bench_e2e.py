@@ -7,6 +7,7 @@ loopback peer as another process, as in the real benchmark.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import sys
 import pytest
 
 from pyqio.cli import _bench_e2e as E
+from pyqio.cli import _bench_modems as M
 
 
 def bench(*args: str) -> subprocess.CompletedProcess:
@@ -32,6 +34,15 @@ def test_e2e_bench_prints_every_path_and_format_with_matched_bytes() -> None:
             assert " match " in line and "LOST" not in line
     assert re.search(r"add_reader \+ feed_demux +p50 +\d+ us +p99 +\d+ us", out)
     assert re.search(r"Modem recv +p50 +\d+ us +p99 +\d+ us", out)
+    # the floor's own figures beside the Modem's, and the difference: pyqio's share
+    assert re.search(r"Modem recv, 1 hop +p50 +\d+ us +p99 +\d+ us .* minus the floor: "
+                     r"p50 [+-]\d+ us, p99 [+-]\d+ us", out)
+    assert re.search(r"latency p50 <= 40 us \(64-byte message, one hop\): \d+ us, (met|MISSED) "
+                     r"\(the add_reader floor's own p50: \d+ us; the Modem minus the floor: "
+                     r"[+-]\d+ us\)", out)
+    assert "writer and reader not pinned" in out
+    # the simulators' exit summaries ("pyqio sim: 1 link(s); 0 dropped ...") are not shown
+    assert "pyqio sim:" not in proc.stderr
     assert re.search(r"^ +1 modems .* match ", out, re.M)
     assert re.search(r"^ +2 modems .* match ", out, re.M)
     assert "Modem socket recv <= 1.2x the add_reader + feed_demux floor (text): " in out
@@ -40,7 +51,7 @@ def test_e2e_bench_prints_every_path_and_format_with_matched_bytes() -> None:
 
 
 def test_e2e_bench_json_counts_every_byte() -> None:
-    proc = bench("--json")
+    proc = bench("--json", "--pin")
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)
     assert {(r["path"], r["format"]) for r in res["rows"]} == {
@@ -48,15 +59,32 @@ def test_e2e_bench_json_counts_every_byte() -> None:
     assert all(r["matched"] and r["bytes"] >= 65536 for r in res["rows"])
     assert [r["modems"] for r in res["scaling"]] == [1, 2]
     assert all(r["messages"] == 50 for r in res["latency"])
+    assert res["latency_setup"]["pinned_cpu"] == min(os.sched_getaffinity(0))
+    by = {r["path"]: r for r in res["latency"]}
+    assert by[E.RECV1]["p50_minus_floor_us"] == pytest.approx(
+        by[E.RECV1]["p50_us"] - by[E.AIO_FLOOR]["p50_us"])
+    assert "pyqio sim:" not in proc.stderr
 
 
-def test_a_run_that_receives_other_bytes_fails_loudly(tmp_path) -> None:
-    pieces = E.make_payload(8192, False)
-    urcs = tmp_path / "urcs"
-    urcs.write_bytes(b"".join(E.recv_urc(0, p, False) for p in pieces))
-    want = b"".join(pieces)
-    assert E.run_floor(str(urcs), want, False) >= 0
-    with pytest.raises(E.LostBytes, match="received 8192 bytes .* sent 8191"):
-        E.run_floor(str(urcs), want[:-1], False)
-    with pytest.raises(E.LostBytes, match="sha256"):
-        E.run_naive(str(urcs), want[:-1] + b"!", False)
+def test_a_simulator_that_ends_well_is_quiet(capfd) -> None:
+    sim = M._Module([sys.executable, "-c", "import sys, time; "
+                     "sys.stderr.write('pyqio sim: 1 link(s); 0 dropped or discarded: none\\n');"
+                     " sys.stderr.flush(); print('ready', flush=True); time.sleep(30)"])
+    assert sim.stdout.readline() == b"ready\n"   # its summary is written by now
+    sim.stop(failed=False)
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("case", ["status", "words", "run failed"])
+def test_a_simulator_failure_keeps_its_stderr(capfd, case: str) -> None:
+    err_line = {"status": "Traceback: boom", "words": "pyqio sim: 1 link(s); 2 dropped",
+                "run failed": "pyqio sim: 1 link(s); 0 dropped"}[case]
+    end = "sys.exit(3)" if case == "status" else "time.sleep(30)"
+    sim = M._Module([sys.executable, "-c", f"import sys, time; sys.stderr.write({err_line!r} "
+                     f"+ '\\n'); sys.stderr.flush(); print('ready', flush=True); {end}"])
+    assert sim.stdout.readline() == b"ready\n"   # its stderr is written by now
+    if case == "status":
+        sim.proc.wait()
+    sim.stop(failed=case == "run failed")
+    err = capfd.readouterr().err
+    assert "ended with status" in err and err_line in err

@@ -163,3 +163,43 @@ def test_the_session_routes_each_payload_to_the_connection_it_came_on() -> None:
     plain = Session()
     plain.receive_data(_urcs(1, b"abc") + _closed(1))
     assert plain.events() == [E.Recv(1, b"abc", 3), E.Closed(1)]
+
+
+def test_the_demux_path_makes_the_events_the_dataclass_would() -> None:
+    """The session builds Appended through its slots (the hot path): the same class,
+    fields, equality, hash and repr as ``Appended(...)``, and still frozen."""
+    import dataclasses
+
+    import pytest
+
+    s = Session()
+    s.attach(2, bytearray())
+    s.receive_data(_urcs(2, b"hello"))
+    (ev,) = s.events()
+    ref = Appended(2, 5)
+    assert type(ev) is Appended and ev == ref and hash(ev) == hash(ref)
+    assert repr(ev) == repr(ref) == "Appended(connect_id=2, size=5)"
+    assert dataclasses.astuple(ev) == (2, 5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ev.size = 6  # type: ignore[misc]
+
+
+def test_a_decoder_subclass_feed_demux_is_what_the_session_calls() -> None:
+    """The session calls the feeder's feed_demux directly (Decoder._feed_until), but
+    a Decoder subclass that overrides feed_demux is called through it."""
+    from pyqio.wire import Decoder
+
+    calls = []
+
+    class Counting(Decoder):
+        def feed_demux(self, chunk, buffers, *, until_event=False):  # type: ignore[no-untyped-def]
+            calls.append(until_event)
+            return super().feed_demux(chunk, buffers, until_event=until_event)
+
+    dec = Counting()
+    buf = bytearray()
+    bufs: list[bytearray | None] = [None, buf, None, None, None, None]
+    assert dec._feed_until(_urcs(1, b"abc") + _closed(1), bufs, True) == [E.Closed(1)]
+    assert calls == [True] and buf == b"abc"
+    plain = Decoder()
+    assert plain._feed_until.__self__ is plain._core  # the feeder's own method, no wrapper

@@ -163,6 +163,29 @@ def test_close_flushes_a_megabyte_then_reports_none_and_flow_control_fires():
     run(main())
 
 
+def test_a_large_write_goes_out_in_pieces_without_copying_what_is_left():
+    """What a slow port did not take waits as a view of the one copy write() made:
+    copying the rest after every piece would make a large write quadratic."""
+    async def main():
+        module_t, module, host_t, host, _ = await _pty_pair()
+        payload = os.urandom(1 << 20)
+        host_t.write(payload)
+        (kept,) = host_t._buffer
+        assert type(kept) is bytes and kept == payload[len(payload) - len(kept):]
+        views = set()
+        while host_t._buffer:
+            head = host_t._buffer[0]
+            if isinstance(head, memoryview):
+                assert head.obj is kept   # a view of it, never a new copy
+                views.add(len(head))
+            await asyncio.sleep(0)
+        assert len(views) >= 2   # it went out in several pieces
+        assert await module.received(len(payload)) == payload
+        host_t.close()
+        module_t.close()
+    run(main())
+
+
 def test_pause_reading_holds_data_in_the_port_until_resumed():
     async def main():
         module_t, _module, host_t, host, _ = await _pty_pair()

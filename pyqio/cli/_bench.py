@@ -99,6 +99,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "with the simulator in separate processes (see _bench_e2e)")
     parser.add_argument("--counts", default="1,8,64",
                         help="with --e2e: modem counts for the scaling table (default 1,8,64)")
+    parser.add_argument("--pin", action="store_true",
+                        help="with --e2e: run the latency rows' writer and reader on one CPU "
+                             "(os.sched_setaffinity), so that no wake-up crosses CPUs")
     parser.add_argument("--lines", action="store_true",
                         help="instead: every kind of line the decoder reads, one stream each, "
                              "against the naive parser (see _bench_lines)")

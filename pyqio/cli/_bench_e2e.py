@@ -20,10 +20,10 @@ written by another process, and only this process's CPU is counted
 Paths run interleaved round by round, so the load of a shared machine falls on
 each alike; each figure is the median over rounds. Every run checks the byte
 count and SHA-256 of what it received and raises ``LostBytes`` (a RuntimeError) if they
-differ: no row is printed for a run that lost data. Latency mode sends 64-byte
-messages stamped with ``time.perf_counter_ns`` (the system's monotonic clock,
-shared by every process) and reports p50/p99 of write-to-return. Not a test:
-nothing here asserts a time.
+differ: no row is printed for a run that lost data. The latency rows (64-byte
+messages, write to return; the floor's own figures beside the Modem's, so that
+pyqio's share shows) are :mod:`pyqio.cli._bench_latency`'s. Not a test: nothing
+here asserts a time.
 """
 from __future__ import annotations
 
@@ -52,7 +52,6 @@ GOALS = (
     (RECV1, NAIVE, 1 / 1.5, "one hop: Modem socket recv >= 1.5x faster than the naive loop"),
     (STREAMS1, AIO_FLOOR, 1.3, "one hop: Modem streams <= 1.3x the add_reader + feed_demux floor"),
 )
-LATENCY_GOALS = ((40.0, "p50"), (150.0, "p99"))
 
 # the writer of prepared bytes: file -> PTY master, as fast as the PTY takes them
 _WRITER = ("import os, sys\nfd = int(sys.argv[1])\ndata = open(sys.argv[2], 'rb').read()\n"
@@ -179,50 +178,6 @@ async def run_add_reader(urcs: str, want: bytes, hex_mode: bool, backlog: bool =
     return cpu
 
 
-def _stamps(data: bytes, now: int) -> list[float]:
-    return [(now - int(line)) / 1000 for line in data.split(b"\n") if line]
-
-
-_STAMPER = ("import os, sys, time\nfd, n = int(sys.argv[1]), int(sys.argv[2])\n"
-            "for _ in range(n):\n    time.sleep(0.002)\n"
-            "    m = b'%063d\\n' % time.perf_counter_ns()\n"
-            "    os.write(fd, b'\\r\\n+QIURC: \"recv\",0,64,\"' + m + b'\"\\r\\n')\n")
-
-
-async def latency_add_reader(count: int) -> list[float]:
-    """The floor's latency: a process writes stamped recv URCs into the PTY."""
-    from ..transports.pty import open_pty
-
-    loop = asyncio.get_running_loop()
-    master, path = open_pty()
-    fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-    dec, buf, out, done = _decoder(False), bytearray(), [], loop.create_future()
-    bufs: list[bytearray | None] = [buf, None, None, None, None]
-
-    def readable() -> None:
-        dec.feed_demux(os.read(fd, 65536), bufs)
-        if buf:
-            out.extend(_stamps(bytes(buf), time.perf_counter_ns()))
-            buf.clear()
-        if len(out) >= count and not done.done():
-            done.set_result(None)
-    loop.add_reader(fd, readable)
-    writer = _spawn(_STAMPER, str(master), str(count), fds=(master,))
-    try:
-        await done
-    finally:
-        loop.remove_reader(fd)
-        writer.wait()
-        os.close(fd)
-        os.close(master)
-    return out
-
-
-def _pct(values: list[float], p: int) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def _runs(urcs: str, data_file: str, want: bytes, hex_mode: bool
           ) -> dict[str, Callable[[], float]]:
     from . import _bench_modems as M
@@ -240,8 +195,10 @@ def _runs(urcs: str, data_file: str, want: bytes, hex_mode: bool
 
 
 def measure(nbytes: int, rounds: int, tmpdir: str, counts: tuple[int, ...] = (1, 8, 64),
-            messages: int = 500, log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
-    """Every table of ``pyqio bench --e2e``, as JSON-ready rows."""
+            messages: int = 500, log: Callable[[str], None] = lambda s: None,
+            pin: bool = False) -> dict[str, Any]:
+    """Every table of ``pyqio bench --e2e``, as JSON-ready rows (*pin*: the latency
+    rows' writer and reader on one CPU, see :mod:`pyqio.cli._bench_latency`)."""
     rows: list[dict[str, Any]] = []
     for hex_mode in (False, True):
         pieces = make_payload(nbytes, hex_mode)
@@ -263,13 +220,11 @@ def measure(nbytes: int, rounds: int, tmpdir: str, counts: tuple[int, ...] = (1,
             rows.append({"format": "hex" if hex_mode else "text", "path": p, "bytes": len(want),
                          "matched": True, "ms_per_mb": med[p], "x_floor": med[p] / med[FLOOR],
                          "x_aio_floor": med[p] / med[AIO_FLOOR]})
+    from . import _bench_latency as L
     from . import _bench_modems as M
 
-    lat = {AIO_FLOOR: asyncio.run(latency_add_reader(messages)),
-           RECV: asyncio.run(M.latency_modem(os.path.join(tmpdir, "payload"), messages)),
-           RECV1: asyncio.run(M.latency_onehop(os.path.join(tmpdir, "urcs"), messages))}
-    latency = [{"path": p, "messages": len(v), "p50_us": _pct(v, 50), "p99_us": _pct(v, 99)}
-               for p, v in lat.items()]
+    lat = L.measure_latency(tmpdir, messages, min(rounds, 3), pin)
+    log("latency done")
     scale = []
     pieces = make_payload(max(nbytes // 8, 64 << 10), False)
     want = b"".join(pieces)
@@ -281,10 +236,11 @@ def measure(nbytes: int, rounds: int, tmpdir: str, counts: tuple[int, ...] = (1,
         scale.append({"modems": n, "bytes_per_modem": len(want), "matched": True,
                       "ms_per_mb": cpu / (n * len(want) / 1e6) * 1000})
         log(f"{n} modems done")
-    return {"rows": rows, "latency": latency, "scaling": scale, "goals": goals(rows, latency)}
+    return {"rows": rows, "latency": lat["rows"], "latency_setup": lat["setup"],
+            "scaling": scale, "goals": goals(rows) + L.latency_goals(lat)}
 
 
-def goals(rows: list[dict[str, Any]], latency: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def goals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for fmt in ("text", "hex"):
         by = {r["path"]: r["ms_per_mb"] for r in rows if r["format"] == fmt}
@@ -292,12 +248,6 @@ def goals(rows: list[dict[str, Any]], latency: list[dict[str, Any]]) -> list[dic
             ratio = by[path] / by[against]
             shown = f"{1 / ratio:.2f}x faster" if most < 1 else f"{ratio:.2f}x"
             out.append({"goal": f"{words} ({fmt})", "measured": shown, "met": ratio <= most})
-    for path, hop in ((RECV, ""), (RECV1, ", one hop")):
-        rec = next(r for r in latency if r["path"] == path)
-        for most, name in LATENCY_GOALS:
-            value = rec[f"{name}_us"]
-            out.append({"goal": f"Modem recv latency {name} <= {most:.0f} us (64-byte message"
-                        f"{hop})", "measured": f"{value:.0f} us", "met": value <= most})
     return out
 
 
@@ -308,22 +258,22 @@ def format_tables(res: dict[str, Any]) -> str:
         lines.append(f"{r['path']:24} {r['format']:6} {r['bytes'] / 1e6:>6.2f} "
                      f"{'match' if r['matched'] else 'LOST':>7} {r['ms_per_mb']:>8.2f} "
                      f"{r['x_floor']:>8.2f} {r['x_aio_floor']:>12.2f}")
-    lines += ["", "latency, 64-byte messages, write to return:"]
-    for r in res["latency"]:
-        lines.append(f"  {r['path']:24} p50 {r['p50_us']:>7.0f} us  p99 {r['p99_us']:>7.0f} us"
-                     f"  ({r['messages']} messages)")
+    from ._bench_latency import format_latency
+
+    lines += ["", *format_latency({"rows": res["latency"], "setup": res["latency_setup"]})]
     lines += ["", "Modem recv, one simulator process per modem (host CPU only):"]
     for r in res["scaling"]:
         lines.append(f"  {r['modems']:>3} modems  {r['bytes_per_modem'] / 1e6:.2f} MB each  "
                      f"{'match' if r['matched'] else 'LOST'}  {r['ms_per_mb']:.2f} ms/MB")
     lines += ["", "goals:"]
     for g in res["goals"]:
-        lines.append(f"  {g['goal']}: {g['measured']}, {'met' if g['met'] else 'MISSED'}")
+        note = f" ({g['note']})" if g.get("note") else ""
+        lines.append(f"  {g['goal']}: {g['measured']}, {'met' if g['met'] else 'MISSED'}{note}")
     return "\n".join(lines)
 
 
 def run_cli(args: Any) -> int:
-    """``pyqio bench --e2e [--quick] [--size N] [--repeat R] [--counts 1,8,64] [--json]``."""
+    """``pyqio bench --e2e [--quick] [--size N] [--repeat R] [--counts 1,8,64] [--pin] [--json]``."""
     import json
     import tempfile
 
@@ -333,7 +283,8 @@ def run_cli(args: Any) -> int:
     if not all(1 <= c <= 256 for c in counts):
         raise SystemExit(f"--counts {args.counts!r}: each count must be in 1-256")
     with tempfile.TemporaryDirectory() as tmp:
-        res = measure(nbytes, rounds, tmp, counts, 50 if args.quick else 500)
+        res = measure(nbytes, rounds, tmp, counts, 50 if args.quick else 500,
+                      pin=getattr(args, "pin", False))
     if args.json:
         print(json.dumps(res, indent=1))
         return 0
@@ -353,12 +304,14 @@ def main(argv: list[str] | None = None) -> int:  # python -m pyqio.cli._bench_e2
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--counts", default="1,8,64")
     parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--pin", action="store_true",
+                        help="run the latency rows' writer and reader on one CPU")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     counts = tuple(int(c) for c in args.counts.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         res = measure(args.size, args.rounds, tmp, counts, args.messages,
-                      log=lambda s: print(s, file=sys.stderr, flush=True))
+                      log=lambda s: print(s, file=sys.stderr, flush=True), pin=args.pin)
     print(json.dumps(res, indent=1) if args.json else format_tables(res))
     return 0
 

@@ -9,23 +9,29 @@ two-hop rows get their URCs from the simulator as it frames a loopback peer's TC
 segments: realistic, but the URCs come in the simulator's rhythm, so the host may
 wake for less data per read than the floors, whose writer pushes prepared bytes into the PTY as fast as it takes them,
 and their latency includes the simulator's own hop. Here the module is a simulator
-(its own process, over a PTY) only for the bring-up and ``AT+QIOPEN``: right after
+(its own process, over a PTY) only for the bring-up and ``AT+QIOPEN``: 20 ms after
 its ``+QIOPEN: 0,0`` it writes the floors' prepared URC file (then
 ``+QIURC: "closed",0``) into the PTY as fast as the PTY takes it, or, for latency,
-one stamped 64-byte URC each 2 ms. So these rows and the floors read the same bytes
-the same way, and the difference is the Modem's: session, dispatch, socket, wake-up
+one stamped 64-byte URC each 2 ms. The host's CPU clock starts once ``connect()``
+(``open_connection()``) returned, as the floors' starts with the PTY open: opening
+the socket is not receiving. So these rows and the floors read the same bytes the
+same way, and the difference is the Modem's: session, dispatch, socket, wake-up
 and the reader's task.
 """
 from __future__ import annotations
 
 import asyncio
+import re
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable
-from typing import Any
+from typing import IO, Any
 
-from ._bench_e2e import RECV, RECV1, STREAMS, STREAMS1, LostBytes, _check, _spawn, _stamps
+from ._bench_e2e import RECV, RECV1, STREAMS, STREAMS1, LostBytes, _check, _spawn
+from ._bench_latency import stamps as _stamps
 
 # the loopback TCP peer: prints its port, then to each client sends the payload file
 # (or, with a count, that many stamped 64-byte messages, one per 2 ms) and closes
@@ -51,7 +57,37 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 """
 
+# what a simulator that ends well prints on stderr: its summary, nothing dropped
+_CLEAN = re.compile(r"pyqio sim: \d+ link\(s\); 0 dropped\b.*")
 
+
+class _Module:
+    """A simulator process whose stderr is kept aside, in a temporary file.
+
+    ``pyqio sim`` prints a summary on stderr when it ends ("pyqio sim: 1 link(s);
+    0 dropped ..."): one per run and modem, some hundred lines in a bench whose runs
+    check every byte themselves. So it is shown only when something went wrong: the
+    run failed, the process ended by itself or with a status other than a stopped
+    service's, or it said anything besides a clean summary."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.name = " ".join(args[1:3])
+        self.err: IO[bytes] = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.err)
+        self.stdout: IO[bytes] = self.proc.stdout  # type: ignore[assignment]
+
+    def stop(self, failed: bool) -> None:
+        ended_alone = self.proc.poll() is not None
+        self.proc.terminate()
+        status = self.proc.wait()
+        self.err.seek(0)
+        text = self.err.read().decode(errors="replace")
+        self.err.close()
+        odd = [ln for ln in text.splitlines() if ln.strip() and not _CLEAN.fullmatch(ln)]
+        if failed or ended_alone or status not in (0, -signal.SIGTERM) or odd:
+            sys.stderr.write(f"simulator process ({self.name} ...) ended with status "
+                             f"{status}; its stderr:\n{text}")
+            sys.stderr.flush()
 
 
 class Simulated:
@@ -59,7 +95,7 @@ class Simulated:
 
     def __init__(self, count: int, data_file: str, messages: int = 0) -> None:
         self.count, self.data_file, self.messages = count, data_file, messages
-        self.sims: list[subprocess.Popen[bytes]] = []
+        self.sims: list[_Module] = []
         self.modems: list[Any] = []
 
     async def __aenter__(self) -> Simulated:
@@ -69,23 +105,23 @@ class Simulated:
         assert self.peer.stdout is not None
         self.port = int(self.peer.stdout.readline())
         for _ in range(self.count):
-            sim = subprocess.Popen([sys.executable, "-m", "pyqio", "sim", "--pty", "--no-echo"],
-                                   stdout=subprocess.PIPE)
-            self.sims.append(sim)
-        paths = [sim.stdout.readline().decode().strip() for sim in self.sims if sim.stdout]
+            self.sims.append(_Module([sys.executable, "-m", "pyqio", "sim", "--pty",
+                                      "--no-echo"]))
+        paths = [sim.stdout.readline().decode().strip() for sim in self.sims]
         opened = await asyncio.gather(*(Modem.open(p) for p in paths), return_exceptions=True)
         self.modems = [m for m in opened if not isinstance(m, BaseException)]
         failed = [m for m in opened if isinstance(m, BaseException)]
         if failed:  # no __aexit__ after a failed __aenter__: reap the processes here
-            await self.__aexit__()
+            await self.__aexit__(type(failed[0]))
             raise failed[0]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await asyncio.gather(*(m.close() for m in self.modems), return_exceptions=True)
-        for proc in (*self.sims, self.peer):
-            proc.terminate()
-            proc.wait()
+        for sim in self.sims:
+            sim.stop(failed=bool(exc) and exc[0] is not None)
+        self.peer.terminate()
+        self.peer.wait()
 
 
 async def _recv_all(sock: Any) -> bytes:
@@ -152,7 +188,9 @@ class OneHop(Simulator):
         super().write(data)
         if not self.burst_done and b"+QIOPEN: 0,0" in data:
             self.burst_done = True
-            asyncio.get_running_loop().call_soon(self.burst)
+            # a moment for the host to see connect() return: its clock starts there,
+            # so that the rows count the receiving, not the opening
+            asyncio.get_running_loop().call_later(0 if messages else 0.02, self.burst)
 
     def burst(self):
         loop = asyncio.get_running_loop()
@@ -161,11 +199,14 @@ class OneHop(Simulator):
                 self.transport.write(f.read() + CLOSED)
             return
         def one(i):
-            m = b"%063d\n" % time.perf_counter_ns()
-            self.transport.write(b'\r\n+QIURC: "recv",0,64,"' + m + b'"\r\n')
+            # the next one is scheduled first, so that the write is the last thing
+            # this process does before it sleeps, as the floor's writer: on one CPU
+            # (--pin) the host runs once the writer sleeps
             if i + 1 < messages:
                 loop.call_later(0.002, one, i + 1)
-            else:
+            m = b"%063d\n" % time.perf_counter_ns()
+            self.transport.write(b'\r\n+QIURC: "recv",0,64,"' + m + b'"\r\n')
+            if i + 1 == messages:
                 self.transport.write(CLOSED)
         loop.call_later(0.002, one, 0)
 
@@ -189,16 +230,13 @@ class OneHop:
     async def __aenter__(self) -> OneHop:
         from ..modem import Modem
 
-        self.proc = subprocess.Popen([sys.executable, "-c", _MODULE, self.urcs,
-                                      str(self.messages)], stdout=subprocess.PIPE)
-        assert self.proc.stdout is not None
-        path, port = self.proc.stdout.readline().decode().split()
-        self.port = int(port)
+        self.proc = _Module([sys.executable, "-c", _MODULE, self.urcs, str(self.messages)])
         try:
+            path, port = self.proc.stdout.readline().decode().split()
+            self.port = int(port)
             self.modem: Any = await Modem.open(path)
         except BaseException:
-            self.proc.terminate()
-            self.proc.wait()
+            self.proc.stop(failed=True)
             raise
         await self.modem.set_data_format(False, self.hex_mode)
         return self
@@ -207,19 +245,19 @@ class OneHop:
         try:
             await self.modem.close()
         finally:
-            self.proc.terminate()
-            self.proc.wait()
+            self.proc.stop(failed=exc[0] is not None)
 
 
 async def run_onehop(urcs: str, want: bytes, hex_mode: bool, streams: bool = False) -> float:
     """The Modem receives the URC file (payloads *want*): CPU seconds."""
     async with OneHop(urcs, hex_mode) as one:
-        cpu0 = time.process_time()
         if streams:
             reader, writer = await one.modem.open_connection("127.0.0.1", one.port)
+            cpu0 = time.process_time()
             got = await reader.read()
         else:
             sock = await one.modem.connect("127.0.0.1", one.port)
+            cpu0 = time.process_time()
             parts = []
             while data := await sock.recv(65536):
                 parts.append(data)

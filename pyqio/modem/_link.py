@@ -64,7 +64,8 @@ class Link(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        at_log.debug("<- %r", data)
+        if at_log.isEnabledFor(logging.DEBUG):  # what debug() asks, one call less per read
+            at_log.debug("<- %r", data)
         if self._trace:
             self._trace("rx", data)
         self.session.receive_data(data)
@@ -141,25 +142,27 @@ class Link(asyncio.Protocol):
         """Flush output, hand out every event, re-arm the timer."""
         if self.transport is None or self.lost is not None:
             return
-        session, on_event = self.session, self._on_event
+        session, on_event, trace = self.session, self._on_event, self._trace
         while True:
             out = session.data_to_send()
             if out:
                 at_log.debug("-> %r", out)
-                if self._trace:
-                    self._trace("tx", out)
+                if trace:
+                    trace("tx", out)
                 self.transport.write(out)
             evs = session.events()
             if not evs:
                 break
             for ev in evs:
-                if self._trace:
-                    self._trace("event", ev)
+                if trace:
+                    trace("event", ev)
                 if type(ev) is Response:
                     self._complete(ev)
                 else:
                     on_event(ev)
-        if self._timer_key is not None or session.pending is not None:
+        # a command in flight has its future here (request() is the only way in), so
+        # a read with none in flight and no timer armed skips the session's property
+        if self._timer_key is not None or self._futures:
             self._rearm()
 
     def _complete(self, resp: Response) -> None:

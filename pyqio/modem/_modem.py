@@ -31,13 +31,14 @@ from ..errors import (
     SocketError,
 )
 from ..protocol import MODULES, PROFILE_ACCESS_MODES, PROFILE_CONTEXT_IDS
-from ..session import DEFAULT_MAX_QUEUED, Appended, Response
+from ..session import DEFAULT_MAX_QUEUED, Response
 from ..wire import events as E
 from ._bringup import BringUpMixin, NetworkMixin, check_stale_policy
+from ._dispatch import DispatchMixin
 from ._family import FamilyMixin
 from ._link import Link, Timeouts, Trace
 from ._ops import OpsMixin, PingResult
-from ._recovery import BOOT_LINE, ReconnectPolicy, RecoveryMixin
+from ._recovery import ReconnectPolicy, RecoveryMixin
 from ._restart import RestartMixin
 from ._socket import DEFAULT_BUFFER_LIMIT, ModemSocket
 from ._socket_ops import SocketsMixin
@@ -61,8 +62,8 @@ __all__ = [
 
 log = logging.getLogger("pyqio.modem")
 
-class Modem(SocketsMixin, OpsMixin, BringUpMixin, NetworkMixin, RecoveryMixin, RestartMixin,
-            FamilyMixin):
+class Modem(DispatchMixin, SocketsMixin, OpsMixin, BringUpMixin, NetworkMixin, RecoveryMixin,
+            RestartMixin, FamilyMixin):
     """An asyncio driver for one BC660K-GL over one transport URL.
 
     *url* names the link (see :func:`pyqio.transports.open_transport`) and is
@@ -271,73 +272,6 @@ class Modem(SocketsMixin, OpsMixin, BringUpMixin, NetworkMixin, RecoveryMixin, R
         if isinstance(cmd, C.Echo):
             self.echo_on = bool(cmd.enabled)  # what a restart check expects to see
         return resp
-
-    # -- events from the module --------------------------------------------------
-    def _deliver(self, connect_id: int, data: bytes, addr: tuple[str, int] | None) -> None:
-        """Received bytes to their socket, pushed by the module or read with AT+QIRD."""
-        sock = self._sockets.get(connect_id)
-        if isinstance(sock, UdpService):
-            sock._on_data(data, addr or ("", 0))
-        elif isinstance(sock, ModemSocket):
-            sock._on_data(data)
-        else:
-            self.orphan_bytes += len(data)
-            log.warning("data for unknown socket %d dropped (%d bytes)", connect_id, len(data))
-
-    def _on_event(self, ev: Any) -> None:
-        cls = type(ev)
-        if cls is Appended:    # the demux path: one per read and socket
-            sock = self._sockets.get(ev.connect_id)
-            if sock is not None:
-                sock._on_appended()
-            else:   # unrouted before the event came: cannot happen, counted if it does
-                self.orphan_bytes += ev.size
-            return
-        if cls is E.Recv:
-            self._deliver(ev.connect_id, ev.data,
-                          (ev.remote_ip, ev.remote_port or 0) if ev.remote_ip else None)
-        elif self._on_family_event(ev):
-            pass
-        elif isinstance(ev, E.Closed):
-            sock = self._sockets.get(ev.connect_id)
-            if sock is not None and not self._closed_while_unregistered(sock) \
-                    and not self._closed_in_buffer_mode(ev.connect_id):
-                sock._on_closed()
-        elif isinstance(ev, E.Registration) and ev.n is None:  # the +CEREG URC
-            self._on_registration(ev)
-        elif isinstance(ev, E.Incoming):
-            self._on_incoming(ev)
-        elif isinstance(ev, E.IpAddress):
-            self.ip = ev.ip
-            self._ip_event.set()
-            self._ip_count += 1
-        elif isinstance(ev, E.ProtocolError):
-            self.protocol_errors += 1
-            log.warning("protocol error from the module: %s %r", ev.reason, ev.raw)
-            # a reboot that cuts a URC shows only as broken framing (its RDY is taken
-            # as payload); the raw bytes hold a peer's payload, so they are never
-            # searched: the module is asked instead
-            self._suspect_restart(f"protocol error ({ev.reason})")
-        elif isinstance(ev, E.Text) and ev.line.strip() == BOOT_LINE:
-            self._suspect_restart("a boot line RDY")
-        else:
-            log.debug("unattached event %r", ev)
-            self.unattached = (self.unattached + [ev])[-32:]
-
-    def _on_incoming(self, ev: Any) -> None:
-        listener = self._sockets.get(ev.server_id)
-        sock = ModemSocket(self, ev.connect_id, "TCP INCOMING", (ev.remote_ip, ev.remote_port),
-                           buffer_limit=self.buffer_limit, overflow=self.overflow)
-        if listener is not None:  # an accepted socket takes its listener's context and mode
-            sock.context_id = listener.context_id
-            sock.access_mode = listener.access_mode
-        self._sockets[ev.connect_id] = sock
-        self._route(sock)
-        if not isinstance(listener, Listener) or not listener._on_incoming(
-                sock, (ev.remote_ip, ev.remote_port)):
-            log.warning("incoming connection %d refused (no listener %d or backlog full)",
-                        ev.connect_id, ev.server_id)
-            asyncio.get_running_loop().create_task(sock.close())
 
     # -- back-pressure from the sockets (policy in pyqio.modem._socket) ---------------------
     def _hold_link(self, sock: Any) -> bool:

@@ -221,7 +221,15 @@ class ModemSocket(_SocketBase):
         self._counted = size
         if size > self.buffer_limit:
             self._overflow()
-        self._wake()
+        # _wake(), written out: this runs once per read of the link
+        waiters = self._waiters
+        if waiters:
+            for fut in waiters:
+                if not fut.done():
+                    fut.set_result(None)
+            waiters.clear()
+        if self._sink is not None:
+            self._sink()
 
     def _overflow(self) -> None:
         """The stream buffer passed ``buffer_limit``: pause the link or fail this socket."""
@@ -250,17 +258,19 @@ class ModemSocket(_SocketBase):
         super()._fail(exc)
 
     def _take(self, bufsize: int) -> bytes:
-        self._made_room()
+        if self._room is not None:
+            self._room.set()    # _made_room(), a call less per read
         if self.is_stream:
             stream = self._stream
-            if len(stream) <= bufsize:   # all of it: one copy
+            if len(stream) <= bufsize:   # all of it: one copy; all of it was counted
                 data = bytes(stream)
                 stream.clear()
+                self._counted = 0
             else:
                 data = bytes(stream[:bufsize])
                 del stream[:bufsize]
-            self._counted = max(self._counted - len(data), 0)
-            if self._holding and len(self._stream) <= self.buffer_limit // 2:
+                self._counted = max(self._counted - bufsize, 0)
+            if self._holding and len(stream) <= self.buffer_limit // 2:
                 self._release_link()
             return data
         data = self._datagrams.popleft()
@@ -275,16 +285,30 @@ class ModemSocket(_SocketBase):
 
     async def recv(self, bufsize: int = 65536) -> bytes:
         """Up to *bufsize* received bytes; b"" once the peer closed and all is read."""
-        _check_bufsize(bufsize)
+        if type(bufsize) is not int or bufsize <= 0:
+            _check_bufsize(bufsize)
         while True:
             if self._closed:  # closed here: as CPython, reading a closed socket is an error
                 self._check_open()
             if self._stream or self._datagrams:  # what came before a link loss is still read
                 return self._take(bufsize)
-            self._check_open()
+            if self._error is not None:   # _check_open(), _closed being False here
+                raise self._error
             if self._peer_closed:
                 return b""
-            await self._wait("recv")
+            if self._timeout is not None:
+                await self._wait("recv")
+                continue
+            # _wait()'s common case (no timeout) without its coroutine: a read's wake-up
+            # resumes this frame alone
+            fut = asyncio.get_running_loop().create_future()
+            waiters = self._waiters
+            waiters.append(fut)
+            try:
+                await fut
+            finally:
+                if waiters and fut in waiters:   # a wake-up emptied the list
+                    waiters.remove(fut)
 
     async def send(self, data: bytes) -> int:
         """Send all of *data* (in chunks the module accepts); returns ``len(data)``.

@@ -55,13 +55,14 @@ class SocketTransport(asyncio.Transport):
         try:
             if sock._closed:  # closed here: as recv(), what is left is not handed out
                 raise sock._closed_error()
-            if sock._readable():  # data that came before a link loss is still handed out
-                self._protocol.data_received(sock._take(len(sock._stream) or 65536))
+            stream = sock._stream
+            if stream or sock._datagrams:  # data that came before a link loss is still handed out
+                self._protocol.data_received(sock._take(len(stream) or 65536))
                 if self._paused or self._lost:
                     return
             if sock._error is not None:
                 raise sock._error
-            if sock._peer_closed and not sock._readable():
+            if sock._peer_closed and not (stream or sock._datagrams):
                 self._eof = True
                 self._protocol.eof_received()
         except Exception as exc:  # the link went away, the socket was closed, or the

@@ -22,6 +22,13 @@ from ._types import Appended
 if TYPE_CHECKING:
     from ..wire._decoder import Decoder
 
+# Appended(cid, n) without the frozen __init__ (an object.__setattr__ per field, more
+# than the rest of a lone message's feed): the slots written directly, as the C
+# feeder makes its events; the same object, field for field
+_new = object.__new__
+_set_connect_id = vars(Appended)["connect_id"].__set__   # the slots' own descriptors
+_set_size = vars(Appended)["size"].__set__
+
 
 class DemuxMixin:
     """attach / detach, and the feeding of a read when buffers are attached."""
@@ -32,6 +39,7 @@ class DemuxMixin:
     _sizes: dict[int, int]
     _events: deque[Any]
     _decoded: deque[Event]
+    _feed_until: Any   # the decoder's feeder's feed_demux(chunk, buffers, until_event)
 
     def _handle_decoded(self) -> None:
         raise NotImplementedError  # pragma: no cover - Session's
@@ -78,19 +86,21 @@ class DemuxMixin:
         # the demux path in stream order: each decoder call stops at an event, with
         # the payloads before it appended; the event may attach or detach a buffer
         # (a connection ended, another opened) before the payloads after it are routed.
-        # _sizes outlives a call that raised: its Appended come with the next one
-        feed, buffers, attached, sizes = (self.decoder.feed_demux, self._buffers,
-                                          self._attached, self._sizes)
-        out = self._events
+        # _sizes outlives a call that raised: its Appended come with the next one.
+        # One call per read of the link, so written for few bytecodes
+        attached, sizes = self._attached, self._sizes
         if not sizes:
             for cid, buf in attached.items():
                 sizes[cid] = len(buf)
-        evs = feed(part, buffers, until_event=True)
+        evs = self._feed_until(part, self._buffers, True)
         while True:
             for cid, buf in attached.items():
                 n = len(buf) - sizes.get(cid, 0)
                 if n > 0:
-                    out.append(Appended(cid, n))
+                    ev = _new(Appended)
+                    _set_connect_id(ev, cid)
+                    _set_size(ev, n)
+                    self._events.append(ev)
             sizes.clear()
             if not evs:
                 return
@@ -98,4 +108,4 @@ class DemuxMixin:
             self._handle_decoded()
             for cid, buf in attached.items():
                 sizes[cid] = len(buf)
-            evs = feed(b"", buffers, until_event=True)
+            evs = self._feed_until(b"", self._buffers, True)

@@ -108,6 +108,7 @@ class Session(DemuxMixin, EffectsMixin):
         # module: the profile the decoder frames by (pyqio.protocol.MODULES; docs/modules.md)
         self.decoder = Decoder(recv_format=recv_format, show_ra=show_ra,  # type: ignore[arg-type]
                                module=module)  # type: ignore[arg-type]
+        self._feed_until = self.decoder._feed_until  # the demux path's call, no wrapper frame
         #: the data format the module reads AT+QISEND data in ("text" or "hex"), as last
         #: set or read with AT+QICFG="dataformat"; build QISend(hex=...) to match it
         self.send_format = send_format
@@ -193,7 +194,8 @@ class Session(DemuxMixin, EffectsMixin):
         decoded after that one and the bytes not yet decoded are kept, and the next
         call (with ``b""`` or more bytes) handles them first.
         """
-        if not self._unfed and not self._decoded and not self._needs_line_steps():
+        req = self._pending
+        if not (self._unfed or self._decoded or (req is not None and req.framing)):
             # the common case: the whole read in one decoder call, which keeps what it
             # took if it raises (so nothing is left to keep here)
             if self._attached:
@@ -340,12 +342,8 @@ class Session(DemuxMixin, EffectsMixin):
             self._pending = self._queue.popleft()
             self._out += self._pending.line
 
-    def _needs_line_steps(self) -> bool:
-        # a command whose success changes how the tokenizer frames what follows
-        # (declared framing=True): fed line by line so that the change applies from its OK on
-        req = self._pending
-        spec = getattr(req.command, "spec", None) if req is not None else None
-        return spec is not None and spec.framing
+    def _needs_line_steps(self) -> bool:  # the command in flight changes the framing at its OK
+        return self._pending is not None and self._pending.framing
 
 
 def _is_qiurc(ev: Info) -> bool:

@@ -42,7 +42,8 @@ class Appended(Event):
 class Request:
     """One command the caller asked for: queued, then in flight, then done."""
 
-    __slots__ = ("_events", "_plan", "command", "echoed", "line", "payload", "response")
+    __slots__ = ("_events", "_plan", "command", "echoed", "framing", "line", "payload",
+                 "response")
 
     def __init__(self, command: Command, payload: bytes | None, plan: _plans.Plan) -> None:
         self.command = command
@@ -51,6 +52,10 @@ class Request:
         self.line: bytes = command.to_bytes()
         self._plan = plan
         self._events: list[Event] = []
+        spec = getattr(command, "spec", None)
+        #: its success changes how the tokenizer frames what follows (declared
+        #: ``framing=True``): the session feeds what comes while it is in flight line by line
+        self.framing: bool = spec is not None and bool(spec.framing)
         #: the module echoed the command line (echo on, ``ATE1``): dropped, but noted
         self.echoed = False
 

@@ -23,6 +23,7 @@ import errno
 import os
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ._base import BaseTransport
@@ -62,10 +63,11 @@ class FdTransport(BaseTransport):
                  waiter: asyncio.Future[None] | None = None) -> None:
         super().__init__(loop, protocol, {"fd": fd, **(extra or {})})
         self._fd = fd
-        self._read = read or (lambda n: os.read(fd, n))
-        self._write = write or (lambda data: os.write(fd, data))
+        # partial, not a lambda: no Python frame per read or write
+        self._read = read or partial(os.read, fd)
+        self._write = write or partial(os.write, fd)
         self._on_release = on_release
-        self._buffer: deque[bytes] = deque()
+        self._buffer: deque[bytes | memoryview] = deque()
         self._buffered = 0
         self._reading = False
         self._reading_paused = False
@@ -140,6 +142,7 @@ class FdTransport(BaseTransport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._closing or not data:
             return  # asyncio convention: writes after close are dropped
+        n = 0
         if not self._buffer:
             try:
                 n = self._write(data) or 0
@@ -150,9 +153,8 @@ class FdTransport(BaseTransport):
                 return
             if n == len(data):
                 return
-            data = data[n:]
             self._loop.add_writer(self._fd, self._write_ready)
-        chunk = bytes(data)  # the caller may reuse its buffer
+        chunk = bytes(memoryview(data)[n:])  # one copy: the caller may reuse its buffer
         self._buffer.append(chunk)
         self._buffered += len(chunk)
         self._maybe_pause_protocol()
@@ -169,7 +171,9 @@ class FdTransport(BaseTransport):
                 return
             self._buffered -= n
             if n < len(chunk):
-                self._buffer[0] = chunk[n:]
+                # a view, not a copy: a large write to a slow port goes out in
+                # pieces, and copying the rest each time would be quadratic
+                self._buffer[0] = memoryview(chunk)[n:]
                 return
             self._buffer.popleft()
         self._loop.remove_writer(self._fd)
