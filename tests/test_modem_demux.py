@@ -199,7 +199,7 @@ def test_a_decoder_subclass_feed_demux_is_what_the_session_calls() -> None:
     dec = Counting()
     buf = bytearray()
     bufs: list[bytearray | None] = [None, buf, None, None, None, None]
-    assert dec._feed_until(_urcs(1, b"abc") + _closed(1), bufs, True) == [E.Closed(1)]
+    assert dec._feed_until(_urcs(1, b"abc") + _closed(1), bufs, until_event=True) == [E.Closed(1)]
     assert calls == [True] and buf == b"abc"
     plain = Decoder()
     assert plain._feed_until.__self__ is plain._core  # the feeder's own method, no wrapper

@@ -39,7 +39,7 @@ class DemuxMixin:
     _sizes: dict[int, int]
     _events: deque[Any]
     _decoded: deque[Event]
-    _feed_until: Any   # the decoder's feeder's feed_demux(chunk, buffers, until_event)
+    _feed_until: Any   # the decoder's feeder's feed_demux (until_event by keyword)
 
     def _handle_decoded(self) -> None:
         raise NotImplementedError  # pragma: no cover - Session's
@@ -92,7 +92,7 @@ class DemuxMixin:
         if not sizes:
             for cid, buf in attached.items():
                 sizes[cid] = len(buf)
-        evs = self._feed_until(part, self._buffers, True)
+        evs = self._feed_until(part, self._buffers, until_event=True)
         while True:
             for cid, buf in attached.items():
                 n = len(buf) - sizes.get(cid, 0)
@@ -108,4 +108,4 @@ class DemuxMixin:
             self._handle_decoded()
             for cid, buf in attached.items():
                 sizes[cid] = len(buf)
-            evs = self._feed_until(b"", self._buffers, True)
+            evs = self._feed_until(b"", self._buffers, until_event=True)

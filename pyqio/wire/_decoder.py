@@ -108,10 +108,10 @@ class Decoder:
         for name in _HOT:
             if getattr(type(self), name) is getattr(Decoder, name):
                 setattr(self, name, getattr(core, name))
-        #: ``feed_demux(chunk, buffers, until_event)`` with no Python frame in between,
-        #: for the session's demux path (one call per read of the link)
+        #: ``feed_demux(chunk, buffers, until_event=True)`` with no Python frame in
+        #: between, for the session's demux path (one call per read of the link)
         self._feed_until: Any = (core.feed_demux if type(self).feed_demux is Decoder.feed_demux
-                                 else lambda c, b, u: self.feed_demux(c, b, until_event=u))
+                                 else self.feed_demux)
 
     def _configure(self) -> None:
         self._core.configure(self._recv_format == "hex", self._show_ra,
