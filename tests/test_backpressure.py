@@ -152,3 +152,44 @@ def test_reading_a_full_socket_down_outside_the_loop_is_safe() -> None:
         loop.run_until_complete(server.wait_closed())
     finally:
         loop.close()
+
+
+def test_an_open_that_times_out_with_a_full_buffer_leaves_the_link_reading(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # AT+QIOPEN answers OK, the peer's first bytes (more than the buffer holds) come,
+    # and +QIOPEN: <id>,<result> never does. The socket was registered early, so its
+    # buffer filled and paused the link; the caller's timeout then means nobody will
+    # ever read it. Its hold must go with it: else the AT+QICLOSE that frees the id
+    # waits behind that buffer, and the link stays paused for good (every later
+    # command timing out "the receive buffer of socket(s) 0 is full").
+    data = os.urandom(4 * LIMIT)
+
+    def data_but_no_result(sim: FaultSim, line: bytes) -> bool:
+        if line.startswith(b"AT+QIOPEN") and not sim.swallowed:
+            sim.swallowed = True
+            sim.victim = sim.modem._sockets[0]
+            sim.reply(E.Ok())
+            sim.write(_urcs(0, data))   # ... then data for it, never +QIOPEN: 0,0
+            return True
+        return False
+
+    async def main() -> tuple[frozenset[int], bool, bool, list[bytes], int]:
+        sim = FaultSim(on_line=data_but_no_result)
+        sim.swallowed = False
+        m = sim.modem = await modem_on(sim, buffer_limit=LIMIT)
+        with pytest.raises(pyqio.modem.CommandTimeout):
+            await m.connect("127.0.0.1", 9, timeout=0.3)
+        held = m._link.held_by
+        reading = m._link.transport.is_reading()
+        rows_ok = await m.state() == []   # answered at once, not after a timeout
+        await m.close()
+        victim = sim.victim
+        counted = len(victim._stream) + victim.dropped_bytes + m.orphan_bytes
+        return held, reading, rows_ok, sim.seen, counted
+
+    held, reading, rows_ok, seen, counted = run(main)
+    assert held == frozenset() and reading and rows_ok
+    assert b"AT+QICLOSE=0" in seen
+    # ... and answered: the id is free on the module, not left open behind a timeout
+    assert not [r for r in caplog.records if "AT+QICLOSE" in r.getMessage()]
+    assert counted == len(data)   # buffered, or counted once the socket was given up

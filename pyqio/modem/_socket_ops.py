@@ -85,11 +85,14 @@ class SocketsMixin:
             link.session.detach(sock.connect_id, sock._stream)
 
     def _forget(self, sock: Any) -> None:
-        """*sock* is done with: out of the socket table (if still its id's) and unrouted."""
+        """*sock* is done with: out of the socket table (if still its id's), unrouted,
+        and its hold on the link released (a paused link waits for a read of its
+        buffer, and nothing reads a socket the modem no longer knows)."""
         cid = sock.connect_id
         if self._sockets.get(cid) is sock:
             del self._sockets[cid]
         self._unroute(sock)
+        sock._release_link()
 
     async def _open(self, sock: _Sock, cmd_args: tuple[str, str, int, int, int],
                     timeout: float | None) -> _Sock:
@@ -101,6 +104,13 @@ class SocketsMixin:
             resp = await self.request(C.QIOpen(self.context_id, sock.connect_id, *cmd_args,
                                                module=self.module), timeout=timeout)
         except (CommandTimeout, asyncio.CancelledError) as exc:
+            # the caller will never get this socket, so nobody will read its buffer:
+            # it takes no more data, and the hold a full buffer took on the link goes
+            # with it (else the AT+QICLOSE below waits behind that buffer and the
+            # link stays paused for good)
+            sock._fail(exc if isinstance(exc, CommandTimeout) else SocketClosedError(
+                f"socket {sock.connect_id}: its open was cancelled",
+                result=ResultCode.SOCKET_CLOSED))
             # the module may still be opening it: close it so the id is really free.
             # A task, so that a caller's deadline (create_connection's timeout)
             # cancelling us cannot cut the close short: the id stays taken until done
