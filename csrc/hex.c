@@ -141,26 +141,28 @@ QIO_ALWAYS_INLINE int unhex_sse2(unsigned char *dst, const unsigned char *src, s
 #endif
 
 #ifdef QIO_AVX2
-/* 32 digits a step, the tail (n % 32 digits) to SSE2. One function for the
- * whole payload, so that AVX2 code is entered (and the upper halves cleared)
- * once per payload, not once per step; the SSE2 steps inlined here are
- * VEX-encoded, with no AVX-SSE transition between. */
+/* The AVX2 step's constants. -'0' and -'a' are addends, so that the input
+ * stays a memory operand of both first steps. */
 #define K32(x) { x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, \
                  x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x }
 enum { K_0, K_20, K_A, K_9, K_5, K_10 };
 static const unsigned char AVX2_K[][32] __attribute__((aligned(32))) = {
-    K32('0'), K32(0x20), K32('a'), K32(9), K32(5), K32(10),
+    K32(256 - '0'), K32(0x20), K32(256 - 'a'), K32(9), K32(5), K32(10),
 };
 #undef K32
 #define KV(j) _mm256_load_si256((const __m256i *)(const void *)k[j])
 
+/* 32 digits a step, the tail (n % 32 digits) to SSE2. One function for the
+ * whole payload, so that AVX2 code is entered (and the upper halves cleared)
+ * once per payload, not once per step; the SSE2 steps inlined here are
+ * VEX-encoded, with no AVX-SSE transition between. */
 __attribute__((target("avx2")))
 static int unhex_avx2(unsigned char *dst, const unsigned char *src, size_t n)
 {
     /* The constants are read from AVX2_K through k, which the empty asm hides
      * from the optimizer: knowing them, GCC builds each in registers (mov,
      * vmovd, vpbroadcastb) on every call, some 20 instructions a payload, which
-     * a 32-digit payload notices; read, they are memory operands of the step. */
+     * a 32-digit payload notices; read, they cost one load each. */
     const unsigned char (*k)[32] = AVX2_K;
     __m256i bad = _mm256_setzero_si256();
     size_t i = 0;
@@ -171,8 +173,8 @@ static int unhex_avx2(unsigned char *dst, const unsigned char *src, size_t n)
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
         /* unsigned: d = v - '0' is 0..9 for a digit, a = (v | 0x20) - 'a' is 0..5
          * for a letter; anything else (bytes >= 0x80 included) is out of both */
-        __m256i d = _mm256_sub_epi8(v, k0);
-        __m256i a = _mm256_sub_epi8(_mm256_or_si256(v, k20), ka);
+        __m256i d = _mm256_add_epi8(v, k0);
+        __m256i a = _mm256_add_epi8(_mm256_or_si256(v, k20), ka);
         /* nonzero where a byte is neither (saturating d - 9 and a - 5) */
         bad = _mm256_or_si256(bad, _mm256_min_epu8(_mm256_subs_epu8(d, k9),
                                                    _mm256_subs_epu8(a, k5)));
