@@ -105,36 +105,53 @@ static int unhex_scalar(unsigned char *dst, const unsigned char *src, size_t i, 
 }
 
 #ifdef QIO_SSE2
-/* 16 hex digits to 8 bytes; returns 1 when all 16 were digits. */
-static int unhex16(unsigned char *dst, const unsigned char *src)
+#if defined(__GNUC__) || defined(__clang__)
+#define QIO_ALWAYS_INLINE __attribute__((always_inline)) static inline
+#else
+#define QIO_ALWAYS_INLINE static
+#endif
+
+/* 16 hex digits to 8 bytes; returns bad ORed with a nonzero byte where one was
+ * not a digit. The AVX2 step's unsigned ranges (see unhex_avx2) on 16 bytes,
+ * with shifts for the pairs, as SSE2 has no maddubs. */
+static __m128i unhex16(unsigned char *dst, const unsigned char *src, __m128i bad)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
-    __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));    /* 'A'-'F' to 'a'-'f' */
-    /* signed compares: bytes >= 0x80 are negative and fall in neither range */
-    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                  _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
-    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
-                                  _mm_cmpgt_epi8(_mm_set1_epi8('f' + 1), low));
-    __m128i val = _mm_or_si128(
-        _mm_and_si128(digit, _mm_sub_epi8(v, _mm_set1_epi8('0'))),
-        _mm_and_si128(alpha, _mm_sub_epi8(low, _mm_set1_epi8('a' - 10))));
+    __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+    __m128i a = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    __m128i val = _mm_min_epu8(d, _mm_add_epi8(a, _mm_set1_epi8(10)));
     /* each 16-bit lane holds (high digit, low digit): make it one byte */
     __m128i pair = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(val, _mm_set1_epi16(0xff)), 4),
                                 _mm_srli_epi16(val, 8));
     _mm_storel_epi64((__m128i *)(void *)dst, _mm_packus_epi16(pair, pair));
-    return _mm_movemask_epi8(_mm_or_si128(digit, alpha)) == 0xffff;
+    return _mm_or_si128(bad, _mm_min_epu8(_mm_subs_epu8(d, _mm_set1_epi8(9)),
+                                          _mm_subs_epu8(a, _mm_set1_epi8(5))));
 }
 
-static int unhex_sse2(unsigned char *dst, const unsigned char *src, size_t i, size_t n)
+/* Always inlined, so that AVX2's tail steps are VEX-encoded in unhex_avx2 and
+ * a payload of whole AVX2 steps pays no call for an empty tail. */
+QIO_ALWAYS_INLINE int unhex_sse2(unsigned char *dst, const unsigned char *src, size_t i, size_t n)
 {
-    int ok = 1;
+    __m128i bad = _mm_setzero_si128();
     for (; i + 16 <= n; i += 16)
-        ok &= unhex16(dst + i / 2, src + i);
-    return unhex_scalar(dst, src, i, n) | !ok;
+        bad = unhex16(dst + i / 2, src + i, bad);
+    return unhex_scalar(dst, src, i, n)
+           | (_mm_movemask_epi8(_mm_cmpeq_epi8(bad, _mm_setzero_si128())) != 0xffff);
 }
 #endif
 
 #ifdef QIO_AVX2
+/* The AVX2 step's constants. -'0' and -'a' are addends, so that the input
+ * stays a memory operand of both first steps. */
+#define K32(x) { x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, \
+                 x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x }
+enum { K_0, K_20, K_A, K_9, K_5, K_10 };
+static const unsigned char AVX2_K[][32] __attribute__((aligned(32))) = {
+    K32(256 - '0'), K32(0x20), K32(256 - 'a'), K32(9), K32(5), K32(10),
+};
+#undef K32
+#define KV(j) _mm256_load_si256((const __m256i *)(const void *)k[j])
+
 /* 32 digits a step, the tail (n % 32 digits) to SSE2. One function for the
  * whole payload, so that AVX2 code is entered (and the upper halves cleared)
  * once per payload, not once per step; the SSE2 steps inlined here are
@@ -142,20 +159,27 @@ static int unhex_sse2(unsigned char *dst, const unsigned char *src, size_t i, si
 __attribute__((target("avx2")))
 static int unhex_avx2(unsigned char *dst, const unsigned char *src, size_t n)
 {
+    /* The constants are read from AVX2_K through k, which the empty asm hides
+     * from the optimizer: knowing them, GCC builds each in registers (mov,
+     * vmovd, vpbroadcastb) on every call, some 20 instructions a payload, which
+     * a 32-digit payload notices; read, they cost one load each. */
+    const unsigned char (*k)[32] = AVX2_K;
     __m256i bad = _mm256_setzero_si256();
     size_t i = 0;
+    __asm__("" : "+r"(k));
+    const __m256i k0 = KV(K_0), k20 = KV(K_20), ka = KV(K_A), k9 = KV(K_9), k5 = KV(K_5),
+                  k10 = KV(K_10);
     for (; i + 32 <= n; i += 32) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
         /* unsigned: d = v - '0' is 0..9 for a digit, a = (v | 0x20) - 'a' is 0..5
          * for a letter; anything else (bytes >= 0x80 included) is out of both */
-        __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
-        __m256i a = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
-                                    _mm256_set1_epi8('a'));
+        __m256i d = _mm256_add_epi8(v, k0);
+        __m256i a = _mm256_add_epi8(_mm256_or_si256(v, k20), ka);
         /* nonzero where a byte is neither (saturating d - 9 and a - 5) */
-        bad = _mm256_or_si256(bad, _mm256_min_epu8(_mm256_subs_epu8(d, _mm256_set1_epi8(9)),
-                                                   _mm256_subs_epu8(a, _mm256_set1_epi8(5))));
+        bad = _mm256_or_si256(bad, _mm256_min_epu8(_mm256_subs_epu8(d, k9),
+                                                   _mm256_subs_epu8(a, k5)));
         /* a digit's value is d (a + 10 wraps above 15), a letter's a + 10 */
-        __m256i val = _mm256_min_epu8(d, _mm256_add_epi8(a, _mm256_set1_epi8(10)));
+        __m256i val = _mm256_min_epu8(d, _mm256_add_epi8(a, k10));
         /* each 16-bit lane (high digit, low digit) to high * 16 + low */
         __m256i pair = _mm256_maddubs_epi16(val, _mm256_set1_epi16(0x0110));
         /* packus works per 128-bit half: bytes 0-7 and 16-23 hold the result */
@@ -164,6 +188,7 @@ static int unhex_avx2(unsigned char *dst, const unsigned char *src, size_t n)
     }
     return unhex_sse2(dst, src, i, n) | !_mm256_testz_si256(bad, bad);
 }
+#undef KV
 #endif
 
 #ifdef QIO_NEON
