@@ -431,3 +431,20 @@ def test_ping_whole_operation_failures_end_it_as_summary(s, code):
     s.send_command(C.QPing(0, "1.2.3.4", timeout=1, count=3))
     [resp] = feed(s, Ok(), REPLY, PingReply(code))
     assert resp.final == PingSummary(code) and resp.result == code
+
+
+def test_a_state_row_with_a_connect_id_past_every_profile_is_delivered_not_tabled(s):
+    """A +QISTATE row naming connect id 100 (no module has it; the decoder frames 0-31)
+    reaches the caller as its event, but neither the socket table nor the decoder's
+    framing sets take it: it once raised InvalidArgument out of receive_data, from
+    the decoder's buffer_access (access mode 0) or udp_service (UDP SERVICE) setter."""
+    req = s.send_command(C.QIStateAll())
+    s.data_to_send()
+    s.receive_data(b'+QISTATE: 100,"TCP","1.2.3.4",80,0,2,0,0\r\n'
+                   b'+QISTATE: 0100,"UDP SERVICE","127.0.0.1",0,3030,2,0,1\r\n'
+                   b'+QISTATE: 1,"TCP","1.2.3.4",80,0,2,0,0\r\nOK\r\n')
+    out = s.events()
+    assert req.response is out[-1]
+    assert [e.connect_id for e in out[-1].events if isinstance(e, SocketStatus)] == [100, 100, 1]
+    assert set(s._table.sockets) == {1}
+    assert set(s.decoder.buffer_access) == {1} and not s.decoder.udp_service

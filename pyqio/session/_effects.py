@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..commands import QICfgDataFormat, QICfgShowRA, QIClose, QIOpen
+from ..protocol import FRAMING_IDS
 from ..wire.events import (
     Closed,
     CloseOk,
@@ -91,6 +92,10 @@ class EffectsMixin:
             self._table.fire(cmd.connect_id, "close_ok")
             self.detach(cmd.connect_id)
         elif isinstance(ev, SocketStatus):
+            if ev.connect_id not in FRAMING_IDS:
+                # a row no module of any profile can send (the id is past what the
+                # decoder can frame): the caller gets the event, the table stays true
+                return
             self._table.sync(ev.connect_id, ev.service_type, ev.host, ev.remote_port,
                              ev.local_port, ev.socket_state, ev.access_mode)
         elif isinstance(ev, DataFormat):
