@@ -49,6 +49,18 @@ def load_backend(name: str) -> type:
                     "(build it with `python csrc/build_tokenizer.py`, or set PYQIO_ALLOW_NO_C=1)")
 
 
+@pytest.fixture(scope="module")
+def ext() -> object:
+    """The ``pyqio._events_c`` extension; fails (or skips, if allowed) when it is not built."""
+    try:
+        return importlib.import_module("pyqio._events_c")
+    except ImportError as exc:
+        if os.environ.get("PYQIO_ALLOW_NO_C") == "1":
+            pytest.skip(f"pyqio._events_c not built ({exc}); PYQIO_ALLOW_NO_C=1 allows that")
+        pytest.fail(f"pyqio._events_c cannot be imported: {exc} "
+                    "(build it with `python setup.py build_ext --inplace`)")
+
+
 @pytest.fixture(params=sorted(BACKENDS), scope="session")
 def Tokenizer(request: pytest.FixtureRequest) -> type:
     """The Tokenizer class of one backend; every test using it runs on both."""

@@ -14,8 +14,6 @@ path, with the same bytes. Each test compares with the bytes written out by hand
 """
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from pyqio.errors import InvalidArgument
@@ -23,14 +21,6 @@ from pyqio.wire import _feed, events
 
 H = b'\r\n+QIURC: "recv",'
 SIZES = (4096, 256, 16384 + 2 * 4096 + 8, 65536 + 2 * 4096 + 8)
-
-
-@pytest.fixture(scope="module")
-def ext():
-    try:
-        return importlib.import_module("pyqio._events_c")
-    except ImportError as exc:
-        pytest.fail(f"pyqio._events_c cannot be imported: {exc}")
 
 
 def feeder(ext, line=None):

@@ -30,14 +30,6 @@ ROOM = 2 * 4096 + 8
 SIZES = (4096, 256, 16384 + ROOM, 65536 + ROOM)
 
 
-@pytest.fixture(scope="module")
-def ext():
-    try:
-        return importlib.import_module("pyqio._events_c")
-    except ImportError as exc:
-        pytest.fail(f"pyqio._events_c cannot be imported: {exc}")
-
-
 def feeder(ext, line=None, slow=None, sizes=SIZES, cls=events.Recv, names=_feed.RECV_FIELDS):
     return ext.Feeder(cls, names, line or _feed.classify_line, slow or _feed.slow,
                       InvalidArgument, *sizes)

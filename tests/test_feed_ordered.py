@@ -10,7 +10,6 @@ Python TokenFeeder) give, however the stream is cut, the order :meth:`feed` give
 from __future__ import annotations
 
 import importlib
-import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,12 +29,7 @@ H = b'\r\n+QIURC: "recv",'
 def backend(request, monkeypatch):
     """Each backend; "c" through the extension's Feeder (a missing one FAILS)."""
     if request.param == "c":
-        try:
-            mod = importlib.import_module("pyqio._events_c")
-        except ImportError as exc:
-            if os.environ.get("PYQIO_ALLOW_NO_C") == "1":
-                pytest.skip(f"pyqio._events_c not built ({exc}); PYQIO_ALLOW_NO_C=1 allows that")
-            pytest.fail(f"pyqio._events_c cannot be imported: {exc}")
+        mod = request.getfixturevalue("ext")  # conftest's: a missing extension fails
         monkeypatch.delenv("PYQIO_NO_EVENTS_C", raising=False)
         monkeypatch.setattr(_feed, "events_c", mod)
     return request.param

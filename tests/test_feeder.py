@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import os
 import sys
 import tracemalloc
 
@@ -37,16 +36,10 @@ H = b'\r\n+QIURC: "recv",'
 
 
 @pytest.fixture
-def ext(monkeypatch):
-    """The extension, set up for Recv and used by the Decoders made in the test."""
-    try:
-        importlib.import_module("pyqio._events_c")
-    except ImportError as exc:
-        if os.environ.get("PYQIO_ALLOW_NO_C") == "1":
-            pytest.skip(f"pyqio._events_c not built ({exc}); PYQIO_ALLOW_NO_C=1 allows that")
-        pytest.fail(f"pyqio._events_c cannot be imported: {exc}")
+def ext(ext, monkeypatch):
+    """The extension (conftest's), set up for Recv and used by the Decoders made in the test."""
     monkeypatch.delenv("PYQIO_NO_EVENTS_C", raising=False)
-    mod = importlib.import_module("pyqio._events_c")
+    mod = ext
     monkeypatch.setattr(_feed, "events_c", mod)
     return mod
 

@@ -14,7 +14,6 @@ tests/test_sanitizers.py runs both under ASan+UBSan.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pytest
 
@@ -23,14 +22,6 @@ from pyqio.wire import _feed, _lines_c, events
 from pyqio.wire._lines import _EXACT, classify_line
 from pyqio.wire._result import _BY_VALUE
 from tests.test_lines_c import EDGES, deep
-
-
-@pytest.fixture(scope="module")
-def ext():
-    try:
-        return importlib.import_module("pyqio._events_c")
-    except ImportError as exc:
-        pytest.fail(f"pyqio._events_c cannot be imported: {exc}")
 
 
 def lines(ext, entries=(), *, fallback=classify_line, text=events.Text, info=events.Info,

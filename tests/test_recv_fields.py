@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import gc
-import importlib
 import os
 import pickle
 import subprocess
@@ -29,16 +28,6 @@ from pyqio.wire import _accel, _events_sockets, events
 
 NAMES = ("connect_id", "data", "length", "remote_ip", "remote_port", "framed")
 VALUES = (3, b"x\r\ny", 4, "10.0.0.1", 7000, False)
-
-
-@pytest.fixture
-def ext():
-    try:
-        return importlib.import_module("pyqio._events_c")
-    except ImportError as exc:
-        if os.environ.get("PYQIO_ALLOW_NO_C") == "1":
-            pytest.skip(f"pyqio._events_c not built ({exc}); PYQIO_ALLOW_NO_C=1 allows that")
-        pytest.fail(f"pyqio._events_c cannot be imported: {exc}")
 
 
 def _recv_class(base: type) -> type:
