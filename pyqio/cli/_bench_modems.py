@@ -93,8 +93,11 @@ class _Module:
 class Simulated:
     """``pyqio sim --pty`` processes, one Modem each, and one loopback peer process."""
 
-    def __init__(self, count: int, data_file: str, messages: int = 0) -> None:
+    def __init__(self, count: int, data_file: str, messages: int = 0,
+                 argv: list[str] | None = None) -> None:
         self.count, self.data_file, self.messages = count, data_file, messages
+        # the simulator's command line (it prints its PTY's path): pyqio sim by default
+        self.argv = argv or [sys.executable, "-m", "pyqio", "sim", "--pty", "--no-echo"]
         self.sims: list[_Module] = []
         self.modems: list[Any] = []
 
@@ -105,8 +108,7 @@ class Simulated:
         assert self.peer.stdout is not None
         self.port = int(self.peer.stdout.readline())
         for _ in range(self.count):
-            self.sims.append(_Module([sys.executable, "-m", "pyqio", "sim", "--pty",
-                                      "--no-echo"]))
+            self.sims.append(_Module(self.argv))
         paths = [sim.stdout.readline().decode().strip() for sim in self.sims]
         opened = await asyncio.gather(*(Modem.open(p) for p in paths), return_exceptions=True)
         self.modems = [m for m in opened if not isinstance(m, BaseException)]
