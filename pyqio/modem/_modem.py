@@ -163,7 +163,9 @@ class Modem(DispatchMixin, SocketsMixin, OpsMixin, BringUpMixin, NetworkMixin, R
         self.recv_hex = False
         self.show_ra = False
         self.protocol_errors = 0
-        self.orphan_bytes = 0  # data for a connect id with no socket object (dropped)
+        # data dropped for a connect id with no socket object, or for a socket given up
+        # while opening (its caller never got it)
+        self.orphan_bytes = 0
         self.restarts = 0
         self._ip_count = 0  # +IP: lines seen, and how many had come at the last suspicion
         self._ip_mark = 0

@@ -54,6 +54,7 @@ class SocketsMixin:
     module: str
     context_id: int
     access_mode: int
+    orphan_bytes: int
 
     async def request(self, cmd: C.Command, payload: bytes | None = None, *,
                       timeout: float | None = None) -> Response:  # pragma: no cover
@@ -256,6 +257,9 @@ class SocketsMixin:
                 self._forget(sock)
 
     async def _release(self, sock: Any) -> None:
+        """Close and forget *sock*, given up while opening: its caller never got it, so
+        what reached it (buffered, or dropped once it failed) is lost with it, and is
+        counted where the user can see it, in ``orphan_bytes``."""
         cid = sock.connect_id
         try:
             await self._quiet_close(cid)
@@ -263,6 +267,11 @@ class SocketsMixin:
             log.debug("releasing socket %d: %s", cid, exc)
         finally:
             self._forget(sock)
+            lost = sock._buffered_bytes() + getattr(sock, "dropped_bytes", 0)
+            if lost:
+                self.orphan_bytes += lost
+                log.warning("socket %d, given up while opening: %d received byte(s) "
+                            "dropped", cid, lost)
 
     async def _quiet_close(self, connect_id: int) -> None:
         """``AT+QICLOSE``; an ERROR means the id is already free, which is what we want."""
