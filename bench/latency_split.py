@@ -20,7 +20,10 @@ the simulator's own work before the PTY write; the write itself (the PTY's kerne
 work); from the write to the host's ``Link.data_received`` (the simulator's
 return to its loop, the PTY's flush, the host's wake-up and read); the session,
 dispatch and wake-up in ``Link.data_received``; its end to ``recv()`` returning.
-Beside them, the same round's two-hop floor (a minimal relay in the simulator's
+A negative "write -> host Link" means the host ran inside the simulator's write
+(woken by the PTY's flush and run before the write returned; seen on one CPU), so
+the write's own stage then holds the host's wake-up too. Beside them, the same
+round's two-hop floor (a minimal relay in the simulator's
 place, read by ``add_reader`` + ``feed_demux``).
 """
 from __future__ import annotations

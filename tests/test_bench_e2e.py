@@ -134,7 +134,11 @@ def test_latency_split_cuts_every_message_into_its_stages(mode: list[str]) -> No
     if mode:
         head, row = proc.stdout.splitlines()[1:3]
         assert head.split(" | ")[0].strip() == "peer -> simulator"
-        cells = [c.strip() for c in row.split("|")]
-        assert len(cells) == 8 and all(float(c) >= 0 for c in cells)
+        cells = [float(c) for c in row.split("|")]
+        # each stage is a time in one process, or from a cause to its effect; only
+        # "write -> host Link" may be negative: on one CPU the host can be woken and
+        # run inside the simulator's write, before the write returns
+        assert len(cells) == 8
+        assert all(c >= 0 for i, c in enumerate(cells) if i != 3)
     else:
         assert re.search(r"write -> read callback +\d+ +callback \(pyqio\) +[\d.]+", proc.stdout)
