@@ -222,3 +222,44 @@ async def test_example_4_3_tcp_listener_incoming_send_receive_close() -> None:
     assert await link.command(b"AT+QISTATE?") == OK  # the accepted connection went with it
     assert await reader.read() == b""
     writer.close()
+
+
+@async_test
+async def test_a_tcp_reads_urcs_leave_in_one_write_and_per_urc_under_faults() -> None:
+    # a UART sends a read's URCs back to back; the simulator writes them to the host
+    # in one go (one wake-up of the host, not one per URC). The URC faults act on each
+    # URC, so with one of them set each URC is written (and may be hit) on its own
+    from pyqio.sim import SimConfig, Simulator
+    from pyqio.sim._host_conns import CONNECTED, Conn
+
+    class Writes:
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+
+        def write(self, data: bytes) -> None:
+            self.writes.append(bytes(data))
+
+        def get_write_buffer_size(self) -> int:
+            return 0
+
+        def is_closing(self) -> bool:
+            return False
+
+        def close(self) -> None:
+            pass
+
+    data = bytes(range(256)) * 16   # 4 KiB: four 1 KiB URCs
+    for config, writes in ((SimConfig(echo=False), 1),
+                           (SimConfig(echo=False, seed=1, urc_drop_rate=1e-9), 4)):
+        sim = Simulator(config)
+        port = Writes()
+        sim.connection_made(port)
+        conn = Conn(0, "TCP", "127.0.0.1", 5000, 0, state=CONNECTED)
+        sim.conns[0] = conn
+        port.writes.clear()
+        sim.socket_data(conn, data, ("127.0.0.1", 5000))
+        assert len(port.writes) == writes
+        out = b"".join(port.writes)
+        assert out == b"".join(b'\r\n+QIURC: "recv",0,1024,"%s"\r\n' % data[i:i + 1024]
+                               for i in range(0, len(data), 1024))
+        sim.connection_lost(None)
