@@ -263,3 +263,37 @@ async def test_a_tcp_reads_urcs_leave_in_one_write_and_per_urc_under_faults() ->
         assert out == b"".join(b'\r\n+QIURC: "recv",0,1024,"%s"\r\n' % data[i:i + 1024]
                                for i in range(0, len(data), 1024))
         sim.connection_lost(None)
+
+
+@async_test
+async def test_the_bg96_forms_pushed_reads_leave_in_one_write_too() -> None:
+    from pyqio.sim import SimConfig, Simulator
+    from pyqio.sim._host_conns import CONNECTED, Conn
+
+    writes: list[bytes] = []
+
+    class Port:
+        def write(self, data: bytes) -> None:
+            writes.append(bytes(data))
+
+        def get_write_buffer_size(self) -> int:
+            return 0
+
+        def is_closing(self) -> bool:
+            return False
+
+        def close(self) -> None:
+            pass
+
+    sim = Simulator(SimConfig(echo=False, module="bg96"))
+    sim.connection_made(Port())
+    conn = Conn(0, "TCP", "127.0.0.1", 5000, 0, state=CONNECTED, access_mode=1)
+    sim.conns[0] = conn
+    writes.clear()
+    data = bytes(range(256)) * 12   # 3 KiB: URCs of 1500, 1500 and 72 bytes
+    sim.socket_data(conn, data, ("127.0.0.1", 5000))
+    assert len(writes) == 1
+    assert writes[0] == b"".join(b'\r\n+QIURC: "recv",0,%d\r\n%s\r\n' % (len(data[i:i + 1500]),
+                                                                     data[i:i + 1500])
+                                 for i in range(0, len(data), 1500))
+    sim.connection_lost(None)
