@@ -90,3 +90,39 @@ def test_budgets_are_seconds_or_examples():
         parse_budget("soon")
     with pytest.raises(InvalidArgument, match="budget '0'"):
         parse_budget("0")
+
+
+BG96_RECV = b'\r\n+QIURC: "recv",0,5\r\nhello\r\n'  # bg96 framing: the length ends the header line
+
+
+def test_feed_decodes_with_the_captures_module_profile():
+    """A bg96 capture (``--module bg96``, ``--reproduce``) reaches the handler as bg96
+    events, through a Decoder and through a Session; it was decoded as bc660k."""
+    from pyqio.capture import CaptureSettings
+    from pyqio.events import Recv
+    from pyqio.testing.fuzz import feed
+
+    got: list = []
+    feed(got.extend, CaptureSettings(module="bg96"), [BG96_RECV])
+    assert [type(e) for e in got] == [Recv] and got[0].data == b"hello"
+    seen: list = []
+    feed(lambda session, evs: seen.extend(evs), CaptureSettings(module="bg96"), [BG96_RECV])
+    assert [type(e) for e in seen] == [Recv] and seen[0].data == b"hello"
+
+
+def test_the_atheris_child_decodes_with_the_module_profile_it_is_given(tmp_path):
+    pytest.importorskip("atheris")
+    from pyqio.capture import CaptureSettings
+    from pyqio.testing._fuzz_atheris import encode_input
+
+    (tmp_path / "strict.py").write_text(
+        "from pyqio.events import ProtocolError\n"
+        "def on_events(evs):\n"
+        "    bad = [e for e in evs if isinstance(e, ProtocolError)]\n"
+        "    assert not bad, bad\n")
+    case = tmp_path / "case"
+    case.write_bytes(encode_input(CaptureSettings(module="bg96"), BG96_RECV))
+    proc = subprocess.run([sys.executable, "-m", "pyqio.testing._fuzz_atheris",
+                           f"{tmp_path / 'strict.py'}:on_events", "bg96", str(case)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

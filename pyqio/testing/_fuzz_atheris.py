@@ -1,5 +1,6 @@
 """The atheris child of ``pyqio fuzz``: ``python -m pyqio.testing._fuzz_atheris
-MODULE:CALLABLE [libFuzzer flags] CORPUS``.
+MODULE:CALLABLE PROFILE [libFuzzer flags] CORPUS``, PROFILE being the module
+profile (``bc660k``, ``bc66``, ``bg96``) the inputs are decoded with.
 
 An input is one settings byte (bit 0 hex, bit 1 showRA, bit 2 sockets 0-1
 are UDP SERVICE), one read-size byte (0: one read, else reads of that many
@@ -62,13 +63,13 @@ def main() -> None:
     target = sys.argv[1]
     with atheris.instrument_imports():
         callback = load_target(target)
-    module = "bc660k"
+    module = sys.argv[2]
 
     def one_input(blob: bytes) -> None:
         settings, chunks = decode_input(blob, module)
         feed(callback, settings, chunks)
 
-    atheris.Setup([sys.argv[0], *sys.argv[2:]], one_input)
+    atheris.Setup([sys.argv[0], *sys.argv[3:]], one_input)
     atheris.Fuzz()
 
 

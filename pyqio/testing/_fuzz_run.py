@@ -63,14 +63,16 @@ def feed(callback: Callable[..., Any], settings: CaptureSettings, chunks: list[b
     the decoder's end-of-stream events go in one last call."""
     if wants_session(callback):
         from ..session import Session
-        session = Session(settings.recv_format, settings.show_ra, send_format=settings.send_format)
+        session = Session(settings.recv_format, settings.show_ra, send_format=settings.send_format,
+                          module=settings.module)
         session.decoder.udp_service = settings.udp_service
         for chunk in chunks:
             session.receive_data(chunk)
             callback(session, session.events())
         return
     from ..wire import Decoder
-    dec = Decoder(settings.recv_format, settings.show_ra, settings.udp_service)  # type: ignore[arg-type]
+    dec = Decoder(settings.recv_format, settings.show_ra, settings.udp_service,  # type: ignore[arg-type]
+                  module=settings.module)  # type: ignore[arg-type]
     for chunk in chunks:
         callback(dec.feed(chunk))
     tail = dec.finish()

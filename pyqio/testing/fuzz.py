@@ -156,13 +156,13 @@ def _atheris(target: str, callback: Callable[..., Any], seconds: float | None, e
         corpus = work / "corpus"
         corpus.mkdir()
         seed_corpus(corpus, module, seed or 0)
-        cmd = [sys.executable, "-m", "pyqio.testing._fuzz_atheris", target,
+        cmd = [sys.executable, "-m", "pyqio.testing._fuzz_atheris", target, module,
                f"-artifact_prefix={work}/", "-rss_limit_mb=2048", "-timeout=20",
                f"-seed={seed if seed is not None else 0}", str(corpus)]
         if seconds is not None:
-            cmd.insert(4, f"-max_total_time={max(1, int(seconds))}")
+            cmd.insert(5, f"-max_total_time={max(1, int(seconds))}")
         if examples is not None:
-            cmd.insert(4, f"-runs={examples}")
+            cmd.insert(5, f"-runs={examples}")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), *sys.path]))
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False,
                               timeout=None if seconds is None else seconds + 120)
