@@ -11,8 +11,7 @@ wake for less data per read than the floors, whose writer pushes prepared bytes 
 and their latency includes the simulator's own hop. Here the module is a simulator
 (its own process, over a PTY) only for the bring-up and ``AT+QIOPEN``: 20 ms after
 its ``+QIOPEN: 0,0`` it writes the floors' prepared URC file (then
-``+QIURC: "closed",0``) into the PTY as the floors' writer does (blocking writes of
-64 KiB into the master: the rhythm the host's reads follow), or, for latency,
+``+QIURC: "closed",0``) into the PTY as fast as the PTY takes it, or, for latency,
 one stamped 64-byte URC each 2 ms. The host's CPU clock starts once ``connect()``
 (``open_connection()``) returned, as the floors' starts with the PTY open: opening
 the socket is not receiving. So these rows and the floors read the same bytes the
@@ -177,7 +176,7 @@ async def latency_modem(data_file: str, count: int) -> list[float]:
 
 # the module: a simulator that bursts the URC file into the PTY after +QIOPEN: 0,0
 _MODULE = r"""
-import asyncio, os, sys, time
+import asyncio, sys, time
 from pyqio.sim import SimConfig, Simulator
 from pyqio.transports import serve_pty
 
@@ -198,19 +197,8 @@ class OneHop(Simulator):
     def burst(self):
         loop = asyncio.get_running_loop()
         if not messages:
-            # as the floors' writer does (_bench_e2e._WRITER): blocking writes of 64 KiB
-            # into the master, so that the host gets the bytes in the floors' rhythm;
-            # nothing else is asked of this process meanwhile (the host only reads)
             with open(urcs_file, "rb") as f:
-                v = memoryview(f.read())
-            fd = self.transport.get_extra_info("fd")
-            os.set_blocking(fd, True)
-            try:
-                while v:
-                    v = v[os.write(fd, v[:65536]):]
-            finally:
-                os.set_blocking(fd, False)
-            self.transport.write(CLOSED)
+                self.transport.write(f.read() + CLOSED)
             return
         def one(i):
             # the next one is scheduled first, so that the write is the last thing

@@ -190,12 +190,8 @@ class FamilyCommands:
     def push_data(self, conn: Conn, data: bytes, addr: tuple[str, int]) -> None:
         """Direct push in the family's form: header, CR LF, the raw bytes (AN 2.3.2)."""
         service = conn.service_type == "UDP SERVICE"
-        cfg = self.config
-        urcs = [ev.Recv(conn.connect_id, piece, len(piece), addr[0] if service else None,
-                        addr[1] if service else None).to_bytes(module="bg96")
-                for piece in (data[i:i + _READ_MAX] for i in range(0, len(data), _READ_MAX))]
-        if conn.is_udp or cfg.urc_drop_rate or cfg.urc_delay_rate or cfg.garbage_rate:
-            for urc in urcs:  # the URC faults act on each URC
-                self.urc(urc, droppable=True)
-        else:   # back to back in one write, as the BC660K form's (see socket_data)
-            self.urc(b"".join(urcs), droppable=True)
+        for i in range(0, len(data), _READ_MAX):
+            piece = data[i:i + _READ_MAX]
+            event = ev.Recv(conn.connect_id, piece, len(piece),
+                            addr[0] if service else None, addr[1] if service else None)
+            self.urc(event.to_bytes(module="bg96"), droppable=True)

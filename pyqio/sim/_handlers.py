@@ -265,19 +265,12 @@ class Handlers(ServiceCommands, FamilyCommands):
         hex_ = self.nvram["recv_hex"]
         show = self.nvram["show_ra"] or conn.service_type == "UDP SERVICE"
         step = 512 if hex_ else 1024  # keeps a hex URC under the 1400-byte maximum
-        cid, cfg = conn.connect_id, self.config
-        pieces = [data[i:i + step] for i in range(0, len(data), step)]
-        urcs = [_wire.encode_recv(ev.Recv(cid, piece, len(piece), addr[0] if show else None,
-                                          addr[1] if show else None), recv_hex=hex_)
-                for piece in pieces]
-        if conn.is_udp or cfg.urc_drop_rate or cfg.urc_delay_rate or cfg.garbage_rate:
-            for piece, urc in zip(pieces, urcs, strict=True):  # faults act per URC
-                self.urc(urc, droppable=True, connect_id=cid,
-                         datagram=len(piece) if conn.is_udp else None)
-        else:
-            # a TCP read's URCs leave back to back in one write, as a UART sends them:
-            # one wake-up of the host for them, not one per URC
-            self.urc(b"".join(urcs), droppable=True, connect_id=cid)
+        for i in range(0, len(data), step):
+            piece = data[i:i + step]
+            event = ev.Recv(conn.connect_id, piece, len(piece),
+                            addr[0] if show else None, addr[1] if show else None)
+            self.urc(_wire.encode_recv(event, recv_hex=hex_), droppable=True,
+                     connect_id=conn.connect_id, datagram=len(piece) if conn.is_udp else None)
         if not conn.is_udp:
             self.throttle(conn.transport)  # the host is behind: the peer waits, as on a module
 
