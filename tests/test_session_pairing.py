@@ -433,6 +433,24 @@ def test_ping_whole_operation_failures_end_it_as_summary(s, code):
     assert resp.final == PingSummary(code) and resp.result == code
 
 
+def test_an_incoming_connection_past_every_profile_is_delivered_not_tabled():
+    """An +QIURC: "incoming" naming connect id 81 (the decoder frames 0-31) reaches the
+    caller as its event and stays out of the socket table. On the BG96 family an
+    accepted socket takes buffer access mode, so tabling it once raised InvalidArgument
+    out of receive_data from the decoder's buffer_access setter (found by fuzzing the
+    session on that profile)."""
+    s = Session(module="bg96")
+    s.send_command(C.QIOpen(1, 0, "TCP LISTENER", "127.0.0.1", 0, 2020, 0, module="bg96"))
+    s.data_to_send()
+    s.receive_data(b"\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n")
+    assert set(s.decoder.buffer_access) == {0}   # the listener, in buffer access mode
+    s.receive_data(b'\r\n+QIURC: "incoming",2,0,"192.168.4.30",34835\r\n'
+                   b'\r\n+QIURC: "incoming",81,0,"192.168.4.30",34835\r\n')
+    assert [e.connect_id for e in s.events() if isinstance(e, Incoming)] == [2, 81]
+    assert set(s._table.sockets) == {0, 2}
+    assert set(s.decoder.buffer_access) == {0, 2}
+
+
 def test_a_state_row_with_a_connect_id_past_every_profile_is_delivered_not_tabled(s):
     """A +QISTATE row naming connect id 100 (no module has it; the decoder frames 0-31)
     reaches the caller as its event, but neither the socket table nor the decoder's

@@ -67,6 +67,10 @@ class EffectsMixin:
             self.detach(ev.connect_id)   # that connection's payloads end here
         elif isinstance(ev, Incoming):
             self.detach(ev.connect_id)   # a new connection on the id: not the old buffer's
+            if ev.connect_id not in FRAMING_IDS:
+                # as a +QISTATE row past what the decoder frames (see _apply): the
+                # caller gets the event, the table (and the decoder's framing) stay true
+                return
             self._table.incoming(ev.connect_id, ev.server_id, ev.remote_ip, ev.remote_port)
             self._sync_udp_service()
 

@@ -12,8 +12,9 @@ Invariant, for every input:
 4. memory stays bounded: a request keeps a bounded number of lines, the queue of
    output events drained each step stays small.
 
-Input: byte 0 picks the commands queued (bit i: command i of COMMANDS), byte 1 seeds
-the cuts; the rest is what the module writes. After the stream, ``fail_pending``
+Input: byte 0 picks the commands queued (bit i: command i of the profile's list), byte
+1 picks the profile (bit 7: the BG96 family's, else the BC660K's) and seeds the cuts
+(bits 0-6); the rest is what the module writes. After the stream, ``fail_pending``
 (the caller's timeout) ends whatever is still waiting.
 """
 from __future__ import annotations
@@ -41,17 +42,31 @@ COMMANDS = [
     (C.QIClose(0), None),
     (C.QICfgDataFormat(True, True), None),
 ]
+# the BG96 family: buffer access mode (its own AT+QIRD reads), a listener whose
+# accepted sockets take that mode, and its command forms
+COMMANDS_BG96 = [
+    (C.QIOpen(1, 0, "TCP", "127.0.0.1", 7, 0, 0, module="bg96"), None),
+    (C.QIOpen(1, 1, "TCP LISTENER", "127.0.0.1", 0, 2020, 0, module="bg96"), None),
+    (C.QIRd(0, 100, module="bg96"), None),
+    (C.QISendFixed(0, 5), b"ab\x1b\r\n"),
+    (C.QPing(1, "127.0.0.1", 1, 2), None),
+    (C.QIStateAll(), None),
+    (C.QIClose(0, module="bg96"), None),
+    (C.QICfgDataFormat(True, True), None),
+]
 MAX_EVENTS_PER_FEED = 4096
 
 
 def TestOneInput(data: bytes) -> None:
     if len(data) < 2:
         return
-    s = Session()
-    reqs = [s.send_command(cmd, payload) for i, (cmd, payload) in enumerate(COMMANDS)
+    bg96 = bool(data[1] & 0x80)
+    s = Session(module="bg96") if bg96 else Session()
+    reqs = [s.send_command(cmd, payload)
+            for i, (cmd, payload) in enumerate(COMMANDS_BG96 if bg96 else COMMANDS)
             if data[0] >> i & 1]
     done: dict[int, object] = {}
-    rng = random.Random(data[1])
+    rng = random.Random(data[1] & 0x7F)
     body = data[2:]
     pos = 0
     while True:
