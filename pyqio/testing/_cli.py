@@ -1,5 +1,9 @@
 """``pyqio fuzz MODULE:CALLABLE``: fuzz a handler of module events (see :mod:`pyqio.testing.fuzz`).
 
+It prints what the run did (inputs, time, rate, the engine's coverage figures)
+on stdout before its last line, the verdict; progress lines go to stderr
+(``--quiet`` leaves them out).
+
 Exit status: 0 when the budget ran out with no finding, 1 on a finding (its
 shrunk stream saved as a capture in ``--out``), 2 on a usage error.
 ``--reproduce FILE`` runs the handler on a saved capture instead.
@@ -27,13 +31,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=("auto", "atheris", "hypothesis"), default="auto",
                         help="atheris (coverage-guided) where installed, else hypothesis")
     parser.add_argument("--module", default="bc660k", help="module profile of the streams")
+    parser.add_argument("--progress", type=seconds, default=10.0, metavar="SECONDS",
+                        help="the least time between progress lines on stderr (default 10)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="no progress lines (the figures at the end are still printed)")
     parser.add_argument("--reproduce", metavar="FILE",
                         help="run the handler on this capture instead of fuzzing")
 
 
+def seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds above 0")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     from ..errors import CaptureError, InvalidArgument
-    from .fuzz import fuzz, load_target, reproduce
+    from .fuzz import FuzzStats, fuzz, load_target, reproduce
+
+    final: list[FuzzStats] = []
+
+    def on_stats(stats: FuzzStats) -> None:
+        if stats.done:
+            final.append(stats)
+        elif not args.quiet:
+            print(f"pyqio fuzz: {stats.describe()}", file=sys.stderr, flush=True)
 
     try:
         if args.reproduce:
@@ -44,10 +67,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"pyqio fuzz: {args.reproduce} reproduces {type(err).__name__}: {err}")
             return 1
         finding = fuzz(args.target, budget=args.budget, seed=args.seed, out=args.out,
-                       engine=args.engine, module=args.module)
+                       engine=args.engine, module=args.module, on_stats=on_stats,
+                       stats_every=args.progress)
     except (InvalidArgument, CaptureError, ImportError, OSError) as exc:
         print(f"pyqio fuzz: {exc}", file=sys.stderr)
         return 2
+    for stats in final:
+        print(f"pyqio fuzz: {stats.describe()}")
     if finding is None:
         print(f"pyqio fuzz: no finding within {args.budget}")
         return 0

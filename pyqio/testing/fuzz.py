@@ -19,19 +19,23 @@ saved as a capture in ``out`` (``fuzz-<Error>-<hash>.cap``), which
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..errors import InvalidArgument
 from ._fuzz_run import Finding, feed, load_target, minimize, reproduce, run_one, save_reproducer
+from ._fuzz_stats import PROGRESS_EVERY, FuzzStats, LibFuzzerLog, Progress, hypothesis_figures
 
-__all__ = ["DEFAULT_BUDGET", "Finding", "feed", "fuzz", "load_target", "parse_budget", "reproduce"]
+__all__ = ["DEFAULT_BUDGET", "Finding", "FuzzStats", "feed", "fuzz", "load_target", "parse_budget",
+           "reproduce"]
 
 DEFAULT_BUDGET = "30s"
 
@@ -75,9 +79,16 @@ def engines() -> list[str]:
 
 def fuzz(target: str | Callable[..., Any], *, budget: str | float = DEFAULT_BUDGET,
          seed: int | None = None, out: str | os.PathLike[str] | None = None,
-         engine: str = "auto", module: str = "bc660k") -> Finding | None:
+         engine: str = "auto", module: str = "bc660k",
+         on_stats: Callable[[FuzzStats], None] | None = None,
+         stats_every: float = PROGRESS_EVERY) -> Finding | None:
     """Fuzz *target* (a callable, or ``"MODULE:CALLABLE"``); the first finding,
-    shrunk and saved in *out* (when given), or None when the budget ran out."""
+    shrunk and saved in *out* (when given), or None when the budget ran out.
+
+    *on_stats*, when given, is called with the run's :class:`FuzzStats` now and
+    then while it searches (at most every *stats_every* seconds; ``done``
+    False) and once at the end (``done`` True): inputs run, time, rate, the
+    engine's coverage figures and the input that failed."""
     callback = load_target(target) if isinstance(target, str) else target
     seconds, examples = parse_budget(budget)
     have = engines()
@@ -89,22 +100,27 @@ def fuzz(target: str | Callable[..., Any], *, budget: str | float = DEFAULT_BUDG
         raise InvalidArgument(f"engine={engine!r}: choose auto, atheris or hypothesis")
     if engine not in have:
         raise ImportError(f"the {engine} engine is not installed: pip install {engine}")
+    report = on_stats or (lambda stats: None)
+    progress = Progress(report, stats_every)
     if engine == "atheris":
         if not isinstance(target, str):
             raise InvalidArgument("the atheris engine runs the target in a child process: "
                                   "give it as 'MODULE:CALLABLE'")
-        finding = _atheris(target, callback, seconds, examples, seed, module)
+        finding, stats = _atheris(target, callback, seconds, examples, seed, module, progress)
     else:
-        finding = _hypothesis(callback, seconds, examples, seed, module)
+        finding, stats = _hypothesis(callback, seconds, examples, seed, module, progress)
     if finding is not None and out is not None:
         save_reproducer(finding, out, target if isinstance(target, str) else repr(target))
+    stats.done = True
+    report(stats)
     return finding
 
 
 # -- hypothesis ---------------------------------------------------------------------------
 
 def _hypothesis(callback: Callable[..., Any], seconds: float | None, examples: int | None,
-                seed: int | None, module: str) -> Finding | None:
+                seed: int | None, module: str,
+                progress: Progress) -> tuple[Finding | None, FuzzStats]:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hseed
     from hypothesis import strategies as st
@@ -113,15 +129,30 @@ def _hypothesis(callback: Callable[..., Any], seconds: float | None, examples: i
 
     failing: list[Finding] = []
     case = module_streams(module=module).flatmap(lambda s: st.tuples(st.just(s), chunked(s.data)))
+    start = time.monotonic()
+    stats = FuzzStats("hypothesis")
+    runs = 0  # handler runs, shrinking included: the live count between hypothesis's statistics
+    not_searching = 0.0  # seconds hypothesis spent shrinking
 
     def check(pair: tuple[Any, list[bytes]]) -> None:
+        nonlocal runs
         stream, chunks = pair
+        runs += 1
         err = run_one(callback, stream.settings, chunks)
         if err is not None:
+            if not failing:
+                stats.finding_at = runs
             failing.append(Finding(err, stream.settings, chunks))
             raise err
+        if progress.due():
+            progress(FuzzStats("hypothesis", runs, time.monotonic() - start))
 
-    deadline = None if seconds is None else time.monotonic() + seconds
+    def finish(found: Finding | None) -> tuple[Finding | None, FuzzStats]:
+        stats.seconds = time.monotonic() - start - not_searching
+        stats.execs = stats.figures["valid"] + stats.figures["failing"] if stats.figures else runs
+        return found, stats
+
+    deadline = None if seconds is None else start + seconds
     batch = 200 if examples is None else min(examples, 200)
     done = 0
     rounds = 0
@@ -131,24 +162,40 @@ def _hypothesis(callback: Callable[..., Any], seconds: float | None, examples: i
                         suppress_health_check=list(HealthCheck))
         test = conf(given(case)(check))
         test = hseed((seed or 0) * 1_000_003 + rounds)(test) if seed is not None else test
+        collected: list[Any] = []
         try:
-            test()
+            with _hypothesis_statistics(collected.append):
+                test()
         except Exception:  # noqa: BLE001 - the handler's error; the last one is the shrunk one
             if failing:
-                return failing[-1]
+                not_searching += sum(hypothesis_figures(stats.figures, c) for c in collected)
+                return finish(failing[-1])
             raise
+        not_searching += sum(hypothesis_figures(stats.figures, c) for c in collected)
         rounds += 1
         done += batch
         if examples is not None and done >= examples:
-            return None
+            return finish(None)
         if deadline is not None and time.monotonic() >= deadline:
-            return None
+            return finish(None)
+
+
+def _hypothesis_statistics(callback: Callable[[Any], None]) -> contextlib.AbstractContextManager[Any]:
+    """hypothesis's statistics of each run, as its pytest plugin gets them
+    (``--hypothesis-show-statistics``); nothing where this hypothesis lacks them."""
+    try:
+        from hypothesis.statistics import collector
+    except ImportError:
+        return contextlib.nullcontext()
+    manager: contextlib.AbstractContextManager[Any] = cast(Any, collector).with_value(callback)
+    return manager
 
 
 # -- atheris ------------------------------------------------------------------------------
 
 def _atheris(target: str, callback: Callable[..., Any], seconds: float | None, examples: int | None,
-             seed: int | None, module: str) -> Finding | None:
+             seed: int | None, module: str,
+             progress: Progress) -> tuple[Finding | None, FuzzStats]:
     from ._fuzz_atheris import decode_input, seed_corpus
 
     with tempfile.TemporaryDirectory(prefix="pyqio-fuzz-") as tmp:
@@ -158,24 +205,45 @@ def _atheris(target: str, callback: Callable[..., Any], seconds: float | None, e
         seed_corpus(corpus, module, seed or 0)
         cmd = [sys.executable, "-m", "pyqio.testing._fuzz_atheris", target, module,
                f"-artifact_prefix={work}/", "-rss_limit_mb=2048", "-timeout=20",
-               f"-seed={seed if seed is not None else 0}", str(corpus)]
+               "-print_final_stats=1", f"-seed={seed if seed is not None else 0}", str(corpus)]
         if seconds is not None:
             cmd.insert(5, f"-max_total_time={max(1, int(seconds))}")
         if examples is not None:
             cmd.insert(5, f"-runs={examples}")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), *sys.path]))
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False,
-                              timeout=None if seconds is None else seconds + 120)
+        log, returncode = _run_child(cmd, env, None if seconds is None else seconds + 120, progress)
+        stats = log.stats()
         crashes = sorted(work.glob("crash-*")) + sorted(work.glob("timeout-*"))
         if not crashes:
-            if proc.returncode != 0:
-                raise RuntimeError(f"the atheris run failed (exit {proc.returncode}):\n"
-                                   f"{proc.stderr[-2000:]}")
-            return None
+            if returncode != 0:
+                raise RuntimeError(f"the atheris run failed (exit {returncode}):\n{log.text()}")
+            return None, stats
+        stats.finding_at = stats.execs
         settings, chunks = decode_input(crashes[0].read_bytes(), module)
     err = run_one(callback, settings, chunks)
     if err is None:  # flaky in the child only (state kept between calls): report as found there
-        err = RuntimeError(f"the handler failed in the fuzzer but not when run again:\n"
-                           f"{proc.stderr[-2000:]}")
-        return Finding(err, settings, chunks)
-    return minimize(Finding(err, settings, chunks), callback)
+        err = RuntimeError(f"the handler failed in the fuzzer but not when run again:\n{log.text()}")
+        return Finding(err, settings, chunks), stats
+    return minimize(Finding(err, settings, chunks), callback), stats
+
+
+def _run_child(cmd: list[str], env: dict[str, str], limit: float | None,
+               progress: Progress) -> tuple[LibFuzzerLog, int]:
+    """Run the atheris child, reading libFuzzer's output as it comes: a progress
+    report on a status line when one is due (libFuzzer prints one on new
+    coverage and on each doubling of its runs)."""
+    log = LibFuzzerLog()
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          errors="replace", env=env) as proc:
+        timer = None if limit is None else threading.Timer(limit, proc.kill)
+        if timer is not None:
+            timer.start()
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if log.feed(line) and progress.due():
+                    progress(log.stats())
+        finally:
+            if timer is not None:
+                timer.cancel()
+        return log, proc.wait()
