@@ -137,10 +137,13 @@ def hypothesis_figures(into: dict[str, int], statistics: Any) -> float:
     """Add one hypothesis run's generate-phase test cases to *into*, by status:
     ``valid`` and ``failing`` ran the handler, ``invalid`` the strategies rejected.
     Returns the seconds it spent in other phases (shrinking), not searching."""
-    cases = statistics.get("generate-phase", {}).get("test-cases", [])
+    phase = statistics.get("generate-phase")
+    if not isinstance(phase, dict) or "test-cases" not in phase:
+        return 0.0  # a hypothesis whose statistics read otherwise: the handler's own count stands
+    cases = phase["test-cases"]
     counts = collections.Counter(case.get("status") for case in cases)
     into["valid"] = into.get("valid", 0) + counts["valid"]
     into["failing"] = into.get("failing", 0) + counts["interesting"]
     into["invalid"] = into.get("invalid", 0) + counts["invalid"] + counts["overrun"]
-    return sum(float(phase.get("duration-seconds", 0.0)) for name, phase in statistics.items()
-               if name.endswith("-phase") and name != "generate-phase" and isinstance(phase, dict))
+    return sum(float(other.get("duration-seconds", 0.0)) for name, other in statistics.items()
+               if name.endswith("-phase") and name != "generate-phase" and isinstance(other, dict))

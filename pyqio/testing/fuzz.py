@@ -144,7 +144,7 @@ def _hypothesis(callback: Callable[..., Any], seconds: float | None, examples: i
                 stats.finding_at = runs
             failing.append(Finding(err, stream.settings, chunks))
             raise err
-        if progress.due():
+        if progress.due() and not failing:  # not while shrinking
             progress(FuzzStats("hypothesis", runs, time.monotonic() - start))
 
     def finish(found: Finding | None) -> tuple[Finding | None, FuzzStats]:
