@@ -153,10 +153,10 @@ def _hypothesis(callback: Callable[..., Any], seconds: float | None, examples: i
         return found, stats
 
     deadline = None if seconds is None else start + seconds
-    batch = 200 if examples is None else min(examples, 200)
     done = 0
     rounds = 0
     while True:
+        batch = 200 if examples is None else min(examples - done, 200)  # the last one: what is left
         conf = settings(max_examples=batch, deadline=None, database=None, derandomize=False,
                         phases=[Phase.generate, Phase.shrink], print_blob=False,
                         suppress_health_check=list(HealthCheck))
