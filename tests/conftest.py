@@ -22,6 +22,22 @@ import pytest
 BACKENDS = {"python": "pyqio.wire._pytokenizer", "c": "pyqio.wire._ctokenizer"}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """``PYQIO_TEST_LOOP=uvloop``: every ``asyncio.run`` of the suite gets a uvloop
+    loop (``.ci/run`` runs the Modem's, the transports' and the simulator's test
+    files so; tests/test_uvloop.py checks it took). A name it cannot use fails the run."""
+    name = os.environ.get("PYQIO_TEST_LOOP")
+    if not name or name == "asyncio":
+        return
+    import asyncio
+
+    from pyqio.transports._loops import loop_factory
+
+    policy = asyncio.DefaultEventLoopPolicy()
+    policy.new_event_loop = loop_factory(name)  # type: ignore[method-assign]
+    asyncio.set_event_loop_policy(policy)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI (``CI=true``) a skip is a failure: CI installs every tool the tests

@@ -28,6 +28,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from ..errors import InvalidArgument
 from ._bench_measure import Row, goals, machine, measure_all
 
 # -- output ----------------------------------------------------------------------
@@ -102,6 +103,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pin", action="store_true",
                         help="with --e2e: run the latency rows' writer and reader on one CPU "
                              "(os.sched_setaffinity), so that no wake-up crosses CPUs")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="with --e2e: the event loop of the Modem rows, the add_reader "
+                             "floors and the simulator processes (uvloop: pip install uvloop)")
     parser.add_argument("--lines", action="store_true",
                         help="instead: every kind of line the decoder reads, one stream each, "
                              "against the naive parser (see _bench_lines)")
@@ -116,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
     if args.e2e:
         from ._bench_e2e import run_cli
         return run_cli(args)
+    if args.loop != "asyncio":  # the other benches run no event loop
+        raise InvalidArgument(f"--loop {args.loop} goes with --e2e (the other benches "
+                              "run no event loop)")
     if args.lines:
         from ._bench_lines import run_cli as run_lines
         return run_lines(args)

@@ -24,6 +24,10 @@ differ: no row is printed for a run that lost data. The latency rows (64-byte
 messages, write to return; the floor's own figures beside the Modem's, so that
 pyqio's share shows) are :mod:`pyqio.cli._bench_latency`'s. Not a test: nothing
 here asserts a time.
+
+``--loop uvloop`` runs every event loop of the run on uvloop: this process's (the
+``add_reader`` floors and the Modem rows) and the simulator processes'. The
+blocking floors and the naive loop have no event loop and read the same.
 """
 from __future__ import annotations
 
@@ -37,6 +41,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..transports._loops import LOOPS, loop_version
+from ..transports._loops import run as _run_on
 from ._bench_streams import NaiveParser, payload, recv_urc
 
 PATHS = ("os.read + feed_demux", "add_reader + feed_demux", "naive re", "Modem recv",
@@ -61,6 +67,15 @@ _WRITER = ("import os, sys\nfd = int(sys.argv[1])\ndata = open(sys.argv[2], 'rb'
 # a run that received other bytes than were sent (count or SHA-256 differ) raises
 # this, so that no figure is printed for it (an alias: errors live in pyqio.errors)
 LostBytes = RuntimeError
+
+# the event loop of this run's asyncio code, here and in the simulator processes
+# (set by measure(); see pyqio.transports._loops)
+LOOP = "asyncio"
+
+
+def arun(main: Any) -> Any:
+    """``asyncio.run(main)`` on this run's event loop (:data:`LOOP`)."""
+    return _run_on(main, LOOP)
 
 
 def make_payload(nbytes: int, hex_mode: bool) -> list[bytes]:
@@ -184,21 +199,35 @@ def _runs(urcs: str, data_file: str, want: bytes, hex_mode: bool
 
     return {
         FLOOR: lambda: run_floor(urcs, want, hex_mode),
-        AIO_FLOOR: lambda: asyncio.run(run_add_reader(urcs, want, hex_mode)),
+        AIO_FLOOR: lambda: arun(run_add_reader(urcs, want, hex_mode)),
         NAIVE: lambda: run_naive(urcs, want, hex_mode),
-        RECV: lambda: asyncio.run(M.run_modems(1, data_file, want, hex_mode)),
-        STREAMS: lambda: asyncio.run(M.run_modems(1, data_file, want, hex_mode, True)),
-        RECV1: lambda: asyncio.run(M.run_onehop(urcs, want, hex_mode)),
-        STREAMS1: lambda: asyncio.run(M.run_onehop(urcs, want, hex_mode, True)),
-        AIO_BACKLOG: lambda: asyncio.run(run_add_reader(urcs, want, hex_mode, True)),
+        RECV: lambda: arun(M.run_modems(1, data_file, want, hex_mode)),
+        STREAMS: lambda: arun(M.run_modems(1, data_file, want, hex_mode, True)),
+        RECV1: lambda: arun(M.run_onehop(urcs, want, hex_mode)),
+        STREAMS1: lambda: arun(M.run_onehop(urcs, want, hex_mode, True)),
+        AIO_BACKLOG: lambda: arun(run_add_reader(urcs, want, hex_mode, True)),
     }
 
 
 def measure(nbytes: int, rounds: int, tmpdir: str, counts: tuple[int, ...] = (1, 8, 64),
             messages: int = 500, log: Callable[[str], None] = lambda s: None,
-            pin: bool = False) -> dict[str, Any]:
+            pin: bool = False, loop: str = "asyncio") -> dict[str, Any]:
     """Every table of ``pyqio bench --e2e``, as JSON-ready rows (*pin*: the latency
-    rows' writer and reader on one CPU, see :mod:`pyqio.cli._bench_latency`)."""
+    rows' writer and reader on one CPU, see :mod:`pyqio.cli._bench_latency`; *loop*:
+    the event loop here and in the simulators, ``asyncio`` or ``uvloop``)."""
+    global LOOP
+    shown = loop_version(loop)  # uvloop asked for and missing: said before anything runs
+    LOOP = loop
+    try:
+        res = _measure(nbytes, rounds, tmpdir, counts, messages, log, pin)
+    finally:
+        LOOP = "asyncio"
+    res["loop"] = shown
+    return res
+
+
+def _measure(nbytes: int, rounds: int, tmpdir: str, counts: tuple[int, ...],
+             messages: int, log: Callable[[str], None], pin: bool) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     for hex_mode in (False, True):
         pieces = make_payload(nbytes, hex_mode)
@@ -232,7 +261,7 @@ def measure(nbytes: int, rounds: int, tmpdir: str, counts: tuple[int, ...] = (1,
     with open(data_file, "wb") as f:
         f.write(want)
     for n in counts:
-        cpu = asyncio.run(M.run_modems(n, data_file, want, False))
+        cpu = arun(M.run_modems(n, data_file, want, False))
         scale.append({"modems": n, "bytes_per_modem": len(want), "matched": True,
                       "ms_per_mb": cpu / (n * len(want) / 1e6) * 1000})
         log(f"{n} modems done")
@@ -300,12 +329,12 @@ def run_cli(args: Any) -> int:
         raise SystemExit(f"--counts {args.counts!r}: each count must be in 1-256")
     with tempfile.TemporaryDirectory() as tmp:
         res = measure(nbytes, rounds, tmp, counts, 50 if args.quick else 500,
-                      pin=getattr(args, "pin", False))
+                      pin=getattr(args, "pin", False), loop=getattr(args, "loop", "asyncio"))
     if args.json:
         print(json.dumps(res, indent=1))
         return 0
     print(f"pyqio bench --e2e: {nbytes} B per run, median of {rounds} interleaved rounds, "
-          f"this process's CPU only")
+          f"this process's CPU only; event loop: {res['loop']} (here and in the simulators)")
     print(format_tables(res))
     return 0
 
@@ -322,12 +351,15 @@ def main(argv: list[str] | None = None) -> int:  # python -m pyqio.cli._bench_e2
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--pin", action="store_true",
                         help="run the latency rows' writer and reader on one CPU")
+    parser.add_argument("--loop", choices=LOOPS, default="asyncio",
+                        help="the event loop here and in the simulators")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     counts = tuple(int(c) for c in args.counts.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         res = measure(args.size, args.rounds, tmp, counts, args.messages,
-                      log=lambda s: print(s, file=sys.stderr, flush=True), pin=args.pin)
+                      log=lambda s: print(s, file=sys.stderr, flush=True), pin=args.pin,
+                      loop=args.loop)
     print(json.dumps(res, indent=1) if args.json else format_tables(res))
     return 0
 

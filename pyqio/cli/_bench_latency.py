@@ -37,7 +37,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ._bench_e2e import AIO_FLOOR, RECV, RECV1, LostBytes, _decoder, _spawn
+from ._bench_e2e import AIO_FLOOR, RECV, RECV1, LostBytes, _decoder, _spawn, arun
 
 AIO_FLOOR2 = "add_reader + feed_demux, two hops"
 # each Modem row and the floor with as many hops
@@ -138,10 +138,10 @@ def measure_latency(tmpdir: str, messages: int, rounds: int = 1, pin: bool = Fal
     peer_file = os.path.join(tmpdir, "payload")
     with pinned(pin) as cpu:
         for n in per:
-            got[AIO_FLOOR] += asyncio.run(latency_add_reader(n))
-            got[AIO_FLOOR2] += asyncio.run(latency_add_reader(n, peer_file))
-            got[RECV] += asyncio.run(M.latency_modem(peer_file, n))
-            got[RECV1] += asyncio.run(M.latency_onehop(os.path.join(tmpdir, "urcs"), n))
+            got[AIO_FLOOR] += arun(latency_add_reader(n))
+            got[AIO_FLOOR2] += arun(latency_add_reader(n, peer_file))
+            got[RECV] += arun(M.latency_modem(peer_file, n))
+            got[RECV1] += arun(M.latency_onehop(os.path.join(tmpdir, "urcs"), n))
     for path, v in got.items():
         if len(v) != messages:
             raise LostBytes(f"{path} latency: {len(v)} of {messages} messages")

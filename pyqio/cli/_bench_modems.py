@@ -30,6 +30,7 @@ import time
 from collections.abc import Awaitable
 from typing import IO, Any
 
+from . import _bench_e2e as E
 from ._bench_e2e import RECV, RECV1, STREAMS, STREAMS1, LostBytes, _check, _spawn
 from ._bench_latency import stamps as _stamps
 
@@ -97,7 +98,8 @@ class Simulated:
                  argv: list[str] | None = None) -> None:
         self.count, self.data_file, self.messages = count, data_file, messages
         # the simulator's command line (it prints its PTY's path): pyqio sim by default
-        self.argv = argv or [sys.executable, "-m", "pyqio", "sim", "--pty", "--no-echo"]
+        self.argv = argv or [sys.executable, "-m", "pyqio", "sim", "--pty", "--no-echo",
+                             "--loop", E.LOOP]
         self.sims: list[_Module] = []
         self.modems: list[Any] = []
 
@@ -179,8 +181,9 @@ _MODULE = r"""
 import asyncio, sys, time
 from pyqio.sim import SimConfig, Simulator
 from pyqio.transports import serve_pty
+from pyqio.transports._loops import run
 
-urcs_file, messages = sys.argv[1], int(sys.argv[2])
+urcs_file, messages, loop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 CLOSED = b'\r\n+QIURC: "closed",0\r\n'
 
 class OneHop(Simulator):
@@ -219,7 +222,7 @@ async def main():
     print(path, server.sockets[0].getsockname()[1], flush=True)
     await asyncio.Event().wait()
 
-asyncio.run(main())
+run(main(), loop)
 """
 
 
@@ -232,7 +235,8 @@ class OneHop:
     async def __aenter__(self) -> OneHop:
         from ..modem import Modem
 
-        self.proc = _Module([sys.executable, "-c", _MODULE, self.urcs, str(self.messages)])
+        self.proc = _Module([sys.executable, "-c", _MODULE, self.urcs, str(self.messages),
+                             E.LOOP])
         try:
             path, port = self.proc.stdout.readline().decode().split()
             self.port = int(port)

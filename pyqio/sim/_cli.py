@@ -25,6 +25,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
+from ..transports._loops import LOOPS, loop_factory
+from ..transports._loops import run as run_on
 from ..transports._tcp import is_loopback
 
 if TYPE_CHECKING:
@@ -48,6 +50,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-remote", action="store_true",
                         help="allow --listen on an address other than loopback (anyone who "
                              "reaches it can make the simulator open sockets)")
+    parser.add_argument("--loop", choices=LOOPS, default="asyncio",
+                        help="the event loop the simulator runs on (default asyncio; uvloop "
+                             "answers sooner, and needs: pip install uvloop)")
     SimConfig.add_arguments(parser)
 
 
@@ -81,9 +86,9 @@ def run(args: argparse.Namespace) -> int:
             config.allow_dest = "loopback"
     if args.shared and args.pty:  # a PTY keeps its one module across opens anyway
         raise InvalidArgument("--shared goes with --listen (a --pty module is shared already)")
+    loop_factory(args.loop)  # uvloop asked for and missing: said before anything starts
     if not args.verbose:
         _show_warnings()
-    import asyncio
 
     if config.replay:
         from ..capture import read_capture
@@ -97,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("pyqio sim: %(message)s"))
         logging.getLogger("pyqio.replay").addHandler(handler)
-    return asyncio.run(_serve(args, config))
+    return run_on(_serve(args, config), args.loop)
 
 
 def _show_warnings() -> None:

@@ -199,8 +199,19 @@ class _Datagram(asyncio.DatagramProtocol):
         pass  # ICMP port unreachable on a UDP client: the module drops it silently too
 
 
+def _errno(exc: BaseException | None) -> int | None:
+    """The error number of *exc*, or of the ``OSError`` it was raised from: uvloop's
+    ``create_datagram_endpoint`` raises ``OSError("could not bind to local_addr ...")``
+    with no number, from the ``OSError`` of the bind."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc.errno
+        exc = exc.__cause__
+    return None
+
+
 def _bind_error(exc: OSError, default: int) -> int:
-    return RC.PORT_BUSY if exc.errno == errno.EADDRINUSE else default
+    return RC.PORT_BUSY if _errno(exc) == errno.EADDRINUSE else default
 
 
 async def open_socket(conn: Conn, sink: Sink, ip: str, listen_host: str, timeout: float) -> int:
@@ -227,7 +238,7 @@ async def open_socket(conn: Conn, sink: Sink, ip: str, listen_host: str, timeout
     except OSError as exc:
         if kind == "TCP LISTENER":
             return _bind_error(exc, RC.SOCKET_BIND_FAILED)
-        if exc.errno == errno.EADDRINUSE:
+        if _errno(exc) == errno.EADDRINUSE:
             return RC.PORT_BUSY
         return RC.SOCKET_CONNECTION_FAILED if kind == "TCP" else RC.CREATE_SOCKET_FAILED
     conn.peer = (ip, conn.remote_port)
