@@ -18,7 +18,7 @@ import pytest
 
 from pyqio.capture import MODULE, read_capture
 from pyqio.errors import InvalidArgument
-from pyqio.testing.fuzz import FuzzStats, fuzz, load_target, parse_budget, reproduce
+from pyqio.testing.fuzz import FuzzStats, _libfuzzer_seed, fuzz, load_target, parse_budget, reproduce
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER = str(ROOT / "examples" / "handler.py")
@@ -239,3 +239,13 @@ def test_libfuzzer_lines_are_read_for_the_figures():
     seeds_only.feed("stat::number_of_executed_units: 38\n")  # a finding in the seed corpus
     assert seeds_only.stats().execs == 38
     assert "no coverage figures yet" in seeds_only.stats().describe()
+
+
+def test_every_seed_given_is_a_fixed_libfuzzer_seed_never_its_pick_one_zero():
+    """libFuzzer's -seed=0 means "pick a seed": --seed 0 must still repeat its run."""
+    assert _libfuzzer_seed(None) == 0
+    given = [0, 1, 2, 7, 2 ** 32 - 2, -1, 10 ** 12]
+    mapped = [_libfuzzer_seed(s) for s in given]
+    assert all(1 <= m <= 2 ** 32 - 1 for m in mapped), mapped
+    assert len(set(mapped[:5])) == 5  # small seeds stay apart
+    assert _libfuzzer_seed(0) == _libfuzzer_seed(0)

@@ -205,7 +205,7 @@ def _atheris(target: str, callback: Callable[..., Any], seconds: float | None, e
         seed_corpus(corpus, module, seed or 0)
         cmd = [sys.executable, "-m", "pyqio.testing._fuzz_atheris", target, module,
                f"-artifact_prefix={work}/", "-rss_limit_mb=2048", "-timeout=20",
-               "-print_final_stats=1", f"-seed={seed if seed is not None else 0}", str(corpus)]
+               "-print_final_stats=1", f"-seed={_libfuzzer_seed(seed)}", str(corpus)]
         if seconds is not None:
             cmd.insert(5, f"-max_total_time={max(1, int(seconds))}")
         if examples is not None:
@@ -225,6 +225,15 @@ def _atheris(target: str, callback: Callable[..., Any], seconds: float | None, e
         err = RuntimeError(f"the handler failed in the fuzzer but not when run again:\n{log.text()}")
         return Finding(err, settings, chunks), stats
     return minimize(Finding(err, settings, chunks), callback), stats
+
+
+def _libfuzzer_seed(seed: int | None) -> int:
+    """libFuzzer's ``-seed`` for *seed*: 0 (libFuzzer picks one) for None, and for
+    every seed given a fixed number in 1..2**32-1, since libFuzzer takes 0 to mean
+    "pick one" and would make ``--seed 0`` a different run each time."""
+    if seed is None:
+        return 0
+    return seed % (2 ** 32 - 1) + 1
 
 
 def _run_child(cmd: list[str], env: dict[str, str], limit: float | None,
