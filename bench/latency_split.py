@@ -2,6 +2,7 @@
 in the simulator too.
 
     python -m bench.latency_split [--messages N] [--rounds R] [--pin] [--two-hops]
+                                  [--loop asyncio|uvloop]
 
 The one-hop latency of ``pyqio bench --e2e`` (a simulator process writes one
 stamped 64-byte URC into the PTY each 2 ms; the Modem's ``recv()`` returns it),
@@ -29,17 +30,18 @@ place, read by ``add_reader`` + ``feed_demux``).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import tempfile
 import time
 from typing import Any
 
+from pyqio.cli import _bench_e2e as E
 from pyqio.cli import _bench_latency as L
 from pyqio.cli import _bench_modems as M
 from pyqio.modem import _link
 from pyqio.transports import _fd
+from pyqio.transports._loops import loop_version
 
 # pyqio sim, with each stamped message's arrival and its URC's write into the PTY
 # timed: "<stamp> <data_received start> <write start> <write end>" per line
@@ -47,7 +49,9 @@ _TIMED_SIM = r"""
 import sys, time
 from pyqio.sim import _host_conns as H
 from pyqio.transports import _fd
+from pyqio.transports._loops import loop_version
 out = open(sys.argv.pop(1), "w", buffering=1)
+loop = sys.argv.pop(1)
 wrote = []
 write, received = _fd.FdTransport.write, H._Stream.data_received
 def timed_write(self, data):
@@ -58,7 +62,7 @@ def timed_received(self, data):
         out.write("%d %d %d %d\n" % (int(data[:63]), t0, *wrote[-1]))
 _fd.FdTransport.write, H._Stream.data_received = timed_write, timed_received
 from pyqio.cli import main
-sys.exit(main(["sim", "--pty", "--no-echo"]))
+sys.exit(main(["sim", "--pty", "--no-echo", "--loop", loop]))
 """
 STAGES = ("peer -> simulator", "simulator's work", "PTY write", "write -> host Link",
           "Link (pyqio)", "Link end -> recv()")
@@ -83,7 +87,7 @@ async def two_hop_round(count: int, tmp: str) -> list[tuple[float, ...]]:
     _link.Link.data_received = timed  # type: ignore[method-assign]
     try:
         async with M.Simulated(1, payload, messages=count,
-                               argv=[sys.executable, "-c", _TIMED_SIM, stamps]) as sim:
+                               argv=[sys.executable, "-c", _TIMED_SIM, stamps, E.LOOP]) as sim:
             sock = await sim.modems[0].connect("127.0.0.1", sim.port)
             while data := await sock.recv(65536):
                 now = time.perf_counter_ns()
@@ -138,17 +142,22 @@ def main() -> None:
     ap.add_argument("--pin", action="store_true", help="host and module on one CPU")
     ap.add_argument("--two-hops", action="store_true",
                     help="the two-hop row, cut in the simulator and the host")
+    ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                    help="the event loop of this process and the simulator's")
     args = ap.parse_args()
+    loop_version(args.loop)  # uvloop asked for and missing: said now
+    E.LOOP = args.loop  # the Modem rows' simulators and one-hop module take it too
     with tempfile.TemporaryDirectory() as tmp, L.pinned(args.pin) as cpu:
-        how = "not pinned" if cpu is None else f"pinned to CPU {cpu}"
+        how = ("not pinned" if cpu is None else f"pinned to CPU {cpu}") + \
+            f"; {loop_version(args.loop)}"
         if args.two_hops:
             print(f"two hops, {args.messages} messages per round, p50 in us ({how}):")
             print("  " + " | ".join(STAGES) + " | whole | two-hop floor, whole")
             peer_file = os.path.join(tmp, "peer")
             open(peer_file, "wb").close()
             for _ in range(args.rounds):
-                floor = asyncio.run(L.latency_add_reader(args.messages, peer_file))
-                rows = asyncio.run(two_hop_round(args.messages, tmp))
+                floor = E.arun(L.latency_add_reader(args.messages, peer_file))
+                rows = E.arun(two_hop_round(args.messages, tmp))
                 cols = [L.pct(list(c), 50) for c in zip(*rows, strict=True)]
                 whole = L.pct([sum(r) for r in rows], 50)
                 print("  " + " | ".join(f"{v:{len(n)}.1f}" for v, n in zip(cols, STAGES,
@@ -159,8 +168,8 @@ def main() -> None:
         open(empty, "wb").close()
         print(f"one hop, {args.messages} messages per round, p50 in us ({how}):")
         for _ in range(args.rounds):
-            floor = asyncio.run(L.latency_add_reader(args.messages))
-            cols = list(zip(*asyncio.run(one_round(args.messages, empty)), strict=True))
+            floor = E.arun(L.latency_add_reader(args.messages))
+            cols = list(zip(*E.arun(one_round(args.messages, empty)), strict=True))
             kernel, callback, turn = (L.pct(list(c), 50) for c in cols)
             print(f"  write -> read callback {kernel:5.0f}   callback (pyqio) {callback:5.1f}"
                   f"   callback end -> recv() returns {turn:5.1f}"

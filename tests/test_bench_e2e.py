@@ -122,7 +122,7 @@ def test_a_ratio_that_rounds_to_its_goal_is_shown_with_a_third_place() -> None:
     assert shown["Modem socket recv >= 1.5x faster than the naive loop (text)"] == "1.497x faster"
 
 
-@pytest.mark.parametrize("mode", [[], ["--two-hops"]])
+@pytest.mark.parametrize("mode", [[], ["--two-hops"], ["--two-hops", "--loop", "uvloop"]])
 def test_latency_split_cuts_every_message_into_its_stages(mode: list[str]) -> None:
     # bench/latency_split.py: each stamped message is followed through the simulator
     # (two hops) or the host (one) and raises if any is not; the columns are printed
@@ -131,6 +131,8 @@ def test_latency_split_cuts_every_message_into_its_stages(mode: list[str]) -> No
                            "--rounds", "1", *mode], cwd=root, check=False,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+    # the loop it ran on (the simulator's too: its --loop is the same)
+    assert ("uvloop " if "uvloop" in mode else "asyncio (Python") in proc.stdout.splitlines()[0]
     if mode:
         head, row = proc.stdout.splitlines()[1:3]
         assert head.split(" | ")[0].strip() == "peer -> simulator"
