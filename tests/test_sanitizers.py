@@ -7,7 +7,10 @@ tokenizer, decoder, chapter-4, Feeder and events_c test files run against it (wi
 ``pyqio._events_c`` built with the same flags) in a subprocess: any
 out-of-bounds access, use after free or undefined behaviour aborts that run.
 Leak detection is off (``detect_leaks=0``): CPython's own allocations at exit are
-not ours to report.
+not ours to report. The atheris harnesses' corpora (lines, decoder, session) are
+replayed there too, through the harnesses themselves (tests/fuzz/replay.py), so their
+invariants are checked with csrc/lines.c and events_c.c under the sanitizers; that
+needs atheris installed (the test extra has it), not a fuzzing run.
 
 Then valgrind memcheck runs a driver script over the normal (uninstrumented)
 build: every tokenizer entry point on hostile input, both settings, cut at every
@@ -77,6 +80,9 @@ def asan_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (tree / "tests").mkdir()
     for name in ["conftest.py", *SUITES]:
         shutil.copy(ROOT / "tests" / name, tree / "tests" / name)
+    # the atheris harnesses and their corpora, replayed below
+    shutil.copytree(ROOT / "tests" / "fuzz", tree / "tests" / "fuzz",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     env = dict(os.environ, CC="gcc", CFLAGS=SAN_FLAGS, LDFLAGS="-fsanitize=address,undefined")
     build = subprocess.run([sys.executable, "csrc/build_tokenizer.py"], cwd=tree, env=env,
                            capture_output=True, text=True, check=False)
@@ -155,6 +161,43 @@ def test_suite_passes_with_the_extension_under_asan_and_ubsan(asan_tree: Path, s
     assert "runtime error:" not in r.stderr, report
     assert r.returncode == 0, report
     assert " passed" in r.stdout, report
+
+
+REPLAY = textwrap.dedent("""
+    import runpy, sys
+    sys.argv = ["replay.py"]
+    runpy.run_path("tests/fuzz/replay.py", run_name="__main__")
+    import pyqio._events_c, pyqio._tokenizer_c
+    print("extensions:", pyqio._events_c.__file__, pyqio._tokenizer_c.__file__)
+""")
+HARNESS_CORPORA = {"fuzz_lines.py": "lines", "fuzz_decoder.py": "decoder", "fuzz_session.py": "session"}
+
+
+def test_fuzz_corpora_replay_through_the_harnesses_under_asan_and_ubsan(asan_tree: Path) -> None:
+    """Every input of the lines, decoder and session corpora (``finding-*`` included)
+    through its atheris harness (tests/fuzz/replay.py: each harness's invariants, each
+    input cut several ways) with csrc/lines.c, events_c.c and tokenizer.c under ASan
+    and UBSan. ``PYTHONMALLOC=malloc``: every bytes object handed to C is its own
+    allocation with red zones, so a read just past a line is caught too."""
+    try:
+        import atheris  # noqa: F401  (the harnesses import it; the replay does not fuzz)
+    except ImportError:
+        pytest.fail("atheris is not installed: `pip install atheris` (the fuzz harnesses "
+                    "replayed here import it; it is in the test extra)")
+    env = dict(san_env(asan_tree), PYTHONMALLOC="malloc")
+    r = subprocess.run([sys.executable, "-c", REPLAY], cwd=asan_tree, env=env,
+                       capture_output=True, text=True, timeout=900, check=False)
+    report = r.stdout[-3000:] + "\n" + r.stderr[-6000:]
+    assert "ERROR: AddressSanitizer" not in r.stderr, report
+    assert "runtime error:" not in r.stderr, report
+    assert r.returncode == 0, report
+    for harness, corpus in HARNESS_CORPORA.items():
+        files = len(list((ROOT / "tests" / "fuzz" / "corpus" / corpus).iterdir()))
+        m = re.search(rf"^{re.escape(harness)}: (\d+) files, (\d+) inputs$", r.stdout, re.M)
+        assert m is not None, report
+        assert int(m.group(1)) == files > 0 and int(m.group(2)) > files, (harness, m.group(0))
+    loaded = r.stdout.split("extensions:")[1].split()
+    assert all(path.startswith(str(asan_tree)) for path in loaded), loaded
 
 
 DRIVER = """
