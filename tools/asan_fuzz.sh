@@ -13,8 +13,9 @@
 # the tree (the normal in-place build is left alone), and python runs with
 # atheris's asan_with_fuzzer.so preloaded: the ASan runtime (with UBSan's
 # handlers) and the libFuzzer that atheris then drives, which takes the
-# extensions' coverage counters when they are loaded. gcc's libasan cannot be
-# used here: it would be a second ASan runtime beside atheris's libFuzzer.
+# extensions' coverage counters when they are loaded ("Using preloaded libfuzzer",
+# "Loaded 2 modules" at the start of the run). tests/test_sanitizers.py replays the
+# corpora under gcc's libasan instead; that runtime has no libFuzzer to steer.
 # Needs clang (Debian: clang libclang-rt-14-dev), atheris (pip install atheris)
 # and cffi/setuptools. Set ASAN_FUZZ_KEEP=1 to keep the scratch tree.
 set -eu
