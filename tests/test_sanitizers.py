@@ -7,14 +7,20 @@ tokenizer, decoder, chapter-4, Feeder and events_c test files run against it (wi
 ``pyqio._events_c`` built with the same flags) in a subprocess: any
 out-of-bounds access, use after free or undefined behaviour aborts that run.
 Leak detection is off (``detect_leaks=0``): CPython's own allocations at exit are
-not ours to report.
+not ours to report. The atheris harnesses' corpora (lines, decoder, session) are
+replayed there too, through the harnesses themselves (tests/fuzz/replay.py), so their
+invariants are checked with csrc/lines.c and events_c.c under the sanitizers; that
+needs atheris installed (the test extra has it), not a fuzzing run. And
+tools/asan_fuzz.sh, the long fuzzing runs under ASan (clang), is checked to load the
+C code's coverage counters and to stop at an out-of-bounds read planted in lines.c.
 
 Then valgrind memcheck runs a driver script over the normal (uninstrumented)
 build: every tokenizer entry point on hostile input, both settings, cut at every
 byte, with demux buffers.
 
 Needs (CI installs them): gcc with its sanitizer runtimes (Debian
-``build-essential``: libasan, libubsan), ``valgrind``, and cffi/setuptools to build.
+``build-essential``: libasan, libubsan), ``valgrind``, clang with its runtimes
+(``clang libclang-rt-14-dev``), atheris, and cffi/setuptools to build.
 A missing tool FAILS with what to install: CI must not pass this by skipping.
 """
 from __future__ import annotations
@@ -77,6 +83,9 @@ def asan_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (tree / "tests").mkdir()
     for name in ["conftest.py", *SUITES]:
         shutil.copy(ROOT / "tests" / name, tree / "tests" / name)
+    # the atheris harnesses and their corpora, replayed below
+    shutil.copytree(ROOT / "tests" / "fuzz", tree / "tests" / "fuzz",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     env = dict(os.environ, CC="gcc", CFLAGS=SAN_FLAGS, LDFLAGS="-fsanitize=address,undefined")
     build = subprocess.run([sys.executable, "csrc/build_tokenizer.py"], cwd=tree, env=env,
                            capture_output=True, text=True, check=False)
@@ -155,6 +164,90 @@ def test_suite_passes_with_the_extension_under_asan_and_ubsan(asan_tree: Path, s
     assert "runtime error:" not in r.stderr, report
     assert r.returncode == 0, report
     assert " passed" in r.stdout, report
+
+
+REPLAY = textwrap.dedent("""
+    import runpy, sys
+    sys.argv = ["replay.py"]
+    runpy.run_path("tests/fuzz/replay.py", run_name="__main__")
+    import pyqio._events_c, pyqio._tokenizer_c
+    print("extensions:", pyqio._events_c.__file__, pyqio._tokenizer_c.__file__)
+""")
+def need_atheris() -> None:
+    try:
+        import atheris  # noqa: F401  (the harnesses import it)
+    except ImportError:
+        pytest.fail("atheris is not installed: `pip install atheris` (the fuzz harnesses "
+                    "in tests/fuzz import it; it is in the test extra)")
+
+
+HARNESS_CORPORA = {"fuzz_lines.py": "lines", "fuzz_decoder.py": "decoder", "fuzz_session.py": "session"}
+
+
+def test_fuzz_corpora_replay_through_the_harnesses_under_asan_and_ubsan(asan_tree: Path) -> None:
+    """Every input of the lines, decoder and session corpora (``finding-*`` included)
+    through its atheris harness (tests/fuzz/replay.py: each harness's invariants, each
+    input cut several ways) with csrc/lines.c, events_c.c and tokenizer.c under ASan
+    and UBSan. ``PYTHONMALLOC=malloc``: every bytes object handed to C is its own
+    allocation with red zones, so a read just past a line is caught too."""
+    need_atheris()
+    env = dict(san_env(asan_tree), PYTHONMALLOC="malloc")
+    r = subprocess.run([sys.executable, "-c", REPLAY], cwd=asan_tree, env=env,
+                       capture_output=True, text=True, timeout=900, check=False)
+    report = r.stdout[-3000:] + "\n" + r.stderr[-6000:]
+    assert "ERROR: AddressSanitizer" not in r.stderr, report
+    assert "runtime error:" not in r.stderr, report
+    assert r.returncode == 0, report
+    for harness, corpus in HARNESS_CORPORA.items():
+        files = len(list((ROOT / "tests" / "fuzz" / "corpus" / corpus).iterdir()))
+        m = re.search(rf"^{re.escape(harness)}: (\d+) files, (\d+) inputs$", r.stdout, re.M)
+        assert m is not None, report
+        assert int(m.group(1)) == files > 0 and int(m.group(2)) > files, (harness, m.group(0))
+    loaded = r.stdout.split("extensions:")[1].split()
+    assert all(path.startswith(str(asan_tree)) for path in loaded), loaded
+
+
+def asan_fuzz(tree: Path, tmp_path: Path, runs: int) -> subprocess.CompletedProcess:
+    """tools/asan_fuzz.sh of *tree* on fuzz_lines.py and the lines corpus for *runs* inputs."""
+    need("clang", "apt-get install -y clang libclang-rt-14-dev")
+    need_atheris()
+    scratch = tmp_path / "corpus"
+    scratch.mkdir()
+    return subprocess.run(
+        ["sh", str(tree / "tools" / "asan_fuzz.sh"), "fuzz_lines.py", f"-runs={runs}",
+         f"-artifact_prefix={tmp_path}/", str(scratch), str(ROOT / "tests" / "fuzz" / "corpus" / "lines")],
+        cwd=tmp_path, env=dict(os.environ, PYTHON=sys.executable), capture_output=True, text=True,
+        timeout=600, check=False)
+
+
+def test_the_asan_fuzz_tool_fuzzes_with_the_c_code_instrumented(tmp_path: Path) -> None:
+    """tools/asan_fuzz.sh: atheris drives the libFuzzer of the preloaded ASan runtime,
+    and takes both extensions' coverage counters (the C branches steer the run)."""
+    r = asan_fuzz(ROOT, tmp_path, 300)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-4000:]
+    assert "Using preloaded libfuzzer" in out, out[-4000:]
+    assert re.search(r"Loaded 2 modules +\(\d+ inline 8-bit counters\)", out), out[-4000:]
+    done = re.search(r"^Done (\d+) runs", out, re.M)  # the seeds, then 300 mutations
+    assert done is not None and int(done.group(1)) >= 300, out[-4000:]
+
+
+def test_the_asan_fuzz_tool_reports_an_out_of_bounds_read_in_lines_c(tmp_path: Path) -> None:
+    """Guard for the tool: a copy of the tree whose lines.c reads two bytes past a line
+    (kept_pair's key) stops on the seed corpus with ASan's report."""
+    tree = tmp_path / "tree"
+    skip = shutil.ignore_patterns("_tokenizer_c*", "_events_c*", "__pycache__")
+    for part in ("pyqio", "csrc", "tools", "tests/fuzz"):
+        shutil.copytree(ROOT / part, tree / part, ignore=skip)
+    lines_c = tree / "csrc" / "lines.c"
+    src = lines_c.read_text()
+    planted = src.replace("memcpy(&key->w[1], s + n - 8, 8);", "memcpy(&key->w[1], s + n - 6, 8);")
+    assert planted != src
+    lines_c.write_text(planted)
+    r = asan_fuzz(tree, tmp_path, 300)
+    assert r.returncode != 0
+    assert "ERROR: AddressSanitizer: heap-buffer-overflow" in r.stderr, r.stderr[-4000:]
+    assert "in kept_pair" in r.stderr, r.stderr[-4000:]
 
 
 DRIVER = """
