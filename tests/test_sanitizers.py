@@ -63,8 +63,13 @@ def gcc_runtime(name: str) -> str:
 
 
 def san_env(tree: Path) -> dict[str, str]:
+    """The environment of a run against the ASan tree. ``PYTHONMALLOC=malloc``: every
+    Python object (the bytes and bytearrays handed to C among them) is its own
+    allocation with ASan's red zones, not a slice of a pymalloc arena, where a read a
+    few bytes past a short line lands in the next object unseen."""
     env = dict(os.environ)
     env.update(
+        PYTHONMALLOC="malloc",
         LD_PRELOAD=gcc_runtime("libasan.so"),
         ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86",
         UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87",
@@ -188,11 +193,9 @@ def test_fuzz_corpora_replay_through_the_harnesses_under_asan_and_ubsan(asan_tre
     """Every input of the lines, decoder and session corpora (``finding-*`` included)
     through its atheris harness (tests/fuzz/replay.py: each harness's invariants, each
     input cut several ways) with csrc/lines.c, events_c.c and tokenizer.c under ASan
-    and UBSan. ``PYTHONMALLOC=malloc``: every bytes object handed to C is its own
-    allocation with red zones, so a read just past a line is caught too."""
+    and UBSan (with ``PYTHONMALLOC=malloc``, as every run here: see :func:`san_env`)."""
     need_atheris()
-    env = dict(san_env(asan_tree), PYTHONMALLOC="malloc")
-    r = subprocess.run([sys.executable, "-c", REPLAY], cwd=asan_tree, env=env,
+    r = subprocess.run([sys.executable, "-c", REPLAY], cwd=asan_tree, env=san_env(asan_tree),
                        capture_output=True, text=True, timeout=900, check=False)
     report = r.stdout[-3000:] + "\n" + r.stderr[-6000:]
     assert "ERROR: AddressSanitizer" not in r.stderr, report
