@@ -249,3 +249,34 @@ def test_every_seed_given_is_a_fixed_libfuzzer_seed_never_its_pick_one_zero():
     assert all(1 <= m <= 2 ** 32 - 1 for m in mapped), mapped
     assert len(set(mapped[:5])) == 5  # small seeds stay apart
     assert _libfuzzer_seed(0) == _libfuzzer_seed(0)
+
+
+def test_a_child_failure_shows_the_handlers_traceback_not_the_input_dump():
+    """An atheris child that fails shows the handler's traceback in the error, even
+    when libFuzzer's dump of the input (hex bytes, escapes, base64) follows it at
+    length: the tail alone would hold only the dump."""
+    from pyqio.testing._fuzz_stats import LibFuzzerLog
+
+    log = LibFuzzerLog()
+    for line in ["INFO: Seed: 1\n", "\n", " === Uncaught Python exception: ===\n",
+                 "ValueError: planted\n", "Traceback (most recent call last):\n",
+                 '  File "/tmp/bad_handler.py", line 4, in on_events\n',
+                 '    raise ValueError("planted")\n', "ValueError: planted\n", "\n", "\n",
+                 "INFO: Instrumenting bad_handler\n",
+                 "==20714== ERROR: libFuzzer: fuzz target exited\n",
+                 "SUMMARY: libFuzzer: fuzz target exited\n",
+                 "MS: 0 ; base unit: 0000000000000000000000000000000000000000\n",
+                 "0x0," * 2000 + "\n", "\\000" * 2000 + "\n",
+                 "artifact_prefix='/tmp/x/'; Test unit written to /tmp/x/crash-9a28\n",
+                 "Base64: " + "A" * 3000 + "\n"]:
+        log.feed(line)
+    text = log.text()
+    assert len(text) < 2500
+    assert text.lstrip().startswith("=== Uncaught Python exception: ===")
+    assert 'raise ValueError("planted")' in text
+    assert "ERROR: libFuzzer: fuzz target exited" in text
+    assert "Test unit written to /tmp/x/crash-9a28" in text
+    assert "0x0,0x0" not in text and "Base64" not in text
+    plain = LibFuzzerLog()  # no exception block (a crash in C, say): the tail as it was
+    plain.feed("==1== ERROR: AddressSanitizer: heap-buffer-overflow\n")
+    assert plain.text() == "==1== ERROR: AddressSanitizer: heap-buffer-overflow\n"

@@ -92,6 +92,9 @@ class Progress:
 _STATUS = re.compile(r"^#(\d+)\s+(\w+)\s")
 _FIELD = re.compile(r"\b(cov|ft|corp): (\d+)")
 _FINAL = re.compile(r"^stat::number_of_executed_units:\s*(\d+)")
+# a line of libFuzzer's own (its log after a Python exception block), which ends that block
+_LIBFUZZER_LINE = re.compile(r"^(INFO:|WARNING:|==\d+==|#\d+\s|MS: |SUMMARY: |stat::)")
+_EXCEPTION_LINES = 200  # at most this much of a traceback is kept
 
 
 class LibFuzzerLog:
@@ -106,10 +109,23 @@ class LibFuzzerLog:
         self.figures: dict[str, int] = {}
         self.last_new: float | None = None
         self.tail: collections.deque[str] = collections.deque(maxlen=200)
+        # atheris's "=== Uncaught Python exception: ===" block: the handler's traceback,
+        # which libFuzzer's dump of the input after it would push out of the tail
+        self.exception: list[str] = []
+        self._in_exception = False
 
     def feed(self, line: str) -> bool:
         """Take one line; True when it was a status line (new figures)."""
         self.tail.append(line)
+        if line.strip() == "=== Uncaught Python exception: ===":
+            self.exception, self._in_exception = [line], True
+            return False
+        if self._in_exception:
+            if _LIBFUZZER_LINE.match(line) or len(self.exception) >= _EXCEPTION_LINES:
+                self._in_exception = False
+            else:
+                self.exception.append(line)
+                return False
         if (m := _FINAL.match(line)) is not None:
             self.final_execs = int(m.group(1))
             return False
@@ -130,7 +146,13 @@ class LibFuzzerLog:
         return FuzzStats("atheris", execs, now - self.start, dict(self.figures), new_ago=new_ago, done=done)
 
     def text(self, limit: int = 2000) -> str:
-        return "".join(self.tail)[-limit:]
+        """The end of the output, for an error message; the handler's traceback first
+        when atheris printed one (the input's dump after it is left out)."""
+        if not self.exception:
+            return "".join(self.tail)[-limit:]
+        block = "".join(self.exception).rstrip("\n")[-limit:]
+        last = [ln for ln in self.tail if ln.startswith(("==", "SUMMARY:", "artifact_prefix="))]
+        return block + "\n" + "".join(last[-3:])
 
 
 def hypothesis_figures(into: dict[str, int], statistics: Any) -> float:
