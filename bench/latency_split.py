@@ -41,7 +41,7 @@ from pyqio.cli import _bench_latency as L
 from pyqio.cli import _bench_modems as M
 from pyqio.modem import _link
 from pyqio.transports import _fd
-from pyqio.transports._loops import loop_version
+from pyqio.transports._loops import LOOPS, loop_version
 
 # pyqio sim, with each stamped message's arrival and its URC's write into the PTY
 # timed: "<stamp> <data_received start> <write start> <write end>" per line
@@ -49,7 +49,7 @@ _TIMED_SIM = r"""
 import sys, time
 from pyqio.sim import _host_conns as H
 from pyqio.transports import _fd
-from pyqio.transports._loops import loop_version
+from pyqio.transports._loops import LOOPS, loop_version
 out = open(sys.argv.pop(1), "w", buffering=1)
 loop = sys.argv.pop(1)
 wrote = []
@@ -142,14 +142,13 @@ def main() -> None:
     ap.add_argument("--pin", action="store_true", help="host and module on one CPU")
     ap.add_argument("--two-hops", action="store_true",
                     help="the two-hop row, cut in the simulator and the host")
-    ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+    ap.add_argument("--loop", choices=LOOPS, default="asyncio",
                     help="the event loop of this process and the simulator's")
     args = ap.parse_args()
-    loop_version(args.loop)  # uvloop asked for and missing: said now
+    shown = loop_version(args.loop)  # uvloop asked for and missing: said now
     E.LOOP = args.loop  # the Modem rows' simulators and one-hop module take it too
     with tempfile.TemporaryDirectory() as tmp, L.pinned(args.pin) as cpu:
-        how = ("not pinned" if cpu is None else f"pinned to CPU {cpu}") + \
-            f"; {loop_version(args.loop)}"
+        how = ("not pinned" if cpu is None else f"pinned to CPU {cpu}") + f"; {shown}"
         if args.two_hops:
             print(f"two hops, {args.messages} messages per round, p50 in us ({how}):")
             print("  " + " | ".join(STAGES) + " | whole | two-hop floor, whole")

@@ -31,11 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     import asyncio
 
-    from pyqio.transports._loops import loop_factory
+    from pyqio.transports._loops import loop_policy
 
-    policy = asyncio.DefaultEventLoopPolicy()
-    policy.new_event_loop = loop_factory(name)  # type: ignore[method-assign]
-    asyncio.set_event_loop_policy(policy)
+    asyncio.set_event_loop_policy(loop_policy(name))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -40,8 +40,10 @@ def test_run_on_uvloop_runs_the_coroutine_on_a_uvloop_loop() -> None:
         await asyncio.sleep(0)
         return type(asyncio.get_running_loop()), 42
 
+    policy = asyncio.get_event_loop_policy()
     assert _loops.run(main(), "uvloop") == (uvloop.Loop, 42)
-    # and leaves no loop behind: the next asyncio.run is what it was
+    # and leaves the process as it was: the same policy (3.10 swaps it for the run)
+    assert asyncio.get_event_loop_policy() is policy
     assert _loops.run(main(), "asyncio")[1] == 42
 
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from ..errors import InvalidArgument
 
-__all__ = ["LOOPS", "loop_factory", "loop_version", "run"]
+__all__ = ["LOOPS", "loop_factory", "loop_policy", "loop_version", "run"]
 
 T = TypeVar("T")
 
@@ -41,6 +41,14 @@ def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop]:
                               "(pip install uvloop)") from None
     factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
     return factory
+
+
+def loop_policy(name: str) -> asyncio.AbstractEventLoopPolicy:
+    """An event loop policy whose new loops are of the kind *name* names, for code
+    that makes its loops through the policy (``asyncio.run`` on 3.10, a test suite)."""
+    policy = asyncio.DefaultEventLoopPolicy()
+    policy.new_event_loop = loop_factory(name)  # type: ignore[method-assign]
+    return policy
 
 
 def loop_version(name: str) -> str:
@@ -65,9 +73,7 @@ def run(main: Coroutine[Any, Any, T], loop: str = "asyncio") -> T:
             return runner.run(main)
     # 3.10 has no Runner: asyncio.run makes its loop through the policy
     old = asyncio.get_event_loop_policy()
-    policy = asyncio.DefaultEventLoopPolicy()
-    policy.new_event_loop = factory  # type: ignore[method-assign]
-    asyncio.set_event_loop_policy(policy)
+    asyncio.set_event_loop_policy(loop_policy(loop))
     try:
         return asyncio.run(main)
     finally:
